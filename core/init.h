@@ -1,0 +1,13 @@
+/* Parameter initialisers for the `real` type, drawing from a run's Rng: uniform, normal, and
+   torch.nn.Linear's default (kaiming-uniform with a = sqrt(5), i.e. U(-1/sqrt(in), 1/sqrt(in))). */
+#ifndef LOFT_INIT_H
+#define LOFT_INIT_H
+#include <stddef.h>
+#include "real.h"
+#include "rng.h"
+
+void init_uniform(real *x, size_t n, double lo, double hi, Rng *rng);   /* x (n,) */
+void init_normal(real *x, size_t n, double mean, double std, Rng *rng); /* x (n,) */
+/* W (out,in) like torch.nn.Linear.weight; the bias (out,) of such a layer uses the same bound */
+void init_linear_uniform(real *W, int out, int in, Rng *rng);
+#endif

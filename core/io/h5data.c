@@ -1,0 +1,56 @@
+/* HDF5 readers for double datasets and numeric attributes, with errors that name the file. */
+#include <hdf5.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include "h5data.h"
+
+static hid_t open_quiet(const char *path, char *err, size_t errlen) {
+    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);   /* we report errors ourselves */
+    hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    if (f < 0 && err) snprintf(err, errlen, "%s: cannot open as an HDF5 file", path);
+    return f;
+}
+
+double *h5_read_doubles(const char *path, const char *name, size_t *n, size_t *dims, int *ndims,
+                        char *err, size_t errlen) {
+    hid_t f = open_quiet(path, err, errlen);
+    if (f < 0) return NULL;
+    double *out = NULL;
+    hid_t d = H5Dopen2(f, name, H5P_DEFAULT);
+    if (d < 0) {
+        if (err) snprintf(err, errlen, "%s: no dataset '%s' (expected a numeric array)", path, name);
+        H5Fclose(f);
+        return NULL;
+    }
+    hid_t sp = H5Dget_space(d);
+    hssize_t count = H5Sget_simple_extent_npoints(sp);
+    hsize_t hd[8] = { 0 };
+    int rank = H5Sget_simple_extent_dims(sp, hd, NULL);
+    if (ndims) *ndims = rank;
+    for (int i = 0; dims && i < rank && i < 4; i++) dims[i] = (size_t)hd[i];
+    out = malloc(sizeof(double) * (size_t)(count > 0 ? count : 1));
+    if (!out || H5Dread(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, out) < 0) {
+        if (err) snprintf(err, errlen, "%s: dataset '%s' is not readable as numbers", path, name);
+        free(out);
+        out = NULL;
+    } else {
+        *n = (size_t)count;
+    }
+    H5Sclose(sp); H5Dclose(d); H5Fclose(f);
+    return out;
+}
+
+int h5_read_attr_double(const char *path, const char *obj, const char *attr, double *value,
+                        char *err, size_t errlen) {
+    hid_t f = open_quiet(path, err, errlen);
+    if (f < 0) return -1;
+    int rc = -1;
+    if (H5Aexists_by_name(f, obj, attr, H5P_DEFAULT) > 0) {
+        hid_t a = H5Aopen_by_name(f, obj, attr, H5P_DEFAULT, H5P_DEFAULT);
+        if (a >= 0 && H5Aread(a, H5T_NATIVE_DOUBLE, value) >= 0) rc = 0;
+        if (a >= 0) H5Aclose(a);
+    }
+    if (rc && err) snprintf(err, errlen, "%s: object '%s' has no numeric attribute '%s'", path, obj, attr);
+    H5Fclose(f);
+    return rc;
+}

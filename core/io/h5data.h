@@ -1,0 +1,17 @@
+/* Reading and writing plain double arrays and numeric attributes in HDF5 files: golden files of
+   the tests and the MF problem files (datasets target, A0, B0, bias0). Errors name the file and
+   the dataset or attribute, and say what was expected. Precision-independent (double only). */
+#ifndef LOFT_H5DATA_H
+#define LOFT_H5DATA_H
+#include <stddef.h>
+
+/* Reads dataset `name` of `path` as doubles into a new array (caller frees); its element count
+   goes to *n and, if dims is not NULL, up to 4 dimensions to dims with their number to *ndims.
+   Returns NULL and writes a message into err when the file or dataset is missing. */
+double *h5_read_doubles(const char *path, const char *name, size_t *n, size_t *dims, int *ndims,
+                        char *err, size_t errlen);
+/* Reads the scalar numeric attribute `attr` of object `obj` (a group or dataset, "/" for the root).
+   Returns 0 on success, -1 with a message in err. */
+int h5_read_attr_double(const char *path, const char *obj, const char *attr, double *value,
+                        char *err, size_t errlen);
+#endif

@@ -1,0 +1,86 @@
+/* Jacobi pseudo-inverse of a small symmetric PSD matrix, transposes and r x r products. */
+#include <math.h>
+#include <string.h>
+#include "check.h"
+#include "linalg.h"
+
+/* eigendecomposition of the symmetric (r,r) matrix a, in place: on return the diagonal of a
+   holds the eigenvalues and the columns of v (r,r) the eigenvectors */
+static void jacobi_eig(double *a, double *v, int r) {
+    for (int i = 0; i < r; i++)
+        for (int j = 0; j < r; j++) v[i * r + j] = (i == j);
+    for (int sweep = 0; sweep < 100; sweep++) {
+        double off = 0.0, diag = 0.0;
+        for (int i = 0; i < r; i++) {
+            diag += a[i * r + i] * a[i * r + i];
+            for (int j = i + 1; j < r; j++) off += a[i * r + j] * a[i * r + j];
+        }
+        if (off <= 1e-32 * diag || off == 0.0) return;
+        for (int p = 0; p < r; p++) {
+            for (int q = p + 1; q < r; q++) {
+                double apq = a[p * r + q];
+                if (apq == 0.0) continue;
+                double theta = (a[q * r + q] - a[p * r + p]) / (2.0 * apq);
+                double t = (theta >= 0 ? 1.0 : -1.0) / (fabs(theta) + sqrt(theta * theta + 1.0));
+                double c = 1.0 / sqrt(t * t + 1.0), s = t * c;
+                for (int k = 0; k < r; k++) {           /* rotate columns p, q */
+                    double akp = a[k * r + p], akq = a[k * r + q];
+                    a[k * r + p] = c * akp - s * akq;
+                    a[k * r + q] = s * akp + c * akq;
+                }
+                for (int k = 0; k < r; k++) {           /* rotate rows p, q */
+                    double apk = a[p * r + k], aqk = a[q * r + k];
+                    a[p * r + k] = c * apk - s * aqk;
+                    a[q * r + k] = s * apk + c * aqk;
+                }
+                for (int k = 0; k < r; k++) {
+                    double vkp = v[k * r + p], vkq = v[k * r + q];
+                    v[k * r + p] = c * vkp - s * vkq;
+                    v[k * r + q] = s * vkp + c * vkq;
+                }
+            }
+        }
+    }
+}
+
+int sym_pinv(real *S, const real *G, int r, double damping) {
+    double *a = mallocCheck(sizeof(double) * r * r);
+    double *v = mallocCheck(sizeof(double) * r * r);
+    double *inv_lambda = mallocCheck(sizeof(double) * r);
+    for (int i = 0; i < r; i++)
+        for (int j = 0; j < r; j++)   /* symmetrise: G may carry rounding asymmetry */
+            a[i * r + j] = 0.5 * ((double)G[i * r + j] + (double)G[j * r + i]) + (i == j ? damping : 0.0);
+    jacobi_eig(a, v, r);
+    double lmax = 0.0;
+    for (int i = 0; i < r; i++) lmax = fmax(lmax, fabs(a[i * r + i]));
+    double tol = r * lmax * (sizeof(real) == sizeof(float) ? 1e-7 : 1e-15);
+    int rank = 0;
+    for (int i = 0; i < r; i++) {
+        double l = a[i * r + i];
+        inv_lambda[i] = (l > tol && l > 0) ? 1.0 / l : 0.0;
+        rank += inv_lambda[i] != 0.0;
+    }
+    for (int i = 0; i < r; i++)
+        for (int j = 0; j < r; j++) {
+            double s = 0.0;
+            for (int k = 0; k < r; k++) s += v[i * r + k] * inv_lambda[k] * v[j * r + k];
+            S[i * r + j] = (real)s;
+        }
+    free(a); free(v); free(inv_lambda);
+    return rank;
+}
+
+void transpose(real *out, const real *in, int rows, int cols) {
+    for (int i = 0; i < rows; i++)
+        for (int j = 0; j < cols; j++) out[(size_t)j * rows + i] = in[(size_t)i * cols + j];
+}
+
+void small_matmul(real *out, const real *A, int transA, const real *B, int transB, int r) {
+    for (int i = 0; i < r; i++)
+        for (int j = 0; j < r; j++) {
+            real s = 0;
+            for (int k = 0; k < r; k++)
+                s += (transA ? A[k * r + i] : A[i * r + k]) * (transB ? B[j * r + k] : B[k * r + j]);
+            out[i * r + j] = s;
+        }
+}

@@ -1,0 +1,42 @@
+/* LoFT-AdamW state and step for one adapter pair (spec sections 2-4). A pair has two sides:
+   side 0 is U = B (m,r), held factor V; side 1 is V = A^T (n,r), held factor U. The optimizer
+   object (optimizer.c) owns the pairs and calls these functions in order each step. */
+#ifndef LOFT_LOFT_H
+#define LOFT_LOFT_H
+#include "optimizer.h"
+
+typedef struct {
+    int rows;       /* m for side 0, n for side 1 */
+    real *mom;      /* (rows,r) first moment */
+    real *P;        /* (rows,r,r) second-moment cross terms (block 4 on), else NULL */
+    real *v;        /* (rows,r) element-wise second moment (block 4 off), else NULL */
+    real *Hprev;    /* (rows of the held factor, r) held factor when this side was last processed */
+    int has_prev;
+    real *g;        /* (rows,r) work: rescaled gradient */
+    real *delta;    /* (rows,r) work: projected step direction */
+    real *vhat;     /* (rows,r) work: diag of P for the factor-space step (block 4 on, 5 off) */
+} LoftSide;
+
+typedef struct {
+    AdapterPair pair;
+    LoftSide side[2];
+    real *V, *gV;      /* (n,r) working copies of A^T and gA^T */
+    real *gram[2];     /* (r,r) Gram matrix of side s's held factor: [0] = V^T V, [1] = U^T U */
+    real *S[2];        /* (r,r) (gram + delta I)^+ (block 2 on) or I: [0] = SV, [1] = SU */
+    real *C;           /* (r,r) work: transport matrix */
+    real *tmp;         /* (max(m,n,2r),r) work */
+    int phase;         /* side that moves next under alternation */
+} LoftPair;
+
+void loft_pair_init(LoftPair *lp, const AdapterPair *pair, const OptimConfig *cfg);
+void loft_pair_free(LoftPair *lp);
+size_t loft_pair_state_bytes(const LoftPair *lp);
+/* start of a step: copy A^T and gA^T, compute both sides' Gram and S from the current factors */
+void loft_pair_begin(LoftPair *lp, const OptimConfig *cfg);
+/* squared gradient norm this pair adds to the clipping norm (spec section 3, block 6) */
+double loft_pair_sqnorm(LoftPair *lp, const OptimConfig *cfg);
+/* multiply the raw gradients gA, gB by scale (clipping) */
+void loft_pair_scale_grads(LoftPair *lp, real scale);
+/* the step: moments of both sides, then the update of the side(s) that move; step = k >= 1 */
+void loft_pair_step(LoftPair *lp, const OptimConfig *cfg, double lr, long step);
+#endif

@@ -1,0 +1,76 @@
+/* The one precision mechanism of the core: every file that computes on tensors uses `real`,
+   and is compiled twice, as float (-DLOFT_F32, networks) and as double (the matrix-factorization
+   task and the equivalence tests). The public names below get a _f32 or _f64 suffix so that both
+   builds live in one library; a translation unit picks its precision before including headers.
+   The Makefile links both builds into a shared object, so a name missing here fails the build. */
+#ifndef LOFT_REAL_H
+#define LOFT_REAL_H
+#include <math.h>
+
+#ifdef LOFT_F32
+typedef float real;
+#define sqrtr sqrtf
+#define LOFT_NAME(x) x##_f32
+#define LOFT_PRECISION "float32"
+#else
+typedef double real;
+#define sqrtr sqrt
+#define LOFT_NAME(x) x##_f64
+#define LOFT_PRECISION "float64"
+#endif
+
+/* blas.c */
+#define blas_gemm LOFT_NAME(blas_gemm)
+#define blas_gemm_naive LOFT_NAME(blas_gemm_naive)
+#define blas_sumsq LOFT_NAME(blas_sumsq)
+#define blas_library LOFT_NAME(blas_library)
+/* linalg.c */
+#define sym_pinv LOFT_NAME(sym_pinv)
+#define transpose LOFT_NAME(transpose)
+#define small_matmul LOFT_NAME(small_matmul)
+/* init.c */
+#define init_uniform LOFT_NAME(init_uniform)
+#define init_normal LOFT_NAME(init_normal)
+#define init_linear_uniform LOFT_NAME(init_linear_uniform)
+/* optim/adamw.c */
+#define adam_moments LOFT_NAME(adam_moments)
+#define adamw_apply LOFT_NAME(adamw_apply)
+/* optim/optimizer.c */
+#define optim_config_default LOFT_NAME(optim_config_default)
+#define optim_config_loft_simple LOFT_NAME(optim_config_loft_simple)
+#define optim_create LOFT_NAME(optim_create)
+#define optim_step LOFT_NAME(optim_step)
+#define optim_step_count LOFT_NAME(optim_step_count)
+#define optim_state_bytes LOFT_NAME(optim_state_bytes)
+#define optim_free LOFT_NAME(optim_free)
+/* optim/loft.c */
+#define loft_pair_init LOFT_NAME(loft_pair_init)
+#define loft_pair_free LOFT_NAME(loft_pair_free)
+#define loft_pair_state_bytes LOFT_NAME(loft_pair_state_bytes)
+#define loft_pair_begin LOFT_NAME(loft_pair_begin)
+#define loft_pair_sqnorm LOFT_NAME(loft_pair_sqnorm)
+#define loft_pair_scale_grads LOFT_NAME(loft_pair_scale_grads)
+#define loft_pair_step LOFT_NAME(loft_pair_step)
+/* adapters/lora.c */
+#define lora_scale LOFT_NAME(lora_scale)
+#define lora_init LOFT_NAME(lora_init)
+#define lora_forward LOFT_NAME(lora_forward)
+#define lora_backward LOFT_NAME(lora_backward)
+#define lora_backward_dW LOFT_NAME(lora_backward_dW)
+#define lora_merge LOFT_NAME(lora_merge)
+/* adapters/dora.c */
+#define dora_init_magnitude LOFT_NAME(dora_init_magnitude)
+#define dora_weight LOFT_NAME(dora_weight)
+#define dora_forward LOFT_NAME(dora_forward)
+#define dora_backward_dW LOFT_NAME(dora_backward_dW)
+#define dora_backward LOFT_NAME(dora_backward)
+/* tasks/mf.c */
+#define mf_create LOFT_NAME(mf_create)
+#define mf_free LOFT_NAME(mf_free)
+#define mf_set_problem LOFT_NAME(mf_set_problem)
+#define mf_draw_problem LOFT_NAME(mf_draw_problem)
+#define mf_weight LOFT_NAME(mf_weight)
+#define mf_loss_grad LOFT_NAME(mf_loss_grad)
+#define mf_params LOFT_NAME(mf_params)
+#define mf_run LOFT_NAME(mf_run)
+#endif

@@ -1,0 +1,139 @@
+/* Matrix factorization: problem set-up, loss and gradients, and the training loop. */
+#include <math.h>
+#include <string.h>
+#include "../adapters/dora.h"
+#include "../adapters/lora.h"
+#include "../blas.h"
+#include "../check.h"
+#include "../init.h"
+#include "mf.h"
+
+#define ALLOC(n) mallocCheck(sizeof(real) * (size_t)(n))
+
+MfTask *mf_create(int in, int out, int r, MfParam param, int use_bias, double scale) {
+    MfTask *t = mallocCheck(sizeof(MfTask));
+    t->in = in; t->out = out; t->r = r; t->param = param; t->use_bias = use_bias; t->scale = scale;
+    size_t W = (size_t)out * in;
+    t->target = ALLOC(W); t->W = ALLOC(W); t->gW = ALLOC(W);
+    t->Weff = ALLOC(W); t->dWeff = ALLOC(W);
+    t->A = ALLOC(r * in); t->gA = ALLOC(r * in);
+    t->B = ALLOC(out * r); t->gB = ALLOC(out * r);
+    t->mag = ALLOC(out); t->gmag = ALLOC(out); t->bias = ALLOC(out); t->gbias = ALLOC(out);
+    t->norm = ALLOC(out);
+    t->V = param == MF_DORA ? ALLOC(W) : NULL;
+    return t;
+}
+
+void mf_free(MfTask *t) {
+    if (!t) return;
+    free(t->target); free(t->W); free(t->gW); free(t->Weff); free(t->dWeff);
+    free(t->A); free(t->gA); free(t->B); free(t->gB); free(t->mag); free(t->gmag);
+    free(t->bias); free(t->gbias); free(t->norm); free(t->V); free(t);
+}
+
+void mf_set_problem(MfTask *t, const real *target, const real *A0, const real *B0,
+                    const real *bias0, const real *W0) {
+    size_t W = (size_t)t->out * t->in;
+    memcpy(t->target, target, sizeof(real) * W);
+    memcpy(t->A, A0, sizeof(real) * (size_t)t->r * t->in);
+    memcpy(t->B, B0, sizeof(real) * (size_t)t->out * t->r);
+    for (int o = 0; o < t->out; o++) t->bias[o] = bias0 ? bias0[o] : 0;
+    if (W0) memcpy(t->W, W0, sizeof(real) * W); else memset(t->W, 0, sizeof(real) * W);
+    if (t->param == MF_FULL) lora_merge(t->W, t->A, t->B, t->scale, t->in, t->out, t->r, +1);
+    if (t->param == MF_DORA) {
+        memcpy(t->Weff, t->W, sizeof(real) * W);
+        lora_merge(t->Weff, t->A, t->B, t->scale, t->in, t->out, t->r, +1);
+        dora_init_magnitude(t->mag, t->Weff, t->in, t->out);
+    }
+}
+
+void mf_draw_problem(MfTask *t, int target_rank, MfInit init, Rng *rng) {
+    const int in = t->in, out = t->out, r = t->r, k = target_rank;
+    real *L = ALLOC((size_t)in * k), *R = ALLOC((size_t)k * out), *T = ALLOC((size_t)in * out);
+    real *A = ALLOC((size_t)r * in), *B = ALLOC((size_t)out * r), *b = ALLOC(out);
+    init_normal(L, (size_t)in * k, 0, 1, rng);
+    init_normal(R, (size_t)k * out, 0, 1, rng);
+    blas_gemm(0, 0, in, out, k, 1, L, k, R, out, 0, T, out);
+    if (init == MF_INIT_LINEAR) {
+        init_linear_uniform(A, r, in, rng);
+        init_linear_uniform(B, out, r, rng);
+        init_uniform(b, out, -1.0 / sqrt((double)r), 1.0 / sqrt((double)r), rng);
+    } else {
+        lora_init(A, B, in, out, r, init == MF_INIT_GAUSSIAN ? LORA_INIT_GAUSSIAN : LORA_INIT_KAIMING, rng);
+    }
+    mf_set_problem(t, T, A, B, t->use_bias ? b : NULL, NULL);
+    free(L); free(R); free(T); free(A); free(B); free(b);
+}
+
+void mf_weight(MfTask *t, real *W) {
+    size_t n = (size_t)t->out * t->in;
+    if (t->param == MF_DORA) {
+        dora_weight(t->V, t->norm, W, t->W, t->A, t->B, t->mag, t->scale, NULL, t->in, t->out, t->r);
+        return;
+    }
+    memcpy(W, t->W, sizeof(real) * n);
+    if (t->param == MF_ADAPTER) lora_merge(W, t->A, t->B, t->scale, t->in, t->out, t->r, +1);
+}
+
+double mf_loss_grad(MfTask *t) {
+    const int in = t->in, out = t->out, r = t->r;
+    const size_t n = (size_t)out * in;
+    memset(t->gW, 0, sizeof(real) * n);
+    memset(t->gA, 0, sizeof(real) * (size_t)r * in);
+    memset(t->gB, 0, sizeof(real) * (size_t)out * r);
+    memset(t->gmag, 0, sizeof(real) * out);
+    memset(t->gbias, 0, sizeof(real) * out);
+    mf_weight(t, t->Weff);
+    /* pred[i][o] = Weff[o][i] + b[o]; dL/dWeff[o][i] = 2 (pred[i][o] - T[i][o]) / (in out) */
+    const double c = 2.0 / ((double)in * out);
+    double loss = 0.0;
+    for (int o = 0; o < out; o++) {
+        double gb = 0.0;
+        for (int i = 0; i < in; i++) {
+            double res = (double)t->Weff[(size_t)o * in + i] + t->bias[o] - t->target[(size_t)i * out + o];
+            loss += res * res;
+            t->dWeff[(size_t)o * in + i] = (real)(c * res);
+            gb += c * res;
+        }
+        if (t->use_bias) t->gbias[o] = (real)gb;
+    }
+    if (t->param == MF_FULL) memcpy(t->gW, t->dWeff, sizeof(real) * n);
+    else if (t->param == MF_ADAPTER) lora_backward_dW(t->gA, t->gB, t->dWeff, t->A, t->B, t->scale, in, out, r);
+    else dora_backward_dW(t->gA, t->gB, t->gmag, t->dWeff, t->V, t->norm, t->A, t->B, t->mag, t->scale, in, out, r);
+    return loss / ((double)in * out);
+}
+
+void mf_params(MfTask *t, AdapterPair *pairs, int *npairs, PlainTensor *plain, int *nplain) {
+    *npairs = 0; *nplain = 0;
+    if (t->param == MF_FULL) {
+        plain[(*nplain)++] = (PlainTensor){ t->W, t->gW, (size_t)t->out * t->in };
+    } else {
+        pairs[(*npairs)++] = (AdapterPair){ t->A, t->B, t->gA, t->gB, t->out, t->in, t->r };
+        if (t->param == MF_DORA) plain[(*nplain)++] = (PlainTensor){ t->mag, t->gmag, (size_t)t->out };
+    }
+    if (t->use_bias) plain[(*nplain)++] = (PlainTensor){ t->bias, t->gbias, (size_t)t->out };
+}
+
+MfResult mf_run(MfTask *t, const OptimConfig *cfg, double lr, long steps, double *losses,
+                double *gnorms, char *err, size_t errlen) {
+    MfResult res = { 0, 0, 0, NAN };
+    AdapterPair pairs[1];
+    PlainTensor plain[3];
+    int npairs, nplain;
+    mf_params(t, pairs, &npairs, plain, &nplain);
+    Optimizer *opt = optim_create(cfg, pairs, npairs, plain, nplain, err, errlen);
+    if (!opt) { res.diverged = -1; return res; }
+    for (long k = 0; k < steps; k++) {
+        double loss = mf_loss_grad(t);
+        if (losses) losses[k] = loss;
+        if (!isfinite(loss)) { res.diverged = 1; res.diverged_step = k + 1; break; }
+        double gn = optim_step(opt, lr);
+        if (gnorms) gnorms[k] = gn;
+        res.steps_done = k + 1;
+        if (!isfinite(gn)) { res.diverged = 1; res.diverged_step = k + 1; break; }
+    }
+    res.final_loss = mf_loss_grad(t);
+    if (!res.diverged && !isfinite(res.final_loss)) { res.diverged = 1; res.diverged_step = res.steps_done + 1; }
+    optim_free(opt);
+    return res;
+}

@@ -1,0 +1,58 @@
+/* The matrix-factorization task (spec section 6, the authors' notebook): a linear layer
+   W (out,in) with bias b (out,) fed the identity, so pred (in,out) = W^T + 1 b^T, fitted to a
+   target T (in,out) by the mean squared error over all entries. W is trained in full, or as an
+   adapter W = W0 + s B A (LoRA / LoFT), or DoRA. Its problem can be drawn or handed in. */
+#ifndef LOFT_MF_H
+#define LOFT_MF_H
+#include "../optim/optimizer.h"
+#include "../real.h"
+#include "../rng.h"
+
+typedef enum { MF_FULL = 0, MF_ADAPTER = 1, MF_DORA = 2 } MfParam;
+/* how the factors start: both like torch.nn.Linear (the notebook), or PEFT's LoRA init */
+typedef enum { MF_INIT_LINEAR = 0, MF_INIT_LORA = 1, MF_INIT_GAUSSIAN = 2 } MfInit;
+
+typedef struct {
+    int in, out, r, use_bias;
+    MfParam param;
+    double scale;          /* s in W0 + s B A */
+    real *target;          /* (in,out) */
+    real *W;               /* (out,in) trained weight (MF_FULL) or frozen W0 */
+    real *A, *B;           /* (r,in), (out,r) */
+    real *mag;             /* (out,) DoRA magnitudes */
+    real *bias;            /* (out,) */
+    real *gW, *gA, *gB, *gmag, *gbias;
+    real *Weff, *dWeff;    /* (out,in) work: effective weight and its gradient */
+    real *V, *norm;        /* DoRA work: (out,in), (out,) */
+} MfTask;
+
+typedef struct {
+    long steps_done;       /* optimizer steps taken */
+    int diverged;          /* 1 when a loss or gradient norm became NaN/Inf */
+    long diverged_step;    /* the step whose loss was not finite (1-based), else 0 */
+    double final_loss;     /* loss after the last step taken */
+} MfResult;
+
+MfTask *mf_create(int in, int out, int r, MfParam param, int use_bias, double scale);
+void mf_free(MfTask *t);
+/* the notebook's problem: T = randn(in,k) randn(k,out) with k = target_rank; A, B, bias per
+   init (MF_INIT_LINEAR: A ~ Linear(in,r), B and bias ~ Linear(r,out)); W0 = 0. For MF_FULL the
+   trained W starts at s B A, so every parameterisation starts from the same function. */
+void mf_draw_problem(MfTask *t, int target_rank, MfInit init, Rng *rng);
+/* the problem from arrays: target (in,out), A0 (r,in), B0 (out,r), bias0 (out,) or NULL (zero),
+   W0 (out,in) or NULL (zero). MF_FULL starts at W0 + s B0 A0. DoRA magnitudes start at the
+   row norms of W0 + s B0 A0 (the function at the start is then the plain adapter's). */
+void mf_set_problem(MfTask *t, const real *target, const real *A0, const real *B0,
+                    const real *bias0, const real *W0);
+/* the effective weight (out,in) [OUT] */
+void mf_weight(MfTask *t, real *W);
+/* loss at the current parameters; gradients are zeroed then filled */
+double mf_loss_grad(MfTask *t);
+/* the trainable tensors for an optimizer: at most 1 pair and 3 plain tensors */
+void mf_params(MfTask *t, AdapterPair *pairs, int *npairs, PlainTensor *plain, int *nplain);
+/* N steps at learning rate lr; losses (steps,) and gnorms (steps,) (either may be NULL) get
+   the loss and gradient norm before each step. Stops early and records a divergence when the
+   loss or gradient norm stops being finite. err gets a message when the optimizer is refused. */
+MfResult mf_run(MfTask *t, const OptimConfig *cfg, double lr, long steps, double *losses,
+                double *gnorms, char *err, size_t errlen);
+#endif

@@ -1,0 +1,42 @@
+/* Assertion helpers for the C tests: every check counts, a failure prints file:line and the
+   numbers, and test_exit() returns non-zero when any check failed. Tests run in double. */
+#ifndef LOFT_CHECK_UTIL_H
+#define LOFT_CHECK_UTIL_H
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+#include "real.h"
+
+static int g_checks = 0, g_failures = 0;
+
+#define CHECK(cond, ...) do { g_checks++; if (!(cond)) { g_failures++; \
+    printf("  FAIL %s:%d: ", __FILE__, __LINE__); printf(__VA_ARGS__); printf("\n"); } } while (0)
+/* prints a measured number as a PASS/FAIL line so the log carries what was measured */
+#define CHECK_LE(value, bound, what) do { double v_ = (value), b_ = (bound); g_checks++; \
+    int ok_ = v_ <= b_; if (!ok_) g_failures++; \
+    printf("  %s %-58s %.3e (bound %.1e)\n", ok_ ? "ok  " : "FAIL", what, v_, b_); } while (0)
+#define CHECK_GE(value, bound, what) do { double v_ = (value), b_ = (bound); g_checks++; \
+    int ok_ = v_ >= b_; if (!ok_) g_failures++; \
+    printf("  %s %-58s %.3e (must be >= %.1e)\n", ok_ ? "ok  " : "FAIL", what, v_, b_); } while (0)
+
+/* ||a - b|| / max(||b||, 1e-300) */
+static inline double rel_err(const real *a, const real *b, size_t n) {
+    double d = 0, s = 0;
+    for (size_t i = 0; i < n; i++) { double e = (double)a[i] - b[i]; d += e * e; s += (double)b[i] * b[i]; }
+    return sqrt(d) / fmax(sqrt(s), 1e-300);
+}
+static inline double rel_err_d(const real *a, const double *b, size_t n) {
+    double d = 0, s = 0;
+    for (size_t i = 0; i < n; i++) { double e = (double)a[i] - b[i]; d += e * e; s += b[i] * b[i]; }
+    return sqrt(d) / fmax(sqrt(s), 1e-300);
+}
+static inline int has_nonfinite(const real *a, size_t n) {
+    for (size_t i = 0; i < n; i++) if (!isfinite((double)a[i])) return 1;
+    return 0;
+}
+
+static inline int test_exit(const char *name) {
+    printf("%s: %d checks, %d failed\n", name, g_checks, g_failures);
+    return g_failures ? 1 : 0;
+}
+#endif

@@ -1,0 +1,141 @@
+/* The algebraic identities of spec section 3, in double on matrix-factorization problems:
+   LoFT with every block off is LoRA-AdamW bit for bit; LoFT with blocks 1-5 at r = m = n is
+   full AdamW on W; with m != n and r = min(m, n) it is not, and the steps that move the tall
+   factor stay in its column space; the streamed update does not depend on the block size. */
+#include <stdlib.h>
+#include "blas.h"
+#include "check.h"
+#include "check_util.h"
+#include "linalg.h"
+#include "tasks/mf.h"
+
+static MfTask *make_task(int in, int out, int r, MfParam param, int bias, const MfTask *like, uint64_t seed) {
+    MfTask *t = mf_create(in, out, r, param, bias, 1.0);
+    if (like) { mf_set_problem(t, like->target, like->A, like->B, bias ? like->bias : NULL, NULL); return t; }
+    Rng rng;
+    rng_seed(&rng, seed);
+    mf_draw_problem(t, r < 3 ? r : 3, MF_INIT_LINEAR, &rng);
+    return t;
+}
+
+static int same_bits(const real *a, const real *b, size_t n) { return memcmp(a, b, sizeof(real) * n) == 0; }
+
+static void lora_equals_loft_off(double max_grad_norm, const char *what) {
+    const int in = 12, out = 9, r = 3, steps = 50;
+    MfTask *lora = make_task(in, out, r, MF_ADAPTER, 1, NULL, 11);
+    MfTask *loft = make_task(in, out, r, MF_ADAPTER, 1, lora, 0);
+    OptimConfig cl = optim_config_default(OPTIM_ADAMW);
+    OptimConfig cf = optim_config_default(OPTIM_LOFT);
+    cf.alternate_update = cf.rescale_grads = cf.reproject_momentum = 0;
+    cf.reproject_second_moment = cf.project_full_update = cf.clip_projected = 0;
+    cl.eps = cf.eps = 1e-6;
+    cl.weight_decay = cf.weight_decay = 0.02;
+    cl.max_grad_norm = cf.max_grad_norm = max_grad_norm;
+    double l1[50], l2[50], g1[50], g2[50];
+    char err[256];
+    mf_run(lora, &cl, 0.05, steps, l1, g1, err, sizeof err);
+    mf_run(loft, &cf, 0.05, steps, l2, g2, err, sizeof err);
+    int same = same_bits(lora->A, loft->A, r * in) && same_bits(lora->B, loft->B, out * r) &&
+               same_bits(lora->bias, loft->bias, out) && memcmp(l1, l2, sizeof l1) == 0 &&
+               memcmp(g1, g2, sizeof g1) == 0;
+    CHECK(same, "%s: LoFT (all blocks off) differs from LoRA-AdamW after %d steps (max |dA| %.3e)",
+          what, steps, rel_err(loft->A, lora->A, r * in));
+    printf("  %s %s: A, B, bias, losses, grad norms identical bit for bit over %d steps\n",
+           same ? "ok  " : "FAIL", what, steps);
+    mf_free(lora); mf_free(loft);
+}
+
+/* ||dW - P_U dW|| / ||dW|| with P_U the orthogonal projector onto the columns of U (out,r) */
+static double col_space_leak(const real *U, const real *dW, int out, int in, int r) {
+    real *G = mallocCheck(sizeof(real) * r * r), *S = mallocCheck(sizeof(real) * r * r);
+    real *UtD = mallocCheck(sizeof(real) * r * in), *C = mallocCheck(sizeof(real) * r * in);
+    real *P = mallocCheck(sizeof(real) * out * in);
+    blas_gemm(1, 0, r, r, out, 1, U, r, U, r, 0, G, r);
+    sym_pinv(S, G, r, 0.0);
+    blas_gemm(1, 0, r, in, out, 1, U, r, dW, in, 0, UtD, in);     /* U^T dW */
+    blas_gemm(0, 0, r, in, r, 1, S, r, UtD, in, 0, C, in);         /* (U^T U)^-1 U^T dW */
+    blas_gemm(0, 0, out, in, r, 1, U, r, C, in, 0, P, in);         /* P_U dW */
+    double e = rel_err(P, dW, (size_t)out * in);
+    free(G); free(S); free(UtD); free(C); free(P);
+    return e;
+}
+
+/* Full AdamW on W and LoFT (blocks 1-5, delta = 0) on B A side by side from the same start.
+   errs (steps,) [OUT]: ||B A - W|| / ||W|| after each step; leak [OUT]: how far the change of
+   B A at step 2 (V = A^T moves, U = B held) leaves the column space of U. */
+static void fullrank_run(int in, int out, int r, int steps, double *errs, double *leak) {
+    MfTask *full = make_task(in, out, r, MF_FULL, 1, NULL, 5);
+    MfTask *lf = make_task(in, out, r, MF_ADAPTER, 1, NULL, 5);
+    OptimConfig ca = optim_config_default(OPTIM_ADAMW), cf = optim_config_default(OPTIM_LOFT);
+    cf.clip_projected = 0;
+    ca.eps = cf.eps = 1e-8;
+    ca.weight_decay = cf.weight_decay = 0.05;
+    cf.damping = 0.0;
+    AdapterPair pp[1], fp[1];
+    PlainTensor pl[3], fl[3];
+    int np, nl, fnp, fnl;
+    mf_params(full, fp, &fnp, fl, &fnl);
+    mf_params(lf, pp, &np, pl, &nl);
+    char err[256];
+    Optimizer *oa = optim_create(&ca, fp, fnp, fl, fnl, err, sizeof err);
+    Optimizer *of = optim_create(&cf, pp, np, pl, nl, err, sizeof err);
+    real *W = mallocCheck(sizeof(real) * out * in), *dW = mallocCheck(sizeof(real) * out * in);
+    for (int k = 0; k < steps; k++) {
+        mf_loss_grad(full);
+        mf_loss_grad(lf);
+        mf_weight(lf, dW);
+        optim_step(oa, 0.02);
+        optim_step(of, 0.02);
+        mf_weight(lf, W);
+        errs[k] = rel_err(W, full->W, (size_t)out * in);
+        if (k == 1) {
+            for (size_t i = 0; i < (size_t)out * in; i++) dW[i] = W[i] - dW[i];
+            *leak = col_space_leak(lf->B, dW, out, in, r);
+        }
+    }
+    free(W); free(dW);
+    optim_free(oa); optim_free(of); mf_free(full); mf_free(lf);
+}
+
+static void fullrank_equivalence(void) {
+    double errs[100], leak, worst = 0;
+    fullrank_run(6, 6, 6, 100, errs, &leak);
+    for (int k = 0; k < 100; k++) worst = fmax(worst, errs[k]);
+    CHECK_LE(errs[99], 1e-9, "r = m = n = 6: ||BA - W_adamw|| / ||W|| after 100 steps");
+    CHECK_LE(worst, 1e-9, "r = m = n = 6: worst relative error over the 100 steps");
+}
+
+static void nonsquare_counterexample(void) {
+    double errs[100], leak;
+    fullrank_run(5, 8, 5, 100, errs, &leak);   /* U = B is 8 x 5 (tall), V = A^T is 5 x 5 */
+    CHECK_LE(errs[0], 1e-12, "m=8, n=5, r=5: step 1 moves U (V square): equals AdamW (rel)");
+    CHECK_LE(leak, 1e-10, "m=8, n=5, r=5: step 2 (V moves) stays in col(U): leak (rel)");
+    CHECK_GE(errs[1], 1e-4, "m=8, n=5, r=5: step 2 already differs from AdamW (rel)");
+    CHECK_GE(errs[99], 1e-3, "m=8, n=5, r=5: after 100 steps, not AdamW (rel)");
+}
+
+/* the streamed projected update gives the same result for any row-block size */
+static void streaming_block_invariance(void) {
+    const int in = 40, out = 33, r = 4;
+    MfTask *a = make_task(in, out, r, MF_ADAPTER, 1, NULL, 9), *b = make_task(in, out, r, MF_ADAPTER, 1, a, 0);
+    OptimConfig c1 = optim_config_default(OPTIM_LOFT), c2;
+    c1.alternate_update = 0;   /* both sides stream every step */
+    c2 = c1;
+    c1.row_block = 1;
+    c2.row_block = 7;          /* does not divide 33 or 40: the last block is short */
+    char err[256];
+    mf_run(a, &c1, 0.01, 20, NULL, NULL, err, sizeof err);
+    mf_run(b, &c2, 0.01, 20, NULL, NULL, err, sizeof err);
+    CHECK_LE(rel_err(a->A, b->A, r * in) + rel_err(a->B, b->B, out * r), 1e-12,
+             "streamed update: row blocks of 1 vs 7, 20 steps (rel)");
+    mf_free(a); mf_free(b);
+}
+
+int main(void) {
+    lora_equals_loft_off(0.0, "no clipping");
+    lora_equals_loft_off(0.05, "with clipping at 0.05");
+    fullrank_equivalence();
+    nonsquare_counterexample();
+    streaming_block_invariance();
+    return test_exit("test_loft_identities");
+}

@@ -17,7 +17,7 @@ COMMON_SRC = core/rng.c core/io/h5data.c
 OBJS = $(REAL_SRC:%.c=$(BUILD)/f32/%.o) $(REAL_SRC:%.c=$(BUILD)/f64/%.o) $(COMMON_SRC:%.c=$(BUILD)/common/%.o)
 HDRS = $(wildcard core/*.h core/*/*.h)
 
-TESTS = test_blas test_adapters_grad test_loft_identities test_golden test_toy
+TESTS = test_blas test_adapters_grad test_loft_identities test_mf test_golden test_float32
 TEST_BINS = $(TESTS:%=$(BUILD)/tests/%)
 
 .PHONY: all deps test test-asan golden clean

@@ -1,0 +1,132 @@
+/* Golden trajectories in double: our AdamW (full weight), LoRA-AdamW, and LoFT's parity mode
+   against step-by-step trajectories written by PyTorch (tests/gen_golden.py) and by the
+   authors' public optimizer (tests/gen_parity.py). Every step's loss and every parameter after
+   every step must agree to 1e-6 relative. */
+#include <stdlib.h>
+#include "check.h"
+#include "check_util.h"
+#include "io/h5data.h"
+#include "tasks/mf.h"
+
+#define GOLDEN_TOL 1e-6
+
+typedef struct { const char *file, *group; } Golden;
+
+static double *load(const Golden *g, const char *name, size_t *n) {
+    char path[256], err[512];
+    snprintf(path, sizeof path, "%s/%s", g->group, name);
+    double *d = h5_read_doubles(g->file, path, n, NULL, NULL, err, sizeof err);
+    if (!d) LOFT_FATAL("%s", err);
+    return d;
+}
+
+static double attr(const Golden *g, const char *name) {
+    double v;
+    char err[512];
+    if (h5_read_attr_double(g->file, g->group, name, &v, err, sizeof err)) LOFT_FATAL("%s", err);
+    return v;
+}
+
+/* runs the task step by step and compares with the golden group; tensors named in names[]
+   (A, B, bias or W, bias) are compared after every step */
+static void compare(const Golden *g, MfTask *t, OptimConfig cfg, const char *label) {
+    const long steps = (long)attr(g, "steps");
+    const double lr = attr(g, "lr");
+    size_t n;
+    double *losses = load(g, "losses", &n);
+    AdapterPair pairs[1];
+    PlainTensor plain[3];
+    int np, nl;
+    mf_params(t, pairs, &np, plain, &nl);
+    char err[256];
+    Optimizer *opt = optim_create(&cfg, pairs, np, plain, nl, err, sizeof err);
+    if (!opt) LOFT_FATAL("%s: %s", label, err);
+    const char *names[3];
+    real *ours[3];
+    size_t sizes[3];
+    double *gold[3];
+    int k = 0;
+    if (t->param == MF_FULL) { names[k] = "W"; ours[k] = t->W; sizes[k++] = (size_t)t->out * t->in; }
+    else {
+        names[k] = "A"; ours[k] = t->A; sizes[k++] = (size_t)t->r * t->in;
+        names[k] = "B"; ours[k] = t->B; sizes[k++] = (size_t)t->out * t->r;
+    }
+    names[k] = "bias"; ours[k] = t->bias; sizes[k++] = (size_t)t->out;
+    for (int i = 0; i < k; i++) gold[i] = load(g, names[i], &n);
+    double worst_loss = 0, worst_param = 0;
+    for (long s = 0; s < steps; s++) {
+        double loss = mf_loss_grad(t);
+        worst_loss = fmax(worst_loss, fabs(loss - losses[s]) / fabs(losses[s]));
+        optim_step(opt, lr);
+        for (int i = 0; i < k; i++)
+            worst_param = fmax(worst_param, rel_err_d(ours[i], gold[i] + s * sizes[i], sizes[i]));
+    }
+    char what[128];
+    snprintf(what, sizeof what, "%s: worst loss error over %ld steps (rel)", label, steps);
+    CHECK_LE(worst_loss, GOLDEN_TOL, what);
+    snprintf(what, sizeof what, "%s: worst parameter error over %ld steps (rel)", label, steps);
+    CHECK_LE(worst_param, GOLDEN_TOL, what);
+    for (int i = 0; i < k; i++) free(gold[i]);
+    free(losses);
+    optim_free(opt);
+}
+
+static MfTask *task_from(const Golden *g, MfParam param, int r) {
+    size_t n, nt;
+    double *target = load(g, "target", &nt), *bias0 = load(g, "bias0", &n);
+    int out = (int)n, in = (int)(nt / n);
+    MfTask *t = mf_create(in, out, r, param, 1, 1.0);
+    if (param == MF_FULL) {
+        double *W0 = load(g, "W0", &n);
+        real *zA = mallocCheck(sizeof(real) * r * in), *zB = mallocCheck(sizeof(real) * out * r);
+        mf_set_problem(t, target, zA, zB, bias0, W0);
+        free(W0); free(zA); free(zB);
+    } else {
+        double *A0 = load(g, "A0", &n), *B0 = load(g, "B0", &n);
+        mf_set_problem(t, target, A0, B0, bias0, NULL);
+        free(A0); free(B0);
+    }
+    free(target); free(bias0);
+    return t;
+}
+
+static OptimConfig hyper(const Golden *g, OptimKind kind) {
+    OptimConfig c = optim_config_default(kind);
+    c.beta1 = attr(g, "beta1");
+    c.beta2 = attr(g, "beta2");
+    c.eps = attr(g, "eps");
+    c.weight_decay = attr(g, "weight_decay");
+    return c;
+}
+
+int main(int argc, char **argv) {
+    const char *dir = argc > 1 ? argv[1] : "tests/golden";
+    char adamw_file[256], parity_file[256];
+    snprintf(adamw_file, sizeof adamw_file, "%s/adamw_lora.h5", dir);
+    snprintf(parity_file, sizeof parity_file, "%s/parity_tnurbek.h5", dir);
+
+    Golden full = { adamw_file, "adamw_full" }, lora = { adamw_file, "lora" };
+    MfTask *t = task_from(&full, MF_FULL, 1);
+    compare(&full, t, hyper(&full, OPTIM_ADAMW), "AdamW on a full 6x10 weight vs torch.optim.AdamW");
+    mf_free(t);
+    t = task_from(&lora, MF_ADAPTER, 3);
+    compare(&lora, t, hyper(&lora, OPTIM_ADAMW), "LoRA-AdamW (r=3) vs torch.optim.AdamW on B, A");
+    mf_free(t);
+
+    const char *settings[] = { "all_on", "no_alternate", "no_second_moment", "no_reprojection", "rescale_only" };
+    for (int i = 0; i < 5; i++) {
+        Golden g = { parity_file, settings[i] };
+        OptimConfig c = hyper(&g, OPTIM_LOFT);
+        c.parity = PARITY_TNURBEK_148998D;
+        c.alternate_update = attr(&g, "alternate_update") != 0;
+        c.rescale_grads = attr(&g, "rescale_grads") != 0;
+        c.reproject_momentum = attr(&g, "reproject_momentum") != 0;
+        c.reproject_second_moment = attr(&g, "reproject_second_moment") != 0;
+        char label[96];
+        snprintf(label, sizeof label, "parity %s vs tnurbek/loft 148998d", settings[i]);
+        t = task_from(&g, MF_ADAPTER, 3);
+        compare(&g, t, c, label);
+        mf_free(t);
+    }
+    return test_exit("test_golden");
+}

@@ -35,6 +35,17 @@ static inline int has_nonfinite(const real *a, size_t n) {
     return 0;
 }
 
+/* fd (n,) [OUT]: central differences, step h, of loss(ctx) w.r.t. every entry of p (n,) */
+static inline void fd_central(real *fd, real *p, int n, double h, double (*loss)(void *), void *ctx) {
+    for (int i = 0; i < n; i++) {
+        real keep = p[i];
+        p[i] = (real)(keep + h); double lp = loss(ctx);
+        p[i] = (real)(keep - h); double lm = loss(ctx);
+        p[i] = keep;
+        fd[i] = (real)((lp - lm) / (2 * h));
+    }
+}
+
 static inline int test_exit(const char *name) {
     printf("%s: %d checks, %d failed\n", name, g_checks, g_failures);
     return g_failures ? 1 : 0;

@@ -21,7 +21,8 @@ typedef struct {
     int dora, freeze;
 } Layer;
 
-static double loss_of(Layer *L) {
+static double loss_of(void *ctx) {
+    Layer *L = ctx;
     real y[N * OUT];
     if (L->dora) {
         real V[OUT * IN], norm[OUT], Wd[OUT * IN];
@@ -39,13 +40,7 @@ static double loss_of(Layer *L) {
 /* central differences of loss_of w.r.t. every entry of p (n,), compared with grad (n,) */
 static double fd_rel_err(Layer *L, real *p, const real *grad, int n) {
     real fd[IN * N > OUT * IN ? IN * N : OUT * IN];
-    for (int i = 0; i < n; i++) {
-        real keep = p[i];
-        p[i] = keep + FD_H; double lp = loss_of(L);
-        p[i] = keep - FD_H; double lm = loss_of(L);
-        p[i] = keep;
-        fd[i] = (real)((lp - lm) / (2 * FD_H));
-    }
+    fd_central(fd, p, n, FD_H, loss_of, L);
     return rel_err(grad, fd, n);
 }
 

@@ -8,16 +8,12 @@
 
 #define FD_H 1e-6
 
+static double loss_of(void *t) { return mf_loss_grad(t); }
+
 static double fd_check(MfTask *t, real *p, const real *g, int n) {
     real *grad = mallocCheck(sizeof(real) * n), *fd = mallocCheck(sizeof(real) * n);
     memcpy(grad, g, sizeof(real) * n);
-    for (int i = 0; i < n; i++) {
-        real keep = p[i];
-        p[i] = keep + FD_H; double lp = mf_loss_grad(t);
-        p[i] = keep - FD_H; double lm = mf_loss_grad(t);
-        p[i] = keep;
-        fd[i] = (real)((lp - lm) / (2 * FD_H));
-    }
+    fd_central(fd, p, n, FD_H, loss_of, t);
     mf_loss_grad(t);
     double e = rel_err(grad, fd, n);
     free(grad); free(fd);

@@ -1,27 +1,30 @@
 # loft-harness: build, deps, test, test-asan, clean. `make test` is the whole set-up on a fresh
 # Debian 12 machine: it installs missing packages (scripts/deps.sh) before it compiles anything.
 CC      ?= gcc
-PKGS     = openblas hdf5-serial
+PKGS     = openblas hdf5-serial lua5.4 yaml-0.1
 OPT     ?= -O2
 SAN     ?=
 BUILD   ?= build
 # evaluated when a recipe runs, i.e. after the deps stamp exists
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS))
-CFLAGS  = -std=c11 $(OPT) -g -fPIC -Wall -Wextra -Werror -D_GNU_SOURCE $(SAN) $(PKG_CFLAGS)
+CFLAGS  = -std=c11 $(OPT) -g -fPIC -Wall -Wextra -Werror -Wno-format-truncation -D_GNU_SOURCE $(SAN) $(PKG_CFLAGS) -Icore -I$(BUILD)/gen
 LDLIBS  = $(PKG_LIBS) -lm
 
 REAL_SRC   = core/blas.c core/linalg.c core/init.c core/optim/adamw.c core/optim/loft.c \
              core/optim/optimizer.c core/adapters/lora.c core/adapters/dora.c core/tasks/mf.c
-COMMON_SRC = core/rng.c core/io/h5data.c
+# compiled once, in double (the MF task runs in double): runs, I/O, reports, Lua
+COMMON_SRC = core/rng.c core/io/h5data.c core/io/config.c core/io/h5log.c core/io/h5results.c \
+             core/run.c core/report.c core/lua/lua_experiment.c
 OBJS = $(REAL_SRC:%.c=$(BUILD)/f32/%.o) $(REAL_SRC:%.c=$(BUILD)/f64/%.o) $(COMMON_SRC:%.c=$(BUILD)/common/%.o)
 HDRS = $(wildcard core/*.h core/*/*.h)
 
-TESTS = test_blas test_adapters_grad test_loft_identities test_mf test_golden test_float32
+TESTS = test_blas test_adapters_grad test_loft_identities test_mf test_golden test_float32 test_config test_experiment
 TEST_BINS = $(TESTS:%=$(BUILD)/tests/%)
 
-.PHONY: all deps test test-asan golden clean
-all: $(BUILD)/libloft.a $(BUILD)/libloft.so
+.PHONY: all deps test test-asan golden clean loft ablation tables figures
+all: $(BUILD)/libloft.a $(BUILD)/libloft.so $(BUILD)/loft
+loft: $(BUILD)/loft
 
 deps: $(BUILD)/.deps
 $(BUILD)/.deps: scripts/deps.sh
@@ -38,6 +41,15 @@ $(BUILD)/common/%.o: %.c $(HDRS) | $(BUILD)/.deps
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c $< -o $@
 
+# the experiment DSL (Lua) embedded in the binary as a byte array
+$(BUILD)/gen/experiment_lua.h: core/lua/experiment.lua
+	@mkdir -p $(dir $@)
+	{ echo 'static const unsigned char experiment_lua[] = {'; od -An -v -tx1 $< | sed 's/\([0-9a-f][0-9a-f]\)/0x\1,/g'; echo '0x00};'; } > $@
+$(BUILD)/common/core/lua/lua_experiment.o: $(BUILD)/gen/experiment_lua.h
+
+$(BUILD)/loft: core/main.c $(BUILD)/libloft.a
+	$(CC) $(CFLAGS) $< -o $@ $(BUILD)/libloft.a $(LDLIBS)
+
 $(BUILD)/libloft.a: $(OBJS)
 	ar rcs $@ $^
 # the shared object is the check that both precisions link side by side (see core/real.h)
@@ -46,15 +58,36 @@ $(BUILD)/libloft.so: $(OBJS)
 
 $(BUILD)/tests/%: tests/%.c tests/check_util.h $(BUILD)/libloft.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -Icore $< -o $@ $(BUILD)/libloft.a $(LDLIBS)
+	$(CC) $(CFLAGS) $< -o $@ $(BUILD)/libloft.a $(LDLIBS)
 
-test: $(BUILD)/libloft.so $(TEST_BINS)
+test: $(BUILD)/libloft.so $(TEST_BINS) $(BUILD)/loft
 	@fail=0; for t in $(TEST_BINS); do echo "== $$t"; $$t || { echo "FAILED: $$t"; fail=1; }; done; \
+	 echo "== tests/test_cli.sh"; tests/test_cli.sh $(BUILD)/loft || { echo "FAILED: tests/test_cli.sh"; fail=1; }; \
 	 if [ $$fail = 0 ]; then echo "all tests passed"; else echo "some tests FAILED"; exit 1; fi
 
 # the same tests under AddressSanitizer + UBSan, in their own build folder
 test-asan:
 	$(MAKE) test BUILD=build-asan OPT=-O1 SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all"
+
+# the ablations: run every experiment (finished runs are skipped), then tables and figures
+LOFT = $(BUILD)/loft
+JOBS ?= 2
+ablation: $(LOFT)
+	$(LOFT) run experiments/mf_ablation.lua --jobs $(JOBS)
+	$(LOFT) run experiments/fullrank_check.lua
+	$(MAKE) tables figures
+
+tables: $(LOFT)
+	$(LOFT) table results/mf_ablation.h5 --title "Matrix factorization (spec section 6)"
+	$(LOFT) table results/fullrank_check.h5 --title "Full-rank check"
+
+figures: $(LOFT)
+	$(LOFT) export results/mf_ablation.h5
+	$(LOFT) export results/fullrank_check.h5
+	for r in 1 2 4 8; do gnuplot -e "rank=$$r" plots/mf_convergence.gp || exit 1; done
+	gnuplot -e "rank=8; out='plots/mf_convergence'" plots/mf_convergence.gp
+	gnuplot plots/fullrank_check.gp
+	@echo "figures: plots/mf_convergence.{png,pdf}, plots/mf_convergence_r{1,2,4,8}.{png,pdf}, plots/fullrank_check.{png,pdf}"
 
 # regenerate the committed golden files (needs Debian's python3-torch + python3-h5py; not run by CI)
 golden:

@@ -1,5 +1,6 @@
 /* cblas-backed GEMM for the `real` type, its naive reference twin, and small reductions. */
 #include <cblas.h>
+#include <math.h>
 #include "blas.h"
 
 void blas_gemm(int transA, int transB, int M, int N, int K, real alpha,
@@ -34,6 +35,16 @@ double blas_sumsq(const real *x, size_t n) {
     double s = 0.0;
     for (size_t i = 0; i < n; i++) s += (double)x[i] * x[i];
     return s;
+}
+
+double blas_rel_dist(const real *a, const real *b, size_t n) {
+    double d = 0.0, s = 0.0;
+    for (size_t i = 0; i < n; i++) {
+        double e = (double)a[i] - b[i];
+        d += e * e;
+        s += (double)b[i] * b[i];
+    }
+    return s > 0 ? sqrt(d / s) : (d > 0 ? INFINITY : 0.0);
 }
 
 const char *blas_library(void) {

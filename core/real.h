@@ -23,6 +23,7 @@ typedef double real;
 #define blas_gemm LOFT_NAME(blas_gemm)
 #define blas_gemm_naive LOFT_NAME(blas_gemm_naive)
 #define blas_sumsq LOFT_NAME(blas_sumsq)
+#define blas_rel_dist LOFT_NAME(blas_rel_dist)
 #define blas_library LOFT_NAME(blas_library)
 /* linalg.c */
 #define sym_pinv LOFT_NAME(sym_pinv)
@@ -35,6 +36,7 @@ typedef double real;
 /* optim/adamw.c */
 #define adam_moments LOFT_NAME(adam_moments)
 #define adamw_apply LOFT_NAME(adamw_apply)
+#define adamw_step LOFT_NAME(adamw_step)
 /* optim/optimizer.c */
 #define optim_config_default LOFT_NAME(optim_config_default)
 #define optim_config_loft_simple LOFT_NAME(optim_config_loft_simple)

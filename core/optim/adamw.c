@@ -1,22 +1,43 @@
-/* AdamW moment and parameter updates (the form of torch.optim.AdamW). */
+/* AdamW moment and parameter updates (the form of torch.optim.AdamW). The per-element arithmetic
+   lives in two inline functions, so the fused and the two-pass forms give identical bits. */
 #include <math.h>
 #include "adamw.h"
 
+typedef struct { real b1, c1, b2, c2, keep, step_size, sqrt_bc2, eps; } AdamConsts;
+
+static AdamConsts consts(double lr, double beta1, double beta2, double eps, double decay, long step) {
+    const double bc1 = 1.0 - pow(beta1, (double)step), bc2 = 1.0 - pow(beta2, (double)step);
+    AdamConsts k = { (real)beta1, (real)(1.0 - beta1), (real)beta2, (real)(1.0 - beta2),
+                     (real)(1.0 - decay), (real)(lr / bc1), (real)sqrt(bc2), (real)eps };
+    return k;
+}
+
+static inline void moment_elem(real *m, real *v, real g, const AdamConsts *k) {
+    *m = k->b1 * *m + k->c1 * g;
+    *v = k->b2 * *v + k->c2 * g * g;
+}
+
+static inline real apply_elem(real p, real m, real v, const AdamConsts *k) {
+    real denom = sqrtr(v) / k->sqrt_bc2 + k->eps;
+    return p * k->keep - k->step_size * (m / denom);
+}
+
 void adam_moments(real *m, real *v, const real *g, size_t n, double beta1, double beta2) {
-    const real b1 = (real)beta1, b2 = (real)beta2, c1 = (real)(1.0 - beta1), c2 = (real)(1.0 - beta2);
-    for (size_t i = 0; i < n; i++) {
-        m[i] = b1 * m[i] + c1 * g[i];
-        v[i] = b2 * v[i] + c2 * g[i] * g[i];
-    }
+    AdamConsts k = consts(0, beta1, beta2, 0, 0, 1);
+    for (size_t i = 0; i < n; i++) moment_elem(&m[i], &v[i], g[i], &k);
 }
 
 void adamw_apply(real *p, const real *m, const real *v, size_t n, double lr, double beta1,
                  double beta2, double eps, double decay, long step) {
-    const double bc1 = 1.0 - pow(beta1, (double)step), bc2 = 1.0 - pow(beta2, (double)step);
-    const real keep = (real)(1.0 - decay), step_size = (real)(lr / bc1);
-    const real sqrt_bc2 = (real)sqrt(bc2), e = (real)eps;
+    AdamConsts k = consts(lr, beta1, beta2, eps, decay, step);
+    for (size_t i = 0; i < n; i++) p[i] = apply_elem(p[i], m[i], v[i], &k);
+}
+
+void adamw_step(real *p, real *m, real *v, const real *g, size_t n, double lr, double beta1,
+                double beta2, double eps, double decay, long step) {
+    AdamConsts k = consts(lr, beta1, beta2, eps, decay, step);
     for (size_t i = 0; i < n; i++) {
-        real denom = sqrtr(v[i]) / sqrt_bc2 + e;
-        p[i] = p[i] * keep - step_size * (m[i] / denom);
+        moment_elem(&m[i], &v[i], g[i], &k);
+        p[i] = apply_elem(p[i], m[i], v[i], &k);
     }
 }

@@ -12,4 +12,7 @@ void adam_moments(real *m, real *v, const real *g, size_t n, double beta1, doubl
    decay = lr * weight_decay for decoupled AdamW. p [OUT], m, v are (n,) */
 void adamw_apply(real *p, const real *m, const real *v, size_t n, double lr, double beta1,
                  double beta2, double eps, double decay, long step);
+/* adam_moments then adamw_apply in one pass over memory (identical results). p, m, v [OUT] */
+void adamw_step(real *p, real *m, real *v, const real *g, size_t n, double lr, double beta1,
+                double beta2, double eps, double decay, long step);
 #endif

@@ -49,6 +49,12 @@ void loft_pair_init(LoftPair *lp, const AdapterPair *pair, const OptimConfig *cf
     lp->C = mallocCheck(sizeof(real) * r * r);
     lp->tmp = mallocCheck(sizeof(real) * (big > 2 * r ? big : 2 * r) * r);
     lp->phase = cfg->alternate_first_A ? 1 : 0;
+    /* the streamed update's buffers: blocks of rows of at most STREAM_ELEMS elements (at least one row) */
+    lp->stream = cfg->row_block > 0 ? (size_t)cfg->row_block * big : (STREAM_ELEMS > big ? STREAM_ELEMS : (size_t)big);
+    lp->K = mallocCheck(sizeof(real) * (size_t)r * r * big);
+    lp->M = mallocCheck(sizeof(real) * lp->stream);
+    lp->Q = mallocCheck(sizeof(real) * lp->stream);
+    lp->T = mallocCheck(sizeof(real) * (size_t)big * r);
 }
 
 void loft_pair_free(LoftPair *lp) {
@@ -58,6 +64,7 @@ void loft_pair_free(LoftPair *lp) {
         free(sd->g); free(sd->delta); free(lp->gram[s]); free(lp->S[s]);
     }
     free(lp->V); free(lp->gV); free(lp->C); free(lp->tmp);
+    free(lp->K); free(lp->M); free(lp->Q); free(lp->T);
 }
 
 size_t loft_pair_state_bytes(const LoftPair *lp) {
@@ -190,7 +197,7 @@ static void projected_direction(LoftPair *lp, int s, const OptimConfig *cfg, lon
     const int r = lp->pair.r, rows = sd->rows, hrows = side_rows(lp, 1 - s);
     const real *H = held(lp, s);
     const int kdim = sd->P ? r * r : r;      /* inner dimension of the second-moment product */
-    real *K = mallocCheck(sizeof(real) * (size_t)kdim * hrows);   /* (kdim, hrows) */
+    real *K = lp->K;   /* (kdim, hrows) */
     for (int j = 0; j < hrows; j++) {
         const real *h = H + (size_t)j * r;
         if (sd->P) { for (int a = 0; a < r; a++) for (int b = 0; b < r; b++) K[(size_t)(a * r + b) * hrows + j] = h[a] * h[b]; }
@@ -199,9 +206,7 @@ static void projected_direction(LoftPair *lp, int s, const OptimConfig *cfg, lon
     int blk = cfg->row_block > 0 ? cfg->row_block : STREAM_ELEMS / (hrows > 0 ? hrows : 1);
     if (blk < 1) blk = 1;
     if (blk > rows) blk = rows;
-    real *M = mallocCheck(sizeof(real) * (size_t)blk * hrows);   /* (blk, hrows) */
-    real *Q = mallocCheck(sizeof(real) * (size_t)blk * hrows);   /* (blk, hrows) */
-    real *T = mallocCheck(sizeof(real) * (size_t)blk * r);       /* (blk, r) */
+    real *M = lp->M, *Q = lp->Q, *T = lp->T;   /* (blk, hrows), (blk, hrows), (blk, r) */
     const real inv_bc1 = (real)(1.0 / (1.0 - pow(cfg->beta1, (double)step)));
     const real sqrt_bc2 = (real)sqrt(1.0 - pow(cfg->beta2, (double)step)), eps = (real)cfg->eps;
     const real *second = sd->P ? sd->P : sd->v;
@@ -216,7 +221,6 @@ static void projected_direction(LoftPair *lp, int s, const OptimConfig *cfg, lon
         blas_gemm(0, 0, nb, r, hrows, 1, M, hrows, H, r, 0, T, r);
         blas_gemm(0, 0, nb, r, r, 1, T, r, lp->S[s], r, 0, sd->delta + (size_t)i0 * r, r);
     }
-    free(K); free(M); free(Q); free(T);
 }
 
 /* the step of the moving side s: the projected full update (block 5) or the factor-space Adam

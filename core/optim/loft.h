@@ -25,6 +25,8 @@ typedef struct {
     real *S[2];        /* (r,r) (gram + delta I)^+ (block 2 on) or I: [0] = SV, [1] = SU */
     real *C;           /* (r,r) work: transport matrix */
     real *tmp;         /* (max(m,n,2r),r) work */
+    real *K, *M, *Q, *T;  /* work of the streamed update: (r*r, max(m,n)), 2 x (stream), (max(m,n), r) */
+    size_t stream;     /* elements of M and Q */
     int phase;         /* side that moves next under alternation */
 } LoftPair;
 

@@ -112,8 +112,7 @@ double optim_step(Optimizer *o, double lr) {
                              ? c->weight_decay : lr * c->weight_decay;
     for (int i = 0; i < o->nadam; i++) {
         AdamTensor *a = &o->adam[i];
-        adam_moments(a->m, a->v, a->t.g, a->t.size, c->beta1, c->beta2);
-        adamw_apply(a->t.p, a->m, a->v, a->t.size, lr, c->beta1, c->beta2, c->eps, decay, o->step);
+        adamw_step(a->t.p, a->m, a->v, a->t.g, a->t.size, lr, c->beta1, c->beta2, c->eps, decay, o->step);
     }
     return norm;
 }

@@ -75,31 +75,43 @@ void mf_weight(MfTask *t, real *W) {
     if (t->param == MF_ADAPTER) lora_merge(W, t->A, t->B, t->scale, t->in, t->out, t->r, +1);
 }
 
+#define MF_TILE 64
+
 double mf_loss_grad(MfTask *t) {
     const int in = t->in, out = t->out, r = t->r;
-    const size_t n = (size_t)out * in;
-    memset(t->gW, 0, sizeof(real) * n);
+    const int full = t->param == MF_FULL;
     memset(t->gA, 0, sizeof(real) * (size_t)r * in);
     memset(t->gB, 0, sizeof(real) * (size_t)out * r);
     memset(t->gmag, 0, sizeof(real) * out);
     memset(t->gbias, 0, sizeof(real) * out);
-    mf_weight(t, t->Weff);
-    /* pred[i][o] = Weff[o][i] + b[o]; dL/dWeff[o][i] = 2 (pred[i][o] - T[i][o]) / (in out) */
+    const real *W = full ? t->W : t->Weff;
+    real *dW = full ? t->gW : t->dWeff;   /* full W: its gradient is dL/dWeff itself */
+    if (!full) mf_weight(t, t->Weff);
+    /* pred[i][o] = W[o][i] + b[o]; dL/dW[o][i] = 2 (pred[i][o] - T[i][o]) / (in out).
+       W is (out,in) and T (in,out): walk both in 64 x 64 tiles so neither is read with a stride */
     const double c = 2.0 / ((double)in * out);
     double loss = 0.0;
-    for (int o = 0; o < out; o++) {
-        double gb = 0.0;
-        for (int i = 0; i < in; i++) {
-            double res = (double)t->Weff[(size_t)o * in + i] + t->bias[o] - t->target[(size_t)i * out + o];
-            loss += res * res;
-            t->dWeff[(size_t)o * in + i] = (real)(c * res);
-            gb += c * res;
+    for (int o0 = 0; o0 < out; o0 += MF_TILE)
+        for (int i0 = 0; i0 < in; i0 += MF_TILE) {
+            int o1 = o0 + MF_TILE < out ? o0 + MF_TILE : out, i1 = i0 + MF_TILE < in ? i0 + MF_TILE : in;
+            for (int o = o0; o < o1; o++) {
+                const real *wrow = W + (size_t)o * in;
+                real *grow = dW + (size_t)o * in;
+                for (int i = i0; i < i1; i++) {
+                    double res = (double)wrow[i] + t->bias[o] - t->target[(size_t)i * out + o];
+                    loss += res * res;
+                    grow[i] = (real)(c * res);
+                }
+            }
         }
-        if (t->use_bias) t->gbias[o] = (real)gb;
-    }
-    if (t->param == MF_FULL) memcpy(t->gW, t->dWeff, sizeof(real) * n);
-    else if (t->param == MF_ADAPTER) lora_backward_dW(t->gA, t->gB, t->dWeff, t->A, t->B, t->scale, in, out, r);
-    else dora_backward_dW(t->gA, t->gB, t->gmag, t->dWeff, t->V, t->norm, t->A, t->B, t->mag, t->scale, in, out, r);
+    if (t->use_bias)
+        for (int o = 0; o < out; o++) {
+            double gb = 0.0;
+            for (int i = 0; i < in; i++) gb += (double)dW[(size_t)o * in + i];
+            t->gbias[o] = (real)gb;
+        }
+    if (t->param == MF_ADAPTER) lora_backward_dW(t->gA, t->gB, t->dWeff, t->A, t->B, t->scale, in, out, r);
+    else if (t->param == MF_DORA) dora_backward_dW(t->gA, t->gB, t->gmag, t->dWeff, t->V, t->norm, t->A, t->B, t->mag, t->scale, in, out, r);
     return loss / ((double)in * out);
 }
 

@@ -1,0 +1,309 @@
+/* The run-config schema (every key: type, range, default, help), the libyaml reader, overrides,
+   cross-key validation and the resolved-YAML writer. */
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <yaml.h>
+#include "config.h"
+
+typedef enum { T_INT, T_LONG, T_FLOAT, T_BOOL, T_STR, T_ENUM } FieldType;
+
+typedef struct {
+    const char *key;
+    FieldType type;
+    size_t offset, size;     /* size: bytes of a T_STR / T_ENUM buffer */
+    double min, max;         /* inclusive range; max_open: max excluded */
+    int max_open, nullable;  /* nullable: "~" / empty allowed (T_FLOAT -> NaN) */
+    const char *choices;     /* T_ENUM: "a|b|c" */
+    const char *def;         /* default, in YAML text */
+    const char *help;
+} Field;
+
+#define F(name, type, lo, hi, open, null, choices, def, help) \
+    { #name, type, offsetof(RunConfig, name), sizeof(((RunConfig *)0)->name), lo, hi, open, null, choices, def, help }
+#define BIG 1e300
+
+static const Field FIELDS[] = {
+    F(task, T_ENUM, 0, 0, 0, 0, "mf", "mf", "which task runs"),
+    F(method, T_ENUM, 0, 0, 0, 0, "adamw|lora|dora|loft", "loft",
+      "adamw = full fine-tuning; lora (AdamW on B, A); dora; loft (blocks below)"),
+    F(rank, T_INT, 1, 1e6, 0, 0, NULL, "8", "adapter rank r (ignored by adamw)"),
+    F(alpha, T_FLOAT, 0, BIG, 0, 1, NULL, "~", "LoRA alpha; ~ = rank (s = 1); LoFT always uses s = 1"),
+    F(scaling, T_ENUM, 0, 0, 0, 0, "lora|rslora", "lora", "s = alpha / r (lora) or alpha / sqrt(r) (rslora)"),
+    F(init, T_ENUM, 0, 0, 0, 0, "linear|lora|gaussian", "linear",
+      "factor init: linear = both like torch.nn.Linear; lora = kaiming A, B = 0; gaussian A ~ N(0, 1/r), B = 0"),
+    F(seed, T_LONG, 0, 9e15, 0, 0, NULL, "1", "seed of every random draw of the run"),
+    F(in, T_INT, 1, 1e6, 0, 0, NULL, "1024", "mf: input size n (columns of W)"),
+    F(out, T_INT, 1, 1e6, 0, 0, NULL, "512", "mf: output size m (rows of W)"),
+    F(target_rank, T_INT, 1, 1e6, 0, 0, NULL, "8", "mf: rank of the drawn target"),
+    F(bias, T_BOOL, 0, 0, 0, 0, NULL, "true", "mf: train a bias (out,)"),
+    F(problem_file, T_STR, 0, 0, 0, 1, NULL, "\"\"",
+      "mf: HDF5 file with datasets target (in,out), A0 (r,in), B0 (out,r), bias0 (out,); \"\" = draw"),
+    F(steps, T_LONG, 1, 1e9, 0, 0, NULL, "300", "optimizer steps"),
+    F(lr, T_FLOAT, 0, BIG, 0, 0, NULL, "10", "learning rate"),
+    F(beta1, T_FLOAT, 0, 1, 1, 0, NULL, "0.9", "Adam beta1, in [0, 1)"),
+    F(beta2, T_FLOAT, 0, 1, 1, 0, NULL, "0.999", "Adam beta2, in [0, 1)"),
+    F(eps, T_FLOAT, 0, BIG, 0, 0, NULL, "1e-4", "Adam epsilon"),
+    F(weight_decay, T_FLOAT, 0, BIG, 0, 0, NULL, "0", "decoupled weight decay lambda"),
+    F(damping, T_FLOAT, 0, BIG, 0, 0, NULL, "0", "LoFT: delta in (V^T V + delta I)^-1"),
+    F(max_grad_norm, T_FLOAT, 0, BIG, 0, 0, NULL, "0", "clip the global gradient norm to this; 0 = off"),
+    F(alternate_update, T_BOOL, 0, 0, 0, 0, NULL, "true", "LoFT block 1: alternating updates"),
+    F(alternate_first, T_ENUM, 0, 0, 0, 0, "B|A", "B", "LoFT: the factor that moves first"),
+    F(rescale_grads, T_BOOL, 0, 0, 0, 0, NULL, "true", "LoFT block 2: gradient rescaling"),
+    F(reproject_momentum, T_BOOL, 0, 0, 0, 0, NULL, "true", "LoFT block 3: first-moment calibration"),
+    F(reproject_second_moment, T_BOOL, 0, 0, 0, 0, NULL, "true", "LoFT block 4: second-moment cross terms"),
+    F(project_full_update, T_BOOL, 0, 0, 0, 0, NULL, "true", "LoFT block 5: projected full AdamW update"),
+    F(clip_projected, T_BOOL, 0, 0, 0, 0, NULL, "true", "LoFT block 6: clipping norm of the projected gradient"),
+    F(parity, T_ENUM, 0, 0, 0, 0, "none|tnurbek-148998d", "none",
+      "LoFT: reproduce the authors' public code (spec section 4)"),
+    F(row_block, T_INT, 0, 1e9, 0, 0, NULL, "0", "LoFT: rows per streamed block; 0 = automatic"),
+    F(log_every, T_INT, 1, 1e9, 0, 0, NULL, "1", "log a trajectory row every this many steps"),
+    F(loss_threshold, T_FLOAT, 0, BIG, 0, 0, NULL, "1e-6", "tables: steps to reach this loss"),
+    F(reference_distance, T_BOOL, 0, 0, 0, 0, NULL, "false",
+      "mf: run full AdamW in lockstep and log ||W - W_adamw|| / ||W_adamw||"),
+};
+#define NFIELDS (sizeof(FIELDS) / sizeof(FIELDS[0]))
+
+static const Field *find_field(const char *key) {
+    for (size_t i = 0; i < NFIELDS; i++)
+        if (strcmp(FIELDS[i].key, key) == 0) return &FIELDS[i];
+    return NULL;
+}
+
+static const char *type_words(const Field *f) {
+    switch (f->type) {
+    case T_INT: case T_LONG: return "an integer";
+    case T_FLOAT: return "a number";
+    case T_BOOL: return "true or false";
+    case T_STR: return "a string";
+    case T_ENUM: return "one of";
+    }
+    return "?";
+}
+
+/* what a key expects, in words: "an integer in [1, 1000000]", "one of adamw|lora|..." */
+static void expected(const Field *f, char *buf, size_t n) {
+    if (f->type == T_ENUM) snprintf(buf, n, "one of %s", f->choices);
+    else if (f->type == T_INT || f->type == T_LONG || f->type == T_FLOAT) {
+        if (f->max >= BIG) snprintf(buf, n, "%s >= %g", type_words(f), f->min);
+        else snprintf(buf, n, "%s in [%g, %g%s", type_words(f), f->min, f->max, f->max_open ? ")" : "]");
+    } else snprintf(buf, n, "%s", type_words(f));
+    if (f->nullable && f->type == T_FLOAT) strncat(buf, " or ~", n - strlen(buf) - 1);
+}
+
+static int is_null(const char *v) { return !*v || strcmp(v, "~") == 0 || strcasecmp(v, "null") == 0; }
+
+/* parses value into c's field; 0 or -1 (the caller words the error) */
+static int parse_value(RunConfig *c, const Field *f, const char *v) {
+    char *end;
+    void *dst = (char *)c + f->offset;
+    switch (f->type) {
+    case T_INT: case T_LONG: {
+        errno = 0;
+        double d = strtod(v, &end);
+        if (errno || end == v || *end || d != floor(d) || d < f->min || d > f->max) return -1;
+        if (f->type == T_INT) *(int *)dst = (int)d; else *(long *)dst = (long)d;
+        return 0;
+    }
+    case T_FLOAT: {
+        if (f->nullable && is_null(v)) { *(double *)dst = NAN; return 0; }
+        errno = 0;
+        double d = strtod(v, &end);
+        if (errno || end == v || *end || !isfinite(d) || d < f->min || d > f->max || (f->max_open && d >= f->max)) return -1;
+        *(double *)dst = d;
+        return 0;
+    }
+    case T_BOOL: {
+        static const char *yes[] = { "true", "yes", "on" }, *no[] = { "false", "no", "off" };
+        for (int i = 0; i < 3; i++) {
+            if (strcasecmp(v, yes[i]) == 0) { *(int *)dst = 1; return 0; }
+            if (strcasecmp(v, no[i]) == 0) { *(int *)dst = 0; return 0; }
+        }
+        return -1;
+    }
+    case T_STR:
+        if (strlen(v) >= f->size) return -1;
+        snprintf(dst, f->size, "%s", is_null(v) ? "" : v);
+        return 0;
+    case T_ENUM: {
+        size_t len = strlen(v);
+        for (const char *p = f->choices; *p;) {
+            const char *bar = strchr(p, '|');
+            size_t n = bar ? (size_t)(bar - p) : strlen(p);
+            if (n == len && strncmp(p, v, n) == 0 && n < f->size) { snprintf(dst, f->size, "%s", v); return 0; }
+            p += n + (bar ? 1 : 0);
+        }
+        return -1;
+    }
+    }
+    return -1;
+}
+
+/* "where: key 'k' ..." errors; where is "file:line" or an origin */
+static int set_key(RunConfig *c, const char *key, const char *value, const char *where, char *err, size_t errlen) {
+    const Field *f = find_field(key);
+    if (!f) {
+        char known[1024] = "";
+        for (size_t i = 0; i < NFIELDS; i++) {
+            strncat(known, FIELDS[i].key, sizeof known - strlen(known) - 1);
+            if (i + 1 < NFIELDS) strncat(known, ", ", sizeof known - strlen(known) - 1);
+        }
+        snprintf(err, errlen, "%s: unknown key '%s' (known keys: %s)", where, key, known);
+        return -1;
+    }
+    if (parse_value(c, f, value) != 0) {
+        char exp[160];
+        expected(f, exp, sizeof exp);
+        snprintf(err, errlen, "%s: key '%s' expects %s, got '%s'", where, key, exp, value);
+        return -1;
+    }
+    return 0;
+}
+
+void config_defaults(RunConfig *c) {
+    memset(c, 0, sizeof(*c));
+    char err[256];
+    for (size_t i = 0; i < NFIELDS; i++) {
+        const char *d = FIELDS[i].def;
+        char unq[64];
+        if (d[0] == '"') { snprintf(unq, sizeof unq, "%.*s", (int)strlen(d) - 2, d + 1); d = unq; }
+        if (set_key(c, FIELDS[i].key, d, "default", err, sizeof err) != 0) {
+            fprintf(stderr, "internal error: %s\n", err);
+            abort();
+        }
+    }
+}
+
+int config_set(RunConfig *c, const char *key, const char *value, const char *origin, char *err, size_t errlen) {
+    return set_key(c, key, value, origin, err, errlen);
+}
+
+int config_load_yaml(RunConfig *c, const char *path, char *err, size_t errlen) {
+    FILE *fp = fopen(path, "rb");
+    if (!fp) { snprintf(err, errlen, "%s: cannot open the config file (expected a YAML mapping of keys)", path); return -1; }
+    yaml_parser_t parser;
+    yaml_parser_initialize(&parser);
+    yaml_parser_set_input_file(&parser, fp);
+    int rc = 0, depth = 0, done = 0, seen_mapping = 0;
+    char key[128] = "";
+    int have_key = 0;
+    unsigned seen[NFIELDS] = { 0 };
+    while (!done && rc == 0) {
+        yaml_event_t ev;
+        if (!yaml_parser_parse(&parser, &ev)) {
+            snprintf(err, errlen, "%s:%zu: YAML syntax error: %s", path, parser.problem_mark.line + 1,
+                     parser.problem ? parser.problem : "unknown");
+            rc = -1;
+            break;
+        }
+        size_t line = ev.start_mark.line + 1;
+        char where[CONFIG_STR + 32];
+        snprintf(where, sizeof where, "%s:%zu", path, line);
+        switch (ev.type) {
+        case YAML_MAPPING_START_EVENT:
+            if (depth == 0 && !seen_mapping) { depth = 1; seen_mapping = 1; break; }
+            snprintf(err, errlen, "%s: key '%s' expects a single value, got a nested mapping", where, have_key ? key : "?");
+            rc = -1;
+            break;
+        case YAML_SEQUENCE_START_EVENT:
+            snprintf(err, errlen, "%s: %s expects a single value, got a list", where,
+                     depth == 0 ? "the file" : have_key ? key : "a key");
+            rc = -1;
+            break;
+        case YAML_SCALAR_EVENT: {
+            const char *v = (const char *)ev.data.scalar.value;
+            if (depth != 1) { snprintf(err, errlen, "%s: expected a mapping of keys at the top level, got '%s'", where, v); rc = -1; break; }
+            if (!have_key) {
+                snprintf(key, sizeof key, "%s", v);
+                have_key = 1;
+                const Field *f = find_field(key);
+                if (f && seen[f - FIELDS]) {
+                    snprintf(err, errlen, "%s: key '%s' is set twice (first on line %u)", where, key, seen[f - FIELDS]);
+                    rc = -1;
+                } else if (f) seen[f - FIELDS] = (unsigned)line;
+            } else {
+                rc = set_key(c, key, v, where, err, errlen);
+                have_key = 0;
+            }
+            break;
+        }
+        case YAML_MAPPING_END_EVENT: depth = 0; break;
+        case YAML_STREAM_END_EVENT: done = 1; break;
+        default: break;
+        }
+        yaml_event_delete(&ev);
+    }
+    if (rc == 0 && !seen_mapping) { snprintf(err, errlen, "%s: empty file (expected a YAML mapping of keys)", path); rc = -1; }
+    yaml_parser_delete(&parser);
+    fclose(fp);
+    return rc;
+}
+
+int config_validate(const RunConfig *c, char *err, size_t errlen) {
+    int needs_rank = strcmp(c->method, "adamw") != 0;
+    int mn = c->in < c->out ? c->in : c->out;
+    if (needs_rank && c->rank > mn) {
+        snprintf(err, errlen, "key 'rank' = %d must be <= min(in, out) = %d", c->rank, mn);
+        return -1;
+    }
+    if (c->target_rank > mn) {
+        snprintf(err, errlen, "key 'target_rank' = %d must be <= min(in, out) = %d", c->target_rank, mn);
+        return -1;
+    }
+    if (strcmp(c->method, "loft") == 0 && !isnan(c->alpha) && c->alpha != c->rank) {
+        snprintf(err, errlen, "key 'alpha' = %g: LoFT uses s = 1 (gradient rescaling makes alpha redundant); "
+                 "leave alpha as ~ for method loft", c->alpha);
+        return -1;
+    }
+    if (strcmp(c->parity, "none") != 0 && strcmp(c->method, "loft") != 0) {
+        snprintf(err, errlen, "key 'parity' = %s applies to method loft only (method is %s)", c->parity, c->method);
+        return -1;
+    }
+    return 0;
+}
+
+double config_scale(const RunConfig *c) {
+    if (strcmp(c->method, "loft") == 0 || strcmp(c->method, "adamw") == 0) return 1.0;
+    double alpha = isnan(c->alpha) ? c->rank : c->alpha;
+    return strcmp(c->scaling, "rslora") == 0 ? alpha / sqrt((double)c->rank) : alpha / c->rank;
+}
+
+size_t config_to_yaml(const RunConfig *c, char *buf, size_t buflen) {
+    size_t n = 0;
+    for (size_t i = 0; i < NFIELDS && n < buflen; i++) {
+        const Field *f = &FIELDS[i];
+        const void *src = (const char *)c + f->offset;
+        char val[CONFIG_STR + 2];
+        switch (f->type) {
+        case T_INT: snprintf(val, sizeof val, "%d", *(const int *)src); break;
+        case T_LONG: snprintf(val, sizeof val, "%ld", *(const long *)src); break;
+        case T_FLOAT: {
+            double d = *(const double *)src;
+            if (isnan(d)) snprintf(val, sizeof val, "~");
+            else {   /* the shortest of %.15g / %.17g that reads back exactly */
+                snprintf(val, sizeof val, "%.15g", d);
+                if (strtod(val, NULL) != d) snprintf(val, sizeof val, "%.17g", d);
+            }
+            break;
+        }
+        case T_BOOL: snprintf(val, sizeof val, "%s", *(const int *)src ? "true" : "false"); break;
+        case T_STR: snprintf(val, sizeof val, "\"%s\"", (const char *)src); break;
+        case T_ENUM: snprintf(val, sizeof val, "%s", (const char *)src); break;
+        }
+        n += (size_t)snprintf(buf + n, buflen - n, "%s: %s\n", f->key, val);
+    }
+    return n < buflen ? n : buflen - 1;
+}
+
+void config_print_keys(void) {
+    for (size_t i = 0; i < NFIELDS; i++) {
+        char exp[160];
+        expected(&FIELDS[i], exp, sizeof exp);
+        printf("  %-24s %s (default %s)\n  %-24s   %s\n", FIELDS[i].key, exp, FIELDS[i].def, "", FIELDS[i].help);
+    }
+}

@@ -1,0 +1,52 @@
+/* The typed configuration of one run: a flat YAML file (configs/<task>.yaml) parsed with libyaml
+   against a schema, then overridden key by key (Lua experiments, --set). Every error names the
+   file (or origin), the line and the key, and says what was expected. Precision-independent. */
+#ifndef LOFT_CONFIG_H
+#define LOFT_CONFIG_H
+#include <stddef.h>
+
+#define CONFIG_STR 256
+
+typedef struct {
+    /* what runs */
+    char task[16];                  /* mf */
+    char method[16];                /* adamw | lora | dora | loft */
+    int rank;
+    double alpha;                   /* NaN = alpha equals rank (s = 1) */
+    char scaling[8];                /* lora | rslora */
+    char init[12];                  /* linear | lora | gaussian */
+    long seed;
+    /* the matrix-factorization problem */
+    int in, out, target_rank, bias;
+    char problem_file[CONFIG_STR];  /* "" = draw the problem from the seed */
+    /* training */
+    long steps;
+    double lr, beta1, beta2, eps, weight_decay, damping, max_grad_norm;
+    /* LoFT building blocks */
+    int alternate_update;
+    char alternate_first[2];        /* B | A */
+    int rescale_grads, reproject_momentum, reproject_second_moment, project_full_update, clip_projected;
+    char parity[24];                /* none | tnurbek-148998d */
+    int row_block;
+    /* logging and reporting */
+    int log_every;
+    double loss_threshold;          /* steps-to-threshold in the tables */
+    int reference_distance;         /* log the distance to full AdamW's W (lockstep shadow run) */
+} RunConfig;
+
+/* defaults of every key */
+void config_defaults(RunConfig *c);
+/* Reads a flat YAML mapping into c (over its current values). Returns 0, or -1 with
+   "file:line: ..." in err. */
+int config_load_yaml(RunConfig *c, const char *path, char *err, size_t errlen);
+/* Sets one key from its text form; origin names where the value came from (for errors). */
+int config_set(RunConfig *c, const char *key, const char *value, const char *origin, char *err, size_t errlen);
+/* Cross-key checks (e.g. rank <= min(in, out)); -1 with a message naming the keys. */
+int config_validate(const RunConfig *c, char *err, size_t errlen);
+/* The resolved config as YAML text, every key in schema order; returns bytes written. */
+size_t config_to_yaml(const RunConfig *c, char *buf, size_t buflen);
+/* the list of known keys, one per line with type and help (for `loft --help`) */
+void config_print_keys(void);
+/* s in W0 + s B A for this config (LoFT: 1; LoRA alpha/r; rsLoRA alpha/sqrt(r)) */
+double config_scale(const RunConfig *c);
+#endif

@@ -1,0 +1,219 @@
+/* HDF5 run files: the partial per-run file (attributes, extendible trajectory, problem and final
+   datasets) and its merge into the experiment file, with the target stored once and linked. */
+#include <hdf5.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include "h5log.h"
+
+struct H5Run {
+    hid_t file, group, traj;
+    int ncols;
+    hsize_t rows;
+    double last_flush;
+};
+
+static double now_s(void) {
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return t.tv_sec + 1e-9 * t.tv_nsec;
+}
+
+static hid_t utf8_type(void) {
+    hid_t t = H5Tcopy(H5T_C_S1);
+    H5Tset_size(t, H5T_VARIABLE);
+    H5Tset_cset(t, H5T_CSET_UTF8);
+    return t;
+}
+
+static void attr_write(hid_t obj, const char *name, hid_t type, const void *value) {
+    if (H5Aexists(obj, name) > 0) H5Adelete(obj, name);
+    hid_t sp = H5Screate(H5S_SCALAR);
+    hid_t a = H5Acreate2(obj, name, type, sp, H5P_DEFAULT, H5P_DEFAULT);
+    H5Awrite(a, type, value);
+    H5Aclose(a);
+    H5Sclose(sp);
+}
+
+static void set_str(hid_t obj, const char *name, const char *value) {
+    hid_t t = utf8_type();
+    attr_write(obj, name, t, &value);
+    H5Tclose(t);
+}
+
+/* reads a string attribute into buf; 0 or -1 */
+static int get_str(hid_t obj, const char *name, char *buf, size_t n) {
+    if (H5Aexists(obj, name) <= 0) return -1;
+    hid_t a = H5Aopen(obj, name, H5P_DEFAULT), t = utf8_type();
+    char *s = NULL;
+    int rc = H5Aread(a, t, &s) < 0 ? -1 : 0;
+    if (rc == 0) { snprintf(buf, n, "%s", s ? s : ""); H5free_memory(s); }
+    H5Tclose(t);
+    H5Aclose(a);
+    return rc;
+}
+
+static hid_t lcpl_intermediate(void) {
+    hid_t p = H5Pcreate(H5P_LINK_CREATE);
+    H5Pset_create_intermediate_group(p, 1);
+    return p;
+}
+
+H5Run *h5run_begin(const char *path, const char *id, const char *const *columns, int ncols,
+                   char *err, size_t errlen) {
+    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+    hid_t f = H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+    if (f < 0) { snprintf(err, errlen, "%s: cannot create the run file", path); return NULL; }
+    H5Run *r = calloc(1, sizeof(H5Run));
+    r->file = f;
+    r->ncols = ncols;
+    set_str(f, "run_id", id);
+    char gname[512];
+    snprintf(gname, sizeof gname, "/runs/%s", id);
+    hid_t lcpl = lcpl_intermediate();
+    r->group = H5Gcreate2(f, gname, lcpl, H5P_DEFAULT, H5P_DEFAULT);
+    H5Pclose(lcpl);
+    if (r->group < 0) {
+        snprintf(err, errlen, "%s: cannot create group %s (run ids may not contain '/')", path, gname);
+        H5Fclose(f); free(r);
+        return NULL;
+    }
+    hsize_t dims[2] = { 0, (hsize_t)ncols }, maxd[2] = { H5S_UNLIMITED, (hsize_t)ncols }, chunk[2] = { 256, (hsize_t)ncols };
+    hid_t sp = H5Screate_simple(2, dims, maxd), dcpl = H5Pcreate(H5P_DATASET_CREATE);
+    H5Pset_chunk(dcpl, 2, chunk);
+    r->traj = H5Dcreate2(r->group, "trajectory", H5T_IEEE_F64LE, sp, H5P_DEFAULT, dcpl, H5P_DEFAULT);
+    H5Pclose(dcpl);
+    H5Sclose(sp);
+    hsize_t nc = (hsize_t)ncols;
+    hid_t t = utf8_type(), csp = H5Screate_simple(1, &nc, NULL);
+    hid_t a = H5Acreate2(r->traj, "columns", t, csp, H5P_DEFAULT, H5P_DEFAULT);
+    H5Awrite(a, t, columns);
+    H5Aclose(a); H5Sclose(csp); H5Tclose(t);
+    set_str(r->group, "status", "running");
+    H5Fflush(f, H5F_SCOPE_GLOBAL);
+    r->last_flush = now_s();
+    return r;
+}
+
+void h5run_attr_str(H5Run *r, const char *name, const char *value) { set_str(r->group, name, value); }
+void h5run_attr_num(H5Run *r, const char *name, double value) { attr_write(r->group, name, H5T_NATIVE_DOUBLE, &value); }
+void h5run_attr_int(H5Run *r, const char *name, long long value) { attr_write(r->group, name, H5T_NATIVE_LLONG, &value); }
+
+void h5run_append(H5Run *r, const double *row) {
+    hsize_t dims[2] = { r->rows + 1, (hsize_t)r->ncols }, start[2] = { r->rows, 0 }, count[2] = { 1, (hsize_t)r->ncols };
+    H5Dset_extent(r->traj, dims);
+    hid_t fs = H5Dget_space(r->traj), ms = H5Screate_simple(2, count, NULL);
+    H5Sselect_hyperslab(fs, H5S_SELECT_SET, start, NULL, count, NULL);
+    H5Dwrite(r->traj, H5T_NATIVE_DOUBLE, ms, fs, H5P_DEFAULT, row);
+    H5Sclose(ms); H5Sclose(fs);
+    r->rows++;
+    double t = now_s();
+    if (t - r->last_flush > 2.0) { H5Fflush(r->file, H5F_SCOPE_GLOBAL); r->last_flush = t; }
+}
+
+void h5run_dataset(H5Run *r, const char *group, const char *name, const double *data, int ndims,
+                   const size_t *dims) {
+    char path[256];
+    snprintf(path, sizeof path, "%s/%s", group, name);
+    hsize_t hd[8];
+    for (int i = 0; i < ndims; i++) hd[i] = dims[i];
+    hid_t sp = H5Screate_simple(ndims, hd, NULL), lcpl = lcpl_intermediate();
+    if (H5Lexists(r->group, path, H5P_DEFAULT) > 0) H5Ldelete(r->group, path, H5P_DEFAULT);
+    hid_t d = H5Dcreate2(r->group, path, H5T_IEEE_F64LE, sp, lcpl, H5P_DEFAULT, H5P_DEFAULT);
+    H5Dwrite(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, data);
+    H5Dclose(d); H5Pclose(lcpl); H5Sclose(sp);
+}
+
+void h5run_target(H5Run *r, const char *key, const double *data, size_t rows, size_t cols) {
+    char path[256];
+    snprintf(path, sizeof path, "/problems/%s", key);
+    hsize_t hd[2] = { rows, cols };
+    hid_t sp = H5Screate_simple(2, hd, NULL), lcpl = lcpl_intermediate();
+    hid_t d = H5Dcreate2(r->file, path, H5T_IEEE_F64LE, sp, lcpl, H5P_DEFAULT, H5P_DEFAULT);
+    H5Dwrite(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, data);
+    H5Dclose(d); H5Pclose(lcpl); H5Sclose(sp);
+    set_str(r->file, "target_key", key);
+}
+
+void h5run_end(H5Run *r, const char *status, double wall_seconds) {
+    set_str(r->group, "status", status);
+    h5run_attr_num(r, "wall_seconds", wall_seconds);
+    H5Dclose(r->traj);
+    H5Gclose(r->group);
+    H5Fflush(r->file, H5F_SCOPE_GLOBAL);
+    H5Fclose(r->file);
+    free(r);
+}
+
+static hid_t open_or_create(const char *path) {
+    hid_t f = H5Fopen(path, H5F_ACC_RDWR, H5P_DEFAULT);
+    if (f < 0) {
+        FILE *probe = fopen(path, "rb");
+        if (probe) { fclose(probe); return -1; }   /* exists but is not HDF5: never overwrite */
+        f = H5Fcreate(path, H5F_ACC_EXCL, H5P_DEFAULT, H5P_DEFAULT);
+    }
+    return f;
+}
+
+int h5_merge_run(const char *dst, const char *src, const char *status_if_running, char *err, size_t errlen) {
+    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+    hid_t s = H5Fopen(src, H5F_ACC_RDWR, H5P_DEFAULT);
+    if (s < 0) { snprintf(err, errlen, "%s: partial run file is not readable (left in place)", src); return -1; }
+    char id[256], key[128] = "", run[300], status[32] = "";
+    if (get_str(s, "run_id", id, sizeof id) != 0) {
+        snprintf(err, errlen, "%s: no run_id attribute (not a run file; left in place)", src);
+        H5Fclose(s);
+        return -1;
+    }
+    get_str(s, "target_key", key, sizeof key);
+    snprintf(run, sizeof run, "/runs/%s", id);
+    hid_t g = H5Gopen2(s, run, H5P_DEFAULT);
+    if (g >= 0) {
+        get_str(g, "status", status, sizeof status);
+        if (status_if_running && strcmp(status, "running") == 0) set_str(g, "status", status_if_running);
+        H5Gclose(g);
+    }
+    hid_t d = open_or_create(dst);
+    if (d < 0) {
+        snprintf(err, errlen, "%s: cannot open or create the experiment file", dst);
+        H5Fclose(s);
+        return -1;
+    }
+    hid_t lcpl = lcpl_intermediate();
+    if (H5Lexists(d, "/runs", H5P_DEFAULT) > 0 && H5Lexists(d, run, H5P_DEFAULT) > 0) H5Ldelete(d, run, H5P_DEFAULT);
+    herr_t rc = H5Ocopy(s, run, d, run, H5P_DEFAULT, lcpl);
+    if (rc >= 0 && key[0]) {
+        char tpath[200], link[400];
+        snprintf(tpath, sizeof tpath, "/problems/%s", key);
+        snprintf(link, sizeof link, "%s/problem/target", run);
+        if (H5Lexists(d, "/problems", H5P_DEFAULT) <= 0 || H5Lexists(d, tpath, H5P_DEFAULT) <= 0)
+            rc = H5Ocopy(s, tpath, d, tpath, H5P_DEFAULT, lcpl);
+        if (rc >= 0) rc = H5Lcreate_hard(d, tpath, d, link, lcpl, H5P_DEFAULT);
+    }
+    H5Pclose(lcpl);
+    H5Fflush(d, H5F_SCOPE_GLOBAL);
+    H5Fclose(d);
+    H5Fclose(s);
+    if (rc < 0) { snprintf(err, errlen, "%s: copying %s into %s failed (partial file kept)", src, run, dst); return -1; }
+    remove(src);
+    return 0;
+}
+
+int h5_run_done(const char *dst, const char *id, const char *config_yaml) {
+    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+    hid_t f = H5Fopen(dst, H5F_ACC_RDONLY, H5P_DEFAULT);
+    if (f < 0) return 0;
+    char run[300], status[32] = "", *cfg = malloc(1 << 16);
+    snprintf(run, sizeof run, "/runs/%s", id);
+    int done = 0;
+    if (H5Lexists(f, "/runs", H5P_DEFAULT) > 0 && H5Lexists(f, run, H5P_DEFAULT) > 0) {
+        hid_t g = H5Gopen2(f, run, H5P_DEFAULT);
+        if (get_str(g, "status", status, sizeof status) == 0 && get_str(g, "config", cfg, 1 << 16) == 0)
+            done = (strcmp(status, "complete") == 0 || strcmp(status, "diverged") == 0) && strcmp(cfg, config_yaml) == 0;
+        H5Gclose(g);
+    }
+    free(cfg);
+    H5Fclose(f);
+    return done;
+}

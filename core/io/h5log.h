@@ -1,0 +1,37 @@
+/* Writing runs to HDF5 (layout in ARCHITECTURE.md): each run is first written to its own partial
+   file (results/NAME.h5.partial/<id>.h5, flushed every few seconds), then merged into the
+   experiment's file under /runs/<id>. The experiment file is open only during a merge, so a
+   killed sweep leaves it with every finished run; the partial file keeps the logged steps of the
+   run it was in, and is merged (status "interrupted") when the sweep resumes. Strings are
+   variable-length UTF-8; numbers are float64 or int64. Precision-independent. */
+#ifndef LOFT_H5LOG_H
+#define LOFT_H5LOG_H
+#include <stddef.h>
+
+typedef struct H5Run H5Run;
+
+/* creates the partial file at path with the group /runs/<id> and its trajectory dataset
+   (columns: ncols names); NULL with a message in err */
+H5Run *h5run_begin(const char *path, const char *id, const char *const *columns, int ncols,
+                   char *err, size_t errlen);
+void h5run_attr_str(H5Run *r, const char *name, const char *value);
+void h5run_attr_num(H5Run *r, const char *name, double value);
+void h5run_attr_int(H5Run *r, const char *name, long long value);
+/* one trajectory row (ncols,); flushes the file when 2 s have passed since the last flush */
+void h5run_append(H5Run *r, const double *row);
+/* dataset <group>/<name> under the run (group "problem" or "final"), float64 of shape dims */
+void h5run_dataset(H5Run *r, const char *group, const char *name, const double *data, int ndims,
+                   const size_t *dims);
+/* the target, stored once per experiment file at /problems/<key> and hard-linked into each run
+   as problem/target when merged; key names its content (e.g. a hash) */
+void h5run_target(H5Run *r, const char *key, const double *data, size_t rows, size_t cols);
+/* sets status (and wall time), flushes and closes */
+void h5run_end(H5Run *r, const char *status, double wall_seconds);
+
+/* Moves /runs/<id> (and its target) from the partial file src into the experiment file dst
+   (created if missing), replacing an older /runs/<id>; src is deleted after the copy.
+   status_if_running: the status to record when src's run never ended (NULL keeps it). */
+int h5_merge_run(const char *dst, const char *src, const char *status_if_running, char *err, size_t errlen);
+/* 1 when dst holds /runs/<id> with status complete or diverged and the same config text */
+int h5_run_done(const char *dst, const char *id, const char *config_yaml);
+#endif

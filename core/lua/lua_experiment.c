@@ -1,0 +1,74 @@
+/* Lua binding: runs an experiment file in a fresh Lua state with the embedded DSL and copies the
+   expanded runs into C structs. */
+#include <lauxlib.h>
+#include <lua.h>
+#include <lualib.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "experiment_lua.h"   /* generated from core/lua/experiment.lua: experiment_lua[] */
+#include "lua_experiment.h"
+
+static void copy_str(char *dst, size_t n, lua_State *L, int idx) {
+    const char *s = lua_tostring(L, idx);
+    snprintf(dst, n, "%s", s ? s : "");
+}
+
+int experiment_load(Experiment *e, const char *path, char *err, size_t errlen) {
+    memset(e, 0, sizeof(*e));
+    snprintf(e->path, sizeof e->path, "%s", path);
+    lua_State *L = luaL_newstate();
+    luaL_openlibs(L);
+    int rc = -1;
+    if (luaL_loadbuffer(L, (const char *)experiment_lua, sizeof(experiment_lua) - 1, "=experiment.lua") || lua_pcall(L, 0, 0, 0)) {
+        snprintf(err, errlen, "internal error in the experiment DSL: %s", lua_tostring(L, -1));
+        goto done;
+    }
+    if (luaL_dofile(L, path)) {
+        snprintf(err, errlen, "%s", lua_tostring(L, -1));
+        goto done;
+    }
+    /* default name: the file's base name without .lua */
+    const char *slash = strrchr(path, '/');
+    char defname[64];
+    snprintf(defname, sizeof defname, "%s", slash ? slash + 1 : path);
+    char *dot = strstr(defname, ".lua");
+    if (dot) *dot = 0;
+    lua_getglobal(L, "expand");
+    lua_pushstring(L, defname);
+    if (lua_pcall(L, 1, 3, 0)) {
+        snprintf(err, errlen, "%s: %s", path, lua_tostring(L, -1));
+        goto done;
+    }
+    copy_str(e->name, sizeof e->name, L, -3);
+    copy_str(e->base, sizeof e->base, L, -2);
+    int n = (int)luaL_len(L, -1);
+    e->runs = calloc((size_t)(n ? n : 1), sizeof(PlannedRun));
+    e->nruns = n;
+    for (int i = 1; i <= n; i++) {
+        PlannedRun *r = &e->runs[i - 1];
+        lua_rawgeti(L, -1, i);
+        lua_getfield(L, -1, "id");    copy_str(r->id, sizeof r->id, L, -1);       lua_pop(L, 1);
+        lua_getfield(L, -1, "label"); copy_str(r->label, sizeof r->label, L, -1); lua_pop(L, 1);
+        lua_getfield(L, -1, "overrides");
+        r->nov = (int)luaL_len(L, -1);
+        r->ov = calloc((size_t)(r->nov ? r->nov : 1), sizeof(Override));
+        for (int j = 1; j <= r->nov; j++) {
+            lua_rawgeti(L, -1, j);
+            lua_rawgeti(L, -1, 1); copy_str(r->ov[j - 1].key, sizeof r->ov[j - 1].key, L, -1);     lua_pop(L, 1);
+            lua_rawgeti(L, -1, 2); copy_str(r->ov[j - 1].value, sizeof r->ov[j - 1].value, L, -1); lua_pop(L, 1);
+            lua_pop(L, 1);
+        }
+        lua_pop(L, 2);
+    }
+    rc = 0;
+done:
+    lua_close(L);
+    return rc;
+}
+
+void experiment_free(Experiment *e) {
+    for (int i = 0; i < e->nruns; i++) free(e->runs[i].ov);
+    free(e->runs);
+    memset(e, 0, sizeof(*e));
+}

@@ -1,0 +1,348 @@
+/* The `loft` command: run, list, show, table, export and keys, a thin shell over the library.
+   `loft run` expands a Lua experiment, resolves each run's YAML config, skips runs already in
+   results/NAME.h5 with the same config, runs the rest (optionally in N processes) and merges
+   each finished run into the results file. */
+#include <cblas.h>
+#include <fnmatch.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <dirent.h>
+#include "io/config.h"
+#include "io/h5log.h"
+#include "io/h5results.h"
+#include "lua/lua_experiment.h"
+#include "report.h"
+#include "run.h"
+
+#define MAX_SETS 64
+
+typedef struct {
+    const char *only, *results_dir, *out, *title;
+    const char *sets[MAX_SETS];
+    int nsets, jobs, force;
+} Options;
+
+static const char *USAGE =
+    "loft: the LoFT ablation harness\n\n"
+    "usage:\n"
+    "  loft run EXPERIMENT.lua [--only PATTERN] [--jobs N] [--set KEY=VALUE ...] [--force] [--results DIR]\n"
+    "  loft list EXPERIMENT.lua [--only PATTERN] [--set KEY=VALUE ...]\n"
+    "  loft show RESULTS.h5\n"
+    "  loft table RESULTS.h5 [--out STEM] [--title TEXT]   (writes STEM.md and STEM.tex)\n"
+    "  loft export RESULTS.h5 [--out DIR]                  (gnuplot .dat files)\n"
+    "  loft keys                                           (every config key, type, default)\n"
+    "  loft COMMAND --help\n";
+
+static const char *HELP_RUN =
+    "loft run EXPERIMENT.lua [options]\n\n"
+    "Expands the experiment's grid (variants x grid values x seeds over its base YAML config),\n"
+    "runs every run and adds it to RESULTS/NAME.h5 (default results/NAME.h5). A run already in that\n"
+    "file with the same resolved config is skipped, so an interrupted sweep resumes where it stopped.\n"
+    "A run that diverges (NaN/Inf) is recorded with status \"diverged\" and the sweep goes on.\n\n"
+    "  --only PATTERN   only runs whose id matches the glob PATTERN (or contains it, without * ? [)\n"
+    "  --jobs N         N runs at a time, in N processes (default 1)\n"
+    "  --set KEY=VALUE  override a config key for every run, after the experiment's own overrides\n"
+    "  --force          rerun runs that are already complete\n"
+    "  --results DIR    where NAME.h5 goes (default results)\n";
+
+static const char *HELP_LIST = "loft list EXPERIMENT.lua [--only PATTERN] [--set KEY=VALUE ...]\n\n"
+    "Prints the runs `loft run` would do (id and the config keys each run overrides), after\n"
+    "checking every run's config.\n";
+static const char *HELP_SHOW = "loft show RESULTS.h5\n\nOne line per run: id, method, rank, seed, status, steps, final loss,\n"
+    "steps to the loss threshold.\n";
+static const char *HELP_TABLE = "loft table RESULTS.h5 [--out STEM] [--title TEXT]\n\n"
+    "Markdown and LaTeX (booktabs) tables, rows = variant labels, columns = ranks: final loss and\n"
+    "steps to the loss threshold, mean +- std over seeds. Default STEM: results/tables/NAME.\n";
+static const char *HELP_EXPORT = "loft export RESULTS.h5 [--out DIR]\n\n"
+    "One .dat file per (rank, label): step, mean, min, max, std of the loss over seeds, and the mean\n"
+    "distance to full AdamW when logged. Default DIR: plots/data/NAME. Read by plots/*.gp.\n";
+
+static int wants_help(int argc, char **argv) {
+    for (int i = 2; i < argc; i++)
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) return 1;
+    return 0;
+}
+
+static int parse_options(int argc, char **argv, int first, Options *o) {
+    for (int i = first; i < argc; i++) {
+        const char *a = argv[i];
+        int has_next = i + 1 < argc;
+        if (strcmp(a, "--only") == 0 && has_next) o->only = argv[++i];
+        else if (strcmp(a, "--jobs") == 0 && has_next) {
+            o->jobs = atoi(argv[++i]);
+            if (o->jobs < 1) { fprintf(stderr, "error: --jobs expects an integer >= 1, got '%s'\n", argv[i]); return -1; }
+        } else if (strcmp(a, "--set") == 0 && has_next) {
+            if (o->nsets == MAX_SETS) { fprintf(stderr, "error: at most %d --set options\n", MAX_SETS); return -1; }
+            if (!strchr(argv[i + 1], '=')) { fprintf(stderr, "error: --set expects KEY=VALUE, got '%s'\n", argv[i + 1]); return -1; }
+            o->sets[o->nsets++] = argv[++i];
+        } else if (strcmp(a, "--force") == 0) o->force = 1;
+        else if (strcmp(a, "--results") == 0 && has_next) o->results_dir = argv[++i];
+        else if (strcmp(a, "--out") == 0 && has_next) o->out = argv[++i];
+        else if (strcmp(a, "--title") == 0 && has_next) o->title = argv[++i];
+        else { fprintf(stderr, "error: unknown or incomplete option '%s' (see loft %s --help)\n", a, argv[1]); return -1; }
+    }
+    return 0;
+}
+
+static int matches(const char *id, const char *pattern) {
+    if (!pattern) return 1;
+    if (strpbrk(pattern, "*?[")) return fnmatch(pattern, id, 0) == 0;
+    return strstr(id, pattern) != NULL;
+}
+
+/* the run's config: defaults, base YAML, the experiment's overrides, then --set */
+static int resolve(const Experiment *e, const PlannedRun *p, const Options *o, RunConfig *c, char *err, size_t errlen) {
+    config_defaults(c);
+    if (config_load_yaml(c, e->base, err, errlen) != 0) return -1;
+    char origin[400];
+    snprintf(origin, sizeof origin, "%s, run %s", e->path, p->id);
+    for (int i = 0; i < p->nov; i++)
+        if (config_set(c, p->ov[i].key, p->ov[i].value, origin, err, errlen) != 0) return -1;
+    for (int i = 0; i < o->nsets; i++) {
+        char key[128];
+        const char *eq = strchr(o->sets[i], '=');
+        snprintf(key, sizeof key, "%.*s", (int)(eq - o->sets[i]), o->sets[i]);
+        if (config_set(c, key, eq + 1, "--set", err, errlen) != 0) return -1;
+    }
+    if (config_validate(c, err, errlen) != 0) {
+        char tmp[1024];
+        snprintf(tmp, sizeof tmp, "%s, run %s: %s", e->path, p->id, err);
+        snprintf(err, errlen, "%s", tmp);
+        return -1;
+    }
+    return 0;
+}
+
+static void git_revision(char *buf, size_t n) {
+    snprintf(buf, n, "unknown");
+    FILE *p = popen("git rev-parse --short=12 HEAD 2>/dev/null && git status --porcelain --untracked-files=no 2>/dev/null | head -1", "r");
+    if (!p) return;
+    char line[128], dirty[128] = "";
+    if (fgets(line, sizeof line, p)) {
+        line[strcspn(line, "\n")] = 0;
+        if (fgets(dirty, sizeof dirty, p) && dirty[0]) snprintf(buf, n, "%s-dirty", line);
+        else snprintf(buf, n, "%s", line);
+    }
+    pclose(p);
+}
+
+static void mkdir_p(const char *dir) {
+    char buf[512];
+    snprintf(buf, sizeof buf, "%s", dir);
+    for (char *s = buf + 1; *s; s++)
+        if (*s == '/') { *s = 0; mkdir(buf, 0755); *s = '/'; }
+    mkdir(buf, 0755);
+}
+
+/* merges partial files a killed sweep left behind, status "interrupted" */
+static void recover_partials(const char *results, const char *partial_dir) {
+    DIR *d = opendir(partial_dir);
+    if (!d) return;
+    struct dirent *ent;
+    while ((ent = readdir(d))) {
+        size_t len = strlen(ent->d_name);
+        if (len < 4 || strcmp(ent->d_name + len - 3, ".h5") != 0) continue;
+        char path[1024], err[512];
+        snprintf(path, sizeof path, "%s/%s", partial_dir, ent->d_name);
+        if (h5_merge_run(results, path, "interrupted", err, sizeof err) == 0)
+            fprintf(stderr, "recovered the logged steps of an interrupted run from %s (status \"interrupted\")\n", path);
+        else fprintf(stderr, "warning: %s\n", err);
+    }
+    closedir(d);
+}
+
+static void partial_path(char *buf, size_t n, const char *partial_dir, int index) {
+    snprintf(buf, n, "%s/run-%05d.h5", partial_dir, index);
+}
+
+static void print_summary(int done, int total, const char *id, const RunSummary *s) {
+    char extra[64] = "";
+    if (strcmp(s->status, "diverged") == 0) snprintf(extra, sizeof extra, " at step %ld", s->diverged_step);
+    printf("[%d/%d] %s: %s%s, loss %.3e, %ld steps, %.1f s (%.0f steps/s)\n", done, total, id, s->status, extra,
+           s->final_loss, s->steps_done, s->wall_seconds, s->steps_per_second);
+    fflush(stdout);
+}
+
+static int cmd_run(const char *path, const Options *o, int list_only) {
+    Experiment e;
+    char err[2048];
+    if (experiment_load(&e, path, err, sizeof err) != 0) { fprintf(stderr, "error: %s\n", err); return 2; }
+    int n = e.nruns, nsel = 0, rc = 0;
+    RunConfig *cfgs = calloc((size_t)(n ? n : 1), sizeof(RunConfig));
+    char **yaml = calloc((size_t)(n ? n : 1), sizeof(char *));
+    int *sel = calloc((size_t)(n ? n : 1), sizeof(int));
+    for (int i = 0; i < n; i++) {   /* resolve every run first: a bad key stops the sweep before it starts */
+        if (!matches(e.runs[i].id, o->only)) continue;
+        if (resolve(&e, &e.runs[i], o, &cfgs[i], err, sizeof err) != 0) { fprintf(stderr, "error: %s\n", err); rc = 2; goto out; }
+        yaml[i] = malloc(8192);
+        config_to_yaml(&cfgs[i], yaml[i], 8192);
+        sel[nsel++] = i;
+    }
+    if (list_only) {
+        printf("%s: %d runs (experiment %s, base %s)\n", path, nsel, e.name, e.base);
+        for (int k = 0; k < nsel; k++) {
+            const PlannedRun *p = &e.runs[sel[k]];
+            printf("%-48s", p->id);
+            for (int j = 0; j < p->nov; j++) printf(" %s=%s", p->ov[j].key, p->ov[j].value);
+            printf("\n");
+        }
+        goto out;
+    }
+    char results[512], partial_dir[600], rev[64];
+    const char *rdir = o->results_dir ? o->results_dir : "results";
+    mkdir_p(rdir);
+    snprintf(results, sizeof results, "%s/%s.h5", rdir, e.name);
+    snprintf(partial_dir, sizeof partial_dir, "%s.partial", results);
+    mkdir_p(partial_dir);
+    recover_partials(results, partial_dir);
+    git_revision(rev, sizeof rev);
+    int *todo = calloc((size_t)(nsel > 0 ? nsel : 1), sizeof(int)), ntodo = 0;
+    for (int k = 0; k < nsel; k++) {
+        int i = sel[k];
+        if (!o->force && h5_run_done(results, e.runs[i].id, yaml[i])) continue;
+        todo[ntodo++] = i;
+    }
+    printf("%s: %d runs, %d already in %s, %d to run\n", e.name, nsel, nsel - ntodo, results, ntodo);
+    fflush(stdout);
+    int progress = isatty(STDERR_FILENO) && o->jobs <= 1, failed = 0, done = 0;
+    pid_t pids[256] = { 0 };
+    int slot_run[256];
+    int next = 0, running = 0, jobs = o->jobs > 256 ? 256 : o->jobs;
+    while (next < ntodo || running > 0) {
+        while (running < jobs && next < ntodo) {
+            int i = todo[next++];
+            RunInfo info = { e.runs[i].id, e.runs[i].label, e.name, rev, progress };
+            char pp[700];
+            partial_path(pp, sizeof pp, partial_dir, i);
+            if (jobs == 1) {
+                RunSummary s;
+                if (run_config(&cfgs[i], yaml[i], &info, pp, &s, err, sizeof err) != 0) {
+                    fprintf(stderr, "error: run %s: %s\n", e.runs[i].id, err);
+                    failed++;
+                    continue;
+                }
+                if (h5_merge_run(results, pp, NULL, err, sizeof err) != 0) { fprintf(stderr, "error: %s\n", err); failed++; continue; }
+                print_summary(++done, ntodo, e.runs[i].id, &s);
+                continue;
+            }
+            fflush(stdout);
+            pid_t pid = fork();
+            if (pid == 0) {
+                openblas_set_num_threads(1);
+                RunSummary s;
+                if (run_config(&cfgs[i], yaml[i], &info, pp, &s, err, sizeof err) != 0) {
+                    fprintf(stderr, "error: run %s: %s\n", e.runs[i].id, err);
+                    _exit(1);
+                }
+                _exit(0);
+            }
+            int slot = 0;
+            while (pids[slot]) slot++;
+            pids[slot] = pid;
+            slot_run[slot] = i;
+            running++;
+        }
+        if (jobs == 1) break;
+        int status;
+        pid_t pid = wait(&status);
+        if (pid < 0) break;
+        for (int slot = 0; slot < jobs; slot++) {
+            if (pids[slot] != pid) continue;
+            pids[slot] = 0;
+            running--;
+            int i = slot_run[slot];
+            char pp[700];
+            partial_path(pp, sizeof pp, partial_dir, i);
+            if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) { failed++; break; }
+            if (h5_merge_run(results, pp, NULL, err, sizeof err) != 0) { fprintf(stderr, "error: %s\n", err); failed++; break; }
+            RunRecord *recs;
+            int nr;
+            RunSummary s = { 0 };
+            snprintf(s.status, sizeof s.status, "merged");
+            if (h5_read_runs(results, 0, &recs, &nr, err, sizeof err) == 0) {
+                for (int r = 0; r < nr; r++)
+                    if (strcmp(recs[r].id, e.runs[i].id) == 0) {
+                        snprintf(s.status, sizeof s.status, "%s", recs[r].status);
+                        s.final_loss = recs[r].final_loss; s.steps_done = recs[r].steps_done;
+                        s.diverged_step = recs[r].diverged_step; s.wall_seconds = recs[r].wall_seconds;
+                        s.steps_per_second = s.steps_done / (s.wall_seconds > 0 ? s.wall_seconds : 1);
+                    }
+                h5_free_runs(recs, nr);
+            }
+            print_summary(++done, ntodo, e.runs[i].id, &s);
+            break;
+        }
+    }
+    rmdir(partial_dir);
+    printf("%s: %d runs finished, %d failed to start; results in %s\n", e.name, done, failed, results);
+    if (failed) rc = 1;
+    free(todo);
+out:
+    for (int i = 0; i < n; i++) free(yaml[i]);
+    free(yaml); free(cfgs); free(sel);
+    experiment_free(&e);
+    return rc;
+}
+
+/* "results/NAME.h5" -> "NAME" */
+static void stem_of(const char *path, char *buf, size_t n) {
+    const char *s = strrchr(path, '/');
+    snprintf(buf, n, "%s", s ? s + 1 : path);
+    char *dot = strstr(buf, ".h5");
+    if (dot) *dot = 0;
+}
+
+static int cmd_results(const char *cmd, const char *path, const Options *o) {
+    RunRecord *runs;
+    int n;
+    char err[1024], name[256], out[600];
+    int traj = strcmp(cmd, "show") != 0;
+    if (h5_read_runs(path, traj, &runs, &n, err, sizeof err) != 0) { fprintf(stderr, "error: %s\n", err); return 2; }
+    stem_of(path, name, sizeof name);
+    int rc = 0;
+    if (strcmp(cmd, "show") == 0) {
+        printf("%s: %d runs\n", path, n);
+        report_show(stdout, runs, n);
+    } else if (strcmp(cmd, "table") == 0) {
+        if (o->out) snprintf(out, sizeof out, "%s", o->out);
+        else { mkdir_p("results/tables"); snprintf(out, sizeof out, "results/tables/%s", name); }
+        rc = report_tables(runs, n, o->title ? o->title : name, out, err, sizeof err);
+        if (rc == 0) printf("wrote %s.md and %s.tex (%d runs)\n", out, out, n);
+    } else {
+        if (o->out) snprintf(out, sizeof out, "%s", o->out);
+        else snprintf(out, sizeof out, "plots/data/%s", name);
+        rc = report_export(runs, n, out, err, sizeof err);
+        if (rc == 0) printf("wrote .dat files for %d runs into %s\n", n, out);
+    }
+    if (rc) fprintf(stderr, "error: %s\n", err);
+    h5_free_runs(runs, n);
+    return rc ? 2 : 0;
+}
+
+int main(int argc, char **argv) {
+    if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "help") == 0) {
+        printf("%s", USAGE);
+        return argc < 2 ? 2 : 0;
+    }
+    const char *cmd = argv[1];
+    struct { const char *name, *help; } helps[] = { { "run", HELP_RUN }, { "list", HELP_LIST }, { "show", HELP_SHOW },
+                                                   { "table", HELP_TABLE }, { "export", HELP_EXPORT } };
+    if (strcmp(cmd, "keys") == 0) { printf("config keys (YAML files in configs/, --set, Lua overrides):\n"); config_print_keys(); return 0; }
+    int known = 0;
+    for (size_t i = 0; i < sizeof helps / sizeof helps[0]; i++)
+        if (strcmp(cmd, helps[i].name) == 0) {
+            known = 1;
+            if (wants_help(argc, argv)) { printf("%s", helps[i].help); return 0; }
+        }
+    if (!known) { fprintf(stderr, "error: unknown command '%s'\n\n%s", cmd, USAGE); return 2; }
+    if (argc < 3 || argv[2][0] == '-') { fprintf(stderr, "error: loft %s needs a file (see loft %s --help)\n", cmd, cmd); return 2; }
+    Options o = { 0 };
+    o.jobs = 1;
+    if (parse_options(argc, argv, 3, &o) != 0) return 2;
+    if (strcmp(cmd, "run") == 0 || strcmp(cmd, "list") == 0) return cmd_run(argv[2], &o, strcmp(cmd, "list") == 0);
+    return cmd_results(cmd, argv[2], &o);
+}

@@ -1,0 +1,25 @@
+/* One run of an experiment: a resolved RunConfig becomes a task, an optimizer and a logged
+   trajectory in a partial HDF5 run file (io/h5log.h). A run that produces NaN/Inf is recorded
+   with status "diverged" and the step; it is a result, not an error. */
+#ifndef LOFT_RUN_H
+#define LOFT_RUN_H
+#include <stddef.h>
+#include "io/config.h"
+
+typedef struct {
+    const char *id, *label, *experiment, *git_revision;
+    int progress;          /* 1: a live progress line on stderr (a terminal) */
+} RunInfo;
+
+typedef struct {
+    char status[16];       /* complete | diverged */
+    long steps_done, diverged_step, steps_to_threshold;   /* -1: never reached */
+    double final_loss, wall_seconds, steps_per_second;
+} RunSummary;
+
+/* Runs cfg (with its resolved YAML text) into the partial file at partial_path.
+   Returns 0 when the run took place (complete or diverged), -1 when it could not start
+   (bad problem file, refused optimizer config): err says why. */
+int run_config(const RunConfig *cfg, const char *config_yaml, const RunInfo *info,
+               const char *partial_path, RunSummary *sum, char *err, size_t errlen);
+#endif

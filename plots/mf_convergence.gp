@@ -1,0 +1,31 @@
+# Convergence of the matrix-factorization ablation at one rank: loss (log scale) vs step, the mean
+# over seeds as a line and the min-max over seeds as a band, one curve per variant; full AdamW
+# (rank-independent, files r0__*) is drawn in every figure. Reads the .dat files of `loft export`.
+# gnuplot -e "datadir='plots/data/mf_ablation'; rank=8; out='plots/mf_convergence'" plots/mf_convergence.gp
+if (!exists("datadir")) datadir = 'plots/data/mf_ablation'
+if (!exists("rank")) rank = 8
+if (!exists("out")) out = sprintf('plots/mf_convergence_r%d', rank)
+if (!exists("title")) title = sprintf('Matrix factorization 1024x512 (target rank 8), r = %d: loss, mean and min-max over seeds', rank)
+
+files = system(sprintf("ls %s/r0__*.dat %s/r%d__*.dat 2>/dev/null", datadir, datadir, rank))
+names = system(sprintf("ls %s/r0__*.dat %s/r%d__*.dat 2>/dev/null | sed 's|.*/r[0-9]*__||; s|\\.dat$||'", datadir, datadir, rank))
+if (words(files) == 0) { print sprintf("mf_convergence.gp: no .dat files for rank %d in %s", rank, datadir); exit status 1 }
+
+dash(i) = (i > 7) ? 2 : 1
+colors = "#000000 #e41a1c #377eb8 #4daf4a #984ea3 #ff7f00 #a65628 #f781bf #999999 #66c2a5 #fc8d62 #8da0cb #e78ac3 #a6d854"
+set logscale y
+set format y "10^{%L}"
+set xlabel "step"
+set ylabel "loss (MSE)"
+set title title noenhanced
+set key outside right top noenhanced
+set grid ytics lc rgb "#dddddd"
+set style fill transparent solid 0.15 noborder
+
+do for [term = 1:2] {
+    if (term == 1) { set terminal pngcairo size 1200,700 font ",10"; set output out.'.png' }
+    if (term == 2) { set terminal pdfcairo size 10in,5.8in font ",9"; set output out.'.pdf' }
+    plot for [i = 1:words(files)] word(files, i) using 1:3:4 with filledcurves lc rgb word(colors, (i - 1) % 14 + 1) notitle, \
+         for [i = 1:words(files)] word(files, i) using 1:2 with lines lw 2 dt dash(i) lc rgb word(colors, (i - 1) % 14 + 1) title word(names, i)
+    unset output
+}

@@ -1,0 +1,103 @@
+/* Config errors: every error path of the YAML reader, overrides and cross-key checks gives the
+   promised message (file, line, key, what was expected), and the resolved YAML reads back to
+   the same config. */
+#include <stdlib.h>
+#include <unistd.h>
+#include "check_util.h"
+#include "io/config.h"
+
+static char dir[64];
+
+/* writes text to dir/name and returns the path */
+static const char *write_file(const char *name, const char *text) {
+    static char path[128];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    FILE *f = fopen(path, "w");
+    fputs(text, f);
+    fclose(f);
+    return path;
+}
+
+static void expect_yaml_error(const char *name, const char *text, const char *expect) {
+    RunConfig c;
+    config_defaults(&c);
+    char err[2048] = "";
+    const char *path = write_file(name, text);
+    int rc = config_load_yaml(&c, path, err, sizeof err);
+    char want[512];
+    snprintf(want, sizeof want, "%s/%s", dir, expect);
+    int ok = rc != 0 && strstr(err, want) != NULL;
+    CHECK(ok, "%s: expected an error containing\n      '%s'\n    got '%s'", name, want, err);
+    if (ok) printf("  ok   %s\n", err);
+}
+
+static void expect_set_error(const char *key, const char *value, const char *expect) {
+    RunConfig c;
+    config_defaults(&c);
+    char err[2048] = "";
+    int rc = config_set(&c, key, value, "--set", err, sizeof err);
+    int ok = rc != 0 && strstr(err, expect) != NULL;
+    CHECK(ok, "--set %s=%s: expected '%s', got '%s'", key, value, expect, err);
+    if (ok) printf("  ok   %s\n", err);
+}
+
+static void expect_invalid(const char *key, const char *value, const char *key2, const char *value2, const char *expect) {
+    RunConfig c;
+    config_defaults(&c);
+    char err[2048] = "";
+    config_set(&c, key, value, "test", err, sizeof err);
+    if (key2) config_set(&c, key2, value2, "test", err, sizeof err);
+    int rc = config_validate(&c, err, sizeof err);
+    int ok = rc != 0 && strstr(err, expect) != NULL;
+    CHECK(ok, "validate %s=%s: expected '%s', got '%s'", key, value, expect, err);
+    if (ok) printf("  ok   %s\n", err);
+}
+
+int main(void) {
+    snprintf(dir, sizeof dir, "/tmp/loft-config-XXXXXX");
+    if (!mkdtemp(dir)) { perror("mkdtemp"); return 1; }
+    expect_yaml_error("typo.yaml", "method: loft\nrank: 4\nlrr: 3\n", "typo.yaml:3: unknown key 'lrr' (known keys: task, method");
+    expect_yaml_error("type.yaml", "steps: many\n", "type.yaml:1: key 'steps' expects an integer in [1, 1e+09], got 'many'");
+    expect_yaml_error("frac.yaml", "\nrank: 2.5\n", "frac.yaml:2: key 'rank' expects an integer in [1, 1e+06], got '2.5'");
+    expect_yaml_error("range.yaml", "beta1: 1.0\n", "range.yaml:1: key 'beta1' expects a number in [0, 1), got '1.0'");
+    expect_yaml_error("neg.yaml", "lr: -1\n", "neg.yaml:1: key 'lr' expects a number >= 0, got '-1'");
+    expect_yaml_error("enum.yaml", "method: sgd\n", "enum.yaml:1: key 'method' expects one of adamw|lora|dora|loft, got 'sgd'");
+    expect_yaml_error("bool.yaml", "rescale_grads: maybe\n", "bool.yaml:1: key 'rescale_grads' expects true or false, got 'maybe'");
+    expect_yaml_error("twice.yaml", "rank: 4\nlr: 1\nrank: 8\n", "twice.yaml:3: key 'rank' is set twice (first on line 1)");
+    expect_yaml_error("nested.yaml", "optim:\n  lr: 3\n", "nested.yaml:2: key 'optim' expects a single value, got a nested mapping");
+    expect_yaml_error("list.yaml", "rank: [1, 2]\n", "list.yaml:1: rank expects a single value, got a list");
+    expect_yaml_error("syntax.yaml", "rank: 4\nlr: 3: 4\n", "syntax.yaml:2: YAML syntax error");
+    expect_yaml_error("empty.yaml", "", "empty.yaml: empty file (expected a YAML mapping of keys)");
+    expect_yaml_error("scalar.yaml", "just text\n", "scalar.yaml:1: expected a mapping of keys at the top level, got 'just text'");
+    {
+        RunConfig c;
+        char err[512];
+        config_defaults(&c);
+        int rc = config_load_yaml(&c, "/nonexistent/mf.yaml", err, sizeof err);
+        CHECK(rc != 0 && strstr(err, "/nonexistent/mf.yaml: cannot open the config file"), "missing file: got '%s'", err);
+    }
+    expect_set_error("rnak", "4", "--set: unknown key 'rnak'");
+    expect_set_error("parity", "tnurbek", "--set: key 'parity' expects one of none|tnurbek-148998d, got 'tnurbek'");
+    expect_invalid("rank", "600", NULL, NULL, "key 'rank' = 600 must be <= min(in, out) = 512");
+    expect_invalid("alpha", "16", NULL, NULL, "key 'alpha' = 16: LoFT uses s = 1");
+    expect_invalid("method", "lora", "parity", "tnurbek-148998d", "key 'parity' = tnurbek-148998d applies to method loft only");
+
+    /* the shipped config loads, and the resolved YAML reads back to the same config */
+    RunConfig a, b;
+    char err[1024], y1[8192], y2[8192];
+    config_defaults(&a);
+    int rc = config_load_yaml(&a, "configs/mf.yaml", err, sizeof err);
+    CHECK(rc == 0, "configs/mf.yaml: %s", err);
+    config_set(&a, "lr", "0.05", "test", err, sizeof err);
+    config_set(&a, "alpha", "3.5", "test", err, sizeof err);
+    config_to_yaml(&a, y1, sizeof y1);
+    config_defaults(&b);
+    rc = config_load_yaml(&b, write_file("resolved.yaml", y1), err, sizeof err);
+    config_to_yaml(&b, y2, sizeof y2);
+    CHECK(rc == 0 && strcmp(y1, y2) == 0 && b.lr == 0.05 && b.alpha == 3.5, "resolved YAML round trip differs: %s", err);
+    printf("  %s resolved YAML reads back to the same config\n", rc == 0 && strcmp(y1, y2) == 0 ? "ok  " : "FAIL");
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    if (system(cmd) != 0) printf("  (could not remove %s)\n", dir);
+    return test_exit("test_config");
+}

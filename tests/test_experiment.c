@@ -1,0 +1,97 @@
+/* The Lua experiment API: grid expansion (variants x grid x seeds), the order and content of the
+   overrides, run ids, the automatic full-AdamW reference, and the errors of a bad experiment file
+   (each names the file and, for Lua errors, the line). */
+#include <stdlib.h>
+#include <unistd.h>
+#include "check_util.h"
+#include "lua/lua_experiment.h"
+
+static char dir[64];
+
+static const char *write_lua(const char *name, const char *text) {
+    static char path[128];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    FILE *f = fopen(path, "w");
+    fputs(text, f);
+    fclose(f);
+    return path;
+}
+
+static const PlannedRun *find(const Experiment *e, const char *id) {
+    for (int i = 0; i < e->nruns; i++)
+        if (strcmp(e->runs[i].id, id) == 0) return &e->runs[i];
+    return NULL;
+}
+
+static const char *ov(const PlannedRun *r, const char *key) {
+    const char *v = NULL;   /* the last override of key wins, as in resolution */
+    for (int i = 0; i < r->nov; i++)
+        if (strcmp(r->ov[i].key, key) == 0) v = r->ov[i].value;
+    return v;
+}
+
+static void expansion(void) {
+    Experiment e;
+    char err[1024];
+    int rc = experiment_load(&e, "tests/data/tiny.lua", err, sizeof err);
+    CHECK(rc == 0, "tiny.lua: %s", err);
+    if (rc) return;
+    CHECK(strcmp(e.name, "tiny") == 0 && strcmp(e.base, "configs/mf.yaml") == 0, "name/base: %s %s", e.name, e.base);
+    /* adamw: 2 seeds (rank pinned); lora, loft: 2 ranks x 2 seeds; boom: 2 seeds */
+    CHECK(e.nruns == 12, "tiny.lua expands to %d runs, expected 12", e.nruns);
+    const PlannedRun *a = find(&e, "adamw.seed=2"), *l = find(&e, "loft.rank=1.seed=2"), *b = find(&e, "boom.seed=1");
+    CHECK(a && l && b, "expected run ids adamw.seed=2, loft.rank=1.seed=2, boom.seed=1");
+    if (a && l && b) {
+        CHECK(strcmp(ov(a, "method"), "adamw") == 0 && strcmp(ov(a, "rank"), "2") == 0, "adamw overrides");
+        CHECK(strcmp(ov(l, "rank"), "1") == 0 && strcmp(ov(l, "seed"), "2") == 0 && strcmp(ov(l, "method"), "loft") == 0,
+              "loft overrides: rank %s seed %s", ov(l, "rank"), ov(l, "seed"));
+        CHECK(strcmp(ov(l, "in"), "24") == 0 && strcmp(ov(l, "lr"), "0.05") == 0, "set{} reaches every run (in=%s lr=%s)", ov(l, "in"), ov(l, "lr"));
+        CHECK(strcmp(ov(b, "lr"), "1e+300") == 0,
+              "a variant's key overrides set{} (lr=%s)", ov(b, "lr"));
+        CHECK(ov(l, "reference_distance") && strcmp(ov(l, "reference_distance"), "true") == 0,
+              "an adamw variant turns reference_distance on for every run");
+        /* order: set first, variant after the grid, seed last */
+        CHECK(strcmp(l->ov[0].key, "in") == 0 && strcmp(l->ov[l->nov - 1].key, "seed") == 0, "override order");
+    }
+    printf("  %s tiny.lua: 12 runs, ids, overrides and their order\n", g_failures ? "FAIL" : "ok  ");
+    experiment_free(&e);
+}
+
+static void expect_error(const char *name, const char *text, const char *expect) {
+    Experiment e;
+    char err[1024] = "";
+    const char *path = write_lua(name, text);
+    int rc = experiment_load(&e, path, err, sizeof err);
+    int ok = rc != 0 && strstr(err, expect) != NULL;
+    CHECK(ok, "%s: expected an error containing '%s', got '%s'", name, expect, err);
+    if (ok) printf("  ok   %s\n", err);
+    if (rc == 0) experiment_free(&e);
+}
+
+int main(void) {
+    snprintf(dir, sizeof dir, "/tmp/loft-lua-XXXXXX");
+    if (!mkdtemp(dir)) { perror("mkdtemp"); return 1; }
+    expansion();
+    {   /* no grid, no variants, default seed: one run named after the method */
+        Experiment e;
+        char err[512];
+        int rc = experiment_load(&e, write_lua("one.lua", "experiment{ base = 'configs/mf.yaml', set = { method = 'lora' } }"), err, sizeof err);
+        CHECK(rc == 0 && e.nruns == 1 && strcmp(e.runs[0].id, "lora.seed=1") == 0 && strcmp(e.name, "one") == 0,
+              "minimal experiment: rc %d, %d runs, id '%s' (%s)", rc, rc ? 0 : e.nruns, rc ? "" : e.runs[0].id, err);
+        if (rc == 0) experiment_free(&e);
+    }
+    expect_error("field.lua", "experiment{ base = 'configs/mf.yaml', seed = {1} }", "unknown field 'seed'");
+    expect_error("twice.lua", "experiment{ base = 'a' }\nexperiment{ base = 'b' }\n", "twice.lua:2: experiment{} is called twice");
+    expect_error("nobase.lua", "experiment{ name = 'x' }", "base must name a YAML config");
+    expect_error("seeds.lua", "experiment{ base = 'b', seeds = {1, 'two'} }", "seeds[2] must be an integer >= 0");
+    expect_error("grid.lua", "experiment{ base = 'b', grid = { rank = 4 } }", "grid.rank must be a non-empty list of values");
+    expect_error("dup.lua", "experiment{ base = 'b', variants = { {method = 'lora'}, {method = 'lora', lr = 1} } }",
+                 "two runs share the id 'lora.seed=1'");
+    expect_error("syntax.lua", "-- comment\nexperiment{ base = 'b' \n", "syntax.lua:3:");
+    expect_error("never.lua", "local x = 1\n", "never calls experiment");
+    expect_error("value.lua", "experiment{ base = 'b', set = { lr = {} } }", "must be a number, string or boolean");
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    if (system(cmd) != 0) printf("  (could not remove %s)\n", dir);
+    return test_exit("test_experiment");
+}

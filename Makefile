@@ -85,7 +85,7 @@ figures: $(LOFT)
 	$(LOFT) export results/mf_ablation.h5
 	$(LOFT) export results/fullrank_check.h5
 	for r in 1 2 4 8; do gnuplot -e "rank=$$r" plots/mf_convergence.gp || exit 1; done
-	gnuplot -e "rank=8; out='plots/mf_convergence'" plots/mf_convergence.gp
+	gnuplot -e "rank=8; out='plots/mf_convergence'; labels='adamw lora dora loft loft-no-alternate loft-no-momentum-calib loft-simple loft-parity'" plots/mf_convergence.gp
 	gnuplot plots/fullrank_check.gp
 	@echo "figures: plots/mf_convergence.{png,pdf}, plots/mf_convergence_r{1,2,4,8}.{png,pdf}, plots/fullrank_check.{png,pdf}"
 

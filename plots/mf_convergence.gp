@@ -2,18 +2,25 @@
 # over seeds as a line and the min-max over seeds as a band, one curve per variant; full AdamW
 # (rank-independent, files r0__*) is drawn in every figure. Reads the .dat files of `loft export`.
 # gnuplot -e "datadir='plots/data/mf_ablation'; rank=8; out='plots/mf_convergence'" plots/mf_convergence.gp
+# Diverged runs are cut at 1e3 (their table cell says "diverged").
 if (!exists("datadir")) datadir = 'plots/data/mf_ablation'
 if (!exists("rank")) rank = 8
 if (!exists("out")) out = sprintf('plots/mf_convergence_r%d', rank)
 if (!exists("title")) title = sprintf('Matrix factorization 1024x512 (target rank 8), r = %d: loss, mean and min-max over seeds', rank)
 
-files = system(sprintf("ls %s/r0__*.dat %s/r%d__*.dat 2>/dev/null", datadir, datadir, rank))
-names = system(sprintf("ls %s/r0__*.dat %s/r%d__*.dat 2>/dev/null | sed 's|.*/r[0-9]*__||; s|\\.dat$||'", datadir, datadir, rank))
+# labels="a b c": only these variants, in this order (default: every variant found)
+if (!exists("labels")) labels = ""
+list = (labels eq "") ? \
+    sprintf("ls %s/r0__*.dat %s/r%d__*.dat 2>/dev/null", datadir, datadir, rank) : \
+    sprintf("for l in %s; do ls %s/r0__$l.dat %s/r%d__$l.dat 2>/dev/null; done", labels, datadir, datadir, rank)
+files = system(list)
+names = system(list." | sed 's|.*/r[0-9]*__||; s|\\.dat$||'")
 if (words(files) == 0) { print sprintf("mf_convergence.gp: no .dat files for rank %d in %s", rank, datadir); exit status 1 }
 
 dash(i) = (i > 7) ? 2 : 1
 colors = "#000000 #e41a1c #377eb8 #4daf4a #984ea3 #ff7f00 #a65628 #f781bf #999999 #66c2a5 #fc8d62 #8da0cb #e78ac3 #a6d854"
 set logscale y
+set yrange [1e-14:1e3]     # diverging runs leave the plot at the top instead of flattening it
 set format y "10^{%L}"
 set xlabel "step"
 set ylabel "loss (MSE)"

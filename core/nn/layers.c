@@ -1,0 +1,201 @@
+/* Forward and backward of the layers in layers.h. */
+#include <math.h>
+#include <string.h>
+#include "../blas.h"
+#include "layers.h"
+
+void linear_forward(real *out, const real *inp, const real *weight, const real *bias, int N, int C, int OC) {
+    if (bias) {
+#pragma omp parallel for
+        for (int n = 0; n < N; n++) memcpy(out + (size_t)n * OC, bias, sizeof(real) * OC);
+    }
+    blas_gemm(0, 1, N, OC, C, 1, inp, C, weight, C, bias ? 1 : 0, out, OC);   /* out += inp W^T */
+}
+
+void linear_backward(real *dinp, real *dweight, real *dbias, const real *dout, const real *inp,
+                     const real *weight, int N, int C, int OC) {
+    if (dinp) blas_gemm(0, 0, N, C, OC, 1, dout, OC, weight, C, 1, dinp, C);          /* dinp += dout W */
+    if (dweight) blas_gemm(1, 0, OC, C, N, 1, dout, OC, inp, C, 1, dweight, C);       /* dW += dout^T inp */
+    if (dbias)
+        for (int n = 0; n < N; n++)
+            for (int o = 0; o < OC; o++) dbias[o] += dout[(size_t)n * OC + o];
+}
+
+#define LN_EPS 1e-5
+
+void layernorm_forward(real *out, real *mean, real *rstd, const real *inp, const real *weight,
+                       const real *bias, int N, int C) {
+#pragma omp parallel for
+    for (int n = 0; n < N; n++) {
+        const real *x = inp + (size_t)n * C;
+        double m = 0, v = 0;
+        for (int i = 0; i < C; i++) m += x[i];
+        m /= C;
+        for (int i = 0; i < C; i++) v += (x[i] - m) * (x[i] - m);
+        v /= C;
+        real s = (real)(1.0 / sqrt(v + LN_EPS));
+        real *o = out + (size_t)n * C;
+        for (int i = 0; i < C; i++) o[i] = ((x[i] - (real)m) * s) * weight[i] + bias[i];
+        mean[n] = (real)m;
+        rstd[n] = s;
+    }
+}
+
+void layernorm_backward(real *dinp, real *dweight, real *dbias, const real *dout, const real *inp,
+                        const real *weight, const real *mean, const real *rstd, int N, int C) {
+    /* out = norm * w + b, norm = (x - mean) rstd */
+#pragma omp parallel for
+    for (int n = 0; n < N; n++) {
+        const real *x = inp + (size_t)n * C, *d = dout + (size_t)n * C;
+        real *dx = dinp + (size_t)n * C;
+        double dnorm_mean = 0, dnorm_norm_mean = 0;
+        for (int i = 0; i < C; i++) {
+            double norm = (x[i] - mean[n]) * rstd[n], dnorm = (double)weight[i] * d[i];
+            dnorm_mean += dnorm;
+            dnorm_norm_mean += dnorm * norm;
+        }
+        dnorm_mean /= C;
+        dnorm_norm_mean /= C;
+        for (int i = 0; i < C; i++) {
+            double norm = (x[i] - mean[n]) * rstd[n], dnorm = (double)weight[i] * d[i];
+            dx[i] += (real)((dnorm - dnorm_mean - norm * dnorm_norm_mean) * rstd[n]);
+        }
+    }
+    for (int n = 0; n < N; n++)
+        for (int i = 0; i < C; i++) {
+            real norm = (inp[(size_t)n * C + i] - mean[n]) * rstd[n];
+            dweight[i] += norm * dout[(size_t)n * C + i];
+            dbias[i] += dout[(size_t)n * C + i];
+        }
+}
+
+void gelu_forward(real *out, const real *inp, size_t n) {
+#pragma omp parallel for
+    for (size_t i = 0; i < n; i++) out[i] = (real)(0.5 * inp[i] * (1.0 + erf(inp[i] * M_SQRT1_2)));
+}
+
+void gelu_backward(real *dinp, const real *inp, const real *dout, size_t n) {
+    /* d/dx x Phi(x) = Phi(x) + x phi(x) */
+#pragma omp parallel for
+    for (size_t i = 0; i < n; i++) {
+        double x = inp[i], cdf = 0.5 * (1.0 + erf(x * M_SQRT1_2)), pdf = exp(-0.5 * x * x) / sqrt(2.0 * M_PI);
+        dinp[i] += (real)((cdf + x * pdf) * dout[i]);
+    }
+}
+
+void attention_forward(real *out, real *att, const real *qkv, int B, int T, int C, int NH, int causal) {
+    const int hs = C / NH, C3 = 3 * C;
+    const real scale = (real)(1.0 / sqrt((double)hs));
+#pragma omp parallel for collapse(2)
+    for (int b = 0; b < B; b++)
+        for (int h = 0; h < NH; h++) {
+            for (int t = 0; t < T; t++) {
+                const real *q = qkv + ((size_t)b * T + t) * C3 + h * hs;
+                real *a = att + (((size_t)b * NH + h) * T + t) * T;
+                int tmax = causal ? t : T - 1;
+                real maxv = -INFINITY;
+                for (int t2 = 0; t2 <= tmax; t2++) {   /* a = q k^T / sqrt(hs) */
+                    const real *k = qkv + ((size_t)b * T + t2) * C3 + C + h * hs;
+                    real s = 0;
+                    for (int i = 0; i < hs; i++) s += q[i] * k[i];
+                    a[t2] = s * scale;
+                    if (a[t2] > maxv) maxv = a[t2];
+                }
+                real sum = 0;
+                for (int t2 = 0; t2 <= tmax; t2++) { a[t2] = (real)exp(a[t2] - maxv); sum += a[t2]; }
+                for (int t2 = 0; t2 < T; t2++) a[t2] = t2 <= tmax ? a[t2] / sum : 0;
+                real *o = out + ((size_t)b * T + t) * C + h * hs;   /* o = a v */
+                for (int i = 0; i < hs; i++) o[i] = 0;
+                for (int t2 = 0; t2 <= tmax; t2++) {
+                    const real *v = qkv + ((size_t)b * T + t2) * C3 + 2 * C + h * hs;
+                    for (int i = 0; i < hs; i++) o[i] += a[t2] * v[i];
+                }
+            }
+        }
+}
+
+void attention_backward(real *dqkv, real *datt, const real *dout, const real *qkv, const real *att,
+                        int B, int T, int C, int NH, int causal) {
+    const int hs = C / NH, C3 = 3 * C;
+    const real scale = (real)(1.0 / sqrt((double)hs));
+#pragma omp parallel for collapse(2)
+    for (int b = 0; b < B; b++)
+        for (int h = 0; h < NH; h++) {
+            for (int t = 0; t < T; t++) {
+                const real *a = att + (((size_t)b * NH + h) * T + t) * T;
+                real *da = datt + (((size_t)b * NH + h) * T + t) * T;
+                const real *d = dout + ((size_t)b * T + t) * C + h * hs;
+                int tmax = causal ? t : T - 1;
+                for (int t2 = 0; t2 <= tmax; t2++) {   /* o = a v: da = d v^T, dv += a^T d */
+                    const real *v = qkv + ((size_t)b * T + t2) * C3 + 2 * C + h * hs;
+                    real *dv = dqkv + ((size_t)b * T + t2) * C3 + 2 * C + h * hs;
+                    real s = 0;
+                    for (int i = 0; i < hs; i++) { s += d[i] * v[i]; dv[i] += a[t2] * d[i]; }
+                    da[t2] = s;
+                }
+                real dot = 0;                           /* softmax: dpre = a (da - sum a da) */
+                for (int t2 = 0; t2 <= tmax; t2++) dot += a[t2] * da[t2];
+                const real *q = qkv + ((size_t)b * T + t) * C3 + h * hs;
+                real *dq = dqkv + ((size_t)b * T + t) * C3 + h * hs;
+                for (int t2 = 0; t2 <= tmax; t2++) {    /* pre = q k^T scale */
+                    real dpre = a[t2] * (da[t2] - dot) * scale;
+                    const real *k = qkv + ((size_t)b * T + t2) * C3 + C + h * hs;
+                    real *dk = dqkv + ((size_t)b * T + t2) * C3 + C + h * hs;
+                    for (int i = 0; i < hs; i++) { dq[i] += dpre * k[i]; dk[i] += dpre * q[i]; }
+                }
+            }
+        }
+}
+
+double crossentropy_forward(real *probs, const real *logits, const int *targets, int N, int V) {
+    double loss = 0;
+    for (int n = 0; n < N; n++) {
+        const real *l = logits + (size_t)n * V;
+        real *p = probs + (size_t)n * V;
+        real maxv = l[0];
+        for (int i = 1; i < V; i++) if (l[i] > maxv) maxv = l[i];
+        double sum = 0;
+        for (int i = 0; i < V; i++) { p[i] = (real)exp(l[i] - maxv); sum += p[i]; }
+        for (int i = 0; i < V; i++) p[i] = (real)(p[i] / sum);
+        loss += -(l[targets[n]] - maxv - log(sum));
+    }
+    return loss / N;
+}
+
+void crossentropy_backward(real *dlogits, const real *probs, const int *targets, int N, int V) {
+    for (int n = 0; n < N; n++)
+        for (int i = 0; i < V; i++)
+            dlogits[(size_t)n * V + i] += (probs[(size_t)n * V + i] - (i == targets[n])) / (real)N;
+}
+
+void patchify(real *patches, const real *images, int B, int H, int W, int p) {
+    const int ph = H / p, pw = W / p, P = ph * pw;
+    for (int b = 0; b < B; b++)
+        for (int py = 0; py < ph; py++)
+            for (int px = 0; px < pw; px++) {
+                real *dst = patches + ((size_t)b * P + py * pw + px) * p * p;
+                for (int y = 0; y < p; y++)
+                    for (int x = 0; x < p; x++)
+                        dst[y * p + x] = images[(size_t)b * H * W + (py * p + y) * W + px * p + x];
+            }
+}
+
+void tokens_forward(real *tokens, const real *emb, const real *cls, const real *pos, int B, int P, int C) {
+    const int T = P + 1;
+    for (int b = 0; b < B; b++)
+        for (int t = 0; t < T; t++) {
+            real *o = tokens + ((size_t)b * T + t) * C;
+            const real *src = t == 0 ? cls : emb + ((size_t)b * P + t - 1) * C;
+            for (int i = 0; i < C; i++) o[i] = src[i] + pos[(size_t)t * C + i];
+        }
+}
+
+void tokens_backward(real *demb, real *dcls, real *dpos, const real *dtokens, int B, int P, int C) {
+    const int T = P + 1;
+    for (int b = 0; b < B; b++)
+        for (int t = 0; t < T; t++) {
+            const real *d = dtokens + ((size_t)b * T + t) * C;
+            real *dst = t == 0 ? dcls : demb + ((size_t)b * P + t - 1) * C;
+            for (int i = 0; i < C; i++) { dst[i] += d[i]; dpos[(size_t)t * C + i] += d[i]; }
+        }
+}

@@ -66,6 +66,10 @@ typedef double real;
 #define dora_forward LOFT_NAME(dora_forward)
 #define dora_backward_dW LOFT_NAME(dora_backward_dW)
 #define dora_backward LOFT_NAME(dora_backward)
+/* adapters/adapted_linear.c */
+#define alinear_forward LOFT_NAME(alinear_forward)
+#define alinear_backward LOFT_NAME(alinear_backward)
+#define alinear_merge LOFT_NAME(alinear_merge)
 /* nn/layers.c */
 #define linear_forward LOFT_NAME(linear_forward)
 #define linear_backward LOFT_NAME(linear_backward)
@@ -89,4 +93,16 @@ typedef double real;
 #define mf_loss_grad LOFT_NAME(mf_loss_grad)
 #define mf_params LOFT_NAME(mf_params)
 #define mf_run LOFT_NAME(mf_run)
+/* tasks/vit.c */
+#define vit_create LOFT_NAME(vit_create)
+#define vit_free LOFT_NAME(vit_free)
+#define vit_init LOFT_NAME(vit_init)
+#define vit_param LOFT_NAME(vit_param)
+#define vit_reset_head LOFT_NAME(vit_reset_head)
+#define vit_add_adapters LOFT_NAME(vit_add_adapters)
+#define vit_merge LOFT_NAME(vit_merge)
+#define vit_forward LOFT_NAME(vit_forward)
+#define vit_backward LOFT_NAME(vit_backward)
+#define vit_trainables LOFT_NAME(vit_trainables)
+#define VIT_PARAM_NAMES LOFT_NAME(VIT_PARAM_NAMES)
 #endif

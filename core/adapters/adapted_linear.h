@@ -1,0 +1,27 @@
+/* A linear layer of a network that may carry an adapter: plain (W trained or frozen), LoRA /
+   rsLoRA (W0 frozen + s B A) or DoRA. Networks call these two functions and never branch on the
+   method; merge folds the adapter into W so inference costs nothing extra. */
+#ifndef LOFT_ADAPTED_LINEAR_H
+#define LOFT_ADAPTED_LINEAR_H
+#include "../real.h"
+
+typedef enum { ADAPT_NONE = 0, ADAPT_LORA = 1, ADAPT_DORA = 2 } AdaptKind;
+
+typedef struct {
+    int in, out, r;
+    AdaptKind kind;
+    double s;                 /* adapter scale */
+    real *W, *b;              /* (out,in), (out,) or NULL */
+    real *gW, *gb;            /* NULL when frozen */
+    real *A, *B, *gA, *gB;    /* (r,in), (out,r) */
+    real *mag, *gmag;         /* (out,) DoRA magnitudes */
+    real *V, *norm, *Wd;      /* DoRA work: (out,in), (out,), (out,in) */
+} AdaptedLinear;
+
+/* out (N,out) [OUT]; xa (N,r) [OUT] cache of x A^T (LoRA only, may be NULL otherwise); inp (N,in) */
+void alinear_forward(AdaptedLinear *L, real *out, real *xa, const real *inp, int N);
+/* accumulates dinp (N,in) (NULL: skip) and the trainable gradients from dout (N,out) */
+void alinear_backward(AdaptedLinear *L, real *dinp, const real *dout, const real *inp, const real *xa, int N);
+/* W <- the effective weight (W0 + s B A, or DoRA's W'); the layer becomes plain */
+void alinear_merge(AdaptedLinear *L);
+#endif

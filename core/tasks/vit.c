@@ -1,0 +1,301 @@
+/* The small ViT: allocation, init, adapters, forward, backward, trainable tensors. */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+#include "../adapters/dora.h"
+#include "../adapters/lora.h"
+#include "../check.h"
+#include "../init.h"
+#include "../nn/layers.h"
+#include "vit.h"
+
+const char *const VIT_PARAM_NAMES[VIT_NPARAM] = {
+    "patch_w", "patch_b", "cls", "pos", "ln1_w", "ln1_b", "qkv_w", "qkv_b", "proj_w", "proj_b",
+    "ln2_w", "ln2_b", "fc1_w", "fc1_b", "fc2_w", "fc2_b", "lnf_w", "lnf_b", "head_w", "head_b" };
+static const char *const MOD_NAMES[VIT_NMOD] = { "qkv", "proj", "fc1", "fc2" };
+
+static real **param_slots(VitParams *p) {
+    static real **slots[VIT_NPARAM];
+    (void)slots;
+    return (real **)p;   /* VitParams is VIT_NPARAM pointers in VIT_PARAM_NAMES order */
+}
+
+static void param_sizes(const Vit *v, size_t *sz) {
+    const size_t C = v->s.width, L = v->s.depth, H = v->s.mlp, K = v->s.classes, T = v->T, pp = v->pp;
+    size_t s[VIT_NPARAM] = { C * pp, C, C, T * C, L * C, L * C, L * 3 * C * C, L * 3 * C, L * C * C, L * C,
+                             L * C, L * C, L * H * C, L * H, L * C * H, L * C, C, C, K * C, K };
+    memcpy(sz, s, sizeof s);
+}
+
+static void point(VitParams *p, real *base, const size_t *sizes) {
+    real **slots = param_slots(p);
+    for (int i = 0; i < VIT_NPARAM; i++) { slots[i] = base; base += sizes[i]; }
+}
+
+/* the AdaptedLinear views of block l's four linear layers (plain, no adapter) */
+static void bind_linears(Vit *v) {
+    const int C = v->s.width, H = v->s.mlp;
+    for (int l = 0; l < v->s.depth; l++) {
+        int in[4] = { C, C, C, H }, out[4] = { 3 * C, C, H, C };
+        real *W[4] = { v->p.qkv_w + (size_t)l * 3 * C * C, v->p.proj_w + (size_t)l * C * C,
+                       v->p.fc1_w + (size_t)l * H * C, v->p.fc2_w + (size_t)l * C * H };
+        real *b[4] = { v->p.qkv_b + (size_t)l * 3 * C, v->p.proj_b + (size_t)l * C, v->p.fc1_b + (size_t)l * H,
+                       v->p.fc2_b + (size_t)l * C };
+        real *gW[4] = { v->g.qkv_w + (size_t)l * 3 * C * C, v->g.proj_w + (size_t)l * C * C,
+                        v->g.fc1_w + (size_t)l * H * C, v->g.fc2_w + (size_t)l * C * H };
+        real *gb[4] = { v->g.qkv_b + (size_t)l * 3 * C, v->g.proj_b + (size_t)l * C, v->g.fc1_b + (size_t)l * H,
+                        v->g.fc2_b + (size_t)l * C };
+        for (int m = 0; m < VIT_NMOD; m++) {
+            AdaptedLinear *L = &v->lin[l][m];
+            memset(L, 0, sizeof(*L));
+            L->in = in[m]; L->out = out[m]; L->W = W[m]; L->b = b[m]; L->gW = gW[m]; L->gb = gb[m];
+        }
+    }
+}
+
+Vit *vit_create(VitShape s, int Bmax) {
+    if (s.depth > VIT_MAX_DEPTH || s.image % s.patch || s.width % s.heads) return NULL;
+    Vit *v = mallocCheck(sizeof(Vit));
+    v->s = s;
+    v->pp = s.patch * s.patch;
+    v->P = (s.image / s.patch) * (s.image / s.patch);
+    v->T = v->P + 1;
+    param_sizes(v, v->sizes);
+    for (int i = 0; i < VIT_NPARAM; i++) v->nparams += v->sizes[i];
+    v->params = mallocCheck(sizeof(real) * v->nparams);
+    v->grads = mallocCheck(sizeof(real) * v->nparams);
+    point(&v->p, v->params, v->sizes);
+    point(&v->g, v->grads, v->sizes);
+    bind_linears(v);
+    /* activations */
+    const size_t B = Bmax, T = v->T, C = s.width, L = s.depth, H = s.mlp, NH = s.heads, K = s.classes, P = v->P;
+    const size_t BT = B * T;
+    size_t sizes[] = { B * P * v->pp, B * P * C, (L + 1) * BT * C, L * BT * C, L * BT, L * BT, L * BT * 3 * C,
+                       L * B * NH * T * T, L * BT * C, L * BT * C, L * BT * C, L * BT, L * BT, L * BT * H,
+                       L * BT * H, BT * C, B * C, B * C, B, B, B * K, B * K, L * VIT_NMOD * BT * 3 * C,
+                       BT * C, BT * C, BT * C, BT * (H > 3 * C ? H : 3 * C), BT * 3 * C, B * NH * T * T, B * K,
+                       B * C, B * P * C };
+    real **slots[] = { &v->patches, &v->pe, &v->x, &v->ln1, &v->ln1_mean, &v->ln1_rstd, &v->qkv, &v->att,
+                       &v->atto, &v->res1, &v->ln2, &v->ln2_mean, &v->ln2_rstd, &v->h, &v->gact, &v->f,
+                       &v->clsx, &v->lnf, &v->lnf_mean, &v->lnf_rstd, &v->logits, &v->probs, &v->xa,
+                       &v->dx, &v->dres, &v->dtmp, &v->dh, &v->dqkv, &v->datt, &v->dlogits, &v->dlnf, &v->dpe };
+    size_t n = sizeof sizes / sizeof sizes[0], total = 0;
+    for (size_t i = 0; i < n; i++) total += sizes[i];
+    v->acts = mallocCheck(sizeof(real) * total);
+    real *a = v->acts;
+    for (size_t i = 0; i < n; i++) { *slots[i] = a; a += sizes[i]; }
+    v->Bmax = Bmax;
+    return v;
+}
+
+void vit_free(Vit *v) {
+    if (!v) return;
+    for (int l = 0; l < v->s.depth; l++)
+        for (int m = 0; m < VIT_NMOD; m++) { free(v->lin[l][m].V); free(v->lin[l][m].Wd); }
+    free(v->params); free(v->grads); free(v->acts); free(v->adapter); free(v->adapter_grad); free(v);
+}
+
+real *vit_param(Vit *v, const char *name, size_t *count) {
+    real **slots = param_slots(&v->p);
+    for (int i = 0; i < VIT_NPARAM; i++)
+        if (strcmp(VIT_PARAM_NAMES[i], name) == 0) { if (count) *count = v->sizes[i]; return slots[i]; }
+    return NULL;
+}
+
+static void init_linear(real *W, real *b, int out, int in, Rng *rng) {
+    init_linear_uniform(W, out, in, rng);
+    init_uniform(b, out, -1.0 / sqrt((double)in), 1.0 / sqrt((double)in), rng);
+}
+
+void vit_init(Vit *v, Rng *rng) {
+    const int C = v->s.width, H = v->s.mlp, L = v->s.depth;
+    init_linear(v->p.patch_w, v->p.patch_b, C, v->pp, rng);
+    init_normal(v->p.cls, C, 0, 0.02, rng);
+    init_normal(v->p.pos, (size_t)v->T * C, 0, 0.02, rng);
+    for (int l = 0; l < L; l++) {
+        for (int i = 0; i < C; i++) {
+            v->p.ln1_w[l * C + i] = 1; v->p.ln1_b[l * C + i] = 0;
+            v->p.ln2_w[l * C + i] = 1; v->p.ln2_b[l * C + i] = 0;
+        }
+        for (int m = 0; m < VIT_NMOD; m++) init_linear(v->lin[l][m].W, v->lin[l][m].b, v->lin[l][m].out, v->lin[l][m].in, rng);
+        (void)H;
+    }
+    for (int i = 0; i < C; i++) { v->p.lnf_w[i] = 1; v->p.lnf_b[i] = 0; }
+    init_linear(v->p.head_w, v->p.head_b, v->s.classes, C, rng);
+}
+
+void vit_reset_head(Vit *v, int classes, Rng *rng) {
+    memset(v->p.head_w, 0, sizeof(real) * v->sizes[18]);
+    memset(v->p.head_b, 0, sizeof(real) * v->sizes[19]);
+    init_linear(v->p.head_w, v->p.head_b, classes, v->s.width, rng);
+    v->s.classes = classes;   /* the head's first `classes` rows are used */
+}
+
+int vit_add_adapters(Vit *v, const char *target, AdaptKind kind, int r, double s, int gaussian_init,
+                     Rng *rng, char *err, size_t errlen) {
+    int use[VIT_NMOD] = { 0 };
+    char buf[256];
+    snprintf(buf, sizeof buf, "%s", target);
+    for (char *tok = strtok(buf, ", "); tok; tok = strtok(NULL, ", ")) {
+        int found = 0;
+        for (int m = 0; m < VIT_NMOD; m++) if (strcmp(tok, MOD_NAMES[m]) == 0) { use[m] = 1; found = 1; }
+        if (!found) {
+            snprintf(err, errlen, "target_modules: '%s' matches no layer of the ViT (expected names among qkv, proj, fc1, fc2)", tok);
+            return -1;
+        }
+    }
+    size_t total = 0;
+    for (int l = 0; l < v->s.depth; l++)
+        for (int m = 0; m < VIT_NMOD; m++)
+            if (use[m]) total += (size_t)r * (v->lin[l][m].in + v->lin[l][m].out) + (kind == ADAPT_DORA ? v->lin[l][m].out : 0);
+    v->adapter = mallocCheck(sizeof(real) * (total ? total : 1));
+    v->adapter_grad = mallocCheck(sizeof(real) * (total ? total : 1));
+    v->nadapter = total;
+    v->rank = r;
+    real *a = v->adapter, *g = v->adapter_grad;
+    for (int l = 0; l < v->s.depth; l++)
+        for (int m = 0; m < VIT_NMOD; m++) {
+            if (!use[m]) continue;
+            AdaptedLinear *L = &v->lin[l][m];
+            L->kind = kind; L->r = r; L->s = s;
+            L->A = a; L->gA = g; a += (size_t)r * L->in; g += (size_t)r * L->in;
+            L->B = a; L->gB = g; a += (size_t)L->out * r; g += (size_t)L->out * r;
+            lora_init(L->A, L->B, L->in, L->out, r, gaussian_init ? LORA_INIT_GAUSSIAN : LORA_INIT_KAIMING, rng);
+            if (kind == ADAPT_DORA) {
+                L->mag = a; L->gmag = g; a += L->out; g += L->out;
+                dora_init_magnitude(L->mag, L->W, L->in, L->out);
+                L->V = mallocCheck(sizeof(real) * (size_t)L->in * L->out);
+                L->Wd = mallocCheck(sizeof(real) * (size_t)L->in * L->out);
+                L->norm = mallocCheck(sizeof(real) * L->out);
+            }
+        }
+    return 0;
+}
+
+void vit_merge(Vit *v) {
+    for (int l = 0; l < v->s.depth; l++)
+        for (int m = 0; m < VIT_NMOD; m++) alinear_merge(&v->lin[l][m]);
+}
+
+/* the xa cache (N, out) slot of block l, module m: sized for the widest module */
+static real *xa_of(Vit *v, int l, int m) {
+    return v->xa + ((size_t)l * VIT_NMOD + m) * (size_t)v->Bmax * v->T * 3 * v->s.width;
+}
+
+double vit_forward(Vit *v, const real *images, const int *targets, int B) {
+    const int T = v->T, C = v->s.width, H = v->s.mlp, NH = v->s.heads, K = v->s.classes, BT = B * T;
+    patchify(v->patches, images, B, v->s.image, v->s.image, v->s.patch);
+    linear_forward(v->pe, v->patches, v->p.patch_w, v->p.patch_b, B * v->P, v->pp, C);
+    tokens_forward(v->x, v->pe, v->p.cls, v->p.pos, B, v->P, C);
+    for (int l = 0; l < v->s.depth; l++) {
+        const size_t o = (size_t)l * v->Bmax * T;   /* per-layer offset in tokens */
+        real *x = v->x + o * C, *xn = v->x + (o + (size_t)v->Bmax * T) * C;
+        real *ln1 = v->ln1 + o * C, *qkv = v->qkv + o * 3 * C, *atto = v->atto + o * C, *res1 = v->res1 + o * C;
+        real *ln2 = v->ln2 + o * C, *h = v->h + o * H, *ga = v->gact + o * H;
+        real *att = v->att + (size_t)l * v->Bmax * NH * T * T;
+        layernorm_forward(ln1, v->ln1_mean + o, v->ln1_rstd + o, x, v->p.ln1_w + l * C, v->p.ln1_b + l * C, BT, C);
+        alinear_forward(&v->lin[l][0], qkv, xa_of(v, l, 0), ln1, BT);
+        attention_forward(atto, att, qkv, B, T, C, NH, 0);
+        alinear_forward(&v->lin[l][1], res1, xa_of(v, l, 1), atto, BT);
+        for (size_t i = 0; i < (size_t)BT * C; i++) res1[i] += x[i];          /* res1 = x + proj(att) */
+        layernorm_forward(ln2, v->ln2_mean + o, v->ln2_rstd + o, res1, v->p.ln2_w + l * C, v->p.ln2_b + l * C, BT, C);
+        alinear_forward(&v->lin[l][2], h, xa_of(v, l, 2), ln2, BT);
+        gelu_forward(ga, h, (size_t)BT * H);
+        alinear_forward(&v->lin[l][3], v->f, xa_of(v, l, 3), ga, BT);
+        for (size_t i = 0; i < (size_t)BT * C; i++) xn[i] = res1[i] + v->f[i];  /* x' = res1 + fc2(gelu(fc1)) */
+    }
+    const real *xl = v->x + (size_t)v->s.depth * v->Bmax * T * C;
+    for (int b = 0; b < B; b++) memcpy(v->clsx + (size_t)b * C, xl + (size_t)b * T * C, sizeof(real) * C);
+    layernorm_forward(v->lnf, v->lnf_mean, v->lnf_rstd, v->clsx, v->p.lnf_w, v->p.lnf_b, B, C);
+    linear_forward(v->logits, v->lnf, v->p.head_w, v->p.head_b, B, C, K);
+    return targets ? crossentropy_forward(v->probs, v->logits, targets, B, K) : 0.0;
+}
+
+void vit_backward(Vit *v, const int *targets, int B) {
+    const int T = v->T, C = v->s.width, H = v->s.mlp, NH = v->s.heads, K = v->s.classes, BT = B * T;
+    memset(v->grads, 0, sizeof(real) * v->nparams);
+    if (v->nadapter) memset(v->adapter_grad, 0, sizeof(real) * v->nadapter);
+    memset(v->dlogits, 0, sizeof(real) * (size_t)B * K);
+    crossentropy_backward(v->dlogits, v->probs, targets, B, K);
+    memset(v->dlnf, 0, sizeof(real) * (size_t)B * C);
+    linear_backward(v->dlnf, v->g.head_w, v->g.head_b, v->dlogits, v->lnf, v->p.head_w, B, C, K);
+    memset(v->dtmp, 0, sizeof(real) * (size_t)B * C);
+    layernorm_backward(v->dtmp, v->g.lnf_w, v->g.lnf_b, v->dlnf, v->clsx, v->p.lnf_w, v->lnf_mean, v->lnf_rstd, B, C);
+    memset(v->dx, 0, sizeof(real) * (size_t)BT * C);       /* only the class token reaches the head */
+    for (int b = 0; b < B; b++) memcpy(v->dx + (size_t)b * T * C, v->dtmp + (size_t)b * C, sizeof(real) * C);
+    for (int l = v->s.depth - 1; l >= 0; l--) {
+        const size_t o = (size_t)l * v->Bmax * T;
+        real *x = v->x + o * C, *ln1 = v->ln1 + o * C, *qkv = v->qkv + o * 3 * C, *atto = v->atto + o * C;
+        real *res1 = v->res1 + o * C, *ln2 = v->ln2 + o * C, *h = v->h + o * H, *ga = v->gact + o * H;
+        real *att = v->att + (size_t)l * v->Bmax * NH * T * T;
+        /* x' = res1 + fc2(gelu(fc1(ln2(res1)))): dres = dx + the MLP path */
+        memcpy(v->dres, v->dx, sizeof(real) * (size_t)BT * C);
+        memset(v->dh, 0, sizeof(real) * (size_t)BT * H);
+        alinear_backward(&v->lin[l][3], v->dh, v->dx, ga, xa_of(v, l, 3), BT);          /* dgelu */
+        memset(v->dqkv, 0, sizeof(real) * (size_t)BT * H);
+        gelu_backward(v->dqkv, h, v->dh, (size_t)BT * H);                               /* dh (in dqkv) */
+        memset(v->dtmp, 0, sizeof(real) * (size_t)BT * C);
+        alinear_backward(&v->lin[l][2], v->dtmp, v->dqkv, ln2, xa_of(v, l, 2), BT);     /* dln2 */
+        layernorm_backward(v->dres, v->g.ln2_w + l * C, v->g.ln2_b + l * C, v->dtmp, res1, v->p.ln2_w + l * C,
+                           v->ln2_mean + o, v->ln2_rstd + o, BT, C);
+        /* res1 = x + proj(attention(qkv(ln1(x)))): dx = dres + the attention path */
+        memcpy(v->dx, v->dres, sizeof(real) * (size_t)BT * C);
+        memset(v->dtmp, 0, sizeof(real) * (size_t)BT * C);
+        alinear_backward(&v->lin[l][1], v->dtmp, v->dres, atto, xa_of(v, l, 1), BT);    /* datto */
+        memset(v->dqkv, 0, sizeof(real) * (size_t)BT * 3 * C);
+        attention_backward(v->dqkv, v->datt, v->dtmp, qkv, att, B, T, C, NH, 0);
+        memset(v->dtmp, 0, sizeof(real) * (size_t)BT * C);
+        alinear_backward(&v->lin[l][0], v->dtmp, v->dqkv, ln1, xa_of(v, l, 0), BT);     /* dln1 */
+        layernorm_backward(v->dx, v->g.ln1_w + l * C, v->g.ln1_b + l * C, v->dtmp, x, v->p.ln1_w + l * C,
+                           v->ln1_mean + o, v->ln1_rstd + o, BT, C);
+    }
+    memset(v->dpe, 0, sizeof(real) * (size_t)B * v->P * C);
+    tokens_backward(v->dpe, v->g.cls, v->g.pos, v->dx, B, v->P, C);
+    linear_backward(NULL, v->g.patch_w, v->g.patch_b, v->dpe, v->patches, v->p.patch_w, B * v->P, v->pp, C);
+}
+
+int vit_trainables(Vit *v, int full, const char *modules_to_save, AdapterPair *pairs, int *npairs,
+                   PlainTensor *plain, int *nplain, int max_plain, char *err, size_t errlen) {
+    *npairs = 0;
+    *nplain = 0;
+    if (full) {
+        plain[(*nplain)++] = (PlainTensor){ v->params, v->grads, v->nparams };
+        return 0;
+    }
+    for (int l = 0; l < v->s.depth; l++)
+        for (int m = 0; m < VIT_NMOD; m++) {
+            AdaptedLinear *L = &v->lin[l][m];
+            L->gW = NULL;   /* frozen: skip the weight-gradient GEMM */
+            L->gb = NULL;
+            if (L->kind == ADAPT_NONE) continue;
+            pairs[(*npairs)++] = (AdapterPair){ L->A, L->B, L->gA, L->gB, L->out, L->in, L->r };
+            if (L->kind == ADAPT_DORA && *nplain < max_plain) plain[(*nplain)++] = (PlainTensor){ L->mag, L->gmag, (size_t)L->out };
+        }
+    static const struct { const char *name; const char *tensors[4]; } groups[] = {
+        { "head", { "head_w", "head_b", NULL } }, { "norm", { "ln1_w", "ln1_b", "ln2_w", "ln2_b" } },
+        { "pos", { "cls", "pos", NULL } }, { "patch", { "patch_w", "patch_b", NULL } } };
+    char buf[256];
+    snprintf(buf, sizeof buf, "%s", modules_to_save);
+    for (char *tok = strtok(buf, ", "); tok; tok = strtok(NULL, ", ")) {
+        int found = 0;
+        for (size_t gi = 0; gi < sizeof groups / sizeof groups[0]; gi++) {
+            if (strcmp(tok, groups[gi].name) != 0) continue;
+            found = 1;
+            for (int t = 0; t < 4 && groups[gi].tensors[t]; t++) {
+                size_t n;
+                real *p = vit_param(v, groups[gi].tensors[t], &n);
+                real *g = v->grads + (p - v->params);
+                if (*nplain < max_plain) plain[(*nplain)++] = (PlainTensor){ p, g, n };
+            }
+            if (strcmp(tok, "norm") == 0 && *nplain + 2 <= max_plain) {
+                plain[(*nplain)++] = (PlainTensor){ v->p.lnf_w, v->g.lnf_w, (size_t)v->s.width };
+                plain[(*nplain)++] = (PlainTensor){ v->p.lnf_b, v->g.lnf_b, (size_t)v->s.width };
+            }
+        }
+        if (!found) {
+            snprintf(err, errlen, "modules_to_save: '%s' matches no part of the ViT (expected names among head, norm, pos, patch)", tok);
+            return -1;
+        }
+    }
+    return 0;
+}

@@ -1,0 +1,77 @@
+/* A small Vision Transformer for 28 x 28 images (MNIST): patch embedding, class token, learned
+   positions, pre-norm blocks (attention + GELU MLP), final norm on the class token, linear head.
+   Parameters, gradients and activations each live in one allocation with named pointers
+   (llm.c). Its qkv, proj, fc1 and fc2 layers can carry LoRA / rsLoRA / DoRA adapters. */
+#ifndef LOFT_VIT_H
+#define LOFT_VIT_H
+#include <stddef.h>
+#include "../adapters/adapted_linear.h"
+#include "../optim/optimizer.h"
+#include "../real.h"
+#include "../rng.h"
+
+#define VIT_MAX_DEPTH 16
+#define VIT_NMOD 4          /* adaptable modules per block: qkv, proj, fc1, fc2 */
+#define VIT_NPARAM 20       /* named parameter tensors */
+
+typedef struct { int image, patch, width, depth, heads, mlp, classes; } VitShape;
+
+typedef struct {
+    real *patch_w, *patch_b, *cls, *pos;                        /* (C,pp) (C) (C) (T,C) */
+    real *ln1_w, *ln1_b, *qkv_w, *qkv_b, *proj_w, *proj_b;      /* (L,C) (L,C) (L,3C,C) (L,3C) (L,C,C) (L,C) */
+    real *ln2_w, *ln2_b, *fc1_w, *fc1_b, *fc2_w, *fc2_b;        /* (L,C) (L,C) (L,H,C) (L,H) (L,C,H) (L,C) */
+    real *lnf_w, *lnf_b, *head_w, *head_b;                      /* (C) (C) (K,C) (K) */
+} VitParams;
+
+typedef struct {
+    VitShape s;
+    int P, T, pp;                  /* patches per image, tokens (P + 1), pixels per patch */
+    VitParams p, g;                /* parameters and their gradients, in one allocation each */
+    real *params, *grads;
+    size_t nparams, sizes[VIT_NPARAM];
+    /* the linear layers as (possibly adapted) layers; [l][0..3] = qkv, proj, fc1, fc2 */
+    AdaptedLinear lin[VIT_MAX_DEPTH][VIT_NMOD];
+    real *adapter, *adapter_grad;  /* A, B (and DoRA magnitudes) of every adapted layer */
+    size_t nadapter;
+    int rank;
+    /* activations for a batch of at most Bmax images */
+    int Bmax;
+    real *acts;
+    real *patches, *pe, *x, *ln1, *ln1_mean, *ln1_rstd, *qkv, *att, *atto, *res1, *ln2, *ln2_mean, *ln2_rstd;
+    real *h, *gact, *f, *clsx, *lnf, *lnf_mean, *lnf_rstd, *logits, *probs, *xa;
+    real *dx, *dres, *dtmp, *dh, *dqkv, *datt, *dlogits, *dlnf, *dpe;
+} Vit;
+
+/* names of the parameter tensors, in storage order */
+extern const char *const VIT_PARAM_NAMES[VIT_NPARAM];
+
+Vit *vit_create(VitShape s, int Bmax);
+void vit_free(Vit *v);
+/* torch-like init: linear weights and biases U(-1/sqrt(in), 1/sqrt(in)), cls and pos N(0, 0.02^2),
+   norms (1, 0) */
+void vit_init(Vit *v, Rng *rng);
+/* pointer to the named tensor and its element count, or NULL */
+real *vit_param(Vit *v, const char *name, size_t *count);
+/* a fresh classification head for `classes` outputs (classes <= s.classes), torch-like init */
+void vit_reset_head(Vit *v, int classes, Rng *rng);
+
+/* Adds adapters to the modules named in target ("qkv,proj,fc1,fc2", comma separated): kind
+   ADAPT_LORA or ADAPT_DORA, rank r, scale s, PEFT init (kaiming A, B = 0; gaussian: A ~ N(0,1/r)).
+   Returns -1 with a message when a name matches no module. */
+int vit_add_adapters(Vit *v, const char *target, AdaptKind kind, int r, double s, int gaussian_init,
+                     Rng *rng, char *err, size_t errlen);
+/* folds every adapter into its W (the model then runs without adapters) */
+void vit_merge(Vit *v);
+
+/* forward of B images (B,28,28) in [0,1]; targets (B,) or NULL; returns the mean cross-entropy
+   (or 0 without targets). Logits are in v->logits (B,classes). */
+double vit_forward(Vit *v, const real *images, const int *targets, int B);
+/* backward of the last forward (with targets); zeroes then fills grads and adapter_grad */
+void vit_backward(Vit *v, const int *targets, int B);
+
+/* The trainable tensors: full = every parameter as one plain tensor; otherwise one adapter pair
+   per adapted layer (DoRA magnitudes plain) plus the parameters named in modules_to_save
+   ("head,norm,pos,patch"). Returns -1 with a message on an unknown name. */
+int vit_trainables(Vit *v, int full, const char *modules_to_save, AdapterPair *pairs, int *npairs,
+                   PlainTensor *plain, int *nplain, int max_plain, char *err, size_t errlen);
+#endif

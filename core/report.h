@@ -12,6 +12,7 @@ void report_show(FILE *out, const RunRecord *runs, int n);
    ranks; writes <stem>.md and <stem>.tex; 0 or -1 (err names the file) */
 int report_tables(const RunRecord *runs, int n, const char *title, const char *stem, char *err, size_t errlen);
 /* <dir>/r<rank>__<label>.dat with columns step mean min max std [dist_mean]; rank 0 is the
-   rank-independent full-AdamW reference. 0 or -1. */
+   rank-independent full-AdamW reference; runs with test accuracy also get .acc.dat files.
+   Groups (ViT targets) go to <dir>/<group>/. Tables get one section per group. 0 or -1. */
 int report_export(const RunRecord *runs, int n, const char *dir, char *err, size_t errlen);
 #endif

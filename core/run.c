@@ -12,12 +12,13 @@
 #include "run.h"
 #include "tasks/mf.h"
 
-static double now_s(void) {
+double run_now(void) {
     struct timespec t;
     clock_gettime(CLOCK_MONOTONIC, &t);
     return t.tv_sec + 1e-9 * t.tv_nsec;
 }
 
+/* the optimizer of a run: the block switches act for LoFT only */
 static OptimConfig optim_from(const RunConfig *c) {
     int loft = strcmp(c->method, "loft") == 0;
     OptimConfig o = optim_config_default(loft ? OPTIM_LOFT : OPTIM_ADAMW);
@@ -85,7 +86,9 @@ static uint64_t fnv1a(const void *data, size_t n) {
     return h;
 }
 
-static void write_attrs(H5Run *h, const RunConfig *c, const char *yaml, const RunInfo *info, const OptimConfig *o, size_t state_bytes) {
+void run_common_attrs(H5Run *h, const RunConfig *c, const char *yaml, const RunInfo *info, const void *optim,
+                      size_t state_bytes, const char *precision) {
+    const OptimConfig *o = optim;
     h5run_attr_str(h, "method", c->method);
     h5run_attr_str(h, "label", info->label);
     h5run_attr_str(h, "experiment", info->experiment);
@@ -113,7 +116,7 @@ static void write_attrs(H5Run *h, const RunConfig *c, const char *yaml, const Ru
     h5run_attr_str(h, "config", yaml);
     h5run_attr_str(h, "git_revision", info->git_revision ? info->git_revision : "unknown");
     h5run_attr_str(h, "blas", blas_library());
-    h5run_attr_str(h, "precision", LOFT_PRECISION);
+    h5run_attr_str(h, "precision", precision);
     h5run_attr_int(h, "optimizer_state_bytes", (long long)state_bytes);
 }
 
@@ -135,14 +138,13 @@ static void write_problem_and_final(H5Run *h, MfTask *t, const char *group, int 
     if (t->use_bias) h5run_dataset(h, group, p0 ? "bias0" : "bias", t->bias, 1, db);
 }
 
-static void progress_line(const RunInfo *info, long k, long steps, double loss, double rate) {
+void run_progress(const RunInfo *info, long k, long steps, double loss, double rate) {
     double eta = rate > 0 ? (steps - k) / rate : 0;
     fprintf(stderr, "\r\033[K%s  step %ld/%ld  loss %.3e  %.0f steps/s  ETA %.0fs", info->id, k, steps, loss, rate, eta);
 }
 
-int run_config(const RunConfig *c, const char *yaml, const RunInfo *info, const char *partial_path,
-               RunSummary *sum, char *err, size_t errlen) {
-    memset(sum, 0, sizeof(*sum));
+static int run_mf(const RunConfig *c, const char *yaml, const RunInfo *info, const char *partial_path,
+                  RunSummary *sum, char *err, size_t errlen) {
     sum->steps_to_threshold = -1;
     MfParam param = param_of(c);
     MfTask *t = mf_create(c->in, c->out, c->rank, param, c->bias, config_scale(c)), *ref = NULL;
@@ -169,10 +171,10 @@ int run_config(const RunConfig *c, const char *yaml, const RunInfo *info, const 
     static const char *cols_ref[] = { "step", "loss", "grad_norm", "time_s", "dist_to_adamw" };
     H5Run *h = h5run_begin(partial_path, info->id, cols_ref, with_ref ? 5 : 4, err, errlen);
     if (!h) { optim_free(opt); optim_free(ropt); mf_free(t); mf_free(ref); return -1; }
-    write_attrs(h, c, yaml, info, &oc, optim_state_bytes(opt));
+    run_common_attrs(h, c, yaml, info, &oc, optim_state_bytes(opt), LOFT_PRECISION);
     write_problem_and_final(h, t, "problem", 1);
     real *W = with_ref ? mallocCheck(sizeof(real) * c->out * c->in) : NULL;
-    double t0 = now_s(), last_print = 0;
+    double t0 = run_now(), last_print = 0;
     snprintf(sum->status, sizeof sum->status, "complete");
     for (long k = 0; k <= c->steps; k++) {
         double loss = mf_loss_grad(t), gn = NAN, dist = NAN;
@@ -181,7 +183,7 @@ int run_config(const RunConfig *c, const char *yaml, const RunInfo *info, const 
         if (with_ref && log_row) { mf_weight(t, W); dist = blas_rel_dist(W, ref->W, (size_t)c->out * c->in); }
         if (!last && finite) { gn = optim_step(opt, c->lr); finite = isfinite(gn); }
         if (log_row) {
-            double row[5] = { (double)k, loss, gn, now_s() - t0, dist };
+            double row[5] = { (double)k, loss, gn, run_now() - t0, dist };
             h5run_append(h, row);
         }
         if (with_ref && !last) { mf_loss_grad(ref); optim_step(ropt, c->lr); }
@@ -192,12 +194,12 @@ int run_config(const RunConfig *c, const char *yaml, const RunInfo *info, const 
             sum->diverged_step = k;
             break;
         }
-        if (info->progress && (now_s() - last_print > 0.2 || last)) {
-            last_print = now_s();
-            progress_line(info, k, c->steps, loss, k / fmax(last_print - t0, 1e-9));
+        if (info->progress && (run_now() - last_print > 0.2 || last)) {
+            last_print = run_now();
+            run_progress(info, k, c->steps, loss, k / fmax(last_print - t0, 1e-9));
         }
     }
-    sum->wall_seconds = now_s() - t0;
+    sum->wall_seconds = run_now() - t0;
     sum->steps_per_second = sum->steps_done / fmax(sum->wall_seconds, 1e-9);
     if (info->progress) fprintf(stderr, "\r\033[K");
     write_problem_and_final(h, t, "final", 0);
@@ -209,4 +211,12 @@ int run_config(const RunConfig *c, const char *yaml, const RunInfo *info, const 
     free(W);
     optim_free(opt); optim_free(ropt); mf_free(t); mf_free(ref);
     return 0;
+}
+
+int run_config(const RunConfig *c, const char *yaml, const RunInfo *info, const char *partial_path,
+               RunSummary *sum, char *err, size_t errlen) {
+    memset(sum, 0, sizeof(*sum));
+    sum->test_accuracy = sum->balanced_accuracy = NAN;
+    if (strcmp(c->task, "vit") == 0) return run_vit(c, yaml, info, partial_path, sum, err, errlen);
+    return run_mf(c, yaml, info, partial_path, sum, err, errlen);
 }

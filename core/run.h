@@ -15,6 +15,7 @@ typedef struct {
     char status[16];       /* complete | diverged */
     long steps_done, diverged_step, steps_to_threshold;   /* -1: never reached */
     double final_loss, wall_seconds, steps_per_second;
+    double test_accuracy, balanced_accuracy;              /* vit; NaN for mf */
 } RunSummary;
 
 /* Runs cfg (with its resolved YAML text) into the partial file at partial_path.
@@ -22,4 +23,18 @@ typedef struct {
    (bad problem file, refused optimizer config): err says why. */
 int run_config(const RunConfig *cfg, const char *config_yaml, const RunInfo *info,
                const char *partial_path, RunSummary *sum, char *err, size_t errlen);
+
+/* --- shared by the task runners (run.c: mf, run_vit.c: vit) --- */
+struct H5Run;
+/* the attributes every run records: method, label, toggles as they acted, hyper-parameters,
+   config text, revision, BLAS, precision, optimizer state size. `optim` points to the run's
+   OptimConfig (same layout in both precisions). */
+void run_common_attrs(struct H5Run *h, const RunConfig *c, const char *yaml, const RunInfo *info,
+                      const void *optim, size_t state_bytes, const char *precision);
+/* the live progress line on stderr */
+void run_progress(const RunInfo *info, long k, long steps, double loss, double rate);
+double run_now(void);
+/* the ViT run (float32), including pretraining when vit_target is source */
+int run_vit(const RunConfig *cfg, const char *config_yaml, const RunInfo *info,
+            const char *partial_path, RunSummary *sum, char *err, size_t errlen);
 #endif

@@ -93,5 +93,36 @@ expect "resuming recovers the interrupted run's logged steps and skips the finis
   "grep -q 'recovered the logged steps' '$T/kill2' && grep -q '1 already in' '$T/kill2'"
 expect "after resuming all 3 runs are complete" "[ \$('$LOFT' show '$T/k/slow.h5' | grep -c complete) = 3 ]"
 
+# --- the ViT pipeline on synthetic digits (10 images per digit in the npm package's JSON layout)
+mkdir -p "$T/digits"
+for d in 0 1 2 3 4 5 6 7 8 9; do
+  awk -v d=$d 'BEGIN { printf "{ \"data\": ["; for (i = 0; i < 10 * 784; i++) printf "%s%.3f", (i ? "," : ""), ((i * 7 + d * 131) % 100) / 100.0; printf "] }" }' > "$T/digits/$d.json"
+done
+"$LOFT" data-mnist "$T/digits" "$T/mnist.bin" > "$T/dm" 2>&1
+expect "loft data-mnist converts the JSON digits (100 images)" "grep -q 'wrote .*: 100 images' '$T/dm'"
+echo '{ "data": [0.5, 2.0] }' > "$T/digits/3.json"
+"$LOFT" data-mnist "$T/digits" "$T/bad.bin" > "$T/dm2" 2>&1; rc=$?
+expect "a bad digit file is an error naming the file and the value" "[ $rc = 2 ] && grep -q '3.json: pixel 1 is 2, expected a value in \[0, 1\]' '$T/dm2'"
+V="--set data_file=$T/mnist.bin --set checkpoint=$T/ckpt.h5 --results $T/v"
+"$LOFT" run tests/data/vit_tiny.lua $V --only lora.vit_target=unseen > "$T/v0" 2>&1
+expect "fine-tuning without a checkpoint says to run make pretrain-vit" "grep -q 'make pretrain-vit' '$T/v0'"
+"$LOFT" run tests/data/vit_tiny_pretrain.lua $V > "$T/v1" 2>&1
+expect "pretraining writes the checkpoint" "grep -q 'complete' '$T/v1' && h5dump -H -d /params/qkv_w '$T/ckpt.h5' | grep -q '( 768 )'"
+"$LOFT" run tests/data/vit_tiny.lua $V > "$T/v2" 2>&1
+expect "fine-tuning runs 6 runs, the diverging DoRA ones recorded"   "grep -q '6 runs finished, 0 failed' '$T/v2' && [ \$(grep -c 'diverged' '$T/v2') = 2 ]"
+"$LOFT" show "$T/v/vit_tiny.h5" > "$T/vshow"
+expect "h5dump: test and balanced accuracy are recorded" \
+  "h5dump -a '/runs/loft.vit_target=unseen.seed=1/balanced_accuracy' '$T/v/vit_tiny.h5' | grep -q 'DATA'"
+expect "unseen digits: 40 train and 10 test images (every 5th image of a digit is test)" \
+  "h5dump -a '/runs/loft.vit_target=unseen.seed=1/train_images' '$T/v/vit_tiny.h5' | grep -q '(0): 40' && h5dump -a '/runs/loft.vit_target=unseen.seed=1/test_images' '$T/v/vit_tiny.h5' | grep -q '(0): 10'"
+expect "imbalanced digits: 8+8+8+8+6+2+1+1+1+1 = 44 train images at ratio 1e4" \
+  "h5dump -a '/runs/lora.vit_target=imbalanced.seed=1/train_images' '$T/v/vit_tiny.h5' | grep -q '(0): 44'"
+"$LOFT" table "$T/v/vit_tiny.h5" --out "$T/vtab" > /dev/null
+expect "the ViT table has an accuracy section per target" \
+  "grep -q 'target unseen: test accuracy' '$T/vtab.md' && grep -q 'target imbalanced: balanced accuracy' '$T/vtab.md'"
+"$LOFT" export "$T/v/vit_tiny.h5" --out "$T/vdat" > /dev/null
+gnuplot -e "datadir='$T/vdat/unseen'; rank=2; out='$T/vfig'" plots/vit_curves.gp > "$T/vgp" 2>&1
+expect "the ViT figure (loss and accuracy) is drawn" "[ -s '$T/vfig.png' ] && [ -s '$T/vfig.pdf' ]"
+
 echo "test_cli: $checks checks, $failures failed"
 [ $failures = 0 ]

@@ -29,7 +29,7 @@ typedef struct {
 #define BIG 1e300
 
 static const Field FIELDS[] = {
-    F(task, T_ENUM, 0, 0, 0, 0, "mf", "mf", "which task runs"),
+    F(task, T_ENUM, 0, 0, 0, 0, "mf|vit", "mf", "which task runs: mf (matrix factorization) or vit (ViT on MNIST)"),
     F(method, T_ENUM, 0, 0, 0, 0, "adamw|lora|dora|loft", "loft",
       "adamw = full fine-tuning; lora (AdamW on B, A); dora; loft (blocks below)"),
     F(rank, T_INT, 1, 1e6, 0, 0, NULL, "8", "adapter rank r (ignored by adamw)"),
@@ -62,6 +62,22 @@ static const Field FIELDS[] = {
     F(parity, T_ENUM, 0, 0, 0, 0, "none|tnurbek-148998d", "none",
       "LoFT: reproduce the authors' public code (spec section 4)"),
     F(row_block, T_INT, 0, 1e9, 0, 0, NULL, "0", "LoFT: rows per streamed block; 0 = automatic"),
+    F(data_file, T_STR, 0, 0, 0, 1, NULL, "\"data/mnist.bin\"", "vit: the converted MNIST digits (make data)"),
+    F(checkpoint, T_STR, 0, 0, 0, 1, NULL, "\"results/vit_pretrained.h5\"",
+      "vit: pretrained weights (make pretrain-vit); vit_target source writes it, the others read it"),
+    F(vit_target, T_ENUM, 0, 0, 0, 0, "unseen|imbalanced|source", "unseen",
+      "vit: unseen = digits 5-9 (classes never seen in pretraining); imbalanced = all 10 digits, long-tailed "
+      "train set; source = digits 0-4 from scratch (pretraining)"),
+    F(imbalance_ratio, T_FLOAT, 1, BIG, 0, 0, NULL, "50", "vit imbalanced: most / least frequent class in the train set"),
+    F(batch_size, T_INT, 1, 4096, 0, 0, NULL, "32", "vit: images per step"),
+    F(eval_every, T_INT, 1, 1e9, 0, 0, NULL, "25", "vit: test accuracy every this many steps (and at the end)"),
+    F(target_modules, T_STR, 0, 0, 0, 0, NULL, "\"qkv,proj,fc1,fc2\"", "vit: layers that get adapters"),
+    F(modules_to_save, T_STR, 0, 0, 0, 1, NULL, "\"head\"", "vit: trained in full besides adapters: head, norm, pos, patch"),
+    F(vit_width, T_INT, 4, 4096, 0, 0, NULL, "64", "vit: embedding width C"),
+    F(vit_depth, T_INT, 1, 16, 0, 0, NULL, "4", "vit: blocks"),
+    F(vit_heads, T_INT, 1, 64, 0, 0, NULL, "4", "vit: attention heads (divide the width)"),
+    F(vit_patch, T_INT, 1, 28, 0, 0, NULL, "7", "vit: patch size (divides 28)"),
+    F(vit_mlp, T_INT, 1, 16384, 0, 0, NULL, "128", "vit: hidden width of the MLP"),
     F(log_every, T_INT, 1, 1e9, 0, 0, NULL, "1", "log a trajectory row every this many steps"),
     F(loss_threshold, T_FLOAT, 0, BIG, 0, 0, NULL, "1e-6", "tables: steps to reach this loss"),
     F(reference_distance, T_BOOL, 0, 0, 0, 0, NULL, "false",
@@ -244,8 +260,22 @@ int config_load_yaml(RunConfig *c, const char *path, char *err, size_t errlen) {
     return rc;
 }
 
+static int config_validate_method(const RunConfig *c, char *err, size_t errlen);
+
 int config_validate(const RunConfig *c, char *err, size_t errlen) {
     int needs_rank = strcmp(c->method, "adamw") != 0;
+    if (strcmp(c->task, "vit") == 0) {
+        if (c->vit_width % c->vit_heads || 28 % c->vit_patch) {
+            snprintf(err, errlen, "keys 'vit_heads' = %d and 'vit_patch' = %d must divide vit_width = %d and 28",
+                     c->vit_heads, c->vit_patch, c->vit_width);
+            return -1;
+        }
+        if (needs_rank && c->rank > c->vit_width) {
+            snprintf(err, errlen, "key 'rank' = %d must be <= vit_width = %d", c->rank, c->vit_width);
+            return -1;
+        }
+        return config_validate_method(c, err, errlen);
+    }
     int mn = c->in < c->out ? c->in : c->out;
     if (needs_rank && c->rank > mn) {
         snprintf(err, errlen, "key 'rank' = %d must be <= min(in, out) = %d", c->rank, mn);
@@ -255,6 +285,11 @@ int config_validate(const RunConfig *c, char *err, size_t errlen) {
         snprintf(err, errlen, "key 'target_rank' = %d must be <= min(in, out) = %d", c->target_rank, mn);
         return -1;
     }
+    return config_validate_method(c, err, errlen);
+}
+
+/* checks that hold for every task */
+static int config_validate_method(const RunConfig *c, char *err, size_t errlen) {
     if (strcmp(c->method, "loft") == 0 && !isnan(c->alpha) && c->alpha != c->rank) {
         snprintf(err, errlen, "key 'alpha' = %g: LoFT uses s = 1 (gradient rescaling makes alpha redundant); "
                  "leave alpha as ~ for method loft", c->alpha);

@@ -9,7 +9,7 @@
 
 typedef struct {
     /* what runs */
-    char task[16];                  /* mf */
+    char task[16];                  /* mf | vit */
     char method[16];                /* adamw | lora | dora | loft */
     int rank;
     double alpha;                   /* NaN = alpha equals rank (s = 1) */
@@ -28,6 +28,11 @@ typedef struct {
     int rescale_grads, reproject_momentum, reproject_second_moment, project_full_update, clip_projected;
     char parity[24];                /* none | tnurbek-148998d */
     int row_block;
+    /* the ViT task */
+    char data_file[CONFIG_STR], checkpoint[CONFIG_STR], target_modules[CONFIG_STR], modules_to_save[CONFIG_STR];
+    char vit_target[16];            /* unseen | imbalanced | source */
+    double imbalance_ratio;
+    int batch_size, eval_every, vit_width, vit_depth, vit_heads, vit_patch, vit_mlp;
     /* logging and reporting */
     int log_every;
     double loss_threshold;          /* steps-to-threshold in the tables */

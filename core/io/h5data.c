@@ -54,3 +54,33 @@ int h5_read_attr_double(const char *path, const char *obj, const char *attr, dou
     H5Fclose(f);
     return rc;
 }
+
+int h5_write_doubles(const char *path, const char *name, const double *data, int ndims, const size_t *dims,
+                     int create, char *err, size_t errlen) {
+    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+    hid_t f = create ? H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT) : H5Fopen(path, H5F_ACC_RDWR, H5P_DEFAULT);
+    if (f < 0) { snprintf(err, errlen, "%s: cannot %s", path, create ? "create" : "open for writing"); return -1; }
+    hsize_t hd[8];
+    for (int i = 0; i < ndims && i < 8; i++) hd[i] = dims[i];
+    hid_t sp = H5Screate_simple(ndims, hd, NULL), lcpl = H5Pcreate(H5P_LINK_CREATE);
+    H5Pset_create_intermediate_group(lcpl, 1);
+    hid_t d = H5Dcreate2(f, name, H5T_IEEE_F64LE, sp, lcpl, H5P_DEFAULT, H5P_DEFAULT);
+    int rc = d >= 0 && H5Dwrite(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, data) >= 0 ? 0 : -1;
+    if (rc) snprintf(err, errlen, "%s: cannot write dataset '%s'", path, name);
+    if (d >= 0) H5Dclose(d);
+    H5Pclose(lcpl); H5Sclose(sp); H5Fclose(f);
+    return rc;
+}
+
+int h5_write_root_attr(const char *path, const char *attr, double value, char *err, size_t errlen) {
+    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+    hid_t f = H5Fopen(path, H5F_ACC_RDWR, H5P_DEFAULT);
+    if (f < 0) { snprintf(err, errlen, "%s: cannot open for writing", path); return -1; }
+    if (H5Aexists(f, attr) > 0) H5Adelete(f, attr);
+    hid_t sp = H5Screate(H5S_SCALAR), a = H5Acreate2(f, attr, H5T_NATIVE_DOUBLE, sp, H5P_DEFAULT, H5P_DEFAULT);
+    int rc = a >= 0 && H5Awrite(a, H5T_NATIVE_DOUBLE, &value) >= 0 ? 0 : -1;
+    if (rc) snprintf(err, errlen, "%s: cannot write attribute '%s'", path, attr);
+    if (a >= 0) H5Aclose(a);
+    H5Sclose(sp); H5Fclose(f);
+    return rc;
+}

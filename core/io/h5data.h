@@ -14,4 +14,10 @@ double *h5_read_doubles(const char *path, const char *name, size_t *n, size_t *d
    Returns 0 on success, -1 with a message in err. */
 int h5_read_attr_double(const char *path, const char *obj, const char *attr, double *value,
                         char *err, size_t errlen);
+/* Writes dataset `name` (intermediate groups created) of shape dims into path, which is created
+   when create is 1 (truncating) or opened for writing when 0. 0, or -1 with a message. */
+int h5_write_doubles(const char *path, const char *name, const double *data, int ndims, const size_t *dims,
+                     int create, char *err, size_t errlen);
+/* Sets the numeric attribute `attr` of the root group of path. 0 or -1. */
+int h5_write_root_attr(const char *path, const char *attr, double value, char *err, size_t errlen);
 #endif

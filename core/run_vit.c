@@ -1,0 +1,235 @@
+/* The ViT run in float32: MNIST task sets, pretraining (vit_target source, saves the checkpoint)
+   or fine-tuning from the checkpoint with any method, batches drawn from the run's seed, test
+   accuracy and balanced accuracy every eval_every steps, logged like every run. */
+#ifndef LOFT_F32
+#define LOFT_F32
+#endif
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include "blas.h"
+#include "check.h"
+#include "io/h5data.h"
+#include "io/h5log.h"
+#include "io/mnist.h"
+#include "run.h"
+#include "tasks/vit.h"
+
+#define IMBALANCED_HEAD 400   /* train images of the most frequent class in the imbalanced task */
+#define MAX_PLAIN 64
+#define MAX_PAIRS (VIT_MAX_DEPTH * VIT_NMOD)
+
+static int load_checkpoint(Vit *v, const char *path, char *err, size_t errlen) {
+    for (int i = 0; i < VIT_NPARAM; i++) {
+        if (strncmp(VIT_PARAM_NAMES[i], "head", 4) == 0) continue;   /* every target gets a new head */
+        char name[64];
+        size_t count, n;
+        real *p = vit_param(v, VIT_PARAM_NAMES[i], &count);
+        snprintf(name, sizeof name, "params/%s", VIT_PARAM_NAMES[i]);
+        double *d = h5_read_doubles(path, name, &n, NULL, NULL, err, errlen);
+        if (!d) {
+            char tmp[600];
+            snprintf(tmp, sizeof tmp, "%s (build it with `make pretrain-vit`)", err);
+            snprintf(err, errlen, "%s", tmp);
+            return -1;
+        }
+        if (n != count) {
+            snprintf(err, errlen, "%s: %s has %zu numbers but this ViT needs %zu (vit_* keys differ from the pretraining config)",
+                     path, name, n, count);
+            free(d);
+            return -1;
+        }
+        for (size_t j = 0; j < n; j++) p[j] = (real)d[j];
+        free(d);
+    }
+    return 0;
+}
+
+static int save_checkpoint(Vit *v, const char *path, char *err, size_t errlen) {
+    char tmp[CONFIG_STR + 8];
+    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    for (int i = 0; i < VIT_NPARAM; i++) {
+        size_t count;
+        real *p = vit_param(v, VIT_PARAM_NAMES[i], &count);
+        double *d = mallocCheck(sizeof(double) * count);
+        for (size_t j = 0; j < count; j++) d[j] = p[j];
+        char name[64];
+        snprintf(name, sizeof name, "params/%s", VIT_PARAM_NAMES[i]);
+        int rc = h5_write_doubles(tmp, name, d, 1, &count, i == 0, err, errlen);
+        free(d);
+        if (rc) return -1;
+    }
+    const char *keys[] = { "image", "patch", "width", "depth", "heads", "mlp", "classes" };
+    const int vals[] = { v->s.image, v->s.patch, v->s.width, v->s.depth, v->s.heads, v->s.mlp, v->s.classes };
+    for (int i = 0; i < 7; i++)
+        if (h5_write_root_attr(tmp, keys[i], vals[i], err, errlen)) return -1;
+    if (rename(tmp, path) != 0) { snprintf(err, errlen, "%s: cannot move the checkpoint into place", path); return -1; }
+    return 0;
+}
+
+static void batch_of(real *images, int *labels, const Mnist *m, const ImageSet *s, const int *which, int B) {
+    for (int b = 0; b < B; b++) {
+        int k = which[b], i = s->idx[k];
+        for (int p = 0; p < MNIST_PIXELS; p++) images[(size_t)b * MNIST_PIXELS + p] = m->pixels[(size_t)i * MNIST_PIXELS + p] / (real)255;
+        labels[b] = s->label[k];
+    }
+}
+
+/* accuracy and balanced accuracy (mean per-class recall) on the whole set, in batches of Bmax */
+static void evaluate(Vit *v, const Mnist *m, const ImageSet *s, real *images, int *labels, double *acc, double *bal) {
+    int correct = 0, per_n[16] = { 0 }, per_ok[16] = { 0 }, which[4096];
+    for (int k0 = 0; k0 < s->n; k0 += v->Bmax) {
+        int B = s->n - k0 < v->Bmax ? s->n - k0 : v->Bmax;
+        for (int b = 0; b < B; b++) which[b] = k0 + b;
+        batch_of(images, labels, m, s, which, B);
+        vit_forward(v, images, NULL, B);
+        for (int b = 0; b < B; b++) {
+            const real *l = v->logits + (size_t)b * v->s.classes;
+            int best = 0;
+            for (int c = 1; c < v->s.classes; c++) if (l[c] > l[best]) best = c;
+            per_n[labels[b]]++;
+            if (best == labels[b]) { correct++; per_ok[labels[b]]++; }
+        }
+    }
+    double sum = 0;
+    int classes = 0;
+    for (int c = 0; c < s->classes; c++) if (per_n[c]) { sum += (double)per_ok[c] / per_n[c]; classes++; }
+    *acc = s->n ? (double)correct / s->n : NAN;
+    *bal = classes ? sum / classes : NAN;
+}
+
+/* the train and test sets of the run's target */
+static void task_sets(const RunConfig *c, const Mnist *m, ImageSet *train, ImageSet *test) {
+    if (strcmp(c->vit_target, "source") == 0) {
+        mnist_select(train, m, 0, 4, 0, NULL);
+        mnist_select(test, m, 0, 4, 1, NULL);
+    } else if (strcmp(c->vit_target, "unseen") == 0) {
+        mnist_select(train, m, 5, 9, 0, NULL);
+        mnist_select(test, m, 5, 9, 1, NULL);
+    } else {   /* imbalanced: n_c = 400 ratio^(-c/9), class 0 most frequent */
+        int per[10];
+        for (int k = 0; k < 10; k++) {
+            per[k] = (int)floor(IMBALANCED_HEAD * pow(c->imbalance_ratio, -k / 9.0));
+            if (per[k] < 1) per[k] = 1;
+        }
+        mnist_select(train, m, 0, 9, 0, per);
+        mnist_select(test, m, 0, 9, 1, NULL);
+    }
+}
+
+static OptimConfig optim_of(const RunConfig *c) {
+    int loft = strcmp(c->method, "loft") == 0;
+    OptimConfig o = optim_config_default(loft ? OPTIM_LOFT : OPTIM_ADAMW);
+    o.beta1 = c->beta1; o.beta2 = c->beta2; o.eps = c->eps;
+    o.weight_decay = c->weight_decay; o.damping = c->damping; o.max_grad_norm = c->max_grad_norm;
+    o.alternate_update = c->alternate_update; o.alternate_first_A = c->alternate_first[0] == 'A';
+    o.rescale_grads = c->rescale_grads; o.reproject_momentum = c->reproject_momentum;
+    o.reproject_second_moment = c->reproject_second_moment; o.project_full_update = c->project_full_update;
+    o.clip_projected = c->clip_projected; o.row_block = c->row_block;
+    o.parity = strcmp(c->parity, "tnurbek-148998d") == 0 ? PARITY_TNURBEK_148998D : PARITY_NONE;
+    if (!loft) o.alternate_update = o.rescale_grads = o.reproject_momentum = o.reproject_second_moment =
+                   o.project_full_update = o.clip_projected = 0;
+    return o;
+}
+
+int run_vit(const RunConfig *c, const char *yaml, const RunInfo *info, const char *partial_path,
+            RunSummary *sum, char *err, size_t errlen) {
+    const int source = strcmp(c->vit_target, "source") == 0, full = strcmp(c->method, "adamw") == 0;
+    if (source && !full) { snprintf(err, errlen, "vit_target source (pretraining) needs method adamw, got %s", c->method); return -1; }
+    Mnist m;
+    if (mnist_load(&m, c->data_file, err, errlen) != 0) return -1;
+    ImageSet train, test;
+    task_sets(c, &m, &train, &test);
+    VitShape shape = { 28, c->vit_patch, c->vit_width, c->vit_depth, c->vit_heads, c->vit_mlp, train.classes };
+    Vit *v = vit_create(shape, c->batch_size);
+    Rng rng;
+    rng_seed(&rng, (uint64_t)c->seed);
+    vit_init(v, &rng);
+    int rc = -1;
+    Optimizer *opt = NULL;
+    H5Run *h = NULL;
+    real *images = mallocCheck(sizeof(real) * (size_t)c->batch_size * MNIST_PIXELS);
+    int *labels = mallocCheck(sizeof(int) * c->batch_size), *which = mallocCheck(sizeof(int) * c->batch_size);
+    if (!source && load_checkpoint(v, c->checkpoint, err, errlen) != 0) goto done;
+    if (!full) {
+        AdaptKind kind = strcmp(c->method, "dora") == 0 ? ADAPT_DORA : ADAPT_LORA;
+        if (vit_add_adapters(v, c->target_modules, kind, c->rank, config_scale(c), strcmp(c->init, "gaussian") == 0,
+                             &rng, err, errlen) != 0) goto done;
+    }
+    AdapterPair pairs[MAX_PAIRS];
+    PlainTensor plain[MAX_PLAIN];
+    int np, nl;
+    if (vit_trainables(v, full, c->modules_to_save, pairs, &np, plain, &nl, MAX_PLAIN, err, errlen) != 0) goto done;
+    OptimConfig oc = optim_of(c);
+    if (!(opt = optim_create(&oc, pairs, np, plain, nl, err, errlen))) goto done;
+    size_t trainable = 0;
+    for (int i = 0; i < np; i++) trainable += (size_t)pairs[i].r * (pairs[i].m + pairs[i].n);
+    for (int i = 0; i < nl; i++) trainable += plain[i].size;
+    static const char *cols[] = { "step", "loss", "grad_norm", "time_s", "test_accuracy", "balanced_accuracy" };
+    if (!(h = h5run_begin(partial_path, info->id, cols, 6, err, errlen))) goto done;
+    run_common_attrs(h, c, yaml, info, &oc, optim_state_bytes(opt), LOFT_PRECISION);
+    h5run_attr_str(h, "vit_target", c->vit_target);
+    h5run_attr_int(h, "train_images", train.n);
+    h5run_attr_int(h, "test_images", test.n);
+    h5run_attr_int(h, "trainable_params", (long long)trainable);
+    h5run_attr_int(h, "model_params", (long long)v->nparams);
+    double t0 = run_now(), last_print = 0, loss = NAN;
+    snprintf(sum->status, sizeof sum->status, "complete");
+    sum->steps_to_threshold = -1;
+    for (long k = 0; k <= c->steps; k++) {
+        int last = k == c->steps, finite = 1;
+        double acc = NAN, bal = NAN, gn = NAN;
+        if (k % c->eval_every == 0 || last) evaluate(v, &m, &test, images, labels, &acc, &bal);
+        if (!last) {
+            for (int b = 0; b < c->batch_size; b++) which[b] = (int)(rng_u64(&rng) % (uint64_t)train.n);
+            batch_of(images, labels, &m, &train, which, c->batch_size);
+            loss = vit_forward(v, images, labels, c->batch_size);
+            finite = isfinite(loss);
+            if (finite) {
+                vit_backward(v, labels, c->batch_size);
+                gn = optim_step(opt, c->lr);
+                finite = isfinite(gn);
+            }
+        }
+        if (last || !finite || k % c->log_every == 0 || isfinite(acc)) {
+            double row[6] = { (double)k, last ? NAN : loss, gn, run_now() - t0, acc, bal };
+            h5run_append(h, row);
+        }
+        if (isfinite(acc)) { sum->test_accuracy = acc; sum->balanced_accuracy = bal; }
+        sum->final_loss = loss;
+        sum->steps_done = (last || !isfinite(loss)) ? k : k + 1;
+        if (!finite) { snprintf(sum->status, sizeof sum->status, "diverged"); sum->diverged_step = k; break; }
+        if (info->progress && (run_now() - last_print > 0.2 || last)) {
+            last_print = run_now();
+            run_progress(info, k, c->steps, loss, k / fmax(last_print - t0, 1e-9));
+        }
+    }
+    sum->wall_seconds = run_now() - t0;
+    sum->steps_per_second = sum->steps_done / fmax(sum->wall_seconds, 1e-9);
+    if (info->progress) fprintf(stderr, "\r\033[K");
+    h5run_attr_int(h, "steps_done", sum->steps_done);
+    h5run_attr_int(h, "diverged_step", sum->diverged_step);
+    h5run_attr_num(h, "final_loss", sum->final_loss);
+    h5run_attr_int(h, "steps_to_threshold", -1);
+    h5run_attr_num(h, "test_accuracy", sum->test_accuracy);
+    h5run_attr_num(h, "balanced_accuracy", sum->balanced_accuracy);
+    if (v->nadapter) {   /* the adapters after training (small), so a run can be merged and reused */
+        double *a = mallocCheck(sizeof(double) * v->nadapter);
+        for (size_t i = 0; i < v->nadapter; i++) a[i] = v->adapter[i];
+        h5run_dataset(h, "final", "adapters", a, 1, &v->nadapter);
+        free(a);
+    }
+    h5run_end(h, sum->status, sum->wall_seconds);
+    h = NULL;
+    rc = 0;
+    if (source && strcmp(sum->status, "complete") == 0) rc = save_checkpoint(v, c->checkpoint, err, errlen);
+done:
+    if (h) h5run_end(h, "failed", 0);
+    optim_free(opt);
+    free(images); free(labels); free(which);
+    imageset_free(&train); imageset_free(&test);
+    mnist_free(&m);
+    vit_free(v);
+    return rc;
+}

@@ -1,0 +1,27 @@
+-- The ViT ablation (`make ablation`): the pretrained ViT (results/vit_pretrained.h5, digits 0-4)
+-- fine-tuned on two targets -- unseen digits 5-9 (domain shift to new classes) and all ten
+-- digits with a long-tailed train set (imbalance 50:1, balanced accuracy) -- with full AdamW,
+-- LoRA, DoRA, LoFT, LoFT-simple and LoFT with each block off alone, ranks 1, 4, 8, 3 seeds.
+-- Learning rates: 1e-3 for full AdamW, 3e-3 for the adapter methods (the best of
+-- {3e-4, 1e-3, 3e-3, 1e-2} for AdamW and LoFT at r = 4, seed 1; see the README).
+-- Clipping at 1.0 is on for every run (configs/vit.yaml), so block 6 acts.
+experiment {
+  name = "vit_ablation",
+  base = "configs/vit.yaml",
+  set = { steps = 150, eval_every = 50, lr = 3e-3 },
+  seeds = { 1, 2, 3 },
+  grid = { vit_target = { "unseen", "imbalanced" }, rank = { 1, 4, 8 } },
+  variants = {
+    { label = "adamw", method = "adamw", lr = 1e-3, rank = 8 },
+    { label = "lora", method = "lora" },
+    { label = "dora", method = "dora" },
+    { label = "loft", method = "loft" },
+    { label = "loft-simple", method = "loft", reproject_second_moment = false, project_full_update = false },
+    { label = "loft-no-alternate", method = "loft", alternate_update = false },
+    { label = "loft-no-rescale", method = "loft", rescale_grads = false },
+    { label = "loft-no-momentum-calib", method = "loft", reproject_momentum = false },
+    { label = "loft-no-second-moment", method = "loft", reproject_second_moment = false },
+    { label = "loft-no-full-update", method = "loft", project_full_update = false },
+    { label = "loft-no-proj-clip", method = "loft", clip_projected = false },
+  },
+}

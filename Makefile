@@ -26,7 +26,7 @@ HDRS = $(wildcard core/*.h core/*/*.h)
 TESTS = test_blas test_adapters_grad test_loft_identities test_mf test_golden test_float32 test_config test_experiment test_nn_grad test_vit_golden test_vit_adapters
 TEST_BINS = $(TESTS:%=$(BUILD)/tests/%)
 
-.PHONY: all deps test test-asan golden clean loft ablation tables figures data pretrain-vit
+.PHONY: all deps test test-asan golden clean loft ablation tables figures data pretrain-vit bench
 all: $(BUILD)/libloft.a $(BUILD)/libloft.so $(BUILD)/loft
 loft: $(BUILD)/loft
 
@@ -109,6 +109,12 @@ figures: $(LOFT)
 	done; done
 	gnuplot -e "datadir='plots/data/vit_ablation/unseen'; rank=4; out='plots/vit_unseen'; labels='adamw lora dora loft loft-simple'; title='ViT fine-tuning on unseen digits 5-9, r = 4: mean and min-max over 3 seeds'" plots/vit_curves.gp
 	@echo "figures: plots/mf_convergence*.{png,pdf}, plots/fullrank_check.{png,pdf}, plots/vit_*.{png,pdf}"
+
+# speed and memory against PyTorch on the same shapes, measured in the same run (not a test)
+$(BUILD)/vit_bench: bench/vit_bench.c $(BUILD)/libloft.a
+	$(CC) $(CFLAGS) $< -o $@ $(BUILD)/libloft.a $(LDLIBS)
+bench: $(BUILD)/vit_bench
+	$(BUILD)/vit_bench
 
 # regenerate the committed golden files (needs Debian's python3-torch + python3-h5py; not run by CI)
 golden:

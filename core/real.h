@@ -10,11 +10,15 @@
 #ifdef LOFT_F32
 typedef float real;
 #define sqrtr sqrtf
+#define expr expf
+#define erfr erff
 #define LOFT_NAME(x) x##_f32
 #define LOFT_PRECISION "float32"
 #else
 typedef double real;
 #define sqrtr sqrt
+#define expr exp
+#define erfr erf
 #define LOFT_NAME(x) x##_f64
 #define LOFT_PRECISION "float64"
 #endif

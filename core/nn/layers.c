@@ -6,7 +6,7 @@
 
 /* OpenMP only pays above this many multiply-adds: below it the threads' start-up and their
    contention with OpenBLAS's own threads cost more than the loop (3.5x slower, measured) */
-#define PAR_WORK (1 << 21)
+#define PAR_WORK (1 << 22)
 
 void linear_forward(real *out, const real *inp, const real *weight, const real *bias, int N, int C, int OC) {
     if (bias) {
@@ -75,46 +75,38 @@ void layernorm_backward(real *dinp, real *dweight, real *dbias, const real *dout
 
 void gelu_forward(real *out, const real *inp, size_t n) {
 #pragma omp parallel for if (n > PAR_WORK)
-    for (size_t i = 0; i < n; i++) out[i] = (real)(0.5 * inp[i] * (1.0 + erf(inp[i] * M_SQRT1_2)));
+    for (size_t i = 0; i < n; i++) out[i] = (real)0.5 * inp[i] * (1 + erfr(inp[i] * (real)M_SQRT1_2));
 }
 
 void gelu_backward(real *dinp, const real *inp, const real *dout, size_t n) {
     /* d/dx x Phi(x) = Phi(x) + x phi(x) */
 #pragma omp parallel for if (n > PAR_WORK)
     for (size_t i = 0; i < n; i++) {
-        double x = inp[i], cdf = 0.5 * (1.0 + erf(x * M_SQRT1_2)), pdf = exp(-0.5 * x * x) / sqrt(2.0 * M_PI);
-        dinp[i] += (real)((cdf + x * pdf) * dout[i]);
+        real x = inp[i], cdf = (real)0.5 * (1 + erfr(x * (real)M_SQRT1_2));
+        real pdf = expr((real)-0.5 * x * x) * (real)0.3989422804014327;   /* 1 / sqrt(2 pi) */
+        dinp[i] += (cdf + x * pdf) * dout[i];
     }
 }
 
+/* attention per (batch, head) on strided views of qkv: Q, K, V of head h are (T,hs) blocks with
+   row stride 3C, O is a (T,hs) block of out with row stride C; the T x T products run as GEMMs */
 void attention_forward(real *out, real *att, const real *qkv, int B, int T, int C, int NH, int causal) {
     const int hs = C / NH, C3 = 3 * C;
     const real scale = (real)(1.0 / sqrt((double)hs));
 #pragma omp parallel for collapse(2) if ((size_t)B * T * T * C > PAR_WORK)
     for (int b = 0; b < B; b++)
         for (int h = 0; h < NH; h++) {
-            for (int t = 0; t < T; t++) {
-                const real *q = qkv + ((size_t)b * T + t) * C3 + h * hs;
-                real *a = att + (((size_t)b * NH + h) * T + t) * T;
+            const real *q = qkv + (size_t)b * T * C3 + h * hs, *k = q + C, *v = q + 2 * C;
+            real *a = att + ((size_t)b * NH + h) * T * T, *o = out + (size_t)b * T * C + h * hs;
+            blas_gemm(0, 1, T, T, hs, scale, q, C3, k, C3, 0, a, T);          /* a = q k^T / sqrt(hs) */
+            for (int t = 0; t < T; t++) {                                       /* a = softmax(a), masked */
+                real *row = a + (size_t)t * T, maxv = -INFINITY, sum = 0;
                 int tmax = causal ? t : T - 1;
-                real maxv = -INFINITY;
-                for (int t2 = 0; t2 <= tmax; t2++) {   /* a = q k^T / sqrt(hs) */
-                    const real *k = qkv + ((size_t)b * T + t2) * C3 + C + h * hs;
-                    real s = 0;
-                    for (int i = 0; i < hs; i++) s += q[i] * k[i];
-                    a[t2] = s * scale;
-                    if (a[t2] > maxv) maxv = a[t2];
-                }
-                real sum = 0;
-                for (int t2 = 0; t2 <= tmax; t2++) { a[t2] = (real)exp(a[t2] - maxv); sum += a[t2]; }
-                for (int t2 = 0; t2 < T; t2++) a[t2] = t2 <= tmax ? a[t2] / sum : 0;
-                real *o = out + ((size_t)b * T + t) * C + h * hs;   /* o = a v */
-                for (int i = 0; i < hs; i++) o[i] = 0;
-                for (int t2 = 0; t2 <= tmax; t2++) {
-                    const real *v = qkv + ((size_t)b * T + t2) * C3 + 2 * C + h * hs;
-                    for (int i = 0; i < hs; i++) o[i] += a[t2] * v[i];
-                }
+                for (int t2 = 0; t2 <= tmax; t2++) maxv = row[t2] > maxv ? row[t2] : maxv;
+                for (int t2 = 0; t2 <= tmax; t2++) { row[t2] = expr(row[t2] - maxv); sum += row[t2]; }
+                for (int t2 = 0; t2 < T; t2++) row[t2] = t2 <= tmax ? row[t2] / sum : 0;
             }
+            blas_gemm(0, 0, T, hs, T, 1, a, T, v, C3, 0, o, C);                /* o = a v */
         }
 }
 
@@ -125,29 +117,21 @@ void attention_backward(real *dqkv, real *datt, const real *dout, const real *qk
 #pragma omp parallel for collapse(2) if ((size_t)B * T * T * C > PAR_WORK)
     for (int b = 0; b < B; b++)
         for (int h = 0; h < NH; h++) {
-            for (int t = 0; t < T; t++) {
-                const real *a = att + (((size_t)b * NH + h) * T + t) * T;
-                real *da = datt + (((size_t)b * NH + h) * T + t) * T;
-                const real *d = dout + ((size_t)b * T + t) * C + h * hs;
+            const real *q = qkv + (size_t)b * T * C3 + h * hs, *k = q + C, *v = q + 2 * C;
+            real *dq = dqkv + (size_t)b * T * C3 + h * hs, *dk = dq + C, *dv = dq + 2 * C;
+            const real *a = att + ((size_t)b * NH + h) * T * T, *d = dout + (size_t)b * T * C + h * hs;
+            real *da = datt + ((size_t)b * NH + h) * T * T;
+            blas_gemm(0, 1, T, T, hs, 1, d, C, v, C3, 0, da, T);               /* o = a v: da = d v^T */
+            blas_gemm(1, 0, T, hs, T, 1, a, T, d, C, 1, dv, C3);               /*          dv += a^T d */
+            for (int t = 0; t < T; t++) {                                       /* softmax: ds = a (da - a.da) */
+                real *drow = da + (size_t)t * T, dot = 0;
+                const real *arow = a + (size_t)t * T;
                 int tmax = causal ? t : T - 1;
-                for (int t2 = 0; t2 <= tmax; t2++) {   /* o = a v: da = d v^T, dv += a^T d */
-                    const real *v = qkv + ((size_t)b * T + t2) * C3 + 2 * C + h * hs;
-                    real *dv = dqkv + ((size_t)b * T + t2) * C3 + 2 * C + h * hs;
-                    real s = 0;
-                    for (int i = 0; i < hs; i++) { s += d[i] * v[i]; dv[i] += a[t2] * d[i]; }
-                    da[t2] = s;
-                }
-                real dot = 0;                           /* softmax: dpre = a (da - sum a da) */
-                for (int t2 = 0; t2 <= tmax; t2++) dot += a[t2] * da[t2];
-                const real *q = qkv + ((size_t)b * T + t) * C3 + h * hs;
-                real *dq = dqkv + ((size_t)b * T + t) * C3 + h * hs;
-                for (int t2 = 0; t2 <= tmax; t2++) {    /* pre = q k^T scale */
-                    real dpre = a[t2] * (da[t2] - dot) * scale;
-                    const real *k = qkv + ((size_t)b * T + t2) * C3 + C + h * hs;
-                    real *dk = dqkv + ((size_t)b * T + t2) * C3 + C + h * hs;
-                    for (int i = 0; i < hs; i++) { dq[i] += dpre * k[i]; dk[i] += dpre * q[i]; }
-                }
+                for (int t2 = 0; t2 <= tmax; t2++) dot += arow[t2] * drow[t2];
+                for (int t2 = 0; t2 < T; t2++) drow[t2] = t2 <= tmax ? arow[t2] * (drow[t2] - dot) : 0;
             }
+            blas_gemm(0, 0, T, hs, T, scale, da, T, k, C3, 1, dq, C3);         /* a = q k^T scale: dq += ds k */
+            blas_gemm(1, 0, T, hs, T, scale, da, T, q, C3, 1, dk, C3);         /*                  dk += ds^T q */
         }
 }
 

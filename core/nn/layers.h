@@ -25,7 +25,8 @@ void gelu_backward(real *dinp, const real *inp, const real *dout, size_t n);
 /* multi-head self-attention on qkv (B,T,3C) packed [q | k | v], NH heads of C/NH:
    out (B,T,C); att (B,NH,T,T) softmax weights saved for backward; causal: mask j > i */
 void attention_forward(real *out, real *att, const real *qkv, int B, int T, int C, int NH, int causal);
-/* dqkv (B,T,3C) += ...; datt (B,NH,T,T) is scratch (overwritten) */
+/* dqkv (B,T,3C) += ...; datt (B,NH,T,T) is scratch (overwritten). The per-(batch, head) T x T
+   products run as GEMMs on strided views of qkv. */
 void attention_backward(real *dqkv, real *datt, const real *dout, const real *qkv, const real *att,
                         int B, int T, int C, int NH, int causal);
 

@@ -1,0 +1,101 @@
+"""The ViT training step of bench/vit_bench.c in PyTorch (Debian's python3-torch), same shapes,
+same threads: full AdamW, LoRA (A, B on qkv, proj, fc1, fc2, frozen base) or DoRA. Prints
+"ms_per_step peak_rss_mb". LoFT has no PyTorch twin here; it is compared with LoRA.
+Usage: python3 bench/torch_vit.py METHOD RANK BATCH THREADS"""
+import math
+import resource
+import sys
+import time
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+C, L, NH, H, K, P, T = 128, 4, 4, 512, 10, 16, 17
+
+
+class Adapted(nn.Module):
+    def __init__(self, i, o, method, r):
+        super().__init__()
+        self.base = nn.Linear(i, o)
+        self.method = method
+        if method in ("lora", "dora", "loft"):
+            self.base.weight.requires_grad_(False)
+            self.base.bias.requires_grad_(False)
+            self.A = nn.Parameter(torch.randn(r, i) / math.sqrt(i))
+            self.B = nn.Parameter(torch.randn(o, r) * 0.01)
+            if method == "dora":
+                self.m = nn.Parameter(self.base.weight.norm(dim=1).detach().clone())
+
+    def forward(self, x):
+        if self.method == "adamw":
+            return self.base(x)
+        if self.method == "dora":
+            V = self.base.weight + self.B @ self.A
+            W = self.m[:, None] * V / V.norm(dim=1, keepdim=True).detach()
+            return F.linear(x, W, self.base.bias)
+        return self.base(x) + (x @ self.A.t()) @ self.B.t()
+
+
+class Block(nn.Module):
+    def __init__(self, method, r):
+        super().__init__()
+        self.ln1, self.ln2 = nn.LayerNorm(C), nn.LayerNorm(C)
+        self.qkv, self.proj = Adapted(C, 3 * C, method, r), Adapted(C, C, method, r)
+        self.fc1, self.fc2 = Adapted(C, H, method, r), Adapted(H, C, method, r)
+
+    def forward(self, x):
+        b = x.shape[0]
+        q, k, v = (t.reshape(b, T, NH, C // NH).transpose(1, 2) for t in self.qkv(self.ln1(x)).split(C, -1))
+        att = torch.softmax(q @ k.transpose(-1, -2) / math.sqrt(C // NH), -1)
+        x = x + self.proj((att @ v).transpose(1, 2).reshape(b, T, C))
+        return x + self.fc2(F.gelu(self.fc1(self.ln2(x))))
+
+
+class ViT(nn.Module):
+    def __init__(self, method, r):
+        super().__init__()
+        self.patch = nn.Linear(49, C)
+        self.cls = nn.Parameter(torch.zeros(C))
+        self.pos = nn.Parameter(torch.zeros(T, C))
+        self.blocks = nn.ModuleList([Block(method, r) for _ in range(L)])
+        self.lnf, self.head = nn.LayerNorm(C), nn.Linear(C, K)
+        if method != "adamw":
+            for p in [self.patch.weight, self.patch.bias, self.cls, self.pos]:
+                p.requires_grad_(False)
+            for blk in self.blocks:
+                for p in list(blk.ln1.parameters()) + list(blk.ln2.parameters()):
+                    p.requires_grad_(False)
+            for p in self.lnf.parameters():
+                p.requires_grad_(False)
+
+    def forward(self, img):
+        b = img.shape[0]
+        x = img.reshape(b, 4, 7, 4, 7).permute(0, 1, 3, 2, 4).reshape(b, P, 49)
+        x = torch.cat([self.cls.expand(b, 1, C), self.patch(x)], 1) + self.pos
+        for blk in self.blocks:
+            x = blk(x)
+        return self.head(self.lnf(x[:, 0]))
+
+
+def main():
+    method, r, batch, threads = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
+    torch.set_num_threads(threads)
+    torch.manual_seed(0)
+    model = ViT(method if method != "loft" else "lora", max(r, 1))
+    opt = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=1e-4)
+    img, y = torch.rand(batch, 28, 28), torch.arange(batch) % K
+    times = []
+    for s in range(13):
+        t0 = time.perf_counter()
+        opt.zero_grad()
+        F.cross_entropy(model(img), y).backward()
+        torch.nn.utils.clip_grad_norm_([p for p in model.parameters() if p.requires_grad], 1.0)
+        opt.step()
+        if s >= 3:
+            times.append(time.perf_counter() - t0)
+    print("%.3f %.1f" % (1e3 * sum(times) / len(times), resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024))
+
+
+if __name__ == "__main__":
+    main()

@@ -91,7 +91,7 @@ Vit *vit_create(VitShape s, int Bmax) {
 void vit_free(Vit *v) {
     if (!v) return;
     for (int l = 0; l < v->s.depth; l++)
-        for (int m = 0; m < VIT_NMOD; m++) { free(v->lin[l][m].V); free(v->lin[l][m].Wd); }
+        for (int m = 0; m < VIT_NMOD; m++) { free(v->lin[l][m].V); free(v->lin[l][m].Wd); free(v->lin[l][m].norm); }
     free(v->params); free(v->grads); free(v->acts); free(v->adapter); free(v->adapter_grad); free(v);
 }
 

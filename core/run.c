@@ -19,7 +19,7 @@ double run_now(void) {
 }
 
 /* the optimizer of a run: the block switches act for LoFT only */
-static OptimConfig optim_from(const RunConfig *c) {
+OptimConfig run_optim_config(const RunConfig *c) {
     int loft = strcmp(c->method, "loft") == 0;
     OptimConfig o = optim_config_default(loft ? OPTIM_LOFT : OPTIM_ADAMW);
     o.beta1 = c->beta1; o.beta2 = c->beta2; o.eps = c->eps;
@@ -149,7 +149,7 @@ static int run_mf(const RunConfig *c, const char *yaml, const RunInfo *info, con
     MfParam param = param_of(c);
     MfTask *t = mf_create(c->in, c->out, c->rank, param, c->bias, config_scale(c)), *ref = NULL;
     if (set_problem(t, c, err, errlen) != 0) { mf_free(t); return -1; }
-    OptimConfig oc = optim_from(c), rc = optim_from(c);
+    OptimConfig oc = run_optim_config(c), rc = run_optim_config(c);
     AdapterPair pairs[1], rpairs[1];
     PlainTensor plain[3], rplain[3];
     int np, nl, rnp, rnl;

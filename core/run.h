@@ -5,6 +5,7 @@
 #define LOFT_RUN_H
 #include <stddef.h>
 #include "io/config.h"
+#include "optim/optimizer.h"
 
 typedef struct {
     const char *id, *label, *experiment, *git_revision;
@@ -31,6 +32,8 @@ struct H5Run;
    OptimConfig (same layout in both precisions). */
 void run_common_attrs(struct H5Run *h, const RunConfig *c, const char *yaml, const RunInfo *info,
                       const void *optim, size_t state_bytes, const char *precision);
+/* the optimizer config of a run (OptimConfig has no `real` field: one layout in both precisions) */
+OptimConfig run_optim_config(const RunConfig *c);
 /* the live progress line on stderr */
 void run_progress(const RunInfo *info, long k, long steps, double loss, double rate);
 double run_now(void);

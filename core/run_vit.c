@@ -118,21 +118,6 @@ static void task_sets(const RunConfig *c, const Mnist *m, ImageSet *train, Image
     }
 }
 
-static OptimConfig optim_of(const RunConfig *c) {
-    int loft = strcmp(c->method, "loft") == 0;
-    OptimConfig o = optim_config_default(loft ? OPTIM_LOFT : OPTIM_ADAMW);
-    o.beta1 = c->beta1; o.beta2 = c->beta2; o.eps = c->eps;
-    o.weight_decay = c->weight_decay; o.damping = c->damping; o.max_grad_norm = c->max_grad_norm;
-    o.alternate_update = c->alternate_update; o.alternate_first_A = c->alternate_first[0] == 'A';
-    o.rescale_grads = c->rescale_grads; o.reproject_momentum = c->reproject_momentum;
-    o.reproject_second_moment = c->reproject_second_moment; o.project_full_update = c->project_full_update;
-    o.clip_projected = c->clip_projected; o.row_block = c->row_block;
-    o.parity = strcmp(c->parity, "tnurbek-148998d") == 0 ? PARITY_TNURBEK_148998D : PARITY_NONE;
-    if (!loft) o.alternate_update = o.rescale_grads = o.reproject_momentum = o.reproject_second_moment =
-                   o.project_full_update = o.clip_projected = 0;
-    return o;
-}
-
 int run_vit(const RunConfig *c, const char *yaml, const RunInfo *info, const char *partial_path,
             RunSummary *sum, char *err, size_t errlen) {
     const int source = strcmp(c->vit_target, "source") == 0, full = strcmp(c->method, "adamw") == 0;
@@ -161,7 +146,7 @@ int run_vit(const RunConfig *c, const char *yaml, const RunInfo *info, const cha
     PlainTensor plain[MAX_PLAIN];
     int np, nl;
     if (vit_trainables(v, full, c->modules_to_save, pairs, &np, plain, &nl, MAX_PLAIN, err, errlen) != 0) goto done;
-    OptimConfig oc = optim_of(c);
+    OptimConfig oc = run_optim_config(c);
     if (!(opt = optim_create(&oc, pairs, np, plain, nl, err, errlen))) goto done;
     size_t trainable = 0;
     for (int i = 0; i < np; i++) trainable += (size_t)pairs[i].r * (pairs[i].m + pairs[i].n);

@@ -46,6 +46,15 @@ static inline void fd_central(real *fd, real *p, int n, double h, double (*loss)
     }
 }
 
+/* writes text to dir/name and returns the path (a static buffer: use it before the next call) */
+static inline const char *write_temp(const char *dir, const char *name, const char *text) {
+    static char path[256];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    FILE *f = fopen(path, "w");
+    if (f) { fputs(text, f); fclose(f); }
+    return path;
+}
+
 static inline int test_exit(const char *name) {
     printf("%s: %d checks, %d failed\n", name, g_checks, g_failures);
     return g_failures ? 1 : 0;

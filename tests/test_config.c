@@ -8,21 +8,12 @@
 
 static char dir[64];
 
-/* writes text to dir/name and returns the path */
-static const char *write_file(const char *name, const char *text) {
-    static char path[128];
-    snprintf(path, sizeof path, "%s/%s", dir, name);
-    FILE *f = fopen(path, "w");
-    fputs(text, f);
-    fclose(f);
-    return path;
-}
 
 static void expect_yaml_error(const char *name, const char *text, const char *expect) {
     RunConfig c;
     config_defaults(&c);
     char err[2048] = "";
-    const char *path = write_file(name, text);
+    const char *path = write_temp(dir, name, text);
     int rc = config_load_yaml(&c, path, err, sizeof err);
     char want[512];
     snprintf(want, sizeof want, "%s/%s", dir, expect);
@@ -92,7 +83,7 @@ int main(void) {
     config_set(&a, "alpha", "3.5", "test", err, sizeof err);
     config_to_yaml(&a, y1, sizeof y1);
     config_defaults(&b);
-    rc = config_load_yaml(&b, write_file("resolved.yaml", y1), err, sizeof err);
+    rc = config_load_yaml(&b, write_temp(dir, "resolved.yaml", y1), err, sizeof err);
     config_to_yaml(&b, y2, sizeof y2);
     CHECK(rc == 0 && strcmp(y1, y2) == 0 && b.lr == 0.05 && b.alpha == 3.5, "resolved YAML round trip differs: %s", err);
     printf("  %s resolved YAML reads back to the same config\n", rc == 0 && strcmp(y1, y2) == 0 ? "ok  " : "FAIL");

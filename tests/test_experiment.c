@@ -8,14 +8,6 @@
 
 static char dir[64];
 
-static const char *write_lua(const char *name, const char *text) {
-    static char path[128];
-    snprintf(path, sizeof path, "%s/%s", dir, name);
-    FILE *f = fopen(path, "w");
-    fputs(text, f);
-    fclose(f);
-    return path;
-}
 
 static const PlannedRun *find(const Experiment *e, const char *id) {
     for (int i = 0; i < e->nruns; i++)
@@ -60,7 +52,7 @@ static void expansion(void) {
 static void expect_error(const char *name, const char *text, const char *expect) {
     Experiment e;
     char err[1024] = "";
-    const char *path = write_lua(name, text);
+    const char *path = write_temp(dir, name, text);
     int rc = experiment_load(&e, path, err, sizeof err);
     int ok = rc != 0 && strstr(err, expect) != NULL;
     CHECK(ok, "%s: expected an error containing '%s', got '%s'", name, expect, err);
@@ -75,7 +67,7 @@ int main(void) {
     {   /* no grid, no variants, default seed: one run named after the method */
         Experiment e;
         char err[512];
-        int rc = experiment_load(&e, write_lua("one.lua", "experiment{ base = 'configs/mf.yaml', set = { method = 'lora' } }"), err, sizeof err);
+        int rc = experiment_load(&e, write_temp(dir, "one.lua", "experiment{ base = 'configs/mf.yaml', set = { method = 'lora' } }"), err, sizeof err);
         CHECK(rc == 0 && e.nruns == 1 && strcmp(e.runs[0].id, "lora.seed=1") == 0 && strcmp(e.name, "one") == 0,
               "minimal experiment: rc %d, %d runs, id '%s' (%s)", rc, rc ? 0 : e.nruns, rc ? "" : e.runs[0].id, err);
         if (rc == 0) experiment_free(&e);

@@ -138,6 +138,16 @@ static void write_problem_and_final(H5Run *h, MfTask *t, const char *group, int 
     if (t->use_bias) h5run_dataset(h, group, p0 ? "bias0" : "bias", t->bias, 1, db);
 }
 
+void run_finish(H5Run *h, const RunInfo *info, RunSummary *sum, double t0) {
+    sum->wall_seconds = run_now() - t0;
+    sum->steps_per_second = sum->steps_done / fmax(sum->wall_seconds, 1e-9);
+    if (info->progress) fprintf(stderr, "\r\033[K");
+    h5run_attr_int(h, "steps_done", sum->steps_done);
+    h5run_attr_int(h, "diverged_step", sum->diverged_step);
+    h5run_attr_num(h, "final_loss", sum->final_loss);
+    h5run_attr_int(h, "steps_to_threshold", sum->steps_to_threshold);
+}
+
 void run_progress(const RunInfo *info, long k, long steps, double loss, double rate) {
     double eta = rate > 0 ? (steps - k) / rate : 0;
     fprintf(stderr, "\r\033[K%s  step %ld/%ld  loss %.3e  %.0f steps/s  ETA %.0fs", info->id, k, steps, loss, rate, eta);
@@ -199,14 +209,8 @@ static int run_mf(const RunConfig *c, const char *yaml, const RunInfo *info, con
             run_progress(info, k, c->steps, loss, k / fmax(last_print - t0, 1e-9));
         }
     }
-    sum->wall_seconds = run_now() - t0;
-    sum->steps_per_second = sum->steps_done / fmax(sum->wall_seconds, 1e-9);
-    if (info->progress) fprintf(stderr, "\r\033[K");
+    run_finish(h, info, sum, t0);
     write_problem_and_final(h, t, "final", 0);
-    h5run_attr_int(h, "steps_done", sum->steps_done);
-    h5run_attr_int(h, "diverged_step", sum->diverged_step);
-    h5run_attr_num(h, "final_loss", sum->final_loss);
-    h5run_attr_int(h, "steps_to_threshold", sum->steps_to_threshold);
     h5run_end(h, sum->status, sum->wall_seconds);
     free(W);
     optim_free(opt); optim_free(ropt); mf_free(t); mf_free(ref);

@@ -34,6 +34,9 @@ void run_common_attrs(struct H5Run *h, const RunConfig *c, const char *yaml, con
                       const void *optim, size_t state_bytes, const char *precision);
 /* the optimizer config of a run (OptimConfig has no `real` field: one layout in both precisions) */
 OptimConfig run_optim_config(const RunConfig *c);
+/* end of the step loop: wall time, rate, the progress line cleared, and the attributes every
+   run ends with (steps_done, diverged_step, final_loss, steps_to_threshold) */
+void run_finish(struct H5Run *h, const RunInfo *info, RunSummary *sum, double t0);
 /* the live progress line on stderr */
 void run_progress(const RunInfo *info, long k, long steps, double loss, double rate);
 double run_now(void);

@@ -190,13 +190,7 @@ int run_vit(const RunConfig *c, const char *yaml, const RunInfo *info, const cha
             run_progress(info, k, c->steps, loss, k / fmax(last_print - t0, 1e-9));
         }
     }
-    sum->wall_seconds = run_now() - t0;
-    sum->steps_per_second = sum->steps_done / fmax(sum->wall_seconds, 1e-9);
-    if (info->progress) fprintf(stderr, "\r\033[K");
-    h5run_attr_int(h, "steps_done", sum->steps_done);
-    h5run_attr_int(h, "diverged_step", sum->diverged_step);
-    h5run_attr_num(h, "final_loss", sum->final_loss);
-    h5run_attr_int(h, "steps_to_threshold", -1);
+    run_finish(h, info, sum, t0);
     h5run_attr_num(h, "test_accuracy", sum->test_accuracy);
     h5run_attr_num(h, "balanced_accuracy", sum->balanced_accuracy);
     if (v->nadapter) {   /* the adapters after training (small), so a run can be merged and reused */

@@ -1,0 +1,186 @@
+/* Byte-level BPE: training by repeated most-frequent-pair merges over weighted unique chunks,
+   encoding by lowest-rank-first merges per chunk, decoding, and the merges file. */
+#include <ctype.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "bpe.h"
+
+/* a chunk: a run of whitespace followed by a run of non-whitespace (or the tail) */
+static size_t chunk_end(const unsigned char *t, size_t i, size_t n) {
+    while (i < n && isspace(t[i])) i++;
+    while (i < n && !isspace(t[i])) i++;
+    return i;
+}
+
+static void set_token(Bpe *b, int id, int l, int r) {
+    b->left[id] = l;
+    b->right[id] = r;
+    b->len[id] = b->len[l] + b->len[r];
+    b->bytes[id] = malloc((size_t)b->len[id]);
+    memcpy(b->bytes[id], b->bytes[l], (size_t)b->len[l]);
+    memcpy(b->bytes[id] + b->len[l], b->bytes[r], (size_t)b->len[r]);
+}
+
+static void bpe_alloc(Bpe *b, int vocab) {
+    b->vocab = vocab;
+    b->left = calloc((size_t)vocab, sizeof(int));
+    b->right = calloc((size_t)vocab, sizeof(int));
+    b->len = calloc((size_t)vocab, sizeof(int));
+    b->bytes = calloc((size_t)vocab, sizeof(unsigned char *));
+    for (int i = 0; i < 256; i++) {
+        b->left[i] = b->right[i] = -1;
+        b->len[i] = 1;
+        b->bytes[i] = malloc(1);
+        b->bytes[i][0] = (unsigned char)i;
+    }
+}
+
+/* --- unique chunks with counts: open addressing on the chunk's bytes --- */
+typedef struct { const unsigned char *p; size_t len; long count; } Chunk;
+
+static uint64_t hash_bytes(const unsigned char *p, size_t n) {
+    uint64_t h = 1469598103934665603ull;
+    for (size_t i = 0; i < n; i++) { h ^= p[i]; h *= 1099511628211ull; }
+    return h;
+}
+
+int bpe_train(Bpe *b, const unsigned char *text, size_t n, int vocab, char *err, size_t errlen) {
+    if (vocab < 256) { snprintf(err, errlen, "bpe: vocabulary size %d must be >= 256", vocab); return -1; }
+    bpe_alloc(b, vocab);
+    size_t cap = 1 << 16, nchunks = 0;
+    while (cap < n / 2 + 16) cap <<= 1;
+    Chunk *table = calloc(cap, sizeof(Chunk));
+    for (size_t i = 0; i < n;) {
+        size_t e = chunk_end(text, i, n);
+        uint64_t h = hash_bytes(text + i, e - i) & (cap - 1);
+        while (table[h].p && !(table[h].len == e - i && memcmp(table[h].p, text + i, e - i) == 0)) h = (h + 1) & (cap - 1);
+        if (!table[h].p) { table[h].p = text + i; table[h].len = e - i; nchunks++; }
+        table[h].count++;
+        i = e;
+    }
+    /* each unique chunk as a token sequence (bytes at first) with its count */
+    int **seq = malloc(sizeof(int *) * (nchunks + 1));
+    int *slen = malloc(sizeof(int) * (nchunks + 1));
+    long *cnt = malloc(sizeof(long) * (nchunks + 1));
+    size_t k = 0;
+    for (size_t h = 0; h < cap; h++) {
+        if (!table[h].p) continue;
+        seq[k] = malloc(sizeof(int) * table[h].len);
+        for (size_t j = 0; j < table[h].len; j++) seq[k][j] = table[h].p[j];
+        slen[k] = (int)table[h].len;
+        cnt[k++] = table[h].count;
+    }
+    free(table);
+    long *pairs = calloc((size_t)vocab * vocab, sizeof(long));   /* counts of (left, right) */
+    int merges = 0;
+    for (int id = 256; id < vocab; id++) {
+        memset(pairs, 0, sizeof(long) * (size_t)id * vocab);
+        for (size_t c = 0; c < nchunks; c++)
+            for (int j = 0; j + 1 < slen[c]; j++) pairs[(size_t)seq[c][j] * vocab + seq[c][j + 1]] += cnt[c];
+        long best = 0;
+        size_t bi = 0;
+        for (size_t p = 0; p < (size_t)id * vocab; p++)
+            if (pairs[p] > best) { best = pairs[p]; bi = p; }
+        if (best < 2) break;   /* nothing left worth merging */
+        int l = (int)(bi / vocab), r = (int)(bi % vocab);
+        set_token(b, id, l, r);
+        merges++;
+        for (size_t c = 0; c < nchunks; c++) {   /* replace (l, r) by id, left to right */
+            int w = 0;
+            for (int j = 0; j < slen[c]; j++) {
+                if (j + 1 < slen[c] && seq[c][j] == l && seq[c][j + 1] == r) { seq[c][w++] = id; j++; }
+                else seq[c][w++] = seq[c][j];
+            }
+            slen[c] = w;
+        }
+    }
+    b->vocab = 256 + merges;
+    for (size_t c = 0; c < nchunks; c++) free(seq[c]);
+    free(seq); free(slen); free(cnt); free(pairs);
+    return 0;
+}
+
+long bpe_encode(const Bpe *b, const unsigned char *text, size_t n, int *tokens, size_t cap) {
+    size_t out = 0;
+    int *buf = malloc(sizeof(int) * (n + 1));
+    for (size_t i = 0; i < n;) {
+        size_t e = chunk_end(text, i, n);
+        int len = 0;
+        for (size_t j = i; j < e; j++) buf[len++] = text[j];
+        for (;;) {   /* merge the pair with the lowest rank (earliest learned) until none applies */
+            int best = -1, at = -1;
+            for (int j = 0; j + 1 < len; j++)
+                for (int id = 256; id < b->vocab && (best < 0 || id < best); id++)
+                    if (b->left[id] == buf[j] && b->right[id] == buf[j + 1]) { best = id; at = j; break; }
+            if (best < 0) break;
+            int w = 0;
+            for (int j = 0; j < len; j++) {
+                if (j + 1 < len && buf[j] == b->left[best] && buf[j + 1] == b->right[best]) { buf[w++] = best; j++; }
+                else buf[w++] = buf[j];
+            }
+            len = w;
+            (void)at;
+        }
+        if (out + (size_t)len > cap) { free(buf); return -1; }
+        memcpy(tokens + out, buf, sizeof(int) * (size_t)len);
+        out += (size_t)len;
+        i = e;
+    }
+    free(buf);
+    return (long)out;
+}
+
+long bpe_decode(const Bpe *b, const int *tokens, size_t ntok, unsigned char *out, size_t cap) {
+    size_t n = 0;
+    for (size_t i = 0; i < ntok; i++) {
+        int t = tokens[i];
+        if (t < 0 || t >= b->vocab || n + (size_t)b->len[t] > cap) return -1;
+        memcpy(out + n, b->bytes[t], (size_t)b->len[t]);
+        n += (size_t)b->len[t];
+    }
+    return (long)n;
+}
+
+int bpe_save(const Bpe *b, const char *path, char *err, size_t errlen) {
+    FILE *f = fopen(path, "w");
+    if (!f) { snprintf(err, errlen, "%s: cannot write the tokenizer", path); return -1; }
+    fprintf(f, "loft-bpe 1 %d\n", b->vocab);
+    for (int id = 256; id < b->vocab; id++) fprintf(f, "%d %d\n", b->left[id], b->right[id]);
+    int bad = ferror(f);
+    fclose(f);
+    if (bad) { snprintf(err, errlen, "%s: write failed", path); return -1; }
+    return 0;
+}
+
+int bpe_load(Bpe *b, const char *path, char *err, size_t errlen) {
+    FILE *f = fopen(path, "r");
+    if (!f) { snprintf(err, errlen, "%s: cannot open the tokenizer", path); return -1; }
+    int vocab;
+    if (fscanf(f, "loft-bpe 1 %d", &vocab) != 1 || vocab < 256 || vocab > (1 << 20)) {
+        snprintf(err, errlen, "%s:1: expected 'loft-bpe 1 VOCAB' with VOCAB >= 256", path);
+        fclose(f);
+        return -1;
+    }
+    bpe_alloc(b, vocab);
+    for (int id = 256; id < vocab; id++) {
+        int l, r;
+        if (fscanf(f, "%d %d", &l, &r) != 2 || l < 0 || r < 0 || l >= id || r >= id) {
+            snprintf(err, errlen, "%s:%d: expected two earlier token ids 'LEFT RIGHT' for token %d", path, id - 254, id);
+            fclose(f);
+            b->vocab = id;
+            bpe_free(b);
+            return -1;
+        }
+        set_token(b, id, l, r);
+    }
+    fclose(f);
+    return 0;
+}
+
+void bpe_free(Bpe *b) {
+    for (int i = 0; i < b->vocab; i++) free(b->bytes[i]);
+    free(b->bytes); free(b->left); free(b->right); free(b->len);
+    memset(b, 0, sizeof(*b));
+}

@@ -97,6 +97,12 @@ typedef double real;
 #define mf_loss_grad LOFT_NAME(mf_loss_grad)
 #define mf_params LOFT_NAME(mf_params)
 #define mf_run LOFT_NAME(mf_run)
+/* nn/blocks.c */
+#define blocks_alloc LOFT_NAME(blocks_alloc)
+#define blocks_free LOFT_NAME(blocks_free)
+#define blocks_forward LOFT_NAME(blocks_forward)
+#define blocks_backward LOFT_NAME(blocks_backward)
+#define blocks_output LOFT_NAME(blocks_output)
 /* tasks/vit.c */
 #define vit_create LOFT_NAME(vit_create)
 #define vit_free LOFT_NAME(vit_free)

@@ -58,7 +58,7 @@ static void check_kind(AdaptKind kind, const char *name) {
         double worst = 0;
         for (int l = 0; l < SHAPE.depth; l++)
             for (int m = 0; m < VIT_NMOD; m++) {
-                AdaptedLinear *L = &c.v->lin[l][m];
+                AdaptedLinear *L = &c.v->blk.lin[l][m];
                 worst = fmax(worst, fd_sampled(&c, L->mag, g + (L->mag - c.v->adapter), (size_t)L->out));
             }
         snprintf(what, sizeof what, "ViT + %s: magnitudes of the 8 layers vs finite differences (rel)", name);

@@ -46,7 +46,7 @@ static void bind_linears(Vit *v) {
         real *gb[4] = { v->g.qkv_b + (size_t)l * 3 * C, v->g.proj_b + (size_t)l * C, v->g.fc1_b + (size_t)l * H,
                         v->g.fc2_b + (size_t)l * C };
         for (int m = 0; m < VIT_NMOD; m++) {
-            AdaptedLinear *L = &v->lin[l][m];
+            AdaptedLinear *L = &v->blk.lin[l][m];
             memset(L, 0, sizeof(*L));
             L->in = in[m]; L->out = out[m]; L->W = W[m]; L->b = b[m]; L->gW = gW[m]; L->gb = gb[m];
         }
@@ -66,19 +66,16 @@ Vit *vit_create(VitShape s, int Bmax) {
     v->grads = mallocCheck(sizeof(real) * v->nparams);
     point(&v->p, v->params, v->sizes);
     point(&v->g, v->grads, v->sizes);
+    blocks_alloc(&v->blk, s.depth, s.width, s.heads, s.mlp, Bmax, v->T, 0);
+    Blocks *k = &v->blk;
+    k->ln1_w = v->p.ln1_w; k->ln1_b = v->p.ln1_b; k->ln2_w = v->p.ln2_w; k->ln2_b = v->p.ln2_b;
+    k->g_ln1_w = v->g.ln1_w; k->g_ln1_b = v->g.ln1_b; k->g_ln2_w = v->g.ln2_w; k->g_ln2_b = v->g.ln2_b;
     bind_linears(v);
-    /* activations */
-    const size_t B = Bmax, T = v->T, C = s.width, L = s.depth, H = s.mlp, NH = s.heads, K = s.classes, P = v->P;
-    const size_t BT = B * T;
-    size_t sizes[] = { B * P * v->pp, B * P * C, (L + 1) * BT * C, L * BT * C, L * BT, L * BT, L * BT * 3 * C,
-                       L * B * NH * T * T, L * BT * C, L * BT * C, L * BT * C, L * BT, L * BT, L * BT * H,
-                       L * BT * H, BT * C, B * C, B * C, B, B, B * K, B * K, L * VIT_NMOD * BT * 3 * C,
-                       BT * C, BT * C, BT * C, BT * (H > 3 * C ? H : 3 * C), BT * 3 * C, B * NH * T * T, B * K,
-                       B * C, B * P * C };
-    real **slots[] = { &v->patches, &v->pe, &v->x, &v->ln1, &v->ln1_mean, &v->ln1_rstd, &v->qkv, &v->att,
-                       &v->atto, &v->res1, &v->ln2, &v->ln2_mean, &v->ln2_rstd, &v->h, &v->gact, &v->f,
-                       &v->clsx, &v->lnf, &v->lnf_mean, &v->lnf_rstd, &v->logits, &v->probs, &v->xa,
-                       &v->dx, &v->dres, &v->dtmp, &v->dh, &v->dqkv, &v->datt, &v->dlogits, &v->dlnf, &v->dpe };
+    /* activations around the blocks */
+    const size_t B = Bmax, C = s.width, K = s.classes, P = v->P;
+    size_t sizes[] = { B * P * v->pp, B * P * C, B * C, B * C, B, B, B * K, B * K, B * K, B * C, B * C, B * P * C };
+    real **slots[] = { &v->patches, &v->pe, &v->clsx, &v->lnf, &v->lnf_mean, &v->lnf_rstd, &v->logits, &v->probs,
+                       &v->dlogits, &v->dlnf, &v->dcls, &v->dpe };
     size_t n = sizeof sizes / sizeof sizes[0], total = 0;
     for (size_t i = 0; i < n; i++) total += sizes[i];
     v->acts = mallocCheck(sizeof(real) * total);
@@ -90,8 +87,7 @@ Vit *vit_create(VitShape s, int Bmax) {
 
 void vit_free(Vit *v) {
     if (!v) return;
-    for (int l = 0; l < v->s.depth; l++)
-        for (int m = 0; m < VIT_NMOD; m++) { free(v->lin[l][m].V); free(v->lin[l][m].Wd); free(v->lin[l][m].norm); }
+    blocks_free(&v->blk);
     free(v->params); free(v->grads); free(v->acts); free(v->adapter); free(v->adapter_grad); free(v);
 }
 
@@ -117,7 +113,7 @@ void vit_init(Vit *v, Rng *rng) {
             v->p.ln1_w[l * C + i] = 1; v->p.ln1_b[l * C + i] = 0;
             v->p.ln2_w[l * C + i] = 1; v->p.ln2_b[l * C + i] = 0;
         }
-        for (int m = 0; m < VIT_NMOD; m++) init_linear(v->lin[l][m].W, v->lin[l][m].b, v->lin[l][m].out, v->lin[l][m].in, rng);
+        for (int m = 0; m < VIT_NMOD; m++) init_linear(v->blk.lin[l][m].W, v->blk.lin[l][m].b, v->blk.lin[l][m].out, v->blk.lin[l][m].in, rng);
         (void)H;
     }
     for (int i = 0; i < C; i++) { v->p.lnf_w[i] = 1; v->p.lnf_b[i] = 0; }
@@ -147,7 +143,7 @@ int vit_add_adapters(Vit *v, const char *target, AdaptKind kind, int r, double s
     size_t total = 0;
     for (int l = 0; l < v->s.depth; l++)
         for (int m = 0; m < VIT_NMOD; m++)
-            if (use[m]) total += (size_t)r * (v->lin[l][m].in + v->lin[l][m].out) + (kind == ADAPT_DORA ? v->lin[l][m].out : 0);
+            if (use[m]) total += (size_t)r * (v->blk.lin[l][m].in + v->blk.lin[l][m].out) + (kind == ADAPT_DORA ? v->blk.lin[l][m].out : 0);
     v->adapter = mallocCheck(sizeof(real) * (total ? total : 1));
     v->adapter_grad = mallocCheck(sizeof(real) * (total ? total : 1));
     v->nadapter = total;
@@ -156,7 +152,7 @@ int vit_add_adapters(Vit *v, const char *target, AdaptKind kind, int r, double s
     for (int l = 0; l < v->s.depth; l++)
         for (int m = 0; m < VIT_NMOD; m++) {
             if (!use[m]) continue;
-            AdaptedLinear *L = &v->lin[l][m];
+            AdaptedLinear *L = &v->blk.lin[l][m];
             L->kind = kind; L->r = r; L->s = s;
             L->A = a; L->gA = g; a += (size_t)r * L->in; g += (size_t)r * L->in;
             L->B = a; L->gB = g; a += (size_t)L->out * r; g += (size_t)L->out * r;
@@ -174,37 +170,16 @@ int vit_add_adapters(Vit *v, const char *target, AdaptKind kind, int r, double s
 
 void vit_merge(Vit *v) {
     for (int l = 0; l < v->s.depth; l++)
-        for (int m = 0; m < VIT_NMOD; m++) alinear_merge(&v->lin[l][m]);
-}
-
-/* the xa cache (N, out) slot of block l, module m: sized for the widest module */
-static real *xa_of(Vit *v, int l, int m) {
-    return v->xa + ((size_t)l * VIT_NMOD + m) * (size_t)v->Bmax * v->T * 3 * v->s.width;
+        for (int m = 0; m < VIT_NMOD; m++) alinear_merge(&v->blk.lin[l][m]);
 }
 
 double vit_forward(Vit *v, const real *images, const int *targets, int B) {
-    const int T = v->T, C = v->s.width, H = v->s.mlp, NH = v->s.heads, K = v->s.classes, BT = B * T;
+    const int T = v->T, C = v->s.width, K = v->s.classes;
     patchify(v->patches, images, B, v->s.image, v->s.image, v->s.patch);
     linear_forward(v->pe, v->patches, v->p.patch_w, v->p.patch_b, B * v->P, v->pp, C);
-    tokens_forward(v->x, v->pe, v->p.cls, v->p.pos, B, v->P, C);
-    for (int l = 0; l < v->s.depth; l++) {
-        const size_t o = (size_t)l * v->Bmax * T;   /* per-layer offset in tokens */
-        real *x = v->x + o * C, *xn = v->x + (o + (size_t)v->Bmax * T) * C;
-        real *ln1 = v->ln1 + o * C, *qkv = v->qkv + o * 3 * C, *atto = v->atto + o * C, *res1 = v->res1 + o * C;
-        real *ln2 = v->ln2 + o * C, *h = v->h + o * H, *ga = v->gact + o * H;
-        real *att = v->att + (size_t)l * v->Bmax * NH * T * T;
-        layernorm_forward(ln1, v->ln1_mean + o, v->ln1_rstd + o, x, v->p.ln1_w + l * C, v->p.ln1_b + l * C, BT, C);
-        alinear_forward(&v->lin[l][0], qkv, xa_of(v, l, 0), ln1, BT);
-        attention_forward(atto, att, qkv, B, T, C, NH, 0);
-        alinear_forward(&v->lin[l][1], res1, xa_of(v, l, 1), atto, BT);
-        for (size_t i = 0; i < (size_t)BT * C; i++) res1[i] += x[i];          /* res1 = x + proj(att) */
-        layernorm_forward(ln2, v->ln2_mean + o, v->ln2_rstd + o, res1, v->p.ln2_w + l * C, v->p.ln2_b + l * C, BT, C);
-        alinear_forward(&v->lin[l][2], h, xa_of(v, l, 2), ln2, BT);
-        gelu_forward(ga, h, (size_t)BT * H);
-        alinear_forward(&v->lin[l][3], v->f, xa_of(v, l, 3), ga, BT);
-        for (size_t i = 0; i < (size_t)BT * C; i++) xn[i] = res1[i] + v->f[i];  /* x' = res1 + fc2(gelu(fc1)) */
-    }
-    const real *xl = v->x + (size_t)v->s.depth * v->Bmax * T * C;
+    tokens_forward(v->blk.x, v->pe, v->p.cls, v->p.pos, B, v->P, C);
+    blocks_forward(&v->blk, B, T);
+    const real *xl = blocks_output(&v->blk);
     for (int b = 0; b < B; b++) memcpy(v->clsx + (size_t)b * C, xl + (size_t)b * T * C, sizeof(real) * C);
     layernorm_forward(v->lnf, v->lnf_mean, v->lnf_rstd, v->clsx, v->p.lnf_w, v->p.lnf_b, B, C);
     linear_forward(v->logits, v->lnf, v->p.head_w, v->p.head_b, B, C, K);
@@ -212,45 +187,20 @@ double vit_forward(Vit *v, const real *images, const int *targets, int B) {
 }
 
 void vit_backward(Vit *v, const int *targets, int B) {
-    const int T = v->T, C = v->s.width, H = v->s.mlp, NH = v->s.heads, K = v->s.classes, BT = B * T;
+    const int T = v->T, C = v->s.width, K = v->s.classes, BT = B * T;
     memset(v->grads, 0, sizeof(real) * v->nparams);
     if (v->nadapter) memset(v->adapter_grad, 0, sizeof(real) * v->nadapter);
     memset(v->dlogits, 0, sizeof(real) * (size_t)B * K);
     crossentropy_backward(v->dlogits, v->probs, targets, B, K);
     memset(v->dlnf, 0, sizeof(real) * (size_t)B * C);
     linear_backward(v->dlnf, v->g.head_w, v->g.head_b, v->dlogits, v->lnf, v->p.head_w, B, C, K);
-    memset(v->dtmp, 0, sizeof(real) * (size_t)B * C);
-    layernorm_backward(v->dtmp, v->g.lnf_w, v->g.lnf_b, v->dlnf, v->clsx, v->p.lnf_w, v->lnf_mean, v->lnf_rstd, B, C);
-    memset(v->dx, 0, sizeof(real) * (size_t)BT * C);       /* only the class token reaches the head */
-    for (int b = 0; b < B; b++) memcpy(v->dx + (size_t)b * T * C, v->dtmp + (size_t)b * C, sizeof(real) * C);
-    for (int l = v->s.depth - 1; l >= 0; l--) {
-        const size_t o = (size_t)l * v->Bmax * T;
-        real *x = v->x + o * C, *ln1 = v->ln1 + o * C, *qkv = v->qkv + o * 3 * C, *atto = v->atto + o * C;
-        real *res1 = v->res1 + o * C, *ln2 = v->ln2 + o * C, *h = v->h + o * H, *ga = v->gact + o * H;
-        real *att = v->att + (size_t)l * v->Bmax * NH * T * T;
-        /* x' = res1 + fc2(gelu(fc1(ln2(res1)))): dres = dx + the MLP path */
-        memcpy(v->dres, v->dx, sizeof(real) * (size_t)BT * C);
-        memset(v->dh, 0, sizeof(real) * (size_t)BT * H);
-        alinear_backward(&v->lin[l][3], v->dh, v->dx, ga, xa_of(v, l, 3), BT);          /* dgelu */
-        memset(v->dqkv, 0, sizeof(real) * (size_t)BT * H);
-        gelu_backward(v->dqkv, h, v->dh, (size_t)BT * H);                               /* dh (in dqkv) */
-        memset(v->dtmp, 0, sizeof(real) * (size_t)BT * C);
-        alinear_backward(&v->lin[l][2], v->dtmp, v->dqkv, ln2, xa_of(v, l, 2), BT);     /* dln2 */
-        layernorm_backward(v->dres, v->g.ln2_w + l * C, v->g.ln2_b + l * C, v->dtmp, res1, v->p.ln2_w + l * C,
-                           v->ln2_mean + o, v->ln2_rstd + o, BT, C);
-        /* res1 = x + proj(attention(qkv(ln1(x)))): dx = dres + the attention path */
-        memcpy(v->dx, v->dres, sizeof(real) * (size_t)BT * C);
-        memset(v->dtmp, 0, sizeof(real) * (size_t)BT * C);
-        alinear_backward(&v->lin[l][1], v->dtmp, v->dres, atto, xa_of(v, l, 1), BT);    /* datto */
-        memset(v->dqkv, 0, sizeof(real) * (size_t)BT * 3 * C);
-        attention_backward(v->dqkv, v->datt, v->dtmp, qkv, att, B, T, C, NH, 0);
-        memset(v->dtmp, 0, sizeof(real) * (size_t)BT * C);
-        alinear_backward(&v->lin[l][0], v->dtmp, v->dqkv, ln1, xa_of(v, l, 0), BT);     /* dln1 */
-        layernorm_backward(v->dx, v->g.ln1_w + l * C, v->g.ln1_b + l * C, v->dtmp, x, v->p.ln1_w + l * C,
-                           v->ln1_mean + o, v->ln1_rstd + o, BT, C);
-    }
+    memset(v->dcls, 0, sizeof(real) * (size_t)B * C);
+    layernorm_backward(v->dcls, v->g.lnf_w, v->g.lnf_b, v->dlnf, v->clsx, v->p.lnf_w, v->lnf_mean, v->lnf_rstd, B, C);
+    memset(v->blk.dx, 0, sizeof(real) * (size_t)BT * C);   /* only the class token reaches the head */
+    for (int b = 0; b < B; b++) memcpy(v->blk.dx + (size_t)b * T * C, v->dcls + (size_t)b * C, sizeof(real) * C);
+    blocks_backward(&v->blk, B, T);
     memset(v->dpe, 0, sizeof(real) * (size_t)B * v->P * C);
-    tokens_backward(v->dpe, v->g.cls, v->g.pos, v->dx, B, v->P, C);
+    tokens_backward(v->dpe, v->g.cls, v->g.pos, v->blk.dx, B, v->P, C);
     linear_backward(NULL, v->g.patch_w, v->g.patch_b, v->dpe, v->patches, v->p.patch_w, B * v->P, v->pp, C);
 }
 
@@ -264,7 +214,7 @@ int vit_trainables(Vit *v, int full, const char *modules_to_save, AdapterPair *p
     }
     for (int l = 0; l < v->s.depth; l++)
         for (int m = 0; m < VIT_NMOD; m++) {
-            AdaptedLinear *L = &v->lin[l][m];
+            AdaptedLinear *L = &v->blk.lin[l][m];
             L->gW = NULL;   /* frozen: skip the weight-gradient GEMM */
             L->gb = NULL;
             if (L->kind == ADAPT_NONE) continue;

@@ -6,12 +6,13 @@
 #define LOFT_VIT_H
 #include <stddef.h>
 #include "../adapters/adapted_linear.h"
+#include "../nn/blocks.h"
 #include "../optim/optimizer.h"
 #include "../real.h"
 #include "../rng.h"
 
-#define VIT_MAX_DEPTH 16
-#define VIT_NMOD 4          /* adaptable modules per block: qkv, proj, fc1, fc2 */
+#define VIT_MAX_DEPTH BLOCKS_MAX_DEPTH
+#define VIT_NMOD BLOCKS_NMOD   /* adaptable modules per block: qkv, proj, fc1, fc2 */
 #define VIT_NPARAM 20       /* named parameter tensors */
 
 typedef struct { int image, patch, width, depth, heads, mlp, classes; } VitShape;
@@ -29,17 +30,16 @@ typedef struct {
     VitParams p, g;                /* parameters and their gradients, in one allocation each */
     real *params, *grads;
     size_t nparams, sizes[VIT_NPARAM];
-    /* the linear layers as (possibly adapted) layers; [l][0..3] = qkv, proj, fc1, fc2 */
-    AdaptedLinear lin[VIT_MAX_DEPTH][VIT_NMOD];
+    /* the transformer blocks: their linear layers blk.lin[l][0..3] = qkv, proj, fc1, fc2 are
+       (possibly adapted) layers; their activations live in blk */
+    Blocks blk;
     real *adapter, *adapter_grad;  /* A, B (and DoRA magnitudes) of every adapted layer */
     size_t nadapter;
     int rank;
-    /* activations for a batch of at most Bmax images */
+    /* the activations around the blocks, for a batch of at most Bmax images */
     int Bmax;
     real *acts;
-    real *patches, *pe, *x, *ln1, *ln1_mean, *ln1_rstd, *qkv, *att, *atto, *res1, *ln2, *ln2_mean, *ln2_rstd;
-    real *h, *gact, *f, *clsx, *lnf, *lnf_mean, *lnf_rstd, *logits, *probs, *xa;
-    real *dx, *dres, *dtmp, *dh, *dqkv, *datt, *dlogits, *dlnf, *dpe;
+    real *patches, *pe, *clsx, *lnf, *lnf_mean, *lnf_rstd, *logits, *probs, *dlogits, *dlnf, *dcls, *dpe;
 } Vit;
 
 /* names of the parameter tensors, in storage order */

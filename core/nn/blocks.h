@@ -1,0 +1,35 @@
+/* A stack of pre-norm transformer blocks, shared by the ViT and the GPT:
+   x' = x + proj(attention(qkv(ln1(x)))),  x'' = x' + fc2(gelu(fc1(ln2(x')))), causal or not.
+   The four linear layers of each block are AdaptedLinears (plain, LoRA or DoRA). Parameters are
+   pointers into the owning model's flat buffers; activations are allocated here for at most
+   Bmax x Tmax tokens, llm.c style. */
+#ifndef LOFT_BLOCKS_H
+#define LOFT_BLOCKS_H
+#include "../adapters/adapted_linear.h"
+#include "../real.h"
+
+#define BLOCKS_MAX_DEPTH 16
+#define BLOCKS_NMOD 4            /* qkv, proj, fc1, fc2 */
+
+typedef struct {
+    int L, C, NH, H, Bmax, Tmax, causal;
+    real *ln1_w, *ln1_b, *ln2_w, *ln2_b;          /* (L,C) each */
+    real *g_ln1_w, *g_ln1_b, *g_ln2_w, *g_ln2_b;  /* their gradients */
+    AdaptedLinear lin[BLOCKS_MAX_DEPTH][BLOCKS_NMOD];
+    real *acts;
+    real *x;                  /* (L+1, Bmax*Tmax, C): x[0] is the input, x[L] the output */
+    real *ln1, *ln1_mean, *ln1_rstd, *qkv, *att, *atto, *res1, *ln2, *ln2_mean, *ln2_rstd, *h, *gact, *f, *xa;
+    real *dx;                 /* (Bmax*Tmax, C): d x[L] on entry to backward, d x[0] on exit */
+    real *dres, *dtmp, *dh, *dqkv, *datt;
+} Blocks;
+
+/* allocates the activations; the caller then points the parameter fields and binds lin[][] */
+void blocks_alloc(Blocks *k, int L, int C, int NH, int H, int Bmax, int Tmax, int causal);
+void blocks_free(Blocks *k);
+/* the block input x[0] (B,T,C) -> x[L] */
+void blocks_forward(Blocks *k, int B, int T);
+/* from dx = d x[L] (B,T,C) to dx = d x[0]; accumulates the parameter gradients */
+void blocks_backward(Blocks *k, int B, int T);
+/* the output x[L] (B,T,C) */
+real *blocks_output(Blocks *k);
+#endif

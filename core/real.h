@@ -103,6 +103,9 @@ typedef double real;
 #define blocks_forward LOFT_NAME(blocks_forward)
 #define blocks_backward LOFT_NAME(blocks_backward)
 #define blocks_output LOFT_NAME(blocks_output)
+#define blocks_add_adapters LOFT_NAME(blocks_add_adapters)
+#define blocks_merge LOFT_NAME(blocks_merge)
+#define blocks_adapter_params LOFT_NAME(blocks_adapter_params)
 /* tasks/vit.c */
 #define vit_create LOFT_NAME(vit_create)
 #define vit_free LOFT_NAME(vit_free)

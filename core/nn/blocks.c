@@ -1,5 +1,8 @@
 /* Forward and backward of a stack of pre-norm transformer blocks (blocks.h). */
+#include <stdio.h>
 #include <string.h>
+#include "../adapters/dora.h"
+#include "../adapters/lora.h"
 #include "../check.h"
 #include "blocks.h"
 #include "layers.h"
@@ -84,4 +87,64 @@ void blocks_backward(Blocks *k, int B, int T) {
         layernorm_backward(k->dx, k->g_ln1_w + l * C, k->g_ln1_b + l * C, k->dtmp, x, k->ln1_w + l * C,
                            k->ln1_mean + o, k->ln1_rstd + o, BT, C);
     }
+}
+
+static const char *const MOD_NAMES[BLOCKS_NMOD] = { "qkv", "proj", "fc1", "fc2" };
+
+int blocks_add_adapters(Blocks *k, const char *target, AdaptKind kind, int r, double s, int gaussian_init,
+                        Rng *rng, real **adapter, real **adapter_grad, size_t *n, const char *model,
+                        char *err, size_t errlen) {
+    int use[BLOCKS_NMOD] = { 0 };
+    char buf[256];
+    snprintf(buf, sizeof buf, "%s", target);
+    for (char *tok = strtok(buf, ", "); tok; tok = strtok(NULL, ", ")) {
+        int found = 0;
+        for (int m = 0; m < BLOCKS_NMOD; m++) if (strcmp(tok, MOD_NAMES[m]) == 0) { use[m] = 1; found = 1; }
+        if (!found) {
+            snprintf(err, errlen, "target_modules: '%s' matches no layer of %s (expected names among qkv, proj, fc1, fc2)", tok, model);
+            return -1;
+        }
+    }
+    size_t total = 0;
+    for (int l = 0; l < k->L; l++)
+        for (int m = 0; m < BLOCKS_NMOD; m++)
+            if (use[m]) total += (size_t)r * (k->lin[l][m].in + k->lin[l][m].out) + (kind == ADAPT_DORA ? k->lin[l][m].out : 0);
+    *adapter = mallocCheck(sizeof(real) * (total ? total : 1));
+    *adapter_grad = mallocCheck(sizeof(real) * (total ? total : 1));
+    *n = total;
+    real *a = *adapter, *g = *adapter_grad;
+    for (int l = 0; l < k->L; l++)
+        for (int m = 0; m < BLOCKS_NMOD; m++) {
+            if (!use[m]) continue;
+            AdaptedLinear *L = &k->lin[l][m];
+            L->kind = kind; L->r = r; L->s = s;
+            L->A = a; L->gA = g; a += (size_t)r * L->in; g += (size_t)r * L->in;
+            L->B = a; L->gB = g; a += (size_t)L->out * r; g += (size_t)L->out * r;
+            lora_init(L->A, L->B, L->in, L->out, r, gaussian_init ? LORA_INIT_GAUSSIAN : LORA_INIT_KAIMING, rng);
+            if (kind == ADAPT_DORA) {
+                L->mag = a; L->gmag = g; a += L->out; g += L->out;
+                dora_init_magnitude(L->mag, L->W, L->in, L->out);
+                L->V = mallocCheck(sizeof(real) * (size_t)L->in * L->out);
+                L->Wd = mallocCheck(sizeof(real) * (size_t)L->in * L->out);
+                L->norm = mallocCheck(sizeof(real) * L->out);
+            }
+        }
+    return 0;
+}
+
+void blocks_merge(Blocks *k) {
+    for (int l = 0; l < k->L; l++)
+        for (int m = 0; m < BLOCKS_NMOD; m++) alinear_merge(&k->lin[l][m]);
+}
+
+void blocks_adapter_params(Blocks *k, AdapterPair *pairs, int *npairs, PlainTensor *plain, int *nplain, int max_plain) {
+    for (int l = 0; l < k->L; l++)
+        for (int m = 0; m < BLOCKS_NMOD; m++) {
+            AdaptedLinear *L = &k->lin[l][m];
+            L->gW = NULL;   /* frozen: skip the weight-gradient GEMM */
+            L->gb = NULL;
+            if (L->kind == ADAPT_NONE) continue;
+            pairs[(*npairs)++] = (AdapterPair){ L->A, L->B, L->gA, L->gB, L->out, L->in, L->r };
+            if (L->kind == ADAPT_DORA && *nplain < max_plain) plain[(*nplain)++] = (PlainTensor){ L->mag, L->gmag, (size_t)L->out };
+        }
 }

@@ -5,7 +5,10 @@
    Bmax x Tmax tokens, llm.c style. */
 #ifndef LOFT_BLOCKS_H
 #define LOFT_BLOCKS_H
+#include <stddef.h>
 #include "../adapters/adapted_linear.h"
+#include "../optim/optimizer.h"
+#include "../rng.h"
 #include "../real.h"
 
 #define BLOCKS_MAX_DEPTH 16
@@ -30,6 +33,18 @@ void blocks_free(Blocks *k);
 void blocks_forward(Blocks *k, int B, int T);
 /* from dx = d x[L] (B,T,C) to dx = d x[0]; accumulates the parameter gradients */
 void blocks_backward(Blocks *k, int B, int T);
+/* Adds adapters (ADAPT_LORA or ADAPT_DORA, rank r, scale s, PEFT init: kaiming A or N(0,1/r),
+   B = 0) to the modules named in target ("qkv,proj,fc1,fc2", comma separated) of every block;
+   their tensors go into one new allocation (*adapter, *adapter_grad, *n numbers). A name that
+   matches no module is an error naming it and `model`. */
+int blocks_add_adapters(Blocks *k, const char *target, AdaptKind kind, int r, double s, int gaussian_init,
+                        Rng *rng, real **adapter, real **adapter_grad, size_t *n, const char *model,
+                        char *err, size_t errlen);
+/* folds every adapter into its W (the blocks then run without adapters) */
+void blocks_merge(Blocks *k);
+/* freezes the blocks' plain weights and biases (no weight gradients) and appends one adapter
+   pair per adapted layer (and DoRA magnitudes as plain tensors, up to max_plain) */
+void blocks_adapter_params(Blocks *k, AdapterPair *pairs, int *npairs, PlainTensor *plain, int *nplain, int max_plain);
 /* the output x[L] (B,T,C) */
 real *blocks_output(Blocks *k);
 #endif

@@ -2,8 +2,6 @@
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
-#include "../adapters/dora.h"
-#include "../adapters/lora.h"
 #include "../check.h"
 #include "../init.h"
 #include "../nn/layers.h"
@@ -12,7 +10,6 @@
 const char *const VIT_PARAM_NAMES[VIT_NPARAM] = {
     "patch_w", "patch_b", "cls", "pos", "ln1_w", "ln1_b", "qkv_w", "qkv_b", "proj_w", "proj_b",
     "ln2_w", "ln2_b", "fc1_w", "fc1_b", "fc2_w", "fc2_b", "lnf_w", "lnf_b", "head_w", "head_b" };
-static const char *const MOD_NAMES[VIT_NMOD] = { "qkv", "proj", "fc1", "fc2" };
 
 static real **param_slots(VitParams *p) {
     static real **slots[VIT_NPARAM];
@@ -129,49 +126,12 @@ void vit_reset_head(Vit *v, int classes, Rng *rng) {
 
 int vit_add_adapters(Vit *v, const char *target, AdaptKind kind, int r, double s, int gaussian_init,
                      Rng *rng, char *err, size_t errlen) {
-    int use[VIT_NMOD] = { 0 };
-    char buf[256];
-    snprintf(buf, sizeof buf, "%s", target);
-    for (char *tok = strtok(buf, ", "); tok; tok = strtok(NULL, ", ")) {
-        int found = 0;
-        for (int m = 0; m < VIT_NMOD; m++) if (strcmp(tok, MOD_NAMES[m]) == 0) { use[m] = 1; found = 1; }
-        if (!found) {
-            snprintf(err, errlen, "target_modules: '%s' matches no layer of the ViT (expected names among qkv, proj, fc1, fc2)", tok);
-            return -1;
-        }
-    }
-    size_t total = 0;
-    for (int l = 0; l < v->s.depth; l++)
-        for (int m = 0; m < VIT_NMOD; m++)
-            if (use[m]) total += (size_t)r * (v->blk.lin[l][m].in + v->blk.lin[l][m].out) + (kind == ADAPT_DORA ? v->blk.lin[l][m].out : 0);
-    v->adapter = mallocCheck(sizeof(real) * (total ? total : 1));
-    v->adapter_grad = mallocCheck(sizeof(real) * (total ? total : 1));
-    v->nadapter = total;
     v->rank = r;
-    real *a = v->adapter, *g = v->adapter_grad;
-    for (int l = 0; l < v->s.depth; l++)
-        for (int m = 0; m < VIT_NMOD; m++) {
-            if (!use[m]) continue;
-            AdaptedLinear *L = &v->blk.lin[l][m];
-            L->kind = kind; L->r = r; L->s = s;
-            L->A = a; L->gA = g; a += (size_t)r * L->in; g += (size_t)r * L->in;
-            L->B = a; L->gB = g; a += (size_t)L->out * r; g += (size_t)L->out * r;
-            lora_init(L->A, L->B, L->in, L->out, r, gaussian_init ? LORA_INIT_GAUSSIAN : LORA_INIT_KAIMING, rng);
-            if (kind == ADAPT_DORA) {
-                L->mag = a; L->gmag = g; a += L->out; g += L->out;
-                dora_init_magnitude(L->mag, L->W, L->in, L->out);
-                L->V = mallocCheck(sizeof(real) * (size_t)L->in * L->out);
-                L->Wd = mallocCheck(sizeof(real) * (size_t)L->in * L->out);
-                L->norm = mallocCheck(sizeof(real) * L->out);
-            }
-        }
-    return 0;
+    return blocks_add_adapters(&v->blk, target, kind, r, s, gaussian_init, rng, &v->adapter, &v->adapter_grad,
+                               &v->nadapter, "the ViT", err, errlen);
 }
 
-void vit_merge(Vit *v) {
-    for (int l = 0; l < v->s.depth; l++)
-        for (int m = 0; m < VIT_NMOD; m++) alinear_merge(&v->blk.lin[l][m]);
-}
+void vit_merge(Vit *v) { blocks_merge(&v->blk); }
 
 double vit_forward(Vit *v, const real *images, const int *targets, int B) {
     const int T = v->T, C = v->s.width, K = v->s.classes;
@@ -212,15 +172,7 @@ int vit_trainables(Vit *v, int full, const char *modules_to_save, AdapterPair *p
         plain[(*nplain)++] = (PlainTensor){ v->params, v->grads, v->nparams };
         return 0;
     }
-    for (int l = 0; l < v->s.depth; l++)
-        for (int m = 0; m < VIT_NMOD; m++) {
-            AdaptedLinear *L = &v->blk.lin[l][m];
-            L->gW = NULL;   /* frozen: skip the weight-gradient GEMM */
-            L->gb = NULL;
-            if (L->kind == ADAPT_NONE) continue;
-            pairs[(*npairs)++] = (AdapterPair){ L->A, L->B, L->gA, L->gB, L->out, L->in, L->r };
-            if (L->kind == ADAPT_DORA && *nplain < max_plain) plain[(*nplain)++] = (PlainTensor){ L->mag, L->gmag, (size_t)L->out };
-        }
+    blocks_adapter_params(&v->blk, pairs, npairs, plain, nplain, max_plain);
     static const struct { const char *name; const char *tensors[4]; } groups[] = {
         { "head", { "head_w", "head_b", NULL } }, { "norm", { "ln1_w", "ln1_b", "ln2_w", "ln2_b" } },
         { "pos", { "cls", "pos", NULL } }, { "patch", { "patch_w", "patch_b", NULL } } };

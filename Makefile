@@ -13,7 +13,8 @@ LDLIBS  = $(PKG_LIBS) -fopenmp -lm
 
 REAL_SRC   = core/blas.c core/linalg.c core/init.c core/optim/adamw.c core/optim/loft.c \
              core/optim/optimizer.c core/adapters/lora.c core/adapters/dora.c core/tasks/mf.c \
-             core/nn/layers.c core/nn/blocks.c core/adapters/adapted_linear.c core/tasks/vit.c
+             core/nn/layers.c core/nn/blocks.c core/adapters/adapted_linear.c core/tasks/vit.c \
+             core/tasks/gpt.c
 # compiled once, in double (the MF task runs in double): runs, I/O, reports, Lua
 COMMON_SRC = core/rng.c core/io/h5data.c core/io/config.c core/io/h5log.c core/io/h5results.c \
              core/run.c core/report.c core/lua/lua_experiment.c core/io/mnist.c core/text/bpe.c
@@ -23,7 +24,7 @@ OBJS = $(REAL_SRC:%.c=$(BUILD)/f32/%.o) $(REAL_SRC:%.c=$(BUILD)/f64/%.o) $(COMMO
        $(F32_SRC:%.c=$(BUILD)/f32/%.o)
 HDRS = $(wildcard core/*.h core/*/*.h)
 
-TESTS = test_blas test_adapters_grad test_loft_identities test_mf test_golden test_float32 test_config test_experiment test_nn_grad test_vit_golden test_vit_adapters test_bpe
+TESTS = test_blas test_adapters_grad test_loft_identities test_mf test_golden test_float32 test_config test_experiment test_nn_grad test_vit_golden test_vit_adapters test_bpe test_gpt_golden
 TEST_BINS = $(TESTS:%=$(BUILD)/tests/%)
 
 .PHONY: all deps test test-asan golden clean loft ablation tables figures data pretrain-vit bench

@@ -88,6 +88,8 @@ typedef double real;
 #define patchify LOFT_NAME(patchify)
 #define tokens_forward LOFT_NAME(tokens_forward)
 #define tokens_backward LOFT_NAME(tokens_backward)
+#define embedding_forward LOFT_NAME(embedding_forward)
+#define embedding_backward LOFT_NAME(embedding_backward)
 /* tasks/mf.c */
 #define mf_create LOFT_NAME(mf_create)
 #define mf_free LOFT_NAME(mf_free)
@@ -106,6 +108,17 @@ typedef double real;
 #define blocks_add_adapters LOFT_NAME(blocks_add_adapters)
 #define blocks_merge LOFT_NAME(blocks_merge)
 #define blocks_adapter_params LOFT_NAME(blocks_adapter_params)
+/* tasks/gpt.c */
+#define gpt_create LOFT_NAME(gpt_create)
+#define gpt_free LOFT_NAME(gpt_free)
+#define gpt_init LOFT_NAME(gpt_init)
+#define gpt_param LOFT_NAME(gpt_param)
+#define gpt_add_adapters LOFT_NAME(gpt_add_adapters)
+#define gpt_merge LOFT_NAME(gpt_merge)
+#define gpt_forward LOFT_NAME(gpt_forward)
+#define gpt_backward LOFT_NAME(gpt_backward)
+#define gpt_trainables LOFT_NAME(gpt_trainables)
+#define GPT_PARAM_NAMES LOFT_NAME(GPT_PARAM_NAMES)
 /* tasks/vit.c */
 #define vit_create LOFT_NAME(vit_create)
 #define vit_free LOFT_NAME(vit_free)

@@ -20,7 +20,7 @@ typedef struct {
     int causal;
 } Case;
 
-enum { LINEAR, LAYERNORM, GELU, ATTENTION, XENT, TOKENS };
+enum { LINEAR, LAYERNORM, GELU, ATTENTION, XENT, TOKENS, EMBEDDING };
 
 static double forward(void *ctx) {
     Case *c = ctx;
@@ -34,6 +34,7 @@ static double forward(void *ctx) {
     case ATTENTION: attention_forward(out, att, c->x, B, T, C, NH, c->causal); n = B * T * C; break;
     case XENT: return crossentropy_forward(out, c->x, c->targets, B * T, V);
     case TOKENS: tokens_forward(out, c->x, c->w, c->b, B, T - 1, C); n = B * T * C; break;
+    case EMBEDDING: embedding_forward(out, c->targets, c->w, c->b, B, T, C); n = B * T * C; break;
     }
     for (size_t i = 0; i < n; i++) loss += (double)out[i] * c->R[i];
     return loss;
@@ -92,6 +93,11 @@ int main(void) {
     check(c, c->x, dx, B * (T - 1) * C, "tokens: dembedding (rel)");
     check(c, c->w, dw, C, "tokens: dcls (rel)");
     check(c, c->b, db, T * C, "tokens: dpos (rel)");
+
+    c->kind = EMBEDDING; ZERO();   /* w = wte (V,C) (V <= OC*3), b = wpe (T,C); targets are the tokens */
+    embedding_backward(dw, db, c->R, c->targets, B, T, C);
+    check(c, c->w, dw, V * C, "embedding: dwte (rel)");
+    check(c, c->b, db, T * C, "embedding: dwpe (rel)");
 
     /* patchify moves every pixel exactly once */
     real img[2 * 28 * 28], patches[2 * 16 * 49];

@@ -187,3 +187,21 @@ void tokens_backward(real *demb, real *dcls, real *dpos, const real *dtokens, in
             for (int i = 0; i < C; i++) { dst[i] += d[i]; dpos[(size_t)t * C + i] += d[i]; }
         }
 }
+
+void embedding_forward(real *out, const int *tokens, const real *wte, const real *wpe, int B, int T, int C) {
+    for (int b = 0; b < B; b++)
+        for (int t = 0; t < T; t++) {
+            real *o = out + ((size_t)b * T + t) * C;
+            const real *e = wte + (size_t)tokens[b * T + t] * C, *p = wpe + (size_t)t * C;
+            for (int i = 0; i < C; i++) o[i] = e[i] + p[i];
+        }
+}
+
+void embedding_backward(real *dwte, real *dwpe, const real *dout, const int *tokens, int B, int T, int C) {
+    for (int b = 0; b < B; b++)
+        for (int t = 0; t < T; t++) {
+            const real *d = dout + ((size_t)b * T + t) * C;
+            real *de = dwte + (size_t)tokens[b * T + t] * C, *dp = dwpe + (size_t)t * C;
+            for (int i = 0; i < C; i++) { de[i] += d[i]; dp[i] += d[i]; }
+        }
+}

@@ -42,4 +42,8 @@ void patchify(real *patches, const real *images, int B, int H, int W, int p);
 void tokens_forward(real *tokens, const real *emb, const real *cls, const real *pos, int B, int P, int C);
 /* demb (B,P,C), dcls (C), dpos (T,C) += ... from dtokens (B,T,C) */
 void tokens_backward(real *demb, real *dcls, real *dpos, const real *dtokens, int B, int P, int C);
+/* out (B,T,C) = wte (V,C)[tokens (B,T)] + wpe (Tmax,C)[t] */
+void embedding_forward(real *out, const int *tokens, const real *wte, const real *wpe, int B, int T, int C);
+/* dwte, dwpe += ... from dout (B,T,C) */
+void embedding_backward(real *dwte, real *dwpe, const real *dout, const int *tokens, int B, int T, int C);
 #endif

@@ -1,0 +1,57 @@
+/* A small GPT-style language model: token + position embeddings, causal pre-norm blocks
+   (nn/blocks, shared with the ViT), final norm, LM head tied to the token embedding, mean
+   cross-entropy over every position. Parameters and gradients each in one allocation with
+   named pointers; the blocks' linear layers can carry LoRA / DoRA adapters. */
+#ifndef LOFT_GPT_H
+#define LOFT_GPT_H
+#include <stddef.h>
+#include "../nn/blocks.h"
+#include "../optim/optimizer.h"
+#include "../real.h"
+#include "../rng.h"
+
+#define GPT_NPARAM 16
+
+typedef struct { int vocab, ctx, width, depth, heads, mlp; } GptShape;
+
+typedef struct {
+    real *wte, *wpe;                                            /* (V,C) (ctx,C) */
+    real *ln1_w, *ln1_b, *qkv_w, *qkv_b, *proj_w, *proj_b;      /* (L,C) (L,C) (L,3C,C) (L,3C) (L,C,C) (L,C) */
+    real *ln2_w, *ln2_b, *fc1_w, *fc1_b, *fc2_w, *fc2_b;        /* (L,C) (L,C) (L,H,C) (L,H) (L,C,H) (L,C) */
+    real *lnf_w, *lnf_b;                                        /* (C) (C) */
+} GptParams;
+
+typedef struct {
+    GptShape s;
+    GptParams p, g;
+    real *params, *grads;
+    size_t nparams, sizes[GPT_NPARAM];
+    Blocks blk;
+    real *adapter, *adapter_grad;
+    size_t nadapter;
+    int Bmax, Tmax;
+    real *acts;
+    real *lnf, *lnf_mean, *lnf_rstd, *logits, *probs, *dlogits, *dlnf;   /* (B*T, C|V) */
+    int *tokens;                                                         /* (B*T,) last forward */
+} Gpt;
+
+extern const char *const GPT_PARAM_NAMES[GPT_NPARAM];
+
+Gpt *gpt_create(GptShape s, int Bmax, int Tmax);
+void gpt_free(Gpt *m);
+/* GPT-2's init: weights N(0, 0.02^2) (residual projections N(0, (0.02 / sqrt(2L))^2)), biases 0,
+   norms (1, 0) */
+void gpt_init(Gpt *m, Rng *rng);
+real *gpt_param(Gpt *m, const char *name, size_t *count);
+int gpt_add_adapters(Gpt *m, const char *target, AdaptKind kind, int r, double s, int gaussian_init,
+                     Rng *rng, char *err, size_t errlen);
+void gpt_merge(Gpt *m);
+/* tokens (B,T) in [0,V); targets (B,T) or NULL; returns the mean cross-entropy (0 without
+   targets); logits (B,T,V) in m->logits */
+double gpt_forward(Gpt *m, const int *tokens, const int *targets, int B, int T);
+/* backward of the last forward; zeroes then fills grads and adapter_grad */
+void gpt_backward(Gpt *m, const int *targets, int B, int T);
+/* full: every parameter; otherwise the adapters plus "norm" / "embed" if named in modules_to_save */
+int gpt_trainables(Gpt *m, int full, const char *modules_to_save, AdapterPair *pairs, int *npairs,
+                   PlainTensor *plain, int *nplain, int max_plain, char *err, size_t errlen);
+#endif

@@ -14,7 +14,7 @@ LDLIBS  = $(PKG_LIBS) -fopenmp -lm
 REAL_SRC   = core/blas.c core/linalg.c core/init.c core/optim/adamw.c core/optim/loft.c \
              core/optim/optimizer.c core/adapters/lora.c core/adapters/dora.c core/tasks/mf.c \
              core/nn/layers.c core/nn/blocks.c core/adapters/adapted_linear.c core/tasks/vit.c \
-             core/tasks/gpt.c
+             core/tasks/gpt.c core/io/checkpoint.c
 # compiled once, in double (the MF task runs in double): runs, I/O, reports, Lua
 COMMON_SRC = core/rng.c core/io/h5data.c core/io/config.c core/io/h5log.c core/io/h5results.c \
              core/run.c core/report.c core/lua/lua_experiment.c core/io/mnist.c core/text/bpe.c

@@ -108,6 +108,9 @@ typedef double real;
 #define blocks_add_adapters LOFT_NAME(blocks_add_adapters)
 #define blocks_merge LOFT_NAME(blocks_merge)
 #define blocks_adapter_params LOFT_NAME(blocks_adapter_params)
+/* io/checkpoint.c */
+#define checkpoint_save LOFT_NAME(checkpoint_save)
+#define checkpoint_load LOFT_NAME(checkpoint_load)
 /* tasks/gpt.c */
 #define gpt_create LOFT_NAME(gpt_create)
 #define gpt_free LOFT_NAME(gpt_free)

@@ -11,6 +11,7 @@
 #include "blas.h"
 #include "check.h"
 #include "io/h5data.h"
+#include "io/checkpoint.h"
 #include "io/h5log.h"
 #include "io/mnist.h"
 #include "run.h"
@@ -20,52 +21,32 @@
 #define MAX_PLAIN 64
 #define MAX_PAIRS (VIT_MAX_DEPTH * VIT_NMOD)
 
-static int load_checkpoint(Vit *v, const char *path, char *err, size_t errlen) {
-    for (int i = 0; i < VIT_NPARAM; i++) {
-        if (strncmp(VIT_PARAM_NAMES[i], "head", 4) == 0) continue;   /* every target gets a new head */
-        char name[64];
-        size_t count, n;
-        real *p = vit_param(v, VIT_PARAM_NAMES[i], &count);
-        snprintf(name, sizeof name, "params/%s", VIT_PARAM_NAMES[i]);
-        double *d = h5_read_doubles(path, name, &n, NULL, NULL, err, errlen);
-        if (!d) {
-            char tmp[600];
-            snprintf(tmp, sizeof tmp, "%s (build it with `make pretrain-vit`)", err);
-            snprintf(err, errlen, "%s", tmp);
-            return -1;
-        }
-        if (n != count) {
-            snprintf(err, errlen, "%s: %s has %zu numbers but this ViT needs %zu (vit_* keys differ from the pretraining config)",
-                     path, name, n, count);
-            free(d);
-            return -1;
-        }
-        for (size_t j = 0; j < n; j++) p[j] = (real)d[j];
-        free(d);
-    }
-    return 0;
-}
-
-static int save_checkpoint(Vit *v, const char *path, char *err, size_t errlen) {
-    char tmp[CONFIG_STR + 8];
-    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+/* the model's tensors by name, for the checkpoint */
+static int vit_tensors(Vit *v, NamedTensor *t) {
     for (int i = 0; i < VIT_NPARAM; i++) {
         size_t count;
         real *p = vit_param(v, VIT_PARAM_NAMES[i], &count);
-        double *d = mallocCheck(sizeof(double) * count);
-        for (size_t j = 0; j < count; j++) d[j] = p[j];
-        char name[64];
-        snprintf(name, sizeof name, "params/%s", VIT_PARAM_NAMES[i]);
-        int rc = h5_write_doubles(tmp, name, d, 1, &count, i == 0, err, errlen);
-        free(d);
-        if (rc) return -1;
+        t[i] = (NamedTensor){ VIT_PARAM_NAMES[i], p, count };
     }
-    const char *keys[] = { "image", "patch", "width", "depth", "heads", "mlp", "classes" };
-    const int vals[] = { v->s.image, v->s.patch, v->s.width, v->s.depth, v->s.heads, v->s.mlp, v->s.classes };
-    for (int i = 0; i < 7; i++)
-        if (h5_write_root_attr(tmp, keys[i], vals[i], err, errlen)) return -1;
-    if (rename(tmp, path) != 0) { snprintf(err, errlen, "%s: cannot move the checkpoint into place", path); return -1; }
-    return 0;
+    return VIT_NPARAM;
+}
+
+static int load_checkpoint(Vit *v, const char *path, char *err, size_t errlen) {
+    NamedTensor t[VIT_NPARAM];
+    int n = vit_tensors(v, t);
+    if (checkpoint_load(path, t, n, "head_w,head_b", err, errlen) == 0) return 0;   /* every target gets a new head */
+    char tmp[1100];
+    snprintf(tmp, sizeof tmp, "%s (build it with `make pretrain-vit`)", err);
+    snprintf(err, errlen, "%s", tmp);
+    return -1;
+}
+
+static int save_checkpoint(Vit *v, const char *path, char *err, size_t errlen) {
+    NamedTensor t[VIT_NPARAM];
+    int n = vit_tensors(v, t);
+    NamedValue a[] = { { "image", v->s.image }, { "patch", v->s.patch }, { "width", v->s.width }, { "depth", v->s.depth },
+                       { "heads", v->s.heads }, { "mlp", v->s.mlp }, { "classes", v->s.classes } };
+    return checkpoint_save(path, t, n, a, 7, err, errlen);
 }
 
 static void batch_of(real *images, int *labels, const Mnist *m, const ImageSet *s, const int *which, int B) {

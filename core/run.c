@@ -222,5 +222,6 @@ int run_config(const RunConfig *c, const char *yaml, const RunInfo *info, const 
     memset(sum, 0, sizeof(*sum));
     sum->test_accuracy = sum->balanced_accuracy = NAN;
     if (strcmp(c->task, "vit") == 0) return run_vit(c, yaml, info, partial_path, sum, err, errlen);
+    if (strcmp(c->task, "gpt") == 0) return run_gpt(c, yaml, info, partial_path, sum, err, errlen);
     return run_mf(c, yaml, info, partial_path, sum, err, errlen);
 }

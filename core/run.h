@@ -43,4 +43,7 @@ double run_now(void);
 /* the ViT run (float32), including pretraining when vit_target is source */
 int run_vit(const RunConfig *cfg, const char *config_yaml, const RunInfo *info,
             const char *partial_path, RunSummary *sum, char *err, size_t errlen);
+/* the GPT run (float32), including tokenizer training and pretraining when gpt_target is source */
+int run_gpt(const RunConfig *cfg, const char *config_yaml, const RunInfo *info,
+            const char *partial_path, RunSummary *sum, char *err, size_t errlen);
 #endif

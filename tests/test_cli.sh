@@ -124,5 +124,21 @@ expect "the ViT table has an accuracy section per target" \
 gnuplot -e "datadir='$T/vdat/unseen'; rank=2; out='$T/vfig'" plots/vit_curves.gp > "$T/vgp" 2>&1
 expect "the ViT figure (loss and accuracy) is drawn" "[ -s '$T/vfig.png' ] && [ -s '$T/vfig.pdf' ]"
 
+# --- the GPT pipeline on small corpora (this repository's README and Makefile stand in for the
+#     fortunes and the Jargon File)
+mkdir -p "$T/text"
+cat README.md README.md > "$T/text/fortunes.txt"
+cat Makefile Makefile Makefile > "$T/text/jargon.txt"
+G="--set text_dir=$T/text --set tokenizer=$T/tok.txt --set gpt_checkpoint=$T/gpt.h5 --results $T/g"
+"$LOFT" run tests/data/gpt_tiny.lua $G --only lora > "$T/g0" 2>&1
+expect "GPT fine-tuning without a tokenizer says to run make pretrain-gpt" "grep -q 'make pretrain-gpt' '$T/g0'"
+"$LOFT" run tests/data/gpt_tiny_pretrain.lua $G > "$T/g1" 2>&1
+expect "GPT pretraining writes the tokenizer (300 tokens) and the checkpoint" \
+  "head -1 '$T/tok.txt' | grep -q 'loft-bpe 1 300' && h5dump -H -d /params/wte '$T/gpt.h5' | grep -q '( 4800 )'"
+"$LOFT" run tests/data/gpt_tiny.lua $G > "$T/g2" 2>&1
+expect "GPT domain adaptation: LoRA, LoFT and full AdamW runs complete" "grep -q '3 runs finished, 0 failed' '$T/g2' && [ \$(grep -c complete '$T/g2') = 3 ]"
+expect "held-out loss and perplexity are recorded (perplexity = exp(loss))" \
+  "h5dump -a '/runs/loft.seed=1/perplexity' '$T/g/gpt_tiny.h5' | grep -q DATA && h5dump -a '/runs/loft.seed=1/heldout_loss' '$T/g/gpt_tiny.h5' | grep -q DATA"
+
 echo "test_cli: $checks checks, $failures failed"
 [ $failures = 0 ]

@@ -29,7 +29,7 @@ typedef struct {
 #define BIG 1e300
 
 static const Field FIELDS[] = {
-    F(task, T_ENUM, 0, 0, 0, 0, "mf|vit", "mf", "which task runs: mf (matrix factorization) or vit (ViT on MNIST)"),
+    F(task, T_ENUM, 0, 0, 0, 0, "mf|vit|gpt", "mf", "which task runs: mf (matrix factorization), vit (ViT on MNIST), gpt (small LM on text)"),
     F(method, T_ENUM, 0, 0, 0, 0, "adamw|lora|dora|loft", "loft",
       "adamw = full fine-tuning; lora (AdamW on B, A); dora; loft (blocks below)"),
     F(rank, T_INT, 1, 1e6, 0, 0, NULL, "8", "adapter rank r (ignored by adamw)"),
@@ -78,6 +78,17 @@ static const Field FIELDS[] = {
     F(vit_heads, T_INT, 1, 64, 0, 0, NULL, "4", "vit: attention heads (divide the width)"),
     F(vit_patch, T_INT, 1, 28, 0, 0, NULL, "7", "vit: patch size (divides 28)"),
     F(vit_mlp, T_INT, 1, 16384, 0, 0, NULL, "128", "vit: hidden width of the MLP"),
+    F(text_dir, T_STR, 0, 0, 0, 1, NULL, "\"data/text\"", "gpt: the corpora from Debian packages (make data): fortunes.txt, jargon.txt"),
+    F(tokenizer, T_STR, 0, 0, 0, 1, NULL, "\"results/gpt_tokenizer.txt\"", "gpt: BPE merges; gpt_target source trains and writes it"),
+    F(gpt_checkpoint, T_STR, 0, 0, 0, 1, NULL, "\"results/gpt_pretrained.h5\"", "gpt: pretrained weights (make pretrain-gpt)"),
+    F(gpt_target, T_ENUM, 0, 0, 0, 0, "source|jargon", "jargon",
+      "gpt: source = pretrain on fortunes from scratch; jargon = domain adaptation to the Jargon File"),
+    F(vocab, T_INT, 257, 65536, 0, 0, NULL, "1024", "gpt: BPE vocabulary size (256 bytes + merges)"),
+    F(ctx, T_INT, 2, 4096, 0, 0, NULL, "64", "gpt: context length (tokens per sequence)"),
+    F(gpt_width, T_INT, 4, 4096, 0, 0, NULL, "128", "gpt: embedding width"),
+    F(gpt_depth, T_INT, 1, 16, 0, 0, NULL, "4", "gpt: blocks"),
+    F(gpt_heads, T_INT, 1, 64, 0, 0, NULL, "4", "gpt: attention heads (divide the width)"),
+    F(gpt_mlp, T_INT, 1, 16384, 0, 0, NULL, "512", "gpt: hidden width of the MLP"),
     F(log_every, T_INT, 1, 1e9, 0, 0, NULL, "1", "log a trajectory row every this many steps"),
     F(loss_threshold, T_FLOAT, 0, BIG, 0, 0, NULL, "1e-6", "tables: steps to reach this loss"),
     F(reference_distance, T_BOOL, 0, 0, 0, 0, NULL, "false",
@@ -264,6 +275,17 @@ static int config_validate_method(const RunConfig *c, char *err, size_t errlen);
 
 int config_validate(const RunConfig *c, char *err, size_t errlen) {
     int needs_rank = strcmp(c->method, "adamw") != 0;
+    if (strcmp(c->task, "gpt") == 0) {
+        if (c->gpt_width % c->gpt_heads) {
+            snprintf(err, errlen, "key 'gpt_heads' = %d must divide gpt_width = %d", c->gpt_heads, c->gpt_width);
+            return -1;
+        }
+        if (needs_rank && c->rank > c->gpt_width) {
+            snprintf(err, errlen, "key 'rank' = %d must be <= gpt_width = %d", c->rank, c->gpt_width);
+            return -1;
+        }
+        return config_validate_method(c, err, errlen);
+    }
     if (strcmp(c->task, "vit") == 0) {
         if (c->vit_width % c->vit_heads || 28 % c->vit_patch) {
             snprintf(err, errlen, "keys 'vit_heads' = %d and 'vit_patch' = %d must divide vit_width = %d and 28",

@@ -9,7 +9,7 @@
 
 typedef struct {
     /* what runs */
-    char task[16];                  /* mf | vit */
+    char task[16];                  /* mf | vit | gpt */
     char method[16];                /* adamw | lora | dora | loft */
     int rank;
     double alpha;                   /* NaN = alpha equals rank (s = 1) */
@@ -33,6 +33,10 @@ typedef struct {
     char vit_target[16];            /* unseen | imbalanced | source */
     double imbalance_ratio;
     int batch_size, eval_every, vit_width, vit_depth, vit_heads, vit_patch, vit_mlp;
+    /* the GPT task */
+    char text_dir[CONFIG_STR], tokenizer[CONFIG_STR], gpt_checkpoint[CONFIG_STR];
+    char gpt_target[16];            /* source | jargon */
+    int vocab, ctx, gpt_width, gpt_depth, gpt_heads, gpt_mlp;
     /* logging and reporting */
     int log_every;
     double loss_threshold;          /* steps-to-threshold in the tables */

@@ -5,6 +5,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
+#include "io/h5data.h"
 #include "real.h"
 
 static int g_checks = 0, g_failures = 0;
@@ -53,6 +54,21 @@ static inline const char *write_temp(const char *dir, const char *name, const ch
     FILE *f = fopen(path, "w");
     if (f) { fputs(text, f); fclose(f); }
     return path;
+}
+
+/* dataset `name` of a golden file as doubles (caller frees); exits naming the file on error */
+static inline double *golden_doubles(const char *file, const char *name, size_t *n) {
+    char err[512];
+    double *d = h5_read_doubles(file, name, n, NULL, NULL, err, sizeof err);
+    if (!d) { printf("  FAIL %s\n", err); exit(2); }
+    return d;
+}
+/* numeric attribute of object obj ("/" for the root) of a golden file; exits on error */
+static inline double golden_attr(const char *file, const char *obj, const char *name) {
+    double v;
+    char err[512];
+    if (h5_read_attr_double(file, obj, name, &v, err, sizeof err)) { printf("  FAIL %s\n", err); exit(2); }
+    return v;
 }
 
 static inline int test_exit(const char *name) {

@@ -5,7 +5,6 @@
 #include <stdlib.h>
 #include "check.h"
 #include "check_util.h"
-#include "io/h5data.h"
 #include "tasks/mf.h"
 
 #define GOLDEN_TOL 1e-6
@@ -13,19 +12,12 @@
 typedef struct { const char *file, *group; } Golden;
 
 static double *load(const Golden *g, const char *name, size_t *n) {
-    char path[256], err[512];
+    char path[256];
     snprintf(path, sizeof path, "%s/%s", g->group, name);
-    double *d = h5_read_doubles(g->file, path, n, NULL, NULL, err, sizeof err);
-    if (!d) LOFT_FATAL("%s", err);
-    return d;
+    return golden_doubles(g->file, path, n);
 }
 
-static double attr(const Golden *g, const char *name) {
-    double v;
-    char err[512];
-    if (h5_read_attr_double(g->file, g->group, name, &v, err, sizeof err)) LOFT_FATAL("%s", err);
-    return v;
-}
+static double attr(const Golden *g, const char *name) { return golden_attr(g->file, g->group, name); }
 
 /* runs the task step by step and compares with the golden group; tensors named in names[]
    (A, B, bias or W, bias) are compared after every step */

@@ -4,24 +4,12 @@
 #include <stdlib.h>
 #include "check.h"
 #include "check_util.h"
-#include "io/h5data.h"
 #include "tasks/vit.h"
 
 static const char *FILE_;
 
-static double *load(const char *name, size_t *n) {
-    char err[512];
-    double *d = h5_read_doubles(FILE_, name, n, NULL, NULL, err, sizeof err);
-    if (!d) LOFT_FATAL("%s", err);
-    return d;
-}
-
-static double attr(const char *name) {
-    double v;
-    char err[512];
-    if (h5_read_attr_double(FILE_, "/", name, &v, err, sizeof err)) LOFT_FATAL("%s", err);
-    return v;
-}
+static double *load(const char *name, size_t *n) { return golden_doubles(FILE_, name, n); }
+static int attr(const char *name) { return (int)golden_attr(FILE_, "/", name); }
 
 int main(int argc, char **argv) {
     FILE_ = argc > 1 ? argv[1] : "tests/golden/vit.h5";

@@ -148,6 +148,22 @@ void run_finish(H5Run *h, const RunInfo *info, RunSummary *sum, double t0) {
     h5run_attr_int(h, "steps_to_threshold", sum->steps_to_threshold);
 }
 
+int run_step_end(const RunInfo *info, RunSummary *sum, long k, long steps, double loss, int finite, double t0,
+                 double *last_print) {
+    sum->final_loss = loss;
+    sum->steps_done = (k == steps || !isfinite(loss)) ? k : k + 1;   /* optimizer steps taken */
+    if (!finite) {
+        snprintf(sum->status, sizeof sum->status, "diverged");
+        sum->diverged_step = k;
+        return 1;
+    }
+    if (info->progress && (run_now() - *last_print > 0.2 || k == steps)) {
+        *last_print = run_now();
+        run_progress(info, k, steps, loss, k / fmax(*last_print - t0, 1e-9));
+    }
+    return 0;
+}
+
 void run_progress(const RunInfo *info, long k, long steps, double loss, double rate) {
     double eta = rate > 0 ? (steps - k) / rate : 0;
     fprintf(stderr, "\r\033[K%s  step %ld/%ld  loss %.3e  %.0f steps/s  ETA %.0fs", info->id, k, steps, loss, rate, eta);
@@ -197,17 +213,7 @@ static int run_mf(const RunConfig *c, const char *yaml, const RunInfo *info, con
             h5run_append(h, row);
         }
         if (with_ref && !last) { mf_loss_grad(ref); optim_step(ropt, c->lr); }
-        sum->final_loss = loss;
-        sum->steps_done = (last || !isfinite(loss)) ? k : k + 1;   /* optimizer steps taken */
-        if (!finite) {
-            snprintf(sum->status, sizeof sum->status, "diverged");
-            sum->diverged_step = k;
-            break;
-        }
-        if (info->progress && (run_now() - last_print > 0.2 || last)) {
-            last_print = run_now();
-            run_progress(info, k, c->steps, loss, k / fmax(last_print - t0, 1e-9));
-        }
+        if (run_step_end(info, sum, k, c->steps, loss, finite, t0, &last_print)) break;
     }
     run_finish(h, info, sum, t0);
     write_problem_and_final(h, t, "final", 0);

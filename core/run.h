@@ -37,6 +37,10 @@ OptimConfig run_optim_config(const RunConfig *c);
 /* end of the step loop: wall time, rate, the progress line cleared, and the attributes every
    run ends with (steps_done, diverged_step, final_loss, steps_to_threshold) */
 void run_finish(struct H5Run *h, const RunInfo *info, RunSummary *sum, double t0);
+/* the bookkeeping after step k of `steps` (k == steps: the final evaluation): final loss and
+   steps taken, a divergence recorded (returns 1: stop), the progress line every 0.2 s */
+int run_step_end(const RunInfo *info, RunSummary *sum, long k, long steps, double loss, int finite, double t0,
+                 double *last_print);
 /* the live progress line on stderr */
 void run_progress(const RunInfo *info, long k, long steps, double loss, double rate);
 double run_now(void);

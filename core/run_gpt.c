@@ -136,13 +136,7 @@ int run_gpt(const RunConfig *c, const char *yaml, const RunInfo *info, const cha
             double row[6] = { (double)k, last ? NAN : loss, gn, run_now() - t0, held, exp(held) };
             h5run_append(h, row);
         }
-        sum->final_loss = loss;
-        sum->steps_done = (last || !isfinite(loss)) ? k : k + 1;
-        if (!finite) { snprintf(sum->status, sizeof sum->status, "diverged"); sum->diverged_step = k; break; }
-        if (info->progress && (run_now() - last_print > 0.2 || last)) {
-            last_print = run_now();
-            run_progress(info, k, c->steps, loss, k / fmax(last_print - t0, 1e-9));
-        }
+        if (run_step_end(info, sum, k, c->steps, loss, finite, t0, &last_print)) break;
     }
     run_finish(h, info, sum, t0);
     h5run_attr_num(h, "heldout_loss", hl);

@@ -163,13 +163,7 @@ int run_vit(const RunConfig *c, const char *yaml, const RunInfo *info, const cha
             h5run_append(h, row);
         }
         if (isfinite(acc)) { sum->test_accuracy = acc; sum->balanced_accuracy = bal; }
-        sum->final_loss = loss;
-        sum->steps_done = (last || !isfinite(loss)) ? k : k + 1;
-        if (!finite) { snprintf(sum->status, sizeof sum->status, "diverged"); sum->diverged_step = k; break; }
-        if (info->progress && (run_now() - last_print > 0.2 || last)) {
-            last_print = run_now();
-            run_progress(info, k, c->steps, loss, k / fmax(last_print - t0, 1e-9));
-        }
+        if (run_step_end(info, sum, k, c->steps, loss, finite, t0, &last_print)) break;
     }
     run_finish(h, info, sum, t0);
     h5run_attr_num(h, "test_accuracy", sum->test_accuracy);

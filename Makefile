@@ -14,17 +14,18 @@ LDLIBS  = $(PKG_LIBS) -fopenmp -lm
 REAL_SRC   = core/blas.c core/linalg.c core/init.c core/optim/adamw.c core/optim/loft.c \
              core/optim/optimizer.c core/adapters/lora.c core/adapters/dora.c core/tasks/mf.c \
              core/nn/layers.c core/nn/blocks.c core/adapters/adapted_linear.c core/tasks/vit.c \
-             core/tasks/gpt.c core/io/checkpoint.c
+             core/tasks/gpt.c core/io/checkpoint.c core/tasks/gpt2_hf.c
 # compiled once, in double (the MF task runs in double): runs, I/O, reports, Lua
 COMMON_SRC = core/rng.c core/io/h5data.c core/io/config.c core/io/h5log.c core/io/h5results.c \
-             core/run.c core/report.c core/lua/lua_experiment.c core/io/mnist.c core/text/bpe.c
+             core/run.c core/report.c core/lua/lua_experiment.c core/io/mnist.c core/text/bpe.c \
+             core/io/json.c core/io/safetensors.c core/io/files.c core/text/gpt2_vocab.c
 # compiled once, in float32 (networks)
 F32_SRC    = core/run_vit.c core/run_gpt.c
 OBJS = $(REAL_SRC:%.c=$(BUILD)/f32/%.o) $(REAL_SRC:%.c=$(BUILD)/f64/%.o) $(COMMON_SRC:%.c=$(BUILD)/common/%.o) \
        $(F32_SRC:%.c=$(BUILD)/f32/%.o)
 HDRS = $(wildcard core/*.h core/*/*.h)
 
-TESTS = test_blas test_adapters_grad test_loft_identities test_mf test_golden test_float32 test_config test_experiment test_nn_grad test_vit_golden test_vit_adapters test_bpe test_gpt_golden
+TESTS = test_blas test_adapters_grad test_loft_identities test_mf test_golden test_float32 test_config test_experiment test_nn_grad test_vit_golden test_vit_adapters test_bpe test_gpt_golden test_gpt2_hf test_json
 TEST_BINS = $(TESTS:%=$(BUILD)/tests/%)
 
 .PHONY: all deps test test-asan golden clean loft ablation tables figures data pretrain-vit pretrain-gpt bench

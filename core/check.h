@@ -16,6 +16,17 @@ static inline void *malloc_check(size_t size, const char *file, int line) {
 /* zero-initialised allocation that exits with file:line on failure */
 #define mallocCheck(size) malloc_check((size), __FILE__, __LINE__)
 
+static inline void *realloc_check(void *old, size_t size, const char *file, int line) {
+    void *p = realloc(old, size ? size : 1);
+    if (!p) {
+        fprintf(stderr, "error: out of memory reallocating %zu bytes at %s:%d\n", size, file, line);
+        exit(EXIT_FAILURE);
+    }
+    return p;
+}
+/* realloc that exits with file:line on failure (new bytes are not zeroed) */
+#define reallocCheck(old, size) realloc_check((old), (size), __FILE__, __LINE__)
+
 static inline FILE *fopen_check(const char *path, const char *mode, const char *file, int line) {
     FILE *f = fopen(path, mode);
     if (!f) {

@@ -12,6 +12,7 @@ typedef float real;
 #define sqrtr sqrtf
 #define expr expf
 #define erfr erff
+#define tanhr tanhf
 #define LOFT_NAME(x) x##_f32
 #define LOFT_PRECISION "float32"
 #else
@@ -19,6 +20,7 @@ typedef double real;
 #define sqrtr sqrt
 #define expr exp
 #define erfr erf
+#define tanhr tanh
 #define LOFT_NAME(x) x##_f64
 #define LOFT_PRECISION "float64"
 #endif
@@ -81,6 +83,8 @@ typedef double real;
 #define layernorm_backward LOFT_NAME(layernorm_backward)
 #define gelu_forward LOFT_NAME(gelu_forward)
 #define gelu_backward LOFT_NAME(gelu_backward)
+#define gelu_tanh_forward LOFT_NAME(gelu_tanh_forward)
+#define gelu_tanh_backward LOFT_NAME(gelu_tanh_backward)
 #define attention_forward LOFT_NAME(attention_forward)
 #define attention_backward LOFT_NAME(attention_backward)
 #define crossentropy_forward LOFT_NAME(crossentropy_forward)
@@ -120,6 +124,10 @@ typedef double real;
 #define gpt_merge LOFT_NAME(gpt_merge)
 #define gpt_forward LOFT_NAME(gpt_forward)
 #define gpt_backward LOFT_NAME(gpt_backward)
+#define gpt2_read_config LOFT_NAME(gpt2_read_config)
+#define gpt2_write_config LOFT_NAME(gpt2_write_config)
+#define gpt2_load LOFT_NAME(gpt2_load)
+#define gpt2_save LOFT_NAME(gpt2_save)
 #define gpt_trainables LOFT_NAME(gpt_trainables)
 #define GPT_PARAM_NAMES LOFT_NAME(GPT_PARAM_NAMES)
 /* tasks/vit.c */

@@ -3,7 +3,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
+#include "io/files.h"
 #include "report.h"
 
 void report_show(FILE *out, const RunRecord *runs, int n) {
@@ -246,14 +246,6 @@ int report_tables(const RunRecord *runs, int n, const char *title, const char *s
     return 0;
 }
 
-static int mkdirs(const char *dir) {
-    char buf[512];
-    snprintf(buf, sizeof buf, "%s", dir);
-    for (char *p = buf + 1; *p; p++)
-        if (*p == '/') { *p = 0; mkdir(buf, 0755); *p = '/'; }
-    return mkdir(buf, 0755) == 0 || errno == EEXIST ? 0 : -1;
-}
-
 /* r<rank>__<label>.acc.dat: step, accuracy mean/min/max, balanced accuracy mean/min/max (%) at
    the evaluated steps of the group grp (ng runs) */
 static void export_accuracy(FILE *f, const RunRecord **grp, int ng, size_t rows) {
@@ -275,7 +267,7 @@ static void export_accuracy(FILE *f, const RunRecord **grp, int ng, size_t rows)
 }
 
 static int export_group(const RunRecord *runs, int n, const char *dir, char *err, size_t errlen) {
-    if (mkdirs(dir) != 0) { snprintf(err, errlen, "%s: cannot create the directory", dir); return -1; }
+    if (make_dirs(dir) != 0) { snprintf(err, errlen, "%s: cannot create the directory", dir); return -1; }
     const char **labels = malloc(sizeof(char *) * (size_t)(n + 1));
     long *ranks = malloc(sizeof(long) * (size_t)(n + 2));
     int nl = labels_of(runs, n, labels), nr = ranks_of(runs, n, ranks);
@@ -337,7 +329,7 @@ int report_export(const RunRecord *runs, int n, const char *dir, char *err, size
         char d[600];
         if (groups[gi][0]) snprintf(d, sizeof d, "%s/%s", dir, groups[gi]);
         else snprintf(d, sizeof d, "%s", dir);
-        if (groups[gi][0]) mkdirs(dir);
+        if (groups[gi][0]) make_dirs(dir);
         rc = export_group(sub, k, d, err, errlen);
     }
     free(groups); free(sub);

@@ -5,19 +5,8 @@
 #include <unistd.h>
 #include "check_util.h"
 #include "rng.h"
+#include "io/files.h"
 #include "text/bpe.h"
-
-static unsigned char *read_all(const char *path, size_t *n) {
-    FILE *f = fopen(path, "rb");
-    if (!f) return NULL;
-    fseek(f, 0, SEEK_END);
-    long sz = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    unsigned char *buf = malloc((size_t)sz + 1);
-    *n = fread(buf, 1, (size_t)sz, f);
-    fclose(f);
-    return buf;
-}
 
 static int round_trip(const Bpe *b, const unsigned char *text, size_t n, long *ntok) {
     int *tok = malloc(sizeof(int) * (n + 1));
@@ -32,7 +21,8 @@ static int round_trip(const Bpe *b, const unsigned char *text, size_t n, long *n
 int main(void) {
     char err[512];
     size_t n;
-    unsigned char *text = read_all("README.md", &n);
+    char rerr[512];
+    unsigned char *text = file_read_all("README.md", &n, rerr, sizeof rerr);
     CHECK(text && n > 10000, "README.md readable as training text");
     if (!text) return test_exit("test_bpe");
     Bpe b, b2, b3;

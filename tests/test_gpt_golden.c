@@ -14,7 +14,7 @@ static int attr(const char *name) { return (int)golden_attr(FILE_, "/", name); }
 
 int main(int argc, char **argv) {
     FILE_ = argc > 1 ? argv[1] : "tests/golden/gpt.h5";
-    GptShape s = { attr("vocab"), attr("ctx"), attr("width"), attr("depth"), attr("heads"), attr("mlp") };
+    GptShape s = { attr("vocab"), attr("ctx"), attr("width"), attr("depth"), attr("heads"), attr("mlp"), 0 };
     const int B = attr("batch"), T = attr("seq");
     Gpt *m = gpt_create(s, B, T);
     size_t n;

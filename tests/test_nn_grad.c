@@ -1,4 +1,4 @@
-/* Finite-difference checks in double of every nn layer (linear, layernorm, GELU, attention with
+/* Finite-difference checks in double of every nn layer (linear, layernorm, GELU (erf and tanh), attention with
    and without the causal mask, cross-entropy, token embedding): loss = sum(out (.) R) for a fixed
    random R, analytic gradients from the backward against central differences. */
 #include <stdlib.h>
@@ -20,7 +20,7 @@ typedef struct {
     int causal;
 } Case;
 
-enum { LINEAR, LAYERNORM, GELU, ATTENTION, XENT, TOKENS, EMBEDDING };
+enum { LINEAR, LAYERNORM, GELU, GELU_TANH, ATTENTION, XENT, TOKENS, EMBEDDING };
 
 static double forward(void *ctx) {
     Case *c = ctx;
@@ -31,6 +31,7 @@ static double forward(void *ctx) {
     case LINEAR: linear_forward(out, c->x, c->w, c->b, B * T, C, OC); n = B * T * OC; break;
     case LAYERNORM: layernorm_forward(out, s1, s2, c->x, c->w, c->b, B * T, C); n = B * T * C; break;
     case GELU: gelu_forward(out, c->x, B * T * C); n = B * T * C; break;
+    case GELU_TANH: gelu_tanh_forward(out, c->x, B * T * C); n = B * T * C; break;
     case ATTENTION: attention_forward(out, att, c->x, B, T, C, NH, c->causal); n = B * T * C; break;
     case XENT: return crossentropy_forward(out, c->x, c->targets, B * T, V);
     case TOKENS: tokens_forward(out, c->x, c->w, c->b, B, T - 1, C); n = B * T * C; break;
@@ -75,6 +76,14 @@ int main(void) {
     c->kind = GELU; ZERO();
     gelu_backward(dx, c->x, c->R, B * T * C);
     check(c, c->x, dx, B * T * C, "gelu: dinp (rel)");
+
+    c->kind = GELU_TANH; ZERO();
+    gelu_tanh_backward(dx, c->x, c->R, B * T * C);
+    check(c, c->x, dx, B * T * C, "gelu (tanh, GPT-2's gelu_new): dinp (rel)");
+    gelu_forward(out, c->x, B * T * C);
+    gelu_tanh_forward(dx, c->x, B * T * C);
+    CHECK_LE(rel_err(dx, out, B * T * C), 1e-3, "gelu tanh approximation vs exact erf GELU (rel; they differ)");
+    CHECK_GE(rel_err(dx, out, B * T * C), 1e-6, "gelu tanh approximation is not the erf GELU (rel)");
 
     for (int causal = 0; causal < 2; causal++) {
         c->kind = ATTENTION; c->causal = causal; ZERO();

@@ -80,7 +80,12 @@ static const Field FIELDS[] = {
     F(vit_mlp, T_INT, 1, 16384, 0, 0, NULL, "128", "vit: hidden width of the MLP"),
     F(text_dir, T_STR, 0, 0, 0, 1, NULL, "\"data/text\"", "gpt: the corpora from Debian packages (make data): fortunes.txt, jargon.txt"),
     F(tokenizer, T_STR, 0, 0, 0, 1, NULL, "\"results/gpt_tokenizer.txt\"", "gpt: BPE merges; gpt_target source trains and writes it"),
-    F(gpt_checkpoint, T_STR, 0, 0, 0, 1, NULL, "\"results/gpt_pretrained.h5\"", "gpt: pretrained weights (make pretrain-gpt)"),
+    F(gpt_checkpoint, T_STR, 0, 0, 0, 1, NULL, "\"results/gpt_pretrained.h5\"",
+      "gpt: pretrained weights: our .h5 (make pretrain-gpt), or a GPT-2 model.safetensors with config.json, "
+      "vocab.json and merges.txt beside it (shape and tokenizer then come from those files)"),
+    F(save_merged, T_STR, 0, 0, 0, 1, NULL, "\"\"",
+      "gpt: a folder; after fine-tuning, the weights with adapters merged go there as model.safetensors + "
+      "config.json (Hugging Face GPT-2 layout), with the tokenizer files; empty = not saved"),
     F(gpt_target, T_ENUM, 0, 0, 0, 0, "source|jargon", "jargon",
       "gpt: source = pretrain on fortunes from scratch; jargon = domain adaptation to the Jargon File"),
     F(vocab, T_INT, 257, 65536, 0, 0, NULL, "1024", "gpt: BPE vocabulary size (256 bytes + merges)"),

@@ -53,7 +53,7 @@ void blocks_forward(Blocks *k, int B, int T) {
         for (size_t i = 0; i < (size_t)BT * C; i++) res1[i] += x[i];          /* res1 = x + proj(att) */
         layernorm_forward(ln2, k->ln2_mean + o, k->ln2_rstd + o, res1, k->ln2_w + l * C, k->ln2_b + l * C, BT, C);
         alinear_forward(&k->lin[l][2], h, xa_of(k, l, 2), ln2, BT);
-        gelu_forward(ga, h, (size_t)BT * H);
+        (k->gelu_tanh ? gelu_tanh_forward : gelu_forward)(ga, h, (size_t)BT * H);
         alinear_forward(&k->lin[l][3], k->f, xa_of(k, l, 3), ga, BT);
         for (size_t i = 0; i < (size_t)BT * C; i++) xn[i] = res1[i] + k->f[i];  /* x' = res1 + fc2(gelu(fc1)) */
     }
@@ -71,7 +71,7 @@ void blocks_backward(Blocks *k, int B, int T) {
         memset(k->dh, 0, sizeof(real) * (size_t)BT * H);
         alinear_backward(&k->lin[l][3], k->dh, k->dx, ga, xa_of(k, l, 3), BT);          /* dgelu */
         memset(k->dqkv, 0, sizeof(real) * (size_t)BT * H);
-        gelu_backward(k->dqkv, h, k->dh, (size_t)BT * H);                               /* dh (in dqkv) */
+        (k->gelu_tanh ? gelu_tanh_backward : gelu_backward)(k->dqkv, h, k->dh, (size_t)BT * H);                               /* dh (in dqkv) */
         memset(k->dtmp, 0, sizeof(real) * (size_t)BT * C);
         alinear_backward(&k->lin[l][2], k->dtmp, k->dqkv, ln2, xa_of(k, l, 2), BT);     /* dln2 */
         layernorm_backward(k->dres, k->g_ln2_w + l * C, k->g_ln2_b + l * C, k->dtmp, res1, k->ln2_w + l * C,

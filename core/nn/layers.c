@@ -88,6 +88,26 @@ void gelu_backward(real *dinp, const real *inp, const real *dout, size_t n) {
     }
 }
 
+#define GELU_K 0.7978845608028654   /* sqrt(2 / pi) */
+#define GELU_C 0.044715
+
+void gelu_tanh_forward(real *out, const real *inp, size_t n) {
+#pragma omp parallel for if (n > PAR_WORK)
+    for (size_t i = 0; i < n; i++) {
+        real x = inp[i];
+        out[i] = (real)0.5 * x * (1 + tanhr((real)GELU_K * (x + (real)GELU_C * x * x * x)));
+    }
+}
+
+void gelu_tanh_backward(real *dinp, const real *inp, const real *dout, size_t n) {
+#pragma omp parallel for if (n > PAR_WORK)
+    for (size_t i = 0; i < n; i++) {
+        real x = inp[i], t = tanhr((real)GELU_K * (x + (real)GELU_C * x * x * x));
+        real du = (real)GELU_K * (1 + 3 * (real)GELU_C * x * x);
+        dinp[i] += ((real)0.5 * (1 + t) + (real)0.5 * x * (1 - t * t) * du) * dout[i];
+    }
+}
+
 /* attention per (batch, head) on strided views of qkv: Q, K, V of head h are (T,hs) blocks with
    row stride 3C, O is a (T,hs) block of out with row stride C; the T x T products run as GEMMs */
 void attention_forward(real *out, real *att, const real *qkv, int B, int T, int C, int NH, int causal) {

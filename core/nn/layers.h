@@ -21,6 +21,9 @@ void layernorm_backward(real *dinp, real *dweight, real *dbias, const real *dout
 /* exact GELU, x Phi(x) (torch.nn.GELU()): out (n,) */
 void gelu_forward(real *out, const real *inp, size_t n);
 void gelu_backward(real *dinp, const real *inp, const real *dout, size_t n);
+/* GPT-2's tanh approximation ("gelu_new"): 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))) */
+void gelu_tanh_forward(real *out, const real *inp, size_t n);
+void gelu_tanh_backward(real *dinp, const real *inp, const real *dout, size_t n);
 
 /* multi-head self-attention on qkv (B,T,3C) packed [q | k | v], NH heads of C/NH:
    out (B,T,C); att (B,NH,T,T) softmax weights saved for backward; causal: mask j > i */

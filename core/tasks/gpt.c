@@ -28,6 +28,7 @@ Gpt *gpt_create(GptShape s, int Bmax, int Tmax) {
     for (int i = 0; i < GPT_NPARAM; i++) { slots_of(&m->p)[i] = a; slots_of(&m->g)[i] = g; a += sz[i]; g += sz[i]; }
     Blocks *k = &m->blk;
     blocks_alloc(k, s.depth, s.width, s.heads, s.mlp, Bmax, Tmax, 1);
+    k->gelu_tanh = s.gelu_tanh;
     k->ln1_w = m->p.ln1_w; k->ln1_b = m->p.ln1_b; k->ln2_w = m->p.ln2_w; k->ln2_b = m->p.ln2_b;
     k->g_ln1_w = m->g.ln1_w; k->g_ln1_b = m->g.ln1_b; k->g_ln2_w = m->g.ln2_w; k->g_ln2_b = m->g.ln2_b;
     for (int l = 0; l < s.depth; l++) {

@@ -12,7 +12,7 @@
 
 #define GPT_NPARAM 16
 
-typedef struct { int vocab, ctx, width, depth, heads, mlp; } GptShape;
+typedef struct { int vocab, ctx, width, depth, heads, mlp, gelu_tanh; } GptShape;   /* ctx: positions */
 
 typedef struct {
     real *wte, *wpe;                                            /* (V,C) (ctx,C) */

@@ -24,12 +24,16 @@ static void set_token(Bpe *b, int id, int l, int r) {
 }
 
 static void bpe_alloc(Bpe *b, int vocab) {
+    memset(b, 0, sizeof *b);
     b->vocab = vocab;
     b->left = calloc((size_t)vocab, sizeof(int));
     b->right = calloc((size_t)vocab, sizeof(int));
     b->len = calloc((size_t)vocab, sizeof(int));
     b->bytes = calloc((size_t)vocab, sizeof(unsigned char *));
+    b->rank = malloc(sizeof(int) * (size_t)vocab);
+    for (int i = 0; i < vocab; i++) b->rank[i] = i < 256 ? -1 : i - 256;
     for (int i = 0; i < 256; i++) {
+        b->byte_id[i] = i;
         b->left[i] = b->right[i] = -1;
         b->len[i] = 1;
         b->bytes[i] = malloc(1);
@@ -97,23 +101,73 @@ int bpe_train(Bpe *b, const unsigned char *text, size_t n, int vocab, char *err,
         }
     }
     b->vocab = 256 + merges;
+    bpe_index(b);
     for (size_t c = 0; c < nchunks; c++) free(seq[c]);
     free(seq); free(slen); free(cnt); free(pairs);
     return 0;
+}
+
+/* --- the pair index --- */
+static uint64_t pair_key(int l, int r) { return (uint64_t)(uint32_t)l << 32 | (uint32_t)r; }
+
+static size_t pair_slot(const Bpe *b, uint64_t key) {
+    size_t h = (size_t)((key * 0x9E3779B97F4A7C15ull) >> 20) & (b->pcap - 1);
+    while (b->pval[h] >= 0 && b->pkey[h] != key) h = (h + 1) & (b->pcap - 1);
+    return h;
+}
+
+void bpe_index(Bpe *b) {
+    free(b->pkey); free(b->pval);
+    b->pcap = 1024;
+    while (b->pcap < 2 * (size_t)b->vocab) b->pcap <<= 1;
+    b->pkey = calloc(b->pcap, sizeof(uint64_t));
+    b->pval = malloc(sizeof(int) * b->pcap);
+    for (size_t h = 0; h < b->pcap; h++) b->pval[h] = -1;
+    for (int id = 0; id < b->vocab; id++) {
+        if (b->rank[id] < 0) continue;
+        size_t h = pair_slot(b, pair_key(b->left[id], b->right[id]));
+        if (b->pval[h] < 0 || b->rank[id] < b->rank[b->pval[h]]) { b->pkey[h] = pair_key(b->left[id], b->right[id]); b->pval[h] = id; }
+    }
+}
+
+static int merged(const Bpe *b, int l, int r) { return b->pval[pair_slot(b, pair_key(l, r))]; }
+
+static int is_letter(unsigned char c) { return isalpha(c) || c >= 0x80; }
+static int char_class(unsigned char c) { return is_letter(c) ? 0 : isdigit(c) ? 1 : 2; }   /* letter, digit, other */
+
+size_t bpe_chunk_end(const Bpe *b, const unsigned char *t, size_t i, size_t n) {
+    if (!b->gpt2_split) return chunk_end(t, i, n);
+    if (t[i] == '\'') {
+        static const char *tails[] = { "s", "t", "re", "ve", "m", "ll", "d" };
+        for (int k = 0; k < 7; k++) {
+            size_t l = strlen(tails[k]);
+            if (i + 1 + l <= n && memcmp(t + i + 1, tails[k], l) == 0) return i + 1 + l;
+        }
+    }
+    size_t j = i;
+    if (t[j] == ' ' && j + 1 < n && !isspace(t[j + 1])) j++;   /* " ?" before a letter, digit or other run */
+    if (!isspace(t[j])) {
+        int c = char_class(t[j]);
+        while (j < n && !isspace(t[j]) && char_class(t[j]) == c) j++;
+        return j;
+    }
+    while (j < n && isspace(t[j])) j++;                            /* \s+(?!\S), else \s+ */
+    return j < n && j - i >= 2 ? j - 1 : j;
 }
 
 long bpe_encode(const Bpe *b, const unsigned char *text, size_t n, int *tokens, size_t cap) {
     size_t out = 0;
     int *buf = malloc(sizeof(int) * (n + 1));
     for (size_t i = 0; i < n;) {
-        size_t e = chunk_end(text, i, n);
+        size_t e = bpe_chunk_end(b, text, i, n);
         int len = 0;
-        for (size_t j = i; j < e; j++) buf[len++] = text[j];
-        for (;;) {   /* merge the pair with the lowest rank (earliest learned) until none applies */
-            int best = -1, at = -1;
-            for (int j = 0; j + 1 < len; j++)
-                for (int id = 256; id < b->vocab && (best < 0 || id < best); id++)
-                    if (b->left[id] == buf[j] && b->right[id] == buf[j + 1]) { best = id; at = j; break; }
+        for (size_t j = i; j < e; j++) buf[len++] = b->byte_id[text[j]];
+        for (;;) {   /* merge every occurrence of the pair with the lowest rank until none applies */
+            int best = -1;
+            for (int j = 0; j + 1 < len; j++) {
+                int id = merged(b, buf[j], buf[j + 1]);
+                if (id >= 0 && (best < 0 || b->rank[id] < b->rank[best])) best = id;
+            }
             if (best < 0) break;
             int w = 0;
             for (int j = 0; j < len; j++) {
@@ -121,7 +175,6 @@ long bpe_encode(const Bpe *b, const unsigned char *text, size_t n, int *tokens, 
                 else buf[w++] = buf[j];
             }
             len = w;
-            (void)at;
         }
         if (out + (size_t)len > cap) { free(buf); return -1; }
         memcpy(tokens + out, buf, sizeof(int) * (size_t)len);
@@ -176,11 +229,12 @@ int bpe_load(Bpe *b, const char *path, char *err, size_t errlen) {
         set_token(b, id, l, r);
     }
     fclose(f);
+    bpe_index(b);
     return 0;
 }
 
 void bpe_free(Bpe *b) {
     for (int i = 0; i < b->vocab; i++) free(b->bytes[i]);
-    free(b->bytes); free(b->left); free(b->right); free(b->len);
+    free(b->bytes); free(b->left); free(b->right); free(b->len); free(b->rank); free(b->pkey); free(b->pval);
     memset(b, 0, sizeof(*b));
 }

@@ -7,10 +7,16 @@
 #include <stddef.h>
 
 typedef struct {
-    int vocab;          /* 256 + number of merges */
-    int *left, *right;  /* (vocab,) merge i (token 256 + i) joins left[256+i] and right[256+i] */
+    int vocab;          /* 256 + number of merges (GPT-2's: the ids of vocab.json) */
+    int *left, *right;  /* (vocab,) merge i (token 256 + i) joins left[256+i] and right[256+i]; -1 for bytes */
     unsigned char **bytes;   /* (vocab,) the byte string of each token */
     int *len;                /* (vocab,) its length */
+    int *rank;               /* (vocab,) merge order (lower merges first); -1: not a merge */
+    int byte_id[256];        /* the token of each single byte (the identity for our own BPE) */
+    int gpt2_split;          /* 1: GPT-2's pre-tokenizer (see bpe_chunk_end), 0: whitespace + word */
+    size_t pcap;             /* the pair index: (left, right) -> merged token, open addressing */
+    unsigned long long *pkey;
+    int *pval;
 } Bpe;
 
 /* learns vocab - 256 merges from text (n bytes); vocab >= 256. Deterministic: ties go to the
@@ -23,4 +29,10 @@ long bpe_decode(const Bpe *b, const int *tokens, size_t ntok, unsigned char *out
 int bpe_save(const Bpe *b, const char *path, char *err, size_t errlen);
 int bpe_load(Bpe *b, const char *path, char *err, size_t errlen);
 void bpe_free(Bpe *b);
+/* end of the chunk that starts at i: merges never cross chunks. Ours: a whitespace run and the
+   word after it. GPT-2's pattern ('s|'t|'re|'ve|'m|'ll|'d| ?L+| ?N+| ?[^\sLN]+|\s+(?!\S)|\s+) with
+   ASCII classes; bytes >= 0x80 count as letters (exact for ASCII text). */
+size_t bpe_chunk_end(const Bpe *b, const unsigned char *t, size_t i, size_t n);
+/* builds the pair index from left/right/rank (after bpe_train / bpe_load / bpe_load_gpt2) */
+void bpe_index(Bpe *b);
 #endif

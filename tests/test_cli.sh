@@ -139,6 +139,20 @@ expect "GPT pretraining writes the tokenizer (300 tokens) and the checkpoint" \
 expect "GPT domain adaptation: LoRA, LoFT and full AdamW runs complete" "grep -q '3 runs finished, 0 failed' '$T/g2' && [ \$(grep -c complete '$T/g2') = 3 ]"
 expect "held-out loss and perplexity are recorded (perplexity = exp(loss))" \
   "h5dump -a '/runs/loft.seed=1/perplexity' '$T/g/gpt_tiny.h5' | grep -q DATA && h5dump -a '/runs/loft.seed=1/heldout_loss' '$T/g/gpt_tiny.h5' | grep -q DATA"
+expect "cloze accuracy (4 choices) is recorded between 0 and 1" \
+  "h5dump -a '/runs/loft.seed=1/cloze_accuracy' '$T/g/gpt_tiny.h5' | grep -Eq '\(0\): (0|1|0\.[0-9]+)\$'"
+
+# --- a real GPT-2 checkpoint (the tiny hand-written one of tests/gen_gpt2_golden.py): fine-tune
+#     with LoFT, save the merged weights, fine-tune again from the saved folder
+H="--set text_dir=$T/text --set gpt_checkpoint=tests/golden/gpt2_tiny/model.safetensors --set save_merged=$T/gpt2_out --results $T/h"
+"$LOFT" run tests/data/gpt_tiny.lua $H --only loft > "$T/h1" 2>&1
+expect "GPT-2 safetensors fine-tuned with LoFT and saved merged (model, config, tokenizer)" \
+  "grep -q '1 runs finished, 0 failed' '$T/h1' && [ -s '$T/gpt2_out/model.safetensors' ] && grep -q gelu_new '$T/gpt2_out/config.json' && [ -s '$T/gpt2_out/merges.txt' ]"
+"$LOFT" run tests/data/gpt_tiny.lua --set text_dir=$T/text --set gpt_checkpoint=$T/gpt2_out/model.safetensors --results $T/h2 --only lora > "$T/h2log" 2>&1
+expect "the saved folder loads again as a GPT-2 checkpoint" "grep -q '1 runs finished, 0 failed' '$T/h2log'"
+mkdir -p "$T/gpt2_bad" && cp tests/golden/gpt2_tiny/model.safetensors tests/golden/gpt2_tiny/vocab.json tests/golden/gpt2_tiny/merges.txt "$T/gpt2_bad/"
+"$LOFT" run tests/data/gpt_tiny.lua --set text_dir=$T/text --set gpt_checkpoint=$T/gpt2_bad/model.safetensors --results $T/h3 --only lora > "$T/h3log" 2>&1
+expect "a GPT-2 folder without config.json: the error names the file" "grep -q 'gpt2_bad/config.json: cannot open' '$T/h3log'"
 
 echo "test_cli: $checks checks, $failures failed"
 [ $failures = 0 ]

@@ -45,9 +45,22 @@ static int ranks_of(const RunRecord *runs, int n, long *ranks) {
     return nr;
 }
 
+/* the evaluation metrics of a run that the tables can show (NaN when a task has no such metric) */
+enum { MET_ACC, MET_BAL, MET_HELDOUT, MET_PPL, MET_CLOZE, NMET };
+
+static double metric_of(const RunRecord *r, int k) {
+    switch (k) {
+    case MET_ACC: return 100 * r->test_accuracy;
+    case MET_BAL: return 100 * r->balanced_accuracy;
+    case MET_HELDOUT: return r->heldout_loss;
+    case MET_PPL: return r->perplexity;
+    default: return 100 * r->cloze_accuracy;
+    }
+}
+
 typedef struct {
-    int n, ok, reached, diverged, ndist, nacc;
-    double loss_mean, loss_std, thr_mean, thr_std, dist_mean, dist_std, acc_mean, acc_std, bal_mean, bal_std;
+    int n, ok, reached, diverged, ndist, nmet[NMET];
+    double loss_mean, loss_std, thr_mean, thr_std, dist_mean, dist_std, met_mean[NMET], met_std[NMET];
 } Cell;
 
 /* mean and sample std of x over k values given sum s1 and sum of squares s2 */
@@ -65,7 +78,7 @@ static double last_dist(const RunRecord *r) {
 /* statistics over the seeds of (label, rank); rank-0 runs (full AdamW) count for every rank */
 static Cell cell_of(const RunRecord *runs, int n, const char *label, long rank) {
     Cell c = { 0 };
-    double s1 = 0, s2 = 0, t1 = 0, t2 = 0, d1 = 0, d2 = 0, a1 = 0, a2 = 0, b1 = 0, b2 = 0;
+    double s1 = 0, s2 = 0, t1 = 0, t2 = 0, d1 = 0, d2 = 0, m1[NMET] = { 0 }, m2[NMET] = { 0 };
     for (int i = 0; i < n; i++) {
         const RunRecord *r = &runs[i];
         if (strcmp(r->label, label) != 0 || (r->rank != rank && r->rank != 0)) continue;
@@ -74,10 +87,9 @@ static Cell cell_of(const RunRecord *runs, int n, const char *label, long rank) 
         double d = last_dist(r);
         if (isfinite(d)) { c.ndist++; d1 += d; d2 += d * d; }
         if (strcmp(r->status, "diverged") == 0 || !isfinite(r->final_loss)) { c.diverged++; continue; }
-        if (isfinite(r->test_accuracy)) {
-            c.nacc++;
-            a1 += 100 * r->test_accuracy; a2 += 1e4 * r->test_accuracy * r->test_accuracy;
-            b1 += 100 * r->balanced_accuracy; b2 += 1e4 * r->balanced_accuracy * r->balanced_accuracy;
+        for (int k = 0; k < NMET; k++) {
+            double v = metric_of(r, k);
+            if (isfinite(v)) { c.nmet[k]++; m1[k] += v; m2[k] += v * v; }
         }
         c.ok++; s1 += r->final_loss; s2 += r->final_loss * r->final_loss;
         if (r->steps_to_threshold >= 0) { c.reached++; t1 += r->steps_to_threshold; t2 += (double)r->steps_to_threshold * r->steps_to_threshold; }
@@ -85,7 +97,7 @@ static Cell cell_of(const RunRecord *runs, int n, const char *label, long rank) 
     if (c.ok) mean_std(s1, s2, c.ok, &c.loss_mean, &c.loss_std);
     if (c.ndist) mean_std(d1, d2, c.ndist, &c.dist_mean, &c.dist_std);
     if (c.reached) mean_std(t1, t2, c.reached, &c.thr_mean, &c.thr_std);
-    if (c.nacc) { mean_std(a1, a2, c.nacc, &c.acc_mean, &c.acc_std); mean_std(b1, b2, c.nacc, &c.bal_mean, &c.bal_std); }
+    for (int k = 0; k < NMET; k++) if (c.nmet[k]) mean_std(m1[k], m2[k], c.nmet[k], &c.met_mean[k], &c.met_std[k]);
     return c;
 }
 
@@ -97,7 +109,8 @@ static void fmt_sci(char *buf, size_t n, double v, int tex) {
     snprintf(buf, n, "%.2f\\times10^{%d}", v / pow(10, e), e);
 }
 
-enum { TABLE_LOSS, TABLE_STEPS, TABLE_DIST, TABLE_ACC, TABLE_BAL };
+/* table kinds: 0 .. NMET-1 are the metrics, then these */
+enum { TABLE_LOSS = NMET, TABLE_STEPS, TABLE_DIST };
 
 static void fmt_cell(char *buf, size_t n, const Cell *c, int kind, int tex) {
     if (c->n == 0 || (kind == TABLE_DIST && c->ndist == 0)) { snprintf(buf, n, "%s", tex ? "--" : "—"); return; }
@@ -108,12 +121,12 @@ static void fmt_cell(char *buf, size_t n, const Cell *c, int kind, int tex) {
         snprintf(buf, n, tex ? "$%s \\pm %s$" : "%s ± %s", m, s);
         return;
     }
-    if (kind == TABLE_ACC || kind == TABLE_BAL) {
-        if (!c->nacc) { snprintf(buf, n, "diverged (%d/%d)", c->diverged, c->n); return; }
-        double m = kind == TABLE_ACC ? c->acc_mean : c->bal_mean, sd = kind == TABLE_ACC ? c->acc_std : c->bal_std;
+    if (kind < NMET) {
+        if (!c->nmet[kind]) { snprintf(buf, n, "diverged (%d/%d)", c->diverged, c->n); return; }
         char note[48] = "";
         if (c->diverged) snprintf(note, sizeof note, tex ? " (%d div.)" : " (%d diverged)", c->diverged);
-        snprintf(buf, n, tex ? "$%.1f \\pm %.1f$%s" : "%.1f ± %.1f%s", m, sd, note);
+        if (kind == MET_HELDOUT) snprintf(buf, n, tex ? "$%.3f \\pm %.3f$%s" : "%.3f ± %.3f%s", c->met_mean[kind], c->met_std[kind], note);
+        else snprintf(buf, n, tex ? "$%.1f \\pm %.1f$%s" : "%.1f ± %.1f%s", c->met_mean[kind], c->met_std[kind], note);
         return;
     }
     int steps = kind == TABLE_STEPS;
@@ -168,17 +181,34 @@ static void group_tables(FILE *md, FILE *tex, const RunRecord *runs, int n, cons
     long *ranks = malloc(sizeof(long) * (size_t)(n + 1));
     int nl = labels_of(runs, n, labels), nr = ranks_of(runs, n, ranks);
     if (nr == 0) ranks[nr++] = 0;
-    int any_acc = 0, any_dist = 0;
-    for (int i = 0; i < n; i++) { any_acc |= isfinite(runs[i].test_accuracy); any_dist |= isfinite(last_dist(&runs[i])); }
+    int any_acc = 0, any_dist = 0, any_lm = 0;
+    for (int i = 0; i < n; i++) {
+        any_acc |= isfinite(runs[i].test_accuracy);
+        any_lm |= isfinite(runs[i].perplexity);
+        any_dist |= isfinite(last_dist(&runs[i]));
+    }
     double thr = n ? runs[0].loss_threshold : NAN;
     char cap[512], cap_tex[512];
     if (any_acc) {
         snprintf(cap, sizeof cap, "%s: test accuracy (%%), mean ± std over seeds (full AdamW is rank-independent)", title);
         snprintf(cap_tex, sizeof cap_tex, "%s: test accuracy (\\%%), mean $\\pm$ std over seeds", title);
-        write_table(md, tex, runs, n, labels, nl, ranks, nr, TABLE_ACC, cap, cap_tex);
+        write_table(md, tex, runs, n, labels, nl, ranks, nr, MET_ACC, cap, cap_tex);
         snprintf(cap, sizeof cap, "%s: balanced accuracy (%%, mean recall over classes), mean ± std over seeds", title);
         snprintf(cap_tex, sizeof cap_tex, "%s: balanced accuracy (\\%%), mean $\\pm$ std over seeds", title);
-        write_table(md, tex, runs, n, labels, nl, ranks, nr, TABLE_BAL, cap, cap_tex);
+        write_table(md, tex, runs, n, labels, nl, ranks, nr, MET_BAL, cap, cap_tex);
+    }
+    if (any_lm) {
+        snprintf(cap, sizeof cap, "%s: held-out perplexity at the last step, mean ± std over seeds (full AdamW is rank-independent)", title);
+        snprintf(cap_tex, sizeof cap_tex, "%s: held-out perplexity at the last step, mean $\\pm$ std over seeds", title);
+        write_table(md, tex, runs, n, labels, nl, ranks, nr, MET_PPL, cap, cap_tex);
+        snprintf(cap, sizeof cap, "%s: held-out loss (nats per token) at the last step, mean ± std over seeds", title);
+        snprintf(cap_tex, sizeof cap_tex, "%s: held-out loss (nats per token), mean $\\pm$ std over seeds", title);
+        write_table(md, tex, runs, n, labels, nl, ranks, nr, MET_HELDOUT, cap, cap_tex);
+        snprintf(cap, sizeof cap, "%s: cloze accuracy (%%, 4 choices, chance 25) at the last step, mean ± std over seeds", title);
+        snprintf(cap_tex, sizeof cap_tex, "%s: cloze accuracy (\\%%, 4 choices, chance 25), mean $\\pm$ std over seeds", title);
+        write_table(md, tex, runs, n, labels, nl, ranks, nr, MET_CLOZE, cap, cap_tex);
+    }
+    if (any_acc || any_lm) {
         snprintf(cap, sizeof cap, "%s: final training loss (last batch), mean ± std over seeds", title);
         snprintf(cap_tex, sizeof cap_tex, "%s: final training loss, mean $\\pm$ std over seeds", title);
         write_table(md, tex, runs, n, labels, nl, ranks, nr, TABLE_LOSS, cap, cap_tex);
@@ -246,23 +276,24 @@ int report_tables(const RunRecord *runs, int n, const char *title, const char *s
     return 0;
 }
 
-/* r<rank>__<label>.acc.dat: step, accuracy mean/min/max, balanced accuracy mean/min/max (%) at
-   the evaluated steps of the group grp (ng runs) */
-static void export_accuracy(FILE *f, const RunRecord **grp, int ng, size_t rows) {
-    fprintf(f, "# step acc_mean acc_min acc_max bal_mean bal_min bal_max (percent, over seeds)\n");
+/* the evaluated steps of the group grp (ng runs): step, then mean/min/max over seeds of each of
+   the two trajectory columns col[0], col[1] (times scale), at the rows where col[0] is logged */
+static void export_evals(FILE *f, const RunRecord **grp, int ng, size_t rows, const char *const col[2], double scale) {
     for (size_t k = 0; k < rows; k++) {
-        double a1 = 0, amin = INFINITY, amax = -INFINITY, b1 = 0, bmin = INFINITY, bmax = -INFINITY, step = NAN;
+        double s[2] = { 0, 0 }, mn[2] = { INFINITY, INFINITY }, mx[2] = { -INFINITY, -INFINITY }, step = NAN;
         int cnt = 0;
         for (int g = 0; g < ng; g++) {
             const RunRecord *r = grp[g];
-            int ac = run_column(r, "test_accuracy"), bc = run_column(r, "balanced_accuracy");
-            if (k >= r->rows || ac < 0 || bc < 0 || !isfinite(r->traj[k * r->cols + (size_t)ac])) continue;
-            double a = 100 * r->traj[k * r->cols + (size_t)ac], b = 100 * r->traj[k * r->cols + (size_t)bc];
+            int c0 = run_column(r, col[0]), c1 = run_column(r, col[1]);
+            if (k >= r->rows || c0 < 0 || c1 < 0 || !isfinite(r->traj[k * r->cols + (size_t)c0])) continue;
             step = r->traj[k * r->cols];
-            cnt++; a1 += a; b1 += b;
-            amin = fmin(amin, a); amax = fmax(amax, a); bmin = fmin(bmin, b); bmax = fmax(bmax, b);
+            cnt++;
+            for (int j = 0; j < 2; j++) {
+                double v = scale * r->traj[k * r->cols + (size_t)(j ? c1 : c0)];
+                s[j] += v; mn[j] = fmin(mn[j], v); mx[j] = fmax(mx[j], v);
+            }
         }
-        if (cnt) fprintf(f, "%.0f %.4f %.4f %.4f %.4f %.4f %.4f\n", step, a1 / cnt, amin, amax, b1 / cnt, bmin, bmax);
+        if (cnt) fprintf(f, "%.0f %.4f %.4f %.4f %.4f %.4f %.4f\n", step, s[0] / cnt, mn[0], mx[0], s[1] / cnt, mn[1], mx[1]);
     }
 }
 
@@ -309,10 +340,14 @@ static int export_group(const RunRecord *runs, int n, const char *dir, char *err
                 if (dc) fprintf(f, "%.6e\n", d1 / dc);
             }
             fclose(f);
-            if (run_column(grp[0], "test_accuracy") >= 0) {
-                snprintf(path, sizeof path, "%s/r%ld__%s.acc.dat", dir, ranks[rj], labels[li]);
+            static const char *const acc[2] = { "test_accuracy", "balanced_accuracy" }, *const ppl[2] = { "perplexity", "heldout_loss" };
+            const int vit = run_column(grp[0], "test_accuracy") >= 0, gpt = run_column(grp[0], "perplexity") >= 0;
+            if (vit || gpt) {
+                snprintf(path, sizeof path, "%s/r%ld__%s.%s.dat", dir, ranks[rj], labels[li], vit ? "acc" : "ppl");
                 if (!(f = fopen(path, "w"))) { snprintf(err, errlen, "%s: cannot write (%s)", path, strerror(errno)); rc = -1; break; }
-                export_accuracy(f, grp, ng, rows);
+                fprintf(f, vit ? "# step acc_mean acc_min acc_max bal_mean bal_min bal_max (percent, over seeds)\n"
+                               : "# step ppl_mean ppl_min ppl_max heldout_loss_mean heldout_loss_min heldout_loss_max (over seeds)\n");
+                export_evals(f, grp, ng, rows, vit ? acc : ppl, vit ? 100 : 1);
                 fclose(f);
             }
         }

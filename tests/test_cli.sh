@@ -121,7 +121,7 @@ expect "imbalanced digits: 8+8+8+8+6+2+1+1+1+1 = 44 train images at ratio 1e4" \
 expect "the ViT table has an accuracy section per target" \
   "grep -q 'target unseen: test accuracy' '$T/vtab.md' && grep -q 'target imbalanced: balanced accuracy' '$T/vtab.md'"
 "$LOFT" export "$T/v/vit_tiny.h5" --out "$T/vdat" > /dev/null
-gnuplot -e "datadir='$T/vdat/unseen'; rank=2; out='$T/vfig'" plots/vit_curves.gp > "$T/vgp" 2>&1
+gnuplot -e "datadir='$T/vdat/unseen'; rank=2; out='$T/vfig'" plots/eval_curves.gp > "$T/vgp" 2>&1
 expect "the ViT figure (loss and accuracy) is drawn" "[ -s '$T/vfig.png' ] && [ -s '$T/vfig.pdf' ]"
 
 # --- the GPT pipeline on small corpora (this repository's README and Makefile stand in for the

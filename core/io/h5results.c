@@ -75,7 +75,11 @@ static herr_t visit(hid_t grp, const char *name, const H5L_info_t *info, void *d
     attr_str(g, "method", r->method, sizeof r->method);
     attr_str(g, "status", r->status, sizeof r->status);
     attr_str(g, "vit_target", r->group, sizeof r->group);
+    if (!r->group[0]) attr_str(g, "gpt_target", r->group, sizeof r->group);
     r->test_accuracy = attr_num(g, "test_accuracy", NAN);
+    r->heldout_loss = attr_num(g, "heldout_loss", NAN);
+    r->perplexity = attr_num(g, "perplexity", NAN);
+    r->cloze_accuracy = attr_num(g, "cloze_accuracy", NAN);
     r->balanced_accuracy = attr_num(g, "balanced_accuracy", NAN);
     r->rank = (long)attr_num(g, "rank", 0);
     r->seed = (long)attr_num(g, "seed", 0);

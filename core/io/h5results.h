@@ -8,10 +8,11 @@
 
 typedef struct {
     char id[256], label[64], method[16], status[16];
-    char group[32];                       /* runs tabulated apart: the ViT target ("" for mf) */
+    char group[32];                       /* runs tabulated apart: the ViT or GPT target ("" for mf) */
     long rank, seed, steps, steps_done, diverged_step, steps_to_threshold;
     double final_loss, wall_seconds, loss_threshold;
-    double test_accuracy, balanced_accuracy;   /* vit; NaN for mf */
+    double test_accuracy, balanced_accuracy;   /* vit; NaN otherwise */
+    double heldout_loss, perplexity, cloze_accuracy;   /* gpt; NaN otherwise */
     double *traj;                         /* (rows, cols) row-major, or NULL */
     size_t rows, cols;
     char columns[RUN_MAX_COLS][32];

@@ -1,7 +1,7 @@
-"""The ViT training step of bench/vit_bench.c in PyTorch (Debian's python3-torch), same shapes,
-same threads: full AdamW, LoRA (A, B on qkv, proj, fc1, fc2, frozen base) or DoRA. Prints
-"ms_per_step peak_rss_mb". LoFT has no PyTorch twin here; it is compared with LoRA.
-Usage: python3 bench/torch_vit.py METHOD RANK BATCH THREADS"""
+"""The ViT or GPT training step of bench/step_bench.c in PyTorch (Debian's python3-torch), same
+shapes, same threads: full AdamW, LoRA (A, B on qkv, proj, fc1, fc2, frozen base) or DoRA.
+Prints "ms_per_step peak_rss_mb". LoFT has no PyTorch twin here; it is compared with LoRA.
+Usage: python3 bench/torch_step.py vit|gpt METHOD RANK BATCH THREADS"""
 import math
 import resource
 import sys
@@ -11,7 +11,9 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-C, L, NH, H, K, P, T = 128, 4, 4, 512, 10, 16, 17
+C, L, NH, H, K, P = 128, 4, 4, 512, 10, 16
+V, CTX = 1024, 64
+T = 17   # tokens per sequence: the ViT's 16 patches + class token, or the GPT's context
 
 
 class Adapted(nn.Module):
@@ -38,8 +40,9 @@ class Adapted(nn.Module):
 
 
 class Block(nn.Module):
-    def __init__(self, method, r):
+    def __init__(self, method, r, causal=False):
         super().__init__()
+        self.causal = causal
         self.ln1, self.ln2 = nn.LayerNorm(C), nn.LayerNorm(C)
         self.qkv, self.proj = Adapted(C, 3 * C, method, r), Adapted(C, C, method, r)
         self.fc1, self.fc2 = Adapted(C, H, method, r), Adapted(H, C, method, r)
@@ -47,7 +50,10 @@ class Block(nn.Module):
     def forward(self, x):
         b = x.shape[0]
         q, k, v = (t.reshape(b, T, NH, C // NH).transpose(1, 2) for t in self.qkv(self.ln1(x)).split(C, -1))
-        att = torch.softmax(q @ k.transpose(-1, -2) / math.sqrt(C // NH), -1)
+        s = q @ k.transpose(-1, -2) / math.sqrt(C // NH)
+        if self.causal:
+            s = s.masked_fill(torch.triu(torch.ones(T, T, dtype=torch.bool), 1), float("-inf"))
+        att = torch.softmax(s, -1)
         x = x + self.proj((att @ v).transpose(1, 2).reshape(b, T, C))
         return x + self.fc2(F.gelu(self.fc1(self.ln2(x))))
 
@@ -78,18 +84,48 @@ class ViT(nn.Module):
         return self.head(self.lnf(x[:, 0]))
 
 
+class GPT(nn.Module):
+    """token + position embedding, causal blocks, final norm, head tied to the token embedding"""
+    def __init__(self, method, r):
+        super().__init__()
+        self.wte, self.wpe = nn.Parameter(0.02 * torch.randn(V, C)), nn.Parameter(0.02 * torch.randn(CTX, C))
+        self.blocks = nn.ModuleList([Block(method, r, causal=True) for _ in range(L)])
+        self.lnf = nn.LayerNorm(C)
+        if method != "adamw":
+            for p in [self.wte, self.wpe] + list(self.lnf.parameters()):
+                p.requires_grad_(False)
+            for blk in self.blocks:
+                for p in list(blk.ln1.parameters()) + list(blk.ln2.parameters()):
+                    p.requires_grad_(False)
+
+    def forward(self, tok):
+        x = self.wte[tok] + self.wpe[:tok.shape[1]]
+        for blk in self.blocks:
+            x = blk(x)
+        return self.lnf(x) @ self.wte.t()
+
+
 def main():
-    method, r, batch, threads = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
+    global T
+    model_name, method, r, batch, threads = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
     torch.set_num_threads(threads)
     torch.manual_seed(0)
-    model = ViT(method if method != "loft" else "lora", max(r, 1))
+    kind = method if method != "loft" else "lora"
+    if model_name == "gpt":
+        T = CTX
+        model = GPT(kind, max(r, 1))
+        img, y = torch.randint(0, V, (batch, CTX)), torch.randint(0, V, (batch * CTX,))
+        loss_of = lambda: F.cross_entropy(model(img).reshape(-1, V), y)
+    else:
+        model = ViT(kind, max(r, 1))
+        img, y = torch.rand(batch, 28, 28), torch.arange(batch) % K
+        loss_of = lambda: F.cross_entropy(model(img), y)
     opt = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=1e-4)
-    img, y = torch.rand(batch, 28, 28), torch.arange(batch) % K
     times = []
     for s in range(13):
         t0 = time.perf_counter()
         opt.zero_grad()
-        F.cross_entropy(model(img), y).backward()
+        loss_of().backward()
         torch.nn.utils.clip_grad_norm_([p for p in model.parameters() if p.requires_grad], 1.0)
         opt.step()
         if s >= 3:

@@ -1,19 +1,23 @@
-# The ViT ablation for one target and one rank: training loss (left, log scale, mean and min-max
-# band over seeds) and test accuracy (right, evaluated steps, mean and min-max band), one curve
-# per variant; full AdamW (files r0__*) is drawn in every figure. Reads `loft export` output.
-# gnuplot -e "datadir='plots/data/vit_ablation/unseen'; rank=4; out='plots/vit_unseen_r4'" plots/vit_curves.gp
+# A fine-tuning ablation (ViT or GPT) for one target and one rank: training loss (left, mean and
+# min-max band over seeds) and an evaluated metric (right: the ViT's test accuracy from the
+# .acc.dat files, or the GPT's held-out perplexity from .ppl.dat), one curve per variant; full
+# AdamW (files r0__*) is drawn in every figure. Reads `loft export` output.
+# gnuplot -e "datadir='plots/data/vit_ablation/unseen'; rank=4; out='plots/vit_unseen_r4'" plots/eval_curves.gp
+# gnuplot -e "datadir='plots/data/gpt_ablation/jargon'; rank=4; out='plots/gpt_r4'; evals='ppl'" plots/eval_curves.gp
 if (!exists("datadir")) datadir = 'plots/data/vit_ablation/unseen'
 if (!exists("rank")) rank = 4
 if (!exists("out")) out = sprintf('plots/vit_r%d', rank)
-if (!exists("title")) title = sprintf('ViT fine-tuning (%s), r = %d: mean and min-max over seeds', datadir, rank)
+if (!exists("title")) title = sprintf('fine-tuning (%s), r = %d: mean and min-max over seeds', datadir, rank)
 if (!exists("labels")) labels = ""
+if (!exists("evals")) evals = "acc"
+evallabel = (evals eq "acc") ? "test accuracy (%)" : "held-out perplexity"
 list = (labels eq "") ? \
-    sprintf("ls %s/r0__*[!c].dat %s/r%d__*[!c].dat 2>/dev/null", datadir, datadir, rank) : \
+    sprintf("ls %s/r0__*.dat %s/r%d__*.dat 2>/dev/null | grep -Ev '\\.(acc|ppl)\\.dat$'", datadir, datadir, rank) : \
     sprintf("for l in %s; do ls %s/r0__$l.dat %s/r%d__$l.dat 2>/dev/null; done", labels, datadir, datadir, rank)
 files = system(list)
 names = system(list." | sed 's|.*/r[0-9]*__||; s|\\.dat$||'")
-if (words(files) == 0) { print sprintf("vit_curves.gp: no .dat files for rank %d in %s", rank, datadir); exit status 1 }
-acc(f) = f[1:strlen(f) - 4].'.acc.dat'
+if (words(files) == 0) { print sprintf("eval_curves.gp: no .dat files for rank %d in %s", rank, datadir); exit status 1 }
+acc(f) = f[1:strlen(f) - 4].'.'.evals.'.dat'
 colors = "#000000 #e41a1c #377eb8 #4daf4a #984ea3 #ff7f00 #a65628 #f781bf #999999 #66c2a5 #fc8d62 #8da0cb #e78ac3 #a6d854"
 dash(i) = (i > 7) ? 2 : 1
 set key outside right top noenhanced
@@ -23,15 +27,14 @@ do for [term = 1:2] {
     if (term == 1) { set terminal pngcairo size 1400,600 font ",10"; set output out.'.png' }
     if (term == 2) { set terminal pdfcairo size 12in,5in font ",9"; set output out.'.pdf' }
     set multiplot layout 1,2 title title noenhanced
-    set logscale y
-    set format y "10^{%L}"
+    if (evals eq "acc") { set logscale y; set format y "10^{%L}" }
     set xlabel "step"; set ylabel "training loss (batch)"
     unset key
     plot for [i = 1:words(files)] word(files, i) using 1:3:4 with filledcurves lc rgb word(colors, (i - 1) % 14 + 1) notitle, \
          for [i = 1:words(files)] word(files, i) using 1:2 with lines lw 1.5 dt dash(i) lc rgb word(colors, (i - 1) % 14 + 1) notitle
     unset logscale y
     set format y "%g"
-    set ylabel "test accuracy (%)"
+    set ylabel evallabel
     set key outside right top noenhanced
     plot for [i = 1:words(files)] acc(word(files, i)) using 1:3:4 with filledcurves lc rgb word(colors, (i - 1) % 14 + 1) notitle, \
          for [i = 1:words(files)] acc(word(files, i)) using 1:2 with linespoints lw 1.5 pt 7 ps 0.6 dt dash(i) lc rgb word(colors, (i - 1) % 14 + 1) title word(names, i)

@@ -1,0 +1,222 @@
+/* `make bench`: one training step (forward, backward, optimizer) of the ViT or the GPT for full
+   AdamW, LoRA, DoRA and LoFT at r = 1, 4, 8, 16, each in its own process (for its peak resident
+   memory), the achieved GFLOP/s against OpenBLAS sgemm measured in this same run, and the same
+   model and step in PyTorch (bench/torch_step.py, Debian's python3-torch) on the same shapes and
+   threads when it is installed. For the GPT also tokens/s and the optimizer state per layer
+   against the spec's accounting. Prints Markdown tables. Not a test: nothing is asserted.
+   Usage: step_bench vit|gpt */
+#define LOFT_F32
+#include <cblas.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include "blas.h"
+#include "check.h"
+#include "init.h"
+#include "tasks/gpt.h"
+#include "tasks/vit.h"
+
+enum { WARMUP = 3, REPS = 10 };
+static const VitShape VSHAPE = { 28, 7, 128, 4, 4, 512, 10 };          /* 4 layers, width 128, MLP 512 */
+static const GptShape GSHAPE = { 1024, 64, 128, 4, 4, 512, 0 };        /* the ablation's GPT */
+enum { VIT_BATCH = 64, GPT_BATCH = 16 };
+
+static int is_gpt;
+
+static double now(void) { struct timespec t; clock_gettime(CLOCK_MONOTONIC, &t); return t.tv_sec + 1e-9 * t.tv_nsec; }
+
+/* forward FLOPs of one sample (2 per multiply-add): the linear layers, attention, embedding/head */
+static double forward_flops(void) {
+    if (is_gpt) {
+        const double T = GSHAPE.ctx, C = GSHAPE.width, H = GSHAPE.mlp, L = GSHAPE.depth, V = GSHAPE.vocab;
+        return L * (2 * T * (C * 3 * C + C * C + 2 * C * H) + 2 * 2 * T * T * C / 2) + 2 * T * C * V;   /* causal: half the T x T */
+    }
+    const double T = 17, C = VSHAPE.width, H = VSHAPE.mlp, L = VSHAPE.depth, P = 16, pp = 49;
+    double lin = 2 * T * (C * 3 * C + C * C + 2 * C * H), att = 2 * 2 * T * T * C;
+    return 2 * P * pp * C + L * (lin + att) + 2 * C * VSHAPE.classes;
+}
+static double sgemm_gflops(int M, int N, int K) {
+    float *A = mallocCheck(sizeof(float) * M * K), *B = mallocCheck(sizeof(float) * K * N), *Cm = mallocCheck(sizeof(float) * M * N);
+    for (int i = 0; i < M * K; i++) A[i] = (float)(i % 7) * 0.1f;
+    for (int i = 0; i < K * N; i++) B[i] = (float)(i % 5) * 0.1f;
+    int reps = (int)(2e10 / (2.0 * M * N * K)) + 3;
+    blas_gemm(0, 1, M, N, K, 1, A, K, B, K, 0, Cm, N);
+    double t0 = now();
+    for (int r = 0; r < reps; r++) blas_gemm(0, 1, M, N, K, 1, A, K, B, K, 0, Cm, N);
+    double dt = now() - t0;
+    free(A); free(B); free(Cm);
+    return 2.0 * M * N * K * reps / dt / 1e9;
+}
+
+/* in a child: build the model for method/rank, time REPS steps, print ms per step and the
+   optimizer state in bytes */
+static void child(const char *method, int r) {
+    Rng rng;
+    rng_seed(&rng, 1);
+    char err[256];
+    const int full = strcmp(method, "adamw") == 0, B = is_gpt ? GPT_BATCH : VIT_BATCH;
+    const AdaptKind kind = strcmp(method, "dora") == 0 ? ADAPT_DORA : ADAPT_LORA;
+    AdapterPair pairs[64];
+    PlainTensor plain[64];
+    int np, nl;
+    Vit *v = NULL;
+    Gpt *g = NULL;
+    real *adapter;
+    size_t nadapter;
+    if (is_gpt) {
+        g = gpt_create(GSHAPE, B, GSHAPE.ctx);
+        gpt_init(g, &rng);
+        if (!full) gpt_add_adapters(g, "qkv,proj,fc1,fc2", kind, r, 1.0, 0, &rng, err, sizeof err);
+        gpt_trainables(g, full, "", pairs, &np, plain, &nl, 64, err, sizeof err);
+        adapter = g->adapter; nadapter = g->nadapter;
+    } else {
+        v = vit_create(VSHAPE, B);
+        vit_init(v, &rng);
+        if (!full) vit_add_adapters(v, "qkv,proj,fc1,fc2", kind, r, 1.0, 0, &rng, err, sizeof err);
+        vit_trainables(v, full, "head", pairs, &np, plain, &nl, 64, err, sizeof err);
+        adapter = v->adapter; nadapter = v->nadapter;
+    }
+    for (size_t i = 0; i < nadapter; i++) adapter[i] += 0.01f * (float)rng_normal(&rng);
+    OptimConfig oc = optim_config_default(strcmp(method, "loft") == 0 ? OPTIM_LOFT : OPTIM_ADAMW);
+    oc.max_grad_norm = 1.0;
+    Optimizer *opt = optim_create(&oc, pairs, np, plain, nl, err, sizeof err);
+    float *images = mallocCheck(sizeof(float) * B * 784);
+    int *labels = mallocCheck(sizeof(int) * B * GSHAPE.ctx), *tokens = mallocCheck(sizeof(int) * B * GSHAPE.ctx);
+    init_uniform(images, (size_t)B * 784, 0, 1, &rng);
+    for (int i = 0; i < B * GSHAPE.ctx; i++) { labels[i] = (int)(rng_u64(&rng) % (is_gpt ? GSHAPE.vocab : 10)); tokens[i] = (int)(rng_u64(&rng) % GSHAPE.vocab); }
+    double t0 = 0;
+    for (int s = 0; s < WARMUP + REPS; s++) {
+        if (s == WARMUP) t0 = now();
+        if (is_gpt) { gpt_forward(g, tokens, labels, B, GSHAPE.ctx); gpt_backward(g, labels, B, GSHAPE.ctx); }
+        else { vit_forward(v, images, labels, B); vit_backward(v, labels, B); }
+        optim_step(opt, 1e-4);
+    }
+    printf("%.3f %zu\n", (now() - t0) / REPS * 1e3, optim_state_bytes(opt));
+    fflush(stdout);
+    optim_free(opt);
+    if (g) gpt_free(g);
+    if (v) vit_free(v);
+    free(images); free(labels); free(tokens);
+}
+
+typedef struct { double ms, rss_mb; size_t state; } Result;
+
+static Result measure(const char *self, const char *method, int r) {
+    Result res = { 0, 0, 0 };
+    int fd[2];
+    if (pipe(fd)) return res;
+    pid_t pid = fork();
+    if (pid == 0) {
+        dup2(fd[1], 1);
+        char rs[16];
+        snprintf(rs, sizeof rs, "%d", r);
+        execl(self, self, is_gpt ? "gpt" : "vit", "--child", method, rs, (char *)NULL);
+        _exit(1);
+    }
+    close(fd[1]);
+    char buf[128] = "";
+    ssize_t n = read(fd[0], buf, sizeof buf - 1);
+    if (n > 0) buf[n] = 0;
+    close(fd[0]);
+    int status;
+    struct rusage ru;
+    wait4(pid, &status, 0, &ru);
+    sscanf(buf, "%lf %zu", &res.ms, &res.state);
+    res.rss_mb = ru.ru_maxrss / 1024.0;
+    return res;
+}
+
+/* PyTorch on the same shapes and threads: "ms rss_mb" from bench/torch_step.py, or 0 */
+static Result torch_step(const char *method, int r, int threads) {
+    Result res = { 0, 0, 0 };
+    char cmd[256];
+    snprintf(cmd, sizeof cmd, "/usr/bin/python3 bench/torch_step.py %s %s %d %d %d 2>/dev/null", is_gpt ? "gpt" : "vit", method, r,
+             is_gpt ? GPT_BATCH : VIT_BATCH, threads);
+    FILE *p = popen(cmd, "r");
+    if (!p) return res;
+    if (fscanf(p, "%lf %lf", &res.ms, &res.rss_mb) != 2) res.ms = 0;
+    pclose(p);
+    return res;
+}
+
+/* optimizer state of one block's four adapted layers (m x n each) for rank r, as the spec counts
+   it: LoRA-AdamW 2 (m+n) r; LoFT moments (m+n)(r + r^2) plus the held-factor snapshots (m+n) r */
+static void state_per_layer(int r) {
+    const int C = GSHAPE.width, H = GSHAPE.mlp, mn[4][2] = { { 3 * C, C }, { C, C }, { H, C }, { C, H } };
+    long lora = 0, loft = 0, full = 0;
+    for (int k = 0; k < 4; k++) {
+        long m = mn[k][0], n = mn[k][1];
+        full += 2 * m * n; lora += 2 * (m + n) * r; loft += (m + n) * (r + (long)r * r) + (m + n) * r;
+    }
+    printf("| %d | %ld | %ld | %ld | %.2fx |", r, full, lora, loft, (double)loft / lora);
+}
+
+int main(int argc, char **argv) {
+    if (argc < 2 || (strcmp(argv[1], "vit") && strcmp(argv[1], "gpt"))) { fprintf(stderr, "usage: %s vit|gpt\n", argv[0]); return 2; }
+    is_gpt = strcmp(argv[1], "gpt") == 0;
+    if (argc == 5 && strcmp(argv[2], "--child") == 0) { child(argv[3], atoi(argv[4])); return 0; }
+    const int B = is_gpt ? GPT_BATCH : VIT_BATCH, tokens = is_gpt ? B * GSHAPE.ctx : B;
+    int threads = openblas_get_num_threads();
+    int have_torch = system("/usr/bin/python3 -c 'import torch' > /dev/null 2>&1") == 0;
+    const int rows = is_gpt ? tokens : B * 17;
+    double peak = sgemm_gflops(1024, 1024, 1024), shaped = sgemm_gflops(rows, 3 * 128, 128);
+    double fwd = forward_flops() * B;
+    if (is_gpt) printf("# GPT training step: 4 layers, width 128, MLP 512, 4 heads, vocabulary 1024, context 64, batch %d, float32, %d threads\n\n", B, threads);
+    else printf("# ViT training step: 4 layers, width 128, MLP 512, 4 heads, patch 7, batch %d, float32, %d threads\n\n", B, threads);
+    printf("OpenBLAS sgemm in this run: %.1f GFLOP/s at 1024^3, %.1f GFLOP/s at the qkv shape (%d x %d x %d)\n",
+           peak, shaped, rows, 3 * 128, 128);
+    printf("model FLOPs per step: forward %.2f GFLOP; full fine-tuning step ~3x forward = %.2f GFLOP\n\n", fwd / 1e9, 3 * fwd / 1e9);
+    if (!have_torch) printf("(PyTorch not found: `apt-get install python3-torch` for the comparison columns)\n\n");
+    printf("| method | r | ours ms/step | PyTorch ms/step (%d threads) | PyTorch / ours | PyTorch ms/step (1 thread) | ours GFLOP/s | %% of sgemm 1024^3 | ours %s/s | ours peak RSS MB | PyTorch peak RSS MB | optimizer state KB |\n",
+           threads, is_gpt ? "tokens" : "images");
+    printf("|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+    const char *methods[] = { "adamw", "lora", "dora", "loft" };
+    const int ranks[] = { 1, 4, 8, 16 };
+    double lora_ms[4] = { 0 }, loft_ms[4] = { 0 };
+    size_t loft_state[4] = { 0 };
+    for (int mi = 0; mi < 4; mi++)
+        for (int ri = 0; ri < (mi == 0 ? 1 : 4); ri++) {
+            int r = mi == 0 ? 0 : ranks[ri];
+            Result ours = measure(argv[0], methods[mi], r), pt = have_torch ? torch_step(methods[mi], r, threads) : (Result){ 0, 0, 0 };
+            Result pt1 = have_torch && threads > 1 ? torch_step(methods[mi], r, 1) : pt;
+            /* full fine-tuning does 3x the forward work; adapter methods skip the frozen weight
+               gradients (~2x forward); count the work each really does */
+            double flops = (mi == 0 ? 3 : 2) * fwd;
+            if (mi == 1) lora_ms[ri] = ours.ms;
+            if (mi == 3) loft_ms[ri] = ours.ms;
+            char ptms[32] = "-", ratio[32] = "-", ptrss[32] = "-", pt1ms[32] = "-";
+            if (pt1.ms > 0) snprintf(pt1ms, sizeof pt1ms, "%.1f", pt1.ms);
+            if (pt.ms > 0) {
+                snprintf(ptms, sizeof ptms, "%.1f", pt.ms);
+                snprintf(ratio, sizeof ratio, "%.2fx", pt.ms / ours.ms);
+                snprintf(ptrss, sizeof ptrss, "%.0f", pt.rss_mb);
+            }
+            char rk[8] = "-";
+            if (r) snprintf(rk, sizeof rk, "%d", r);
+            printf("| %s | %s | %.1f | %s | %s | %s | %.1f | %.0f%% | %.0f | %.0f | %s | %.0f |\n", methods[mi], rk,
+                   ours.ms, ptms, ratio, pt1ms, flops / (ours.ms * 1e-3) / 1e9, 100 * flops / (ours.ms * 1e-3) / 1e9 / peak,
+                   tokens / (ours.ms * 1e-3), ours.rss_mb, ptrss, ours.state / 1024.0);
+            if (mi == 3) loft_state[ri] = ours.state;
+        }
+    printf("\nLoFT / LoRA step time:");
+    for (int ri = 0; ri < 4; ri++) printf("  r=%d %.2fx", ranks[ri], loft_ms[ri] / lora_ms[ri]);
+    printf("\n");
+    if (!is_gpt) return 0;
+    printf("\nOptimizer state per transformer layer (qkv 384x128, proj 128x128, fc1 512x128, fc2 128x512), in floats:\n"
+           "LoFT's moments (m+n)(r + r^2) (first moment + second-moment cross terms) plus the snapshots of the\n"
+           "held factors (m+n) r that the calibration needs; measured = optim_state_bytes of the LoFT run / 4 layers\n\n");
+    printf("| r | full AdamW 2mn | LoRA-AdamW 2(m+n)r | LoFT (m+n)(2r + r^2) | LoFT / LoRA | LoFT measured | equal |\n|---|---|---|---|---|---|---|\n");
+    for (int ri = 0; ri < 4; ri++) {
+        const int C = GSHAPE.width, H = GSHAPE.mlp, r = ranks[ri];
+        long want = 0, mn[4] = { 3 * C + C, C + C, H + C, C + H };
+        for (int k = 0; k < 4; k++) want += mn[k] * (2L * r + (long)r * r);
+        double measured = loft_state[ri] / sizeof(float) / (double)GSHAPE.depth;
+        state_per_layer(r);
+        printf(" %.0f | %s |\n", measured, measured == (double)want ? "yes" : "NO");
+    }
+    return 0;
+}

@@ -25,7 +25,7 @@ OBJS = $(REAL_SRC:%.c=$(BUILD)/f32/%.o) $(REAL_SRC:%.c=$(BUILD)/f64/%.o) $(COMMO
        $(F32_SRC:%.c=$(BUILD)/f32/%.o)
 HDRS = $(wildcard core/*.h core/*/*.h)
 
-TESTS = test_blas test_adapters_grad test_loft_identities test_mf test_golden test_float32 test_config test_experiment test_nn_grad test_vit_golden test_vit_adapters test_bpe test_gpt_golden test_gpt2_hf test_json
+TESTS = test_blas test_adapters_grad test_loft_identities test_mf test_golden test_float32 test_config test_experiment test_nn_grad test_vit_golden test_vit_adapters test_bpe test_gpt_golden test_gpt2_hf test_json test_gpt_grad
 TEST_BINS = $(TESTS:%=$(BUILD)/tests/%)
 
 .PHONY: all deps test test-asan golden clean loft ablation tables figures data pretrain-vit pretrain-gpt bench

@@ -47,6 +47,18 @@ static inline void fd_central(real *fd, real *p, int n, double h, double (*loss)
     }
 }
 
+/* relative error of g (n,) against central differences of loss on every stride-th entry of p */
+static inline double fd_sampled(real *p, const real *g, size_t n, size_t stride, double (*loss)(void *), void *ctx) {
+    double d = 0, s = 0;
+    for (size_t i = 0; i < n; i += stride) {
+        real fd;
+        fd_central(&fd, p + i, 1, 1e-6, loss, ctx);
+        d += (fd - g[i]) * (fd - g[i]);
+        s += g[i] * g[i];
+    }
+    return sqrt(d) / fmax(sqrt(s), 1e-300);
+}
+
 /* writes text to dir/name and returns the path (a static buffer: use it before the next call) */
 static inline const char *write_temp(const char *dir, const char *name, const char *text) {
     static char path[256];

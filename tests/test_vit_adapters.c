@@ -14,16 +14,7 @@ typedef struct { Vit *v; real *images; int targets[B]; } Ctx;
 static double loss_of(void *p) { Ctx *c = p; return vit_forward(c->v, c->images, c->targets, B); }
 
 /* FD on every 7th entry of p (n,) against g (n,) */
-static double fd_sampled(Ctx *c, real *p, const real *g, size_t n) {
-    double d = 0, s = 0;
-    for (size_t i = 0; i < n; i += 7) {
-        real fd;
-        fd_central(&fd, p + i, 1, 1e-6, loss_of, c);
-        d += (fd - g[i]) * (fd - g[i]);
-        s += g[i] * g[i];
-    }
-    return sqrt(d) / fmax(sqrt(s), 1e-300);
-}
+static double fd7(Ctx *c, real *p, const real *g, size_t n) { return fd_sampled(p, g, n, 7, loss_of, c); }
 
 static void check_kind(AdaptKind kind, const char *name) {
     Rng rng;
@@ -52,14 +43,14 @@ static void check_kind(AdaptKind kind, const char *name) {
     char what[96];
     if (kind == ADAPT_LORA) {
         snprintf(what, sizeof what, "ViT + %s: every 7th adapter entry vs finite differences (rel)", name);
-        CHECK_LE(fd_sampled(&c, c.v->adapter, g, c.v->nadapter), 1e-6, what);
+        CHECK_LE(fd7(&c, c.v->adapter, g, c.v->nadapter), 1e-6, what);
     } else {   /* DoRA's A, B gradients treat the norm as a constant (test_adapters_grad checks them
                   with the norm frozen); the magnitudes have an exact reference here */
         double worst = 0;
         for (int l = 0; l < SHAPE.depth; l++)
             for (int m = 0; m < VIT_NMOD; m++) {
                 AdaptedLinear *L = &c.v->blk.lin[l][m];
-                worst = fmax(worst, fd_sampled(&c, L->mag, g + (L->mag - c.v->adapter), (size_t)L->out));
+                worst = fmax(worst, fd7(&c, L->mag, g + (L->mag - c.v->adapter), (size_t)L->out));
             }
         snprintf(what, sizeof what, "ViT + %s: magnitudes of the 8 layers vs finite differences (rel)", name);
         CHECK_LE(worst, 1e-6, what);
@@ -67,9 +58,9 @@ static void check_kind(AdaptKind kind, const char *name) {
     size_t nh;
     real *hw = vit_param(c.v, "head_w", &nh), *l1 = vit_param(c.v, "ln1_w", NULL);
     snprintf(what, sizeof what, "ViT + %s: head weights vs finite differences (rel)", name);
-    CHECK_LE(fd_sampled(&c, hw, gh + (hw - c.v->params), nh), 1e-6, what);
+    CHECK_LE(fd7(&c, hw, gh + (hw - c.v->params), nh), 1e-6, what);
     snprintf(what, sizeof what, "ViT + %s: ln1 weights vs finite differences (rel)", name);
-    CHECK_LE(fd_sampled(&c, l1, gh + (l1 - c.v->params), 16), 1e-6, what);
+    CHECK_LE(fd7(&c, l1, gh + (l1 - c.v->params), 16), 1e-6, what);
     /* merge: the plain model with folded weights gives the adapted model's logits */
     vit_forward(c.v, c.images, NULL, B);
     real logits[B * 4];

@@ -12,17 +12,11 @@ experiment {
   set = { steps = 150, batch_size = 8, eval_every = 25, lr = 1e-3 },
   seeds = { 1, 2, 3 },
   grid = { rank = { 1, 4, 8 } },
-  variants = {
+  variants = with_block_ablations({
     { label = "adamw", method = "adamw", rank = 8 },
     { label = "lora", method = "lora", lr = 3e-3 },
     { label = "dora", method = "dora", lr = 3e-3 },
     { label = "loft", method = "loft" },
     { label = "loft-simple", method = "loft", reproject_second_moment = false, project_full_update = false },
-    { label = "loft-no-alternate", method = "loft", alternate_update = false },
-    { label = "loft-no-rescale", method = "loft", rescale_grads = false },
-    { label = "loft-no-momentum-calib", method = "loft", reproject_momentum = false },
-    { label = "loft-no-second-moment", method = "loft", reproject_second_moment = false },
-    { label = "loft-no-full-update", method = "loft", project_full_update = false },
-    { label = "loft-no-proj-clip", method = "loft", clip_projected = false },
-  },
+  }),
 }

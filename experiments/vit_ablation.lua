@@ -11,17 +11,11 @@ experiment {
   set = { steps = 150, eval_every = 50, lr = 3e-3 },
   seeds = { 1, 2, 3 },
   grid = { vit_target = { "unseen", "imbalanced" }, rank = { 1, 4, 8 } },
-  variants = {
+  variants = with_block_ablations({
     { label = "adamw", method = "adamw", lr = 1e-3, rank = 8 },
     { label = "lora", method = "lora" },
     { label = "dora", method = "dora" },
     { label = "loft", method = "loft" },
     { label = "loft-simple", method = "loft", reproject_second_moment = false, project_full_update = false },
-    { label = "loft-no-alternate", method = "loft", alternate_update = false },
-    { label = "loft-no-rescale", method = "loft", rescale_grads = false },
-    { label = "loft-no-momentum-calib", method = "loft", reproject_momentum = false },
-    { label = "loft-no-second-moment", method = "loft", reproject_second_moment = false },
-    { label = "loft-no-full-update", method = "loft", project_full_update = false },
-    { label = "loft-no-proj-clip", method = "loft", clip_projected = false },
-  },
+  }),
 }

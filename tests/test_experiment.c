@@ -72,6 +72,26 @@ int main(void) {
               "minimal experiment: rc %d, %d runs, id '%s' (%s)", rc, rc ? 0 : e.nruns, rc ? "" : e.runs[0].id, err);
         if (rc == 0) experiment_free(&e);
     }
+    {   /* with_block_ablations: the given variants, then LoFT with each block off alone, plus extra */
+        Experiment e;
+        char err[512];
+        int rc = experiment_load(&e, write_temp(dir, "blocks.lua", "experiment{ base = 'configs/mf.yaml', variants = "
+                                 "with_block_ablations({ { label = 'lora', method = 'lora' } }, { lr = 0.5 }) }"), err, sizeof err);
+        CHECK(rc == 0 && e.nruns == 7, "with_block_ablations: rc %d, %d runs (%s)", rc, rc ? 0 : e.nruns, err);
+        if (rc == 0) {
+            static const char *want[6][2] = { { "loft-no-alternate.seed=1", "alternate_update" }, { "loft-no-rescale.seed=1", "rescale_grads" },
+                                              { "loft-no-momentum-calib.seed=1", "reproject_momentum" },
+                                              { "loft-no-second-moment.seed=1", "reproject_second_moment" },
+                                              { "loft-no-full-update.seed=1", "project_full_update" }, { "loft-no-proj-clip.seed=1", "clip_projected" } };
+            for (int k = 0; k < 6; k++) {
+                const PlannedRun *r = find(&e, want[k][0]);
+                CHECK(r && strcmp(ov(r, want[k][1]), "false") == 0 && strcmp(ov(r, "method"), "loft") == 0 && strcmp(ov(r, "lr"), "0.5") == 0,
+                      "%s switches %s off (method loft, lr 0.5)", want[k][0], want[k][1]);
+            }
+            CHECK(find(&e, "lora.seed=1") != NULL, "the given variant comes first");
+            experiment_free(&e);
+        }
+    }
     expect_error("field.lua", "experiment{ base = 'configs/mf.yaml', seed = {1} }", "unknown field 'seed'");
     expect_error("twice.lua", "experiment{ base = 'a' }\nexperiment{ base = 'b' }\n", "twice.lua:2: experiment{} is called twice");
     expect_error("nobase.lua", "experiment{ name = 'x' }", "base must name a YAML config");

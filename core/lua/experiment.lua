@@ -14,6 +14,10 @@
 --   }
 --
 -- Run ids are "<label>.<grid key>=<value>...seed=<seed>", unique and stable across edits.
+--
+-- with_block_ablations(variants, extra) returns variants followed by LoFT with each of its six
+-- blocks switched off alone (labels loft-no-alternate, loft-no-rescale, loft-no-momentum-calib,
+-- loft-no-second-moment, loft-no-full-update, loft-no-proj-clip), each also setting extra.
 
 local defined = nil
 
@@ -21,6 +25,23 @@ function experiment(e)
   if defined then error("experiment{} is called twice; one experiment per file", 2) end
   if type(e) ~= "table" then error("experiment expects a table: experiment{ name = ..., base = ... }", 2) end
   defined = e
+end
+
+local BLOCKS = {
+  { "loft-no-alternate", "alternate_update" }, { "loft-no-rescale", "rescale_grads" },
+  { "loft-no-momentum-calib", "reproject_momentum" }, { "loft-no-second-moment", "reproject_second_moment" },
+  { "loft-no-full-update", "project_full_update" }, { "loft-no-proj-clip", "clip_projected" },
+}
+
+function with_block_ablations(variants, extra)
+  local out = {}
+  for _, v in ipairs(variants) do out[#out + 1] = v end
+  for _, b in ipairs(BLOCKS) do
+    local v = { label = b[1], method = "loft", [b[2]] = false }
+    for k, x in pairs(extra or {}) do v[k] = x end
+    out[#out + 1] = v
+  end
+  return out
 end
 
 local KNOWN = { name = true, base = true, set = true, grid = true, variants = true, seeds = true, description = true }

@@ -124,7 +124,7 @@ figures: $(LOFT)
 	for r in 1 4 8; do \
 	  gnuplot -e "datadir='plots/data/gpt_ablation/jargon'; rank=$$r; evals='ppl'; out='plots/gpt_jargon_r$$r'; title='GPT adapted from the fortunes to the Jargon File, r = $$r: mean and min-max over 3 seeds'" plots/eval_curves.gp || exit 1; \
 	done
-	gnuplot -e "datadir='plots/data/gpt_ablation/jargon'; rank=4; evals='ppl'; out='plots/gpt_jargon'; labels='adamw lora dora loft loft-simple'; title='GPT adapted from the fortunes to the Jargon File, r = 4: mean and min-max over 3 seeds'" plots/eval_curves.gp
+	gnuplot -e "datadir='plots/data/gpt_ablation/jargon'; rank=4; evals='ppl'; out='plots/gpt_jargon'; labels='adamw lora dora loft loft-simple-lr3e-3'; title='GPT adapted from the fortunes to the Jargon File, r = 4: mean and min-max over 3 seeds'" plots/eval_curves.gp
 	@echo "figures: plots/mf_convergence*.{png,pdf}, plots/fullrank_check.{png,pdf}, plots/vit_*.{png,pdf}, plots/gpt_*.{png,pdf}"
 
 # speed and memory against PyTorch on the same shapes, measured in the same run (not a test)

@@ -5,7 +5,8 @@
 -- 3 seeds, adapters on the attention (qkv, proj) and MLP (fc1, fc2) projections.
 -- Learning rates: the best of {3e-4 (AdamW only), 1e-3, 3e-3, 1e-2} by held-out perplexity at
 -- r = 4, seed 1, 150 steps: AdamW 1e-3 (45.5), LoRA 3e-3 (62.3), LoFT 1e-3 (61.8); DoRA takes
--- LoRA's rate and every LoFT variant LoFT's. Clipping at 1.0 is on for every run.
+-- LoRA's rate and every LoFT variant LoFT's (the two without block 5 also run at 3e-3).
+-- Clipping at 1.0 is on for every run.
 experiment {
   name = "gpt_ablation",
   base = "configs/gpt.yaml",
@@ -18,5 +19,8 @@ experiment {
     { label = "dora", method = "dora", lr = 3e-3 },
     { label = "loft", method = "loft" },
     { label = "loft-simple", method = "loft", reproject_second_moment = false, project_full_update = false },
+    -- without block 5 the step is a factor-space Adam step, like LoRA's: also at LoRA's rate
+    { label = "loft-simple-lr3e-3", method = "loft", reproject_second_moment = false, project_full_update = false, lr = 3e-3 },
+    { label = "loft-no-full-update-lr3e-3", method = "loft", project_full_update = false, lr = 3e-3 },
   }),
 }

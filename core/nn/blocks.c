@@ -13,7 +13,7 @@ void blocks_alloc(Blocks *k, int L, int C, int NH, int H, int Bmax, int Tmax, in
     const size_t BT = (size_t)Bmax * Tmax, W = H > 3 * C ? (size_t)H : (size_t)3 * C;
     size_t sizes[] = { (L + 1) * BT * C, L * BT * C, L * BT, L * BT, L * BT * 3 * C, (size_t)L * Bmax * NH * Tmax * Tmax,
                        L * BT * C, L * BT * C, L * BT * C, L * BT, L * BT, L * BT * H, L * BT * H, BT * C,
-                       (size_t)L * BLOCKS_NMOD * BT * 3 * C, BT * C, BT * C, BT * C, BT * W, BT * 3 * C,
+                       (size_t)L * BLOCKS_NMOD * BT * 3 * C, BT * C, BT * C, BT * C, BT * W, BT * W,
                        (size_t)Bmax * NH * Tmax * Tmax };
     real **slots[] = { &k->x, &k->ln1, &k->ln1_mean, &k->ln1_rstd, &k->qkv, &k->att, &k->atto, &k->res1, &k->ln2,
                        &k->ln2_mean, &k->ln2_rstd, &k->h, &k->gact, &k->f, &k->xa, &k->dx, &k->dres, &k->dtmp,

@@ -24,7 +24,8 @@ typedef struct {
     real *x;                  /* (L+1, Bmax*Tmax, C): x[0] is the input, x[L] the output */
     real *ln1, *ln1_mean, *ln1_rstd, *qkv, *att, *atto, *res1, *ln2, *ln2_mean, *ln2_rstd, *h, *gact, *f, *xa;
     real *dx;                 /* (Bmax*Tmax, C): d x[L] on entry to backward, d x[0] on exit */
-    real *dres, *dtmp, *dh, *dqkv, *datt;
+    real *dres, *dtmp, *dh, *datt;
+    real *dqkv;               /* (Bmax*Tmax, max(3C, H)): d qkv, and d h before fc1's backward */
 } Blocks;
 
 /* allocates the activations; the caller then points the parameter fields and binds lin[][] */

@@ -36,6 +36,19 @@ def bytes_to_unicode():
     return dict(zip(bs, [chr(c) for c in cs])), bs
 
 
+def merge_pair(word, pair):
+    """word (a tuple of token strings) with every occurrence of pair joined, left to right"""
+    out, i = [], 0
+    while i < len(word):
+        if i + 1 < len(word) and (word[i], word[i + 1]) == pair:
+            out.append(word[i] + word[i + 1])
+            i += 2
+        else:
+            out.append(word[i])
+            i += 1
+    return tuple(out)
+
+
 def train_bpe(text, byte_enc):
     words = {}
     for w in PAT.findall(text):
@@ -53,36 +66,19 @@ def train_bpe(text, byte_enc):
         merges.append(best)
         new = {}
         for w, c in words.items():
-            out, i = [], 0
-            while i < len(w):
-                if i + 1 < len(w) and (w[i], w[i + 1]) == best:
-                    out.append(w[i] + w[i + 1])
-                    i += 2
-                else:
-                    out.append(w[i])
-                    i += 1
-            new[tuple(out)] = new.get(tuple(out), 0) + c
+            m = merge_pair(w, best)
+            new[m] = new.get(m, 0) + c
         words = new
     return merges
 
 
 def bpe_word(word, ranks):
     """GPT-2's encoder.bpe(): merge the lowest-ranked pair everywhere, repeat."""
-    word = list(word)
     while len(word) > 1:
-        pairs = set(zip(word, word[1:]))
-        best = min(pairs, key=lambda p: ranks.get(p, float("inf")))
+        best = min(set(zip(word, word[1:])), key=lambda p: ranks.get(p, float("inf")))
         if best not in ranks:
             break
-        out, i = [], 0
-        while i < len(word):
-            if i + 1 < len(word) and (word[i], word[i + 1]) == best:
-                out.append(word[i] + word[i + 1])
-                i += 2
-            else:
-                out.append(word[i])
-                i += 1
-        word = out
+        word = merge_pair(word, best)
     return word
 
 

@@ -28,6 +28,7 @@
 #define CLOZE_CHOICES 4      /* the true continuation and 3 distractors */
 #define CLOZE_CONT 8         /* tokens per continuation */
 #define CLOZE_SEED 20260522  /* the questions are the same for every run and seed */
+#define CLOZE_TRIES 1000     /* draws for one distractor before the text is deemed too repetitive */
 
 /* dir/name into out */
 static void path_in(char *out, size_t cap, const char *dir, const char *name) { snprintf(out, cap, "%s/%s", dir, name); }
@@ -140,12 +141,13 @@ static void cloze_build(Cloze *z, const Bpe *b, const int *tok, long n, int T) {
         for (int c = 0; c < CLOZE_CHOICES; c++) {
             long src = p;
             if (c != z->answer[q]) {   /* a distractor: another word start, not a repeat of the answer */
-                int ok;
+                int ok, tries = 0;
                 do {
                     src = at[rng_u64(&r) % (uint64_t)na];
                     ok = memcmp(tok + src, tok + p, sizeof(int) * CLOZE_CONT) != 0;
                     for (int d = 0; d < c && ok; d++) ok = used[d] != src;
-                } while (!ok);
+                } while (!ok && ++tries < CLOZE_TRIES);
+                if (!ok) { z->n = q; goto out; }   /* too few distinct continuations: keep the questions built */
             }
             used[c] = src;
             int *seq = z->cands + ((size_t)q * CLOZE_CHOICES + c) * T;
@@ -153,6 +155,7 @@ static void cloze_build(Cloze *z, const Bpe *b, const int *tok, long n, int T) {
             memcpy(seq + Lc, tok + src, sizeof(int) * CLOZE_CONT);
         }
     }
+out:
     free(at);
 }
 

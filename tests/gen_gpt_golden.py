@@ -7,9 +7,10 @@ import math
 import os
 import sys
 
-import h5py
 import torch
 import torch.nn.functional as F
+
+from golden_model import random_params, write_model_golden
 
 V, CTX, C, L, NH, H, B, T = 50, 8, 16, 2, 2, 32, 2, 6
 SHAPES = dict(wte=(V, C), wpe=(CTX, C), ln1_w=(L, C), ln1_b=(L, C), qkv_w=(L, 3 * C, C), qkv_b=(L, 3 * C),
@@ -34,26 +35,15 @@ def forward(p, tokens, targets):
 
 def main(outdir):
     g = torch.Generator().manual_seed(99)
-    params = {}
-    for name, shape in SHAPES.items():
-        is_norm_w = name.startswith("ln") and name.endswith("_w")
-        params[name] = ((1.0 if is_norm_w else 0.0) + 0.3 * torch.randn(shape, generator=g)).float().requires_grad_(True)
+    params = random_params(SHAPES, g, norm_scale=0.3)
     tokens = torch.randint(0, V, (B, T), generator=g)
     targets = torch.randint(0, V, (B, T), generator=g)
     logits, loss = forward(params, tokens, targets)
     loss.backward()
-    with h5py.File(os.path.join(outdir, "gpt.h5"), "w") as f:
-        f.attrs["generator"] = "tests/gen_gpt_golden.py, torch " + torch.__version__
-        for k, v in dict(vocab=V, ctx=CTX, width=C, depth=L, heads=NH, mlp=H, batch=B, seq=T).items():
-            f.attrs[k] = v
-        f["tokens"] = tokens.numpy().astype("float64")
-        f["targets"] = targets.numpy().astype("float64")
-        f["logits"] = logits.detach().numpy()
-        f["loss"] = [loss.item()]
-        for name, p in params.items():
-            f["params/" + name] = p.detach().numpy()
-            f["grads/" + name] = p.grad.numpy()
-
+    write_model_golden(os.path.join(outdir, "gpt.h5"), "tests/gen_gpt_golden.py",
+                       dict(vocab=V, ctx=CTX, width=C, depth=L, heads=NH, mlp=H, batch=B, seq=T),
+                       dict(tokens=tokens.numpy().astype("float64"), targets=targets.numpy().astype("float64")),
+                       logits, loss, params)
 
 if __name__ == "__main__":
     main(sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path.dirname(__file__), "golden"))

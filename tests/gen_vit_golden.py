@@ -6,9 +6,10 @@ import math
 import os
 import sys
 
-import h5py
 import torch
 import torch.nn.functional as F
+
+from golden_model import random_params, write_model_golden
 
 IMG, PATCH, C, L, NH, H, K, B = 28, 7, 16, 2, 2, 32, 5, 3
 P = (IMG // PATCH) ** 2
@@ -43,26 +44,14 @@ def forward(p, images, targets):
 
 def main(outdir):
     g = torch.Generator().manual_seed(77)
-    params = {}
-    for name, shape in SHAPES.items():
-        scale = 1.0 if name.startswith("ln") and name.endswith("_w") else 0.3
-        base = 1.0 if name.startswith("ln") and name.endswith("_w") else 0.0
-        params[name] = (base + scale * torch.randn(shape, generator=g)).float().requires_grad_(True)
+    params = random_params(SHAPES, g, norm_scale=1.0)
     images = torch.rand(B, IMG, IMG, generator=g).float()
     targets = torch.tensor([1, 4, 0])
     logits, loss = forward(params, images, targets)
     loss.backward()
-    with h5py.File(os.path.join(outdir, "vit.h5"), "w") as f:
-        f.attrs["generator"] = "tests/gen_vit_golden.py, torch " + torch.__version__
-        for k, v in dict(image=IMG, patch=PATCH, width=C, depth=L, heads=NH, mlp=H, classes=K, batch=B).items():
-            f.attrs[k] = v
-        f["images"] = images.numpy()
-        f["targets"] = targets.numpy().astype("float64")
-        f["logits"] = logits.detach().numpy()
-        f["loss"] = [loss.item()]
-        for name, p in params.items():
-            f["params/" + name] = p.detach().numpy()
-            f["grads/" + name] = p.grad.numpy()
+    write_model_golden(os.path.join(outdir, "vit.h5"), "tests/gen_vit_golden.py",
+                       dict(image=IMG, patch=PATCH, width=C, depth=L, heads=NH, mlp=H, classes=K, batch=B),
+                       dict(images=images.numpy(), targets=targets.numpy().astype("float64")), logits, loss, params)
 
 
 if __name__ == "__main__":

@@ -54,7 +54,7 @@ int gpt2_load(Gpt *m, const char *path, char *err, size_t errlen) {
     Safetensors st;
     if (st_open(&st, path, err, errlen)) return -1;
     Slot *s = mallocCheck(sizeof(Slot) * (size_t)(4 + 12 * m->s.depth));
-    int n = slots(m, s), rc = -1, found = 0;
+    int n = slots(m, s), rc = -1;
     double *buf = NULL;
     for (int k = 0; k < n; k++) {
         char pref[128];
@@ -76,7 +76,6 @@ int gpt2_load(Gpt *m, const char *path, char *err, size_t errlen) {
         for (size_t r = 0; r < s[k].rows; r++)
             for (size_t c = 0; c < s[k].cols; c++)
                 s[k].dst[r * s[k].cols + c] = (real)(s[k].transposed ? buf[c * s[k].rows + r] : buf[r * s[k].cols + c]);
-        found++;
     }
     for (int i = 0; i < st.n; i++) {   /* anything else is a different architecture: say so */
         const char *name = strncmp(st.t[i].name, "transformer.", 12) == 0 ? st.t[i].name + 12 : st.t[i].name;
@@ -84,7 +83,7 @@ int gpt2_load(Gpt *m, const char *path, char *err, size_t errlen) {
         for (int k = 0; k < n && !ours; k++) ours = strcmp(name, s[k].hf) == 0;
         if (!ours) { snprintf(err, errlen, "%s: tensor '%s' is not part of a GPT-2 (GPT2LMHeadModel) checkpoint", path, st.t[i].name); goto done; }
     }
-    rc = found == n ? 0 : -1;
+    rc = 0;
 done:
     free(buf);
     free(s);

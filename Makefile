@@ -11,18 +11,21 @@ PKG_LIBS   = $(shell pkg-config --libs $(PKGS))
 CFLAGS  = -std=c11 $(OPT) -g -fPIC -Wall -Wextra -Werror -Wno-format-truncation -fopenmp -D_GNU_SOURCE $(SAN) $(PKG_CFLAGS) -Icore -I$(BUILD)/gen
 LDLIBS  = $(PKG_LIBS) -fopenmp -lm
 
+# compiled twice, in float32 (-DLOFT_F32) and float64: the kernels, layers, adapters, optimizers
 REAL_SRC   = core/blas.c core/linalg.c core/init.c core/optim/adamw.c core/optim/loft.c \
              core/optim/optimizer.c core/adapters/lora.c core/adapters/dora.c core/tasks/mf.c \
              core/nn/layers.c core/nn/blocks.c core/adapters/adapted_linear.c core/tasks/vit.c \
              core/tasks/gpt.c core/io/checkpoint.c core/tasks/gpt2_hf.c
-# compiled once, in double (the MF task runs in double): runs, I/O, reports, Lua
+# compiled once and precision-free (no `real`): the run loop, the task registry, I/O, reports, Lua
 COMMON_SRC = core/rng.c core/io/h5data.c core/io/config.c core/io/h5log.c core/io/h5results.c \
-             core/run.c core/report.c core/lua/lua_experiment.c core/io/mnist.c core/text/bpe.c \
+             core/run.c core/tasks/registry.c core/optim/optim_config.c core/blas_library.c core/report.c \
+             core/lua/lua_experiment.c core/io/mnist.c core/text/bpe.c \
              core/io/json.c core/io/safetensors.c core/io/files.c core/text/gpt2_vocab.c
-# compiled once, in float32 (networks)
-F32_SRC    = core/run_vit.c core/run_gpt.c
+# the tasks, each compiled once in the precision it runs in
+F32_SRC    = core/tasks/vit_task.c core/tasks/gpt_task.c
+F64_SRC    = core/tasks/mf_task.c
 OBJS = $(REAL_SRC:%.c=$(BUILD)/f32/%.o) $(REAL_SRC:%.c=$(BUILD)/f64/%.o) $(COMMON_SRC:%.c=$(BUILD)/common/%.o) \
-       $(F32_SRC:%.c=$(BUILD)/f32/%.o)
+       $(F32_SRC:%.c=$(BUILD)/f32/%.o) $(F64_SRC:%.c=$(BUILD)/f64/%.o)
 HDRS = $(wildcard core/*.h core/*/*.h)
 
 TESTS = test_blas test_adapters_grad test_loft_identities test_mf test_golden test_float32 test_config test_experiment test_nn_grad test_vit_golden test_vit_adapters test_bpe test_gpt_golden test_gpt2_hf test_json test_gpt_grad

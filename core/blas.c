@@ -46,7 +46,3 @@ double blas_rel_dist(const real *a, const real *b, size_t n) {
     }
     return s > 0 ? sqrt(d / s) : (d > 0 ? INFINITY : 0.0);
 }
-
-const char *blas_library(void) {
-    return openblas_get_config();
-}

@@ -16,6 +16,4 @@ void blas_gemm_naive(int transA, int transB, int M, int N, int K, real alpha,
 double blas_sumsq(const real *x, size_t n);
 /* ||a - b|| / ||b|| over n entries (0 when both are zero), accumulated in double */
 double blas_rel_dist(const real *a, const real *b, size_t n);
-/* name of the BLAS library and its configuration, for the run record */
-const char *blas_library(void);
 #endif

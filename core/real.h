@@ -30,7 +30,6 @@ typedef double real;
 #define blas_gemm_naive LOFT_NAME(blas_gemm_naive)
 #define blas_sumsq LOFT_NAME(blas_sumsq)
 #define blas_rel_dist LOFT_NAME(blas_rel_dist)
-#define blas_library LOFT_NAME(blas_library)
 /* linalg.c */
 #define sym_pinv LOFT_NAME(sym_pinv)
 #define transpose LOFT_NAME(transpose)
@@ -44,13 +43,11 @@ typedef double real;
 #define adamw_apply LOFT_NAME(adamw_apply)
 #define adamw_step LOFT_NAME(adamw_step)
 /* optim/optimizer.c */
-#define optim_config_default LOFT_NAME(optim_config_default)
-#define optim_config_loft_simple LOFT_NAME(optim_config_loft_simple)
 #define optim_create LOFT_NAME(optim_create)
 #define optim_step LOFT_NAME(optim_step)
-#define optim_step_count LOFT_NAME(optim_step_count)
 #define optim_state_bytes LOFT_NAME(optim_state_bytes)
 #define optim_free LOFT_NAME(optim_free)
+#define OPTIM_API LOFT_NAME(OPTIM_API)
 /* optim/loft.c */
 #define loft_pair_init LOFT_NAME(loft_pair_init)
 #define loft_pair_free LOFT_NAME(loft_pair_free)

@@ -4,7 +4,7 @@
 experiment {
   name = "gpt_pretrain",
   base = "configs/gpt.yaml",
-  set = { gpt_target = "source", method = "adamw", steps = 3000, batch_size = 16, lr = 1e-3,
+  set = { gpt_target = "source", corpus = "fortunes.txt", method = "adamw", steps = 3000, batch_size = 16, lr = 1e-3,
           weight_decay = 0.01, eval_every = 500, seed = 0 },
   seeds = { 0 },
 }

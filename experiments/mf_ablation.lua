@@ -5,6 +5,7 @@
 experiment {
   name = "mf_ablation",
   base = "configs/mf.yaml",
+  set = { reference_distance = true },
   seeds = { 1, 2, 3, 4, 5 },
   grid = { rank = { 1, 2, 4, 8 } },
   variants = {

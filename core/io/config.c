@@ -78,7 +78,9 @@ static const Field FIELDS[] = {
     F(vit_heads, T_INT, 1, 64, 0, 0, NULL, "4", "vit: attention heads (divide the width)"),
     F(vit_patch, T_INT, 1, 28, 0, 0, NULL, "7", "vit: patch size (divides 28)"),
     F(vit_mlp, T_INT, 1, 16384, 0, 0, NULL, "128", "vit: hidden width of the MLP"),
-    F(text_dir, T_STR, 0, 0, 0, 1, NULL, "\"data/text\"", "gpt: the corpora from Debian packages (make data): fortunes.txt, jargon.txt"),
+    F(text_dir, T_STR, 0, 0, 0, 1, NULL, "\"data/text\"", "gpt: the folder of the corpora (make data puts Debian's fortunes.txt and jargon.txt there)"),
+    F(corpus, T_STR, 0, 0, 0, 0, NULL, "\"jargon.txt\"",
+      "gpt: the text file in text_dir the run trains on (first 90 %) and evaluates on (last 10 %)"),
     F(tokenizer, T_STR, 0, 0, 0, 1, NULL, "\"results/gpt_tokenizer.txt\"", "gpt: BPE merges; gpt_target source trains and writes it"),
     F(gpt_checkpoint, T_STR, 0, 0, 0, 1, NULL, "\"results/gpt_pretrained.h5\"",
       "gpt: pretrained weights: our .h5 (make pretrain-gpt), or a GPT-2 model.safetensors with config.json, "

@@ -34,7 +34,7 @@ typedef struct {
     double imbalance_ratio;
     int batch_size, eval_every, vit_width, vit_depth, vit_heads, vit_patch, vit_mlp;
     /* the GPT task */
-    char text_dir[CONFIG_STR], tokenizer[CONFIG_STR], gpt_checkpoint[CONFIG_STR], save_merged[CONFIG_STR];
+    char text_dir[CONFIG_STR], corpus[CONFIG_STR], tokenizer[CONFIG_STR], gpt_checkpoint[CONFIG_STR], save_merged[CONFIG_STR];
     char gpt_target[16];            /* source | jargon */
     int vocab, ctx, gpt_width, gpt_depth, gpt_heads, gpt_mlp;
     /* logging and reporting */

@@ -94,8 +94,6 @@ function expand(default_name)
   end
   local variants = e.variants or { {} }
   local set = e.set or {}
-  local any_adamw = (set.method == "adamw")
-  for _, v in ipairs(variants) do if v.method == "adamw" then any_adamw = true end end
 
   local runs, seen = {}, {}
   for vi, v in ipairs(variants) do
@@ -111,9 +109,6 @@ function expand(default_name)
         for _, seed in ipairs(seeds) do
           local ov, idparts = {}, { label }
           for _, k in ipairs(sorted_keys(set)) do ov[#ov + 1] = { k, fmt(set[k]) } end
-          if any_adamw and set.reference_distance == nil and v.reference_distance == nil then
-            ov[#ov + 1] = { "reference_distance", "true" }
-          end
           for _, kv in ipairs(acc) do
             ov[#ov + 1] = kv
             idparts[#idparts + 1] = kv[1] .. "=" .. kv[2]

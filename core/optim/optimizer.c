@@ -20,24 +20,6 @@ struct Optimizer {
     int npairs;
 };
 
-OptimConfig optim_config_default(OptimKind kind) {
-    OptimConfig c;
-    memset(&c, 0, sizeof(c));
-    c.kind = kind;
-    c.beta1 = 0.9;
-    c.beta2 = 0.999;
-    c.eps = kind == OPTIM_LOFT ? 1e-4 : 1e-8;
-    c.alternate_update = c.rescale_grads = c.reproject_momentum = 1;
-    c.reproject_second_moment = c.project_full_update = c.clip_projected = 1;
-    return c;
-}
-
-OptimConfig optim_config_loft_simple(void) {
-    OptimConfig c = optim_config_default(OPTIM_LOFT);
-    c.reproject_second_moment = c.project_full_update = 0;
-    return c;
-}
-
 static int config_error(const OptimConfig *c, char *err, size_t errlen) {
     const char *msg = NULL;
     if (!(c->beta1 >= 0 && c->beta1 < 1)) msg = "beta1 must be in [0, 1)";
@@ -117,8 +99,6 @@ double optim_step(Optimizer *o, double lr) {
     return norm;
 }
 
-long optim_step_count(const Optimizer *o) { return o->step; }
-
 size_t optim_state_bytes(const Optimizer *o) {
     size_t b = 0;
     for (int i = 0; i < o->nadam; i++) b += 2 * o->adam[i].t.size * sizeof(real);
@@ -132,3 +112,10 @@ void optim_free(Optimizer *o) {
     for (int i = 0; i < o->npairs; i++) loft_pair_free(&o->pairs[i]);
     free(o->adam); free(o->pairs); free(o);
 }
+
+static Optimizer *create_opaque(const OptimConfig *cfg, const void *pairs, int npairs, const void *plain, int nplain,
+                                char *err, size_t errlen) {
+    return optim_create(cfg, pairs, npairs, plain, nplain, err, errlen);
+}
+
+const OptimApi OPTIM_API = { LOFT_PRECISION, create_opaque, optim_step, optim_state_bytes, optim_free };

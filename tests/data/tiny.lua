@@ -2,7 +2,7 @@
 experiment {
   name = "tiny",
   base = "configs/mf.yaml",
-  set = { ["in"] = 24, out = 16, target_rank = 2, steps = 40, lr = 0.05 },
+  set = { ["in"] = 24, out = 16, target_rank = 2, steps = 40, lr = 0.05, reference_distance = true },
   seeds = { 1, 2 },
   grid = { rank = { 1, 2 } },
   variants = {

@@ -1,27 +1,28 @@
-/* The GPT run in float32: the text corpora (Debian's fortunes for pretraining, the Jargon File
-   for domain adaptation), the BPE tokenizer (trained by the pretraining run), random windows of
-   ctx + 1 tokens from the first 90 % of a text, held-out loss and perplexity on the last 10 %
-   every eval_every steps, the cloze accuracy on the same held-out text at the start and the end,
-   logged like every run; a GPT-2 checkpoint (safetensors) instead of ours on request, and the
-   merged weights saved back in its layout. */
+/* The GPT task behind the task interface (task.h), in float32: a text corpus (config key
+   `corpus`, a file of text_dir: Debian's fortunes for pretraining, the Jargon File for domain
+   adaptation), the BPE tokenizer (trained by the pretraining run), random windows of ctx + 1
+   tokens from the first 90 % of the text, held-out loss and perplexity on the last 10 % every
+   eval_every steps, the cloze accuracy on the same held-out text at the start and the end; a
+   GPT-2 checkpoint (safetensors) instead of ours on request, and the merged weights saved back
+   in its layout. */
 #ifndef LOFT_F32
-#define LOFT_F32
+#error "the GPT task runs in float32: compile tasks/gpt_task.c with -DLOFT_F32"
 #endif
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
-#include "check.h"
-#include "io/checkpoint.h"
-#include "io/files.h"
-#include "io/h5log.h"
-#include "run.h"
-#include "tasks/gpt.h"
-#include "tasks/gpt2_hf.h"
-#include "text/bpe.h"
-#include "text/gpt2_vocab.h"
+#include "../check.h"
+#include "../io/checkpoint.h"
+#include "../io/files.h"
+#include "../io/h5log.h"
+#include "../task.h"
+#include "../text/bpe.h"
+#include "../text/gpt2_vocab.h"
+#include "gpt.h"
+#include "gpt2_hf.h"
 
-#define MAX_PLAIN 64
+#define MAX_PLAIN (BLOCKS_MAX_DEPTH * BLOCKS_NMOD + GPT_NPARAM)   /* DoRA magnitudes + modules_to_save */
 #define MAX_PAIRS (BLOCKS_MAX_DEPTH * BLOCKS_NMOD)
 #define HELDOUT_WINDOWS 64   /* held-out sequences per evaluation (fixed, non-overlapping) */
 #define CLOZE_QUESTIONS 512  /* multiple-choice questions built from the held-out text */
@@ -190,123 +191,160 @@ static double cloze_accuracy(Gpt *m, const Cloze *z, int B) {
     return z->n ? (double)correct / z->n : NAN;
 }
 
-int run_gpt(const RunConfig *c, const char *yaml, const RunInfo *info, const char *partial_path,
-            RunSummary *sum, char *err, size_t errlen) {
-    const int source = strcmp(c->gpt_target, "source") == 0, full = strcmp(c->method, "adamw") == 0;
-    const int hf = ends_with(c->gpt_checkpoint, ".safetensors");
-    if (source && !full) { snprintf(err, errlen, "gpt_target source (pretraining) needs method adamw, got %s", c->method); return -1; }
-    if (source && hf) { snprintf(err, errlen, "gpt_target source (pretraining) writes our .h5 checkpoint; gpt_checkpoint = %s", c->gpt_checkpoint); return -1; }
+typedef struct {
+    const RunConfig *c;
+    int source, full, hf;
+    unsigned char *text;        /* (nbytes,) the corpus */
     size_t nbytes;
-    char path[CONFIG_STR + 32];
-    path_in(path, sizeof path, c->text_dir, source ? "fortunes.txt" : "jargon.txt");
-    unsigned char *text = file_read_all(path, &nbytes, err, errlen);
-    if (!text) { strncat(err, " (run `make data`)", errlen - strlen(err) - 1); return -1; }
-    Bpe bpe = { 0 };
-    Cloze z = { 0 };
-    int rc = -1, *tok = NULL, *x = NULL, *y = NULL;
-    Gpt *m = NULL;
-    Optimizer *opt = NULL;
-    H5Run *h = NULL;
-    if (load_tokenizer(&bpe, c, source, hf, text, nbytes, err, errlen)) goto done;
-    tok = mallocCheck(sizeof(int) * (nbytes + 1));
-    long ntok = bpe_encode(&bpe, text, nbytes, tok, nbytes + 1);
-    long ntrain = ntok * 9 / 10;
-    if (ntrain < c->ctx + 2 || ntok - ntrain < c->ctx + 2) { snprintf(err, errlen, "corpus too short for ctx = %d", c->ctx); goto done; }
-    GptShape shape = { c->vocab, c->ctx, c->gpt_width, c->gpt_depth, c->gpt_heads, c->gpt_mlp, 0 };
-    if (hf) {
-        char dir[CONFIG_STR];
-        dir_of(dir, sizeof dir, c->gpt_checkpoint);
-        path_in(path, sizeof path, dir, "config.json");
-        if (gpt2_read_config(path, &shape, err, errlen)) goto done;
-        if (c->ctx > shape.ctx || shape.vocab < bpe.vocab || c->rank > shape.width) {
-            snprintf(err, errlen, "%s: key 'ctx' = %d must be <= n_positions = %d, key 'rank' = %d <= n_embd = %d, and the "
-                     "tokenizer's %d tokens <= vocab_size = %d", path, c->ctx, shape.ctx, c->rank, shape.width, bpe.vocab, shape.vocab);
-            goto done;
-        }
-    }
-    if (!(m = gpt_create(shape, c->batch_size, c->ctx))) { snprintf(err, errlen, "gpt: invalid shape"); goto done; }
+    Bpe bpe;
+    int *tok;                   /* (ntok,) its tokens: train = [0, ntrain), held out = [ntrain, ntok) */
+    long ntok, ntrain;
+    Cloze z;
+    Gpt *m;
     Rng rng;
-    rng_seed(&rng, (uint64_t)c->seed);
-    gpt_init(m, &rng);
     NamedTensor tensors[GPT_NPARAM];
-    int nt = gpt_tensors(m, tensors);
-    if (hf && gpt2_load(m, c->gpt_checkpoint, err, errlen)) goto done;
-    if (!source && !hf && checkpoint_load(c->gpt_checkpoint, tensors, nt, NULL, err, errlen)) {
+    int ntensors;
+    AdapterPair pairs[MAX_PAIRS];
+    PlainTensor plain[MAX_PLAIN];
+    int npairs, nplain;
+    int *x, *y;                 /* (B,ctx) inputs and targets of a batch */
+} GptTask;
+
+static void gpt_task_free(void *self) {
+    GptTask *t = self;
+    if (!t) return;
+    gpt_free(t->m);
+    if (t->bpe.bytes) bpe_free(&t->bpe);
+    free(t->text); free(t->tok); free(t->x); free(t->y); free(t->z.cands); free(t->z.answer);
+    free(t);
+}
+
+/* shape from the config, or from config.json beside a GPT-2 checkpoint (checked against ctx,
+   rank and the tokenizer) */
+static int model_shape(GptShape *shape, const GptTask *t, char *err, size_t errlen) {
+    const RunConfig *c = t->c;
+    *shape = (GptShape){ c->vocab, c->ctx, c->gpt_width, c->gpt_depth, c->gpt_heads, c->gpt_mlp, 0 };
+    if (!t->hf) return 0;
+    char dir[CONFIG_STR], path[CONFIG_STR + 32];
+    dir_of(dir, sizeof dir, c->gpt_checkpoint);
+    path_in(path, sizeof path, dir, "config.json");
+    if (gpt2_read_config(path, shape, err, errlen)) return -1;
+    if (c->ctx > shape->ctx || shape->vocab < t->bpe.vocab || c->rank > shape->width) {
+        snprintf(err, errlen, "%s: key 'ctx' = %d must be <= n_positions = %d, key 'rank' = %d <= n_embd = %d, and the "
+                 "tokenizer's %d tokens <= vocab_size = %d", path, c->ctx, shape->ctx, c->rank, shape->width, t->bpe.vocab, shape->vocab);
+        return -1;
+    }
+    return 0;
+}
+
+static void *gpt_task_create(const RunConfig *c, char *err, size_t errlen) {
+    GptTask *t = mallocCheck(sizeof(GptTask));
+    t->c = c;
+    t->source = strcmp(c->gpt_target, "source") == 0;
+    t->full = strcmp(c->method, "adamw") == 0;
+    t->hf = ends_with(c->gpt_checkpoint, ".safetensors");
+    if (t->source && !t->full) { snprintf(err, errlen, "gpt_target source (pretraining) needs method adamw, got %s", c->method); goto fail; }
+    if (t->source && t->hf) { snprintf(err, errlen, "gpt_target source (pretraining) writes our .h5 checkpoint; gpt_checkpoint = %s", c->gpt_checkpoint); goto fail; }
+    char path[CONFIG_STR + 32];
+    path_in(path, sizeof path, c->text_dir, c->corpus);
+    if (!(t->text = file_read_all(path, &t->nbytes, err, errlen))) { strncat(err, " (run `make data`)", errlen - strlen(err) - 1); goto fail; }
+    if (load_tokenizer(&t->bpe, c, t->source, t->hf, t->text, t->nbytes, err, errlen)) goto fail;
+    t->tok = mallocCheck(sizeof(int) * (t->nbytes + 1));
+    t->ntok = bpe_encode(&t->bpe, t->text, t->nbytes, t->tok, t->nbytes + 1);
+    t->ntrain = t->ntok * 9 / 10;
+    if (t->ntrain < c->ctx + 2 || t->ntok - t->ntrain < c->ctx + 2) { snprintf(err, errlen, "corpus too short for ctx = %d", c->ctx); goto fail; }
+    GptShape shape;
+    if (model_shape(&shape, t, err, errlen)) goto fail;
+    if (!(t->m = gpt_create(shape, c->batch_size, c->ctx))) { snprintf(err, errlen, "gpt: invalid shape"); goto fail; }
+    rng_seed(&t->rng, (uint64_t)c->seed);
+    gpt_init(t->m, &t->rng);
+    t->ntensors = gpt_tensors(t->m, t->tensors);
+    if (t->hf && gpt2_load(t->m, c->gpt_checkpoint, err, errlen)) goto fail;
+    if (!t->source && !t->hf && checkpoint_load(c->gpt_checkpoint, t->tensors, t->ntensors, NULL, err, errlen)) {
         char tmp[1100];
         snprintf(tmp, sizeof tmp, "%s (build it with `make pretrain-gpt`)", err);
         snprintf(err, errlen, "%s", tmp);
-        goto done;
+        goto fail;
     }
-    if (!full && gpt_add_adapters(m, c->target_modules, strcmp(c->method, "dora") == 0 ? ADAPT_DORA : ADAPT_LORA, c->rank,
-                                  config_scale(c), strcmp(c->init, "gaussian") == 0, &rng, err, errlen)) goto done;
-    AdapterPair pairs[MAX_PAIRS];
-    PlainTensor plain[MAX_PLAIN];
-    int np, nl;
-    if (gpt_trainables(m, full, c->modules_to_save, pairs, &np, plain, &nl, MAX_PLAIN, err, errlen)) goto done;
-    OptimConfig oc = run_optim_config(c);
-    if (!(opt = optim_create(&oc, pairs, np, plain, nl, err, errlen))) goto done;
-    cloze_build(&z, &bpe, tok + ntrain, ntok - ntrain, c->ctx < 32 + CLOZE_CONT ? c->ctx : 32 + CLOZE_CONT);
-    static const char *cols[] = { "step", "loss", "grad_norm", "time_s", "heldout_loss", "perplexity", "cloze_accuracy" };
-    if (!(h = h5run_begin(partial_path, info->id, cols, 7, err, errlen))) goto done;
-    run_common_attrs(h, c, yaml, info, &oc, optim_state_bytes(opt), LOFT_PRECISION);
-    h5run_attr_str(h, "gpt_target", c->gpt_target);
-    h5run_attr_int(h, "train_tokens", ntrain);
-    h5run_attr_int(h, "heldout_tokens", ntok - ntrain);
-    h5run_attr_num(h, "bytes_per_token", (double)nbytes / ntok);
-    h5run_attr_int(h, "cloze_questions", z.n);
-    h5run_attr_int(h, "cloze_choices", CLOZE_CHOICES);
-    h5run_attr_int(h, "cloze_context", z.T - CLOZE_CONT);
-    h5run_attr_int(h, "cloze_continuation", CLOZE_CONT);
-    x = mallocCheck(sizeof(int) * c->batch_size * c->ctx);
-    y = mallocCheck(sizeof(int) * c->batch_size * c->ctx);
-    double t0 = run_now(), last_print = 0, loss = NAN, hl = NAN, acc = NAN;
-    snprintf(sum->status, sizeof sum->status, "complete");
-    sum->steps_to_threshold = -1;
-    for (long k = 0; k <= c->steps; k++) {
-        int last = k == c->steps, finite = 1;
-        double held = NAN, gn = NAN, cz = NAN;
-        if (k % c->eval_every == 0 || last) {
-            held = hl = heldout_loss(m, tok + ntrain, ntok - ntrain, c->ctx, c->batch_size, x, y);
-            if (k == 0 || last) cz = acc = cloze_accuracy(m, &z, c->batch_size);   /* ~80K tokens: start and end only */
-        }
-        if (!last) {
-            for (int b = 0; b < c->batch_size; b++) {   /* a random window of ctx + 1 train tokens */
-                long s0 = (long)(rng_u64(&rng) % (uint64_t)(ntrain - c->ctx - 1));
-                memcpy(x + b * c->ctx, tok + s0, sizeof(int) * c->ctx);
-                memcpy(y + b * c->ctx, tok + s0 + 1, sizeof(int) * c->ctx);
-            }
-            loss = gpt_forward(m, x, y, c->batch_size, c->ctx);
-            finite = isfinite(loss);
-            if (finite) { gpt_backward(m, y, c->batch_size, c->ctx); gn = optim_step(opt, c->lr); finite = isfinite(gn); }
-        }
-        if (last || !finite || k % c->log_every == 0 || isfinite(held)) {
-            double row[7] = { (double)k, last ? NAN : loss, gn, run_now() - t0, held, exp(held), cz };
-            h5run_append(h, row);
-        }
-        if (run_step_end(info, sum, k, c->steps, loss, finite, t0, &last_print)) break;
-    }
-    run_finish(h, info, sum, t0);
-    h5run_attr_num(h, "heldout_loss", hl);
-    h5run_attr_num(h, "perplexity", exp(hl));
-    h5run_attr_num(h, "cloze_accuracy", acc);
-    if (c->save_merged[0] && strcmp(sum->status, "complete") == 0 && save_merged(m, c, hf, err, errlen)) {
-        h5run_end(h, "failed", sum->wall_seconds);
-        h = NULL;
-        goto done;
-    }
-    h5run_end(h, sum->status, sum->wall_seconds);
-    h = NULL;
-    rc = 0;
-    if (source && strcmp(sum->status, "complete") == 0) {
-        NamedValue a[] = { { "vocab", c->vocab }, { "ctx", c->ctx }, { "width", c->gpt_width }, { "depth", c->gpt_depth },
-                           { "heads", c->gpt_heads }, { "mlp", c->gpt_mlp } };
-        rc = checkpoint_save(c->gpt_checkpoint, tensors, nt, a, 6, err, errlen);
-    }
-done:
-    if (h) h5run_end(h, "failed", 0);
-    optim_free(opt);
-    gpt_free(m);
-    if (bpe.bytes) bpe_free(&bpe);
-    free(text); free(tok); free(x); free(y); free(z.cands); free(z.answer);
-    return rc;
+    if (!t->full && gpt_add_adapters(t->m, c->target_modules, strcmp(c->method, "dora") == 0 ? ADAPT_DORA : ADAPT_LORA, c->rank,
+                                     config_scale(c), strcmp(c->init, "gaussian") == 0, &t->rng, err, errlen)) goto fail;
+    if (gpt_trainables(t->m, t->full, c->modules_to_save, t->pairs, &t->npairs, t->plain, &t->nplain, MAX_PLAIN, err, errlen)) goto fail;
+    cloze_build(&t->z, &t->bpe, t->tok + t->ntrain, t->ntok - t->ntrain, c->ctx < 32 + CLOZE_CONT ? c->ctx : 32 + CLOZE_CONT);
+    t->x = mallocCheck(sizeof(int) * c->batch_size * c->ctx);
+    t->y = mallocCheck(sizeof(int) * c->batch_size * c->ctx);
+    return t;
+fail:
+    gpt_task_free(t);
+    return NULL;
 }
+
+static int gpt_eval_columns(void *self, const char **names) {
+    (void)self;
+    names[0] = "heldout_loss";
+    names[1] = "perplexity";
+    names[2] = "cloze_accuracy";
+    return 3;
+}
+
+static void gpt_task_trainables(void *self, TaskTrainables *tr) {
+    GptTask *t = self;
+    *tr = (TaskTrainables){ t->pairs, t->plain, t->npairs, t->nplain };
+}
+
+static void gpt_describe(void *self, H5Run *h) {
+    GptTask *t = self;
+    h5run_attr_str(h, "gpt_target", t->c->gpt_target);
+    h5run_attr_str(h, "group", t->c->gpt_target);
+    h5run_attr_str(h, "corpus", t->c->corpus);
+    h5run_attr_int(h, "train_tokens", t->ntrain);
+    h5run_attr_int(h, "heldout_tokens", t->ntok - t->ntrain);
+    h5run_attr_num(h, "bytes_per_token", (double)t->nbytes / t->ntok);
+    h5run_attr_int(h, "cloze_questions", t->z.n);
+    h5run_attr_int(h, "cloze_choices", CLOZE_CHOICES);
+    h5run_attr_int(h, "cloze_context", t->z.T - CLOZE_CONT);
+    h5run_attr_int(h, "cloze_continuation", CLOZE_CONT);
+}
+
+static int gpt_eval_due(void *self, long k, int last) { return last || k % ((GptTask *)self)->c->eval_every == 0; }
+
+/* held-out loss and perplexity at every evaluation; the cloze (~80K tokens) at the start and the end only */
+static void gpt_evaluate(void *self, long k, int last, double *values) {
+    GptTask *t = self;
+    const RunConfig *c = t->c;
+    values[0] = heldout_loss(t->m, t->tok + t->ntrain, t->ntok - t->ntrain, c->ctx, c->batch_size, t->x, t->y);
+    values[1] = exp(values[0]);
+    if (k == 0 || last) values[2] = cloze_accuracy(t->m, &t->z, c->batch_size);
+}
+
+/* batch_size random windows of ctx + 1 train tokens */
+static double gpt_loss_grad(void *self, long k) {
+    (void)k;
+    GptTask *t = self;
+    const RunConfig *c = t->c;
+    for (int b = 0; b < c->batch_size; b++) {
+        long s0 = (long)(rng_u64(&t->rng) % (uint64_t)(t->ntrain - c->ctx - 1));
+        memcpy(t->x + b * c->ctx, t->tok + s0, sizeof(int) * c->ctx);
+        memcpy(t->y + b * c->ctx, t->tok + s0 + 1, sizeof(int) * c->ctx);
+    }
+    double loss = gpt_forward(t->m, t->x, t->y, c->batch_size, c->ctx);
+    if (isfinite(loss)) gpt_backward(t->m, t->y, c->batch_size, c->ctx);
+    return loss;
+}
+
+/* the merged weights on request, and the checkpoint of a complete pretraining run */
+static int gpt_finish(void *self, H5Run *h, const char *status, char *err, size_t errlen) {
+    (void)h;
+    GptTask *t = self;
+    const RunConfig *c = t->c;
+    if (strcmp(status, "complete") != 0) return 0;
+    if (c->save_merged[0] && save_merged(t->m, c, t->hf, err, errlen)) return -1;
+    if (!t->source) return 0;
+    NamedValue a[] = { { "vocab", c->vocab }, { "ctx", c->ctx }, { "width", c->gpt_width }, { "depth", c->gpt_depth },
+                       { "heads", c->gpt_heads }, { "mlp", c->gpt_mlp } };
+    return checkpoint_save(c->gpt_checkpoint, t->tensors, t->ntensors, a, 6, err, errlen);
+}
+
+const TaskOps GPT_TASK = {
+    "gpt", "float32", 0, gpt_task_create, gpt_eval_columns, gpt_task_trainables, gpt_describe, gpt_eval_due,
+    gpt_evaluate, gpt_loss_grad, NULL, gpt_finish, gpt_task_free,
+};

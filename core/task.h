@@ -1,0 +1,49 @@
+/* The task interface: all the run loop (run.c) knows of a task. A task is built from a run's
+   config; it owns its model, data and trainable tensors in its own precision, computes the
+   training loss and gradients of a step, evaluates named metrics, and writes what it keeps at
+   the end (final tensors, checkpoints). Only doubles and opaque pointers cross this interface,
+   so the run layer is compiled once and never sees `real`. */
+#ifndef LOFT_TASK_H
+#define LOFT_TASK_H
+#include <stddef.h>
+#include "io/config.h"
+
+#define TASK_MAX_EVALS 8      /* evaluation columns a task may log */
+
+struct H5Run;
+
+/* the trainable tensors of a task, as optim_create takes them: `pairs` points to npairs
+   AdapterPair and `plain` to nplain PlainTensor of the task's precision (optim/optimizer.h) */
+typedef struct { const void *pairs, *plain; int npairs, nplain; } TaskTrainables;
+
+typedef struct {
+    const char *name;          /* the config's `task:` value */
+    const char *precision;     /* "float32" | "float64": the element type of the trainables */
+    /* 1: the training loss is the whole objective (mf), so it is also evaluated after the last
+       step; 0: a minibatch loss, none after the last step */
+    int full_batch;
+    /* builds the task (model, data, adapters, optimizer-facing tensors); NULL + message */
+    void *(*create)(const RunConfig *c, char *err, size_t errlen);
+    /* names of the evaluation columns, in the order evaluate() fills them; returns their count */
+    int (*eval_columns)(void *self, const char **names);
+    void (*trainables)(void *self, TaskTrainables *t);
+    /* the run's attributes that belong to the task (sizes, split, target, group) */
+    void (*describe)(void *self, struct H5Run *h);
+    /* 1 when evaluate() has something to compute at step k (last: after the final step) */
+    int (*eval_due)(void *self, long k, int last);
+    /* values[i] of column i at step k, NaN for a column not evaluated now. Called before the
+       step's loss, so it may reuse the training activations. */
+    void (*evaluate)(void *self, long k, int last, double *values);
+    /* the training loss of step k (its batch drawn from the run's seed); gradients zeroed then
+       filled. After the optimizer step the task may advance what runs in lockstep (after_step). */
+    double (*loss_grad)(void *self, long k);
+    void (*after_step)(void *self, long k);   /* may be NULL */
+    /* the end: final datasets, checkpoint, merged weights (status: the run's status).
+       0, or -1 with a message (the run is then recorded as failed) */
+    int (*finish)(void *self, struct H5Run *h, const char *status, char *err, size_t errlen);
+    void (*free)(void *self);
+} TaskOps;
+
+/* the task registered under name (tasks/registry.c), or NULL */
+const TaskOps *task_find(const char *name);
+#endif

@@ -1,0 +1,177 @@
+/* The matrix-factorization task behind the task interface (task.h), in double: its problem
+   (drawn from the seed or read from an HDF5 file), the trainable tensors of the method, the
+   optional lockstep full-AdamW reference (evaluation column dist_to_adamw), and the problem
+   and final tensors written with the run. */
+#ifdef LOFT_F32
+#error "the MF task runs in double: compile tasks/mf_task.c without LOFT_F32"
+#endif
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include "../blas.h"
+#include "../check.h"
+#include "../io/h5data.h"
+#include "../io/h5log.h"
+#include "../task.h"
+#include "mf.h"
+
+typedef struct {
+    const RunConfig *c;
+    MfTask *t, *ref;            /* the run, and full AdamW from the same function (or NULL) */
+    Optimizer *ropt;            /* the reference's optimizer */
+    AdapterPair pairs[1];
+    PlainTensor plain[3];
+    int npairs, nplain;
+    real *W;                    /* (out,in) work: the run's effective weight */
+} Mf;
+
+static MfParam param_of(const RunConfig *c) {
+    if (strcmp(c->method, "adamw") == 0) return MF_FULL;
+    return strcmp(c->method, "dora") == 0 ? MF_DORA : MF_ADAPTER;
+}
+
+/* reads dataset name of the problem file, which must hold exactly n numbers */
+static double *load_exact(const char *path, const char *name, size_t n, const char *shape, char *err, size_t errlen) {
+    size_t got;
+    double *d = h5_read_doubles(path, name, &got, NULL, NULL, err, errlen);
+    if (d && got != n) {
+        snprintf(err, errlen, "%s: dataset '%s' has %zu numbers, expected shape %s (%zu numbers)", path, name, got, shape, n);
+        free(d);
+        return NULL;
+    }
+    return d;
+}
+
+static int set_problem(MfTask *t, const RunConfig *c, char *err, size_t errlen) {
+    if (!c->problem_file[0]) {
+        Rng rng;
+        rng_seed(&rng, (uint64_t)c->seed);
+        MfInit init = strcmp(c->init, "lora") == 0 ? MF_INIT_LORA : strcmp(c->init, "gaussian") == 0 ? MF_INIT_GAUSSIAN : MF_INIT_LINEAR;
+        mf_draw_problem(t, c->target_rank, init, &rng);
+        return 0;
+    }
+    const char *p = c->problem_file;
+    char s1[64], s2[64], s3[64];
+    snprintf(s1, sizeof s1, "(in=%d, out=%d)", c->in, c->out);
+    snprintf(s2, sizeof s2, "(rank=%d, in=%d)", c->rank, c->in);
+    snprintf(s3, sizeof s3, "(out=%d, rank=%d)", c->out, c->rank);
+    double *T = load_exact(p, "target", (size_t)c->in * c->out, s1, err, errlen), *A = NULL, *B = NULL, *b = NULL;
+    if (T) A = load_exact(p, "A0", (size_t)c->rank * c->in, s2, err, errlen);
+    if (A) B = load_exact(p, "B0", (size_t)c->out * c->rank, s3, err, errlen);
+    if (B && c->bias) {
+        size_t n;
+        b = h5_read_doubles(p, "bias0", &n, NULL, NULL, err, errlen);
+        if (b && n != (size_t)c->out) { snprintf(err, errlen, "%s: dataset 'bias0' has %zu numbers, expected (out=%d)", p, n, c->out); free(b); b = NULL; }
+        if (!b) { free(T); free(A); free(B); return -1; }
+    }
+    int ok = T && A && B;
+    if (ok) mf_set_problem(t, T, A, B, b, NULL);
+    free(T); free(A); free(B); free(b);
+    return ok ? 0 : -1;
+}
+
+static uint64_t fnv1a(const void *data, size_t n) {
+    const unsigned char *p = data;
+    uint64_t h = 1469598103934665603ull;
+    for (size_t i = 0; i < n; i++) { h ^= p[i]; h *= 1099511628211ull; }
+    return h;
+}
+
+static void write_problem_and_final(H5Run *h, MfTask *t, const char *group, int with_target) {
+    size_t dA[2] = { (size_t)t->r, (size_t)t->in }, dB[2] = { (size_t)t->out, (size_t)t->r };
+    size_t dW[2] = { (size_t)t->out, (size_t)t->in }, db[1] = { (size_t)t->out };
+    int full = t->param == MF_FULL, p0 = strcmp(group, "problem") == 0;
+    if (with_target) {
+        char key[40];
+        snprintf(key, sizeof key, "target-%016llx", (unsigned long long)fnv1a(t->target, sizeof(real) * t->in * t->out));
+        h5run_target(h, key, t->target, (size_t)t->in, (size_t)t->out);
+    }
+    if (!full || p0) {   /* full AdamW starts at B0 A0: the factors define its start */
+        h5run_dataset(h, group, p0 ? "A0" : "A", t->A, 2, dA);
+        h5run_dataset(h, group, p0 ? "B0" : "B", t->B, 2, dB);
+    }
+    if (full && !p0) h5run_dataset(h, group, "W", t->W, 2, dW);
+    if (t->param == MF_DORA && !p0) h5run_dataset(h, group, "mag", t->mag, 1, db);
+    if (t->use_bias) h5run_dataset(h, group, p0 ? "bias0" : "bias", t->bias, 1, db);
+}
+
+static void mf_task_free(void *self) {
+    Mf *m = self;
+    if (!m) return;
+    optim_free(m->ropt);
+    mf_free(m->t);
+    mf_free(m->ref);
+    free(m->W);
+    free(m);
+}
+
+static void *mf_task_create(const RunConfig *c, char *err, size_t errlen) {
+    Mf *m = mallocCheck(sizeof(Mf));
+    m->c = c;
+    MfParam param = param_of(c);
+    m->t = mf_create(c->in, c->out, c->rank, param, c->bias, config_scale(c));
+    if (set_problem(m->t, c, err, errlen) != 0) { mf_task_free(m); return NULL; }
+    mf_params(m->t, m->pairs, &m->npairs, m->plain, &m->nplain);
+    if (c->reference_distance && param != MF_FULL) {   /* full AdamW from the same function, in lockstep */
+        MfTask *ref = m->ref = mf_create(c->in, c->out, c->rank, MF_FULL, c->bias, 1.0);
+        m->W = mallocCheck(sizeof(real) * c->out * c->in);
+        mf_weight(m->t, m->W);
+        mf_set_problem(ref, m->t->target, m->t->A, m->t->B, m->t->bias, NULL);
+        memcpy(ref->W, m->W, sizeof(real) * c->out * c->in);
+        AdapterPair rpairs[1];
+        PlainTensor rplain[3];
+        int rnp, rnl;
+        mf_params(ref, rpairs, &rnp, rplain, &rnl);
+        OptimConfig rc = optim_config_of_run(c);
+        rc.kind = OPTIM_ADAMW;
+        if (!(m->ropt = optim_create(&rc, rpairs, rnp, rplain, rnl, err, errlen))) { mf_task_free(m); return NULL; }
+    }
+    return m;
+}
+
+static int mf_eval_columns(void *self, const char **names) {
+    Mf *m = self;
+    if (!m->ref) return 0;
+    names[0] = "dist_to_adamw";
+    return 1;
+}
+
+static void mf_trainables(void *self, TaskTrainables *tr) {
+    Mf *m = self;
+    *tr = (TaskTrainables){ m->pairs, m->plain, m->npairs, m->nplain };
+}
+
+static void mf_describe(void *self, H5Run *h) { write_problem_and_final(h, ((Mf *)self)->t, "problem", 1); }
+
+static int mf_eval_due(void *self, long k, int last) { return last || k % ((Mf *)self)->c->log_every == 0; }
+
+/* ||W - W_adamw|| / ||W_adamw|| of the effective weights */
+static void mf_evaluate(void *self, long k, int last, double *values) {
+    (void)k; (void)last;
+    Mf *m = self;
+    mf_weight(m->t, m->W);
+    values[0] = blas_rel_dist(m->W, m->ref->W, (size_t)m->c->out * m->c->in);
+}
+
+static double mf_task_loss_grad(void *self, long k) { (void)k; return mf_loss_grad(((Mf *)self)->t); }
+
+/* the reference takes its step of the same learning rate */
+static void mf_after_step(void *self, long k) {
+    (void)k;
+    Mf *m = self;
+    if (!m->ref) return;
+    mf_loss_grad(m->ref);
+    optim_step(m->ropt, m->c->lr);
+}
+
+static int mf_finish(void *self, H5Run *h, const char *status, char *err, size_t errlen) {
+    (void)status; (void)err; (void)errlen;
+    write_problem_and_final(h, ((Mf *)self)->t, "final", 0);
+    return 0;
+}
+
+const TaskOps MF_TASK = {
+    "mf", "float64", 1, mf_task_create, mf_eval_columns, mf_trainables, mf_describe, mf_eval_due, mf_evaluate,
+    mf_task_loss_grad, mf_after_step, mf_finish, mf_task_free,
+};

@@ -1,0 +1,215 @@
+/* The ViT task behind the task interface (task.h), in float32: MNIST task sets, pretraining
+   (vit_target source, saves the checkpoint) or fine-tuning from the checkpoint with any method,
+   batches drawn from the run's seed, test accuracy and balanced accuracy every eval_every steps. */
+#ifndef LOFT_F32
+#error "the ViT task runs in float32: compile tasks/vit_task.c with -DLOFT_F32"
+#endif
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include "../check.h"
+#include "../io/checkpoint.h"
+#include "../io/h5log.h"
+#include "../io/mnist.h"
+#include "../task.h"
+#include "vit.h"
+
+#define IMBALANCED_HEAD 400   /* train images of the most frequent class in the imbalanced task */
+#define MAX_PLAIN (VIT_MAX_DEPTH * VIT_NMOD + VIT_NPARAM)   /* DoRA magnitudes + modules_to_save */
+#define MAX_PAIRS (VIT_MAX_DEPTH * VIT_NMOD)
+
+/* the model's tensors by name, for the checkpoint */
+static int vit_tensors(Vit *v, NamedTensor *t) {
+    for (int i = 0; i < VIT_NPARAM; i++) {
+        size_t count;
+        real *p = vit_param(v, VIT_PARAM_NAMES[i], &count);
+        t[i] = (NamedTensor){ VIT_PARAM_NAMES[i], p, count };
+    }
+    return VIT_NPARAM;
+}
+
+static int load_checkpoint(Vit *v, const char *path, char *err, size_t errlen) {
+    NamedTensor t[VIT_NPARAM];
+    int n = vit_tensors(v, t);
+    if (checkpoint_load(path, t, n, "head_w,head_b", err, errlen) == 0) return 0;   /* every target gets a new head */
+    char tmp[1100];
+    snprintf(tmp, sizeof tmp, "%s (build it with `make pretrain-vit`)", err);
+    snprintf(err, errlen, "%s", tmp);
+    return -1;
+}
+
+static int save_checkpoint(Vit *v, const char *path, char *err, size_t errlen) {
+    NamedTensor t[VIT_NPARAM];
+    int n = vit_tensors(v, t);
+    NamedValue a[] = { { "image", v->s.image }, { "patch", v->s.patch }, { "width", v->s.width }, { "depth", v->s.depth },
+                       { "heads", v->s.heads }, { "mlp", v->s.mlp }, { "classes", v->s.classes } };
+    return checkpoint_save(path, t, n, a, 7, err, errlen);
+}
+
+static void batch_of(real *images, int *labels, const Mnist *m, const ImageSet *s, const int *which, int B) {
+    for (int b = 0; b < B; b++) {
+        int k = which[b], i = s->idx[k];
+        for (int p = 0; p < MNIST_PIXELS; p++) images[(size_t)b * MNIST_PIXELS + p] = m->pixels[(size_t)i * MNIST_PIXELS + p] / (real)255;
+        labels[b] = s->label[k];
+    }
+}
+
+/* accuracy and balanced accuracy (mean per-class recall) on the whole set, in batches of Bmax */
+static void evaluate(Vit *v, const Mnist *m, const ImageSet *s, real *images, int *labels, double *acc, double *bal) {
+    int correct = 0, per_n[16] = { 0 }, per_ok[16] = { 0 }, which[4096];
+    for (int k0 = 0; k0 < s->n; k0 += v->Bmax) {
+        int B = s->n - k0 < v->Bmax ? s->n - k0 : v->Bmax;
+        for (int b = 0; b < B; b++) which[b] = k0 + b;
+        batch_of(images, labels, m, s, which, B);
+        vit_forward(v, images, NULL, B);
+        for (int b = 0; b < B; b++) {
+            const real *l = v->logits + (size_t)b * v->s.classes;
+            int best = 0;
+            for (int c = 1; c < v->s.classes; c++) if (l[c] > l[best]) best = c;
+            per_n[labels[b]]++;
+            if (best == labels[b]) { correct++; per_ok[labels[b]]++; }
+        }
+    }
+    double sum = 0;
+    int classes = 0;
+    for (int c = 0; c < s->classes; c++) if (per_n[c]) { sum += (double)per_ok[c] / per_n[c]; classes++; }
+    *acc = s->n ? (double)correct / s->n : NAN;
+    *bal = classes ? sum / classes : NAN;
+}
+
+/* the train and test sets of the run's target */
+static void task_sets(const RunConfig *c, const Mnist *m, ImageSet *train, ImageSet *test) {
+    if (strcmp(c->vit_target, "source") == 0) {
+        mnist_select(train, m, 0, 4, 0, NULL);
+        mnist_select(test, m, 0, 4, 1, NULL);
+    } else if (strcmp(c->vit_target, "unseen") == 0) {
+        mnist_select(train, m, 5, 9, 0, NULL);
+        mnist_select(test, m, 5, 9, 1, NULL);
+    } else {   /* imbalanced: n_c = 400 ratio^(-c/9), class 0 most frequent */
+        int per[10];
+        for (int k = 0; k < 10; k++) {
+            per[k] = (int)floor(IMBALANCED_HEAD * pow(c->imbalance_ratio, -k / 9.0));
+            if (per[k] < 1) per[k] = 1;
+        }
+        mnist_select(train, m, 0, 9, 0, per);
+        mnist_select(test, m, 0, 9, 1, NULL);
+    }
+}
+
+typedef struct {
+    const RunConfig *c;
+    int source, full;
+    Mnist m;
+    ImageSet train, test;
+    Vit *v;
+    Rng rng;
+    AdapterPair pairs[MAX_PAIRS];
+    PlainTensor plain[MAX_PLAIN];
+    int npairs, nplain;
+    real *images;               /* (B,28,28) the batch */
+    int *labels, *which;        /* (B,) its labels and its indices in the train set */
+} VitTask;
+
+static void vit_task_free(void *self) {
+    VitTask *t = self;
+    if (!t) return;
+    free(t->images); free(t->labels); free(t->which);
+    imageset_free(&t->train); imageset_free(&t->test);
+    mnist_free(&t->m);
+    vit_free(t->v);
+    free(t);
+}
+
+static void *vit_task_create(const RunConfig *c, char *err, size_t errlen) {
+    const int source = strcmp(c->vit_target, "source") == 0, full = strcmp(c->method, "adamw") == 0;
+    if (source && !full) { snprintf(err, errlen, "vit_target source (pretraining) needs method adamw, got %s", c->method); return NULL; }
+    VitTask *t = mallocCheck(sizeof(VitTask));
+    t->c = c; t->source = source; t->full = full;
+    if (mnist_load(&t->m, c->data_file, err, errlen) != 0) { free(t); return NULL; }
+    task_sets(c, &t->m, &t->train, &t->test);
+    VitShape shape = { 28, c->vit_patch, c->vit_width, c->vit_depth, c->vit_heads, c->vit_mlp, t->train.classes };
+    t->v = vit_create(shape, c->batch_size);
+    rng_seed(&t->rng, (uint64_t)c->seed);
+    vit_init(t->v, &t->rng);
+    t->images = mallocCheck(sizeof(real) * (size_t)c->batch_size * MNIST_PIXELS);
+    t->labels = mallocCheck(sizeof(int) * c->batch_size);
+    t->which = mallocCheck(sizeof(int) * c->batch_size);
+    if (!source && load_checkpoint(t->v, c->checkpoint, err, errlen) != 0) goto fail;
+    if (!full) {
+        AdaptKind kind = strcmp(c->method, "dora") == 0 ? ADAPT_DORA : ADAPT_LORA;
+        if (vit_add_adapters(t->v, c->target_modules, kind, c->rank, config_scale(c), strcmp(c->init, "gaussian") == 0,
+                             &t->rng, err, errlen) != 0) goto fail;
+    }
+    if (vit_trainables(t->v, full, c->modules_to_save, t->pairs, &t->npairs, t->plain, &t->nplain, MAX_PLAIN,
+                       err, errlen) != 0) goto fail;
+    return t;
+fail:
+    vit_task_free(t);
+    return NULL;
+}
+
+static int vit_eval_columns(void *self, const char **names) {
+    (void)self;
+    names[0] = "test_accuracy";
+    names[1] = "balanced_accuracy";
+    return 2;
+}
+
+static void vit_task_trainables(void *self, TaskTrainables *tr) {
+    VitTask *t = self;
+    *tr = (TaskTrainables){ t->pairs, t->plain, t->npairs, t->nplain };
+}
+
+static void vit_describe(void *self, H5Run *h) {
+    VitTask *t = self;
+    size_t trainable = 0;
+    for (int i = 0; i < t->npairs; i++) trainable += (size_t)t->pairs[i].r * (t->pairs[i].m + t->pairs[i].n);
+    for (int i = 0; i < t->nplain; i++) trainable += t->plain[i].size;
+    h5run_attr_str(h, "vit_target", t->c->vit_target);
+    h5run_attr_str(h, "group", t->c->vit_target);
+    h5run_attr_int(h, "train_images", t->train.n);
+    h5run_attr_int(h, "test_images", t->test.n);
+    h5run_attr_int(h, "trainable_params", (long long)trainable);
+    h5run_attr_int(h, "model_params", (long long)t->v->nparams);
+}
+
+static int vit_eval_due(void *self, long k, int last) { return last || k % ((VitTask *)self)->c->eval_every == 0; }
+
+static void vit_evaluate(void *self, long k, int last, double *values) {
+    (void)k; (void)last;
+    VitTask *t = self;
+    evaluate(t->v, &t->m, &t->test, t->images, t->labels, &values[0], &values[1]);
+}
+
+/* a batch of batch_size train images drawn with replacement from the run's seed */
+static double vit_loss_grad(void *self, long k) {
+    (void)k;
+    VitTask *t = self;
+    const int B = t->c->batch_size;
+    for (int b = 0; b < B; b++) t->which[b] = (int)(rng_u64(&t->rng) % (uint64_t)t->train.n);
+    batch_of(t->images, t->labels, &t->m, &t->train, t->which, B);
+    double loss = vit_forward(t->v, t->images, t->labels, B);
+    if (isfinite(loss)) vit_backward(t->v, t->labels, B);
+    return loss;
+}
+
+/* the adapters after training (small), so a run can be merged and reused; the checkpoint of a
+   complete pretraining run */
+static int vit_finish(void *self, H5Run *h, const char *status, char *err, size_t errlen) {
+    VitTask *t = self;
+    Vit *v = t->v;
+    if (v->nadapter) {
+        double *a = mallocCheck(sizeof(double) * v->nadapter);
+        for (size_t i = 0; i < v->nadapter; i++) a[i] = v->adapter[i];
+        h5run_dataset(h, "final", "adapters", a, 1, &v->nadapter);
+        free(a);
+    }
+    if (t->source && strcmp(status, "complete") == 0) return save_checkpoint(v, t->c->checkpoint, err, errlen);
+    return 0;
+}
+
+const TaskOps VIT_TASK = {
+    "vit", "float32", 0, vit_task_create, vit_eval_columns, vit_task_trainables, vit_describe, vit_eval_due,
+    vit_evaluate, vit_loss_grad, NULL, vit_finish, vit_task_free,
+};

@@ -106,29 +106,12 @@ pretrain-gpt: results/gpt_pretrained.h5
 results/gpt_pretrained.h5: data/text/fortunes.txt configs/gpt.yaml experiments/gpt_pretrain.lua | $(LOFT)
 	$(LOFT) run experiments/gpt_pretrain.lua --force
 
+# the tables and figures each experiment declares in its `report` (experiments/*.lua)
+EXPERIMENTS = mf_ablation fullrank_check vit_ablation gpt_ablation
 tables: $(LOFT)
-	$(LOFT) table results/mf_ablation.h5 --title "Matrix factorization (spec section 6)"
-	$(LOFT) table results/fullrank_check.h5 --title "Full-rank check"
-	$(LOFT) table results/vit_ablation.h5 --title "ViT on MNIST"
-	$(LOFT) table results/gpt_ablation.h5 --title "GPT, fortunes to the Jargon File"
-
+	for e in $(EXPERIMENTS); do $(LOFT) table experiments/$$e.lua || exit 1; done
 figures: $(LOFT)
-	$(LOFT) export results/mf_ablation.h5
-	$(LOFT) export results/fullrank_check.h5
-	$(LOFT) export results/vit_ablation.h5
-	$(LOFT) export results/gpt_ablation.h5
-	for r in 1 2 4 8; do gnuplot -e "rank=$$r" plots/mf_convergence.gp || exit 1; done
-	gnuplot -e "rank=8; out='plots/mf_convergence'; labels='adamw lora dora loft loft-no-alternate loft-no-momentum-calib loft-simple loft-parity'" plots/mf_convergence.gp
-	gnuplot plots/fullrank_check.gp
-	for t in unseen imbalanced; do for r in 1 4 8; do \
-	  gnuplot -e "datadir='plots/data/vit_ablation/$$t'; rank=$$r; out='plots/vit_$${t}_r$$r'; title='ViT fine-tuning on MNIST, target $$t, r = $$r: mean and min-max over 3 seeds'" plots/eval_curves.gp || exit 1; \
-	done; done
-	gnuplot -e "datadir='plots/data/vit_ablation/unseen'; rank=4; out='plots/vit_unseen'; labels='adamw lora dora loft loft-simple'; title='ViT fine-tuning on unseen digits 5-9, r = 4: mean and min-max over 3 seeds'" plots/eval_curves.gp
-	for r in 1 4 8; do \
-	  gnuplot -e "datadir='plots/data/gpt_ablation/jargon'; rank=$$r; evals='ppl'; out='plots/gpt_jargon_r$$r'; title='GPT adapted from the fortunes to the Jargon File, r = $$r: mean and min-max over 3 seeds'" plots/eval_curves.gp || exit 1; \
-	done
-	gnuplot -e "datadir='plots/data/gpt_ablation/jargon'; rank=4; evals='ppl'; out='plots/gpt_jargon'; labels='adamw lora dora loft loft-simple-lr3e-3'; title='GPT adapted from the fortunes to the Jargon File, r = 4: mean and min-max over 3 seeds'" plots/eval_curves.gp
-	@echo "figures: plots/mf_convergence*.{png,pdf}, plots/fullrank_check.{png,pdf}, plots/vit_*.{png,pdf}, plots/gpt_*.{png,pdf}"
+	for e in $(EXPERIMENTS); do $(LOFT) figures experiments/$$e.lua || exit 1; done
 
 # speed and memory against PyTorch on the same shapes, measured in the same run (not a test)
 $(BUILD)/step_bench: bench/step_bench.c $(BUILD)/libloft.a

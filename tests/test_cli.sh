@@ -74,6 +74,16 @@ expect "loft export writes one .dat per (rank, label)" "[ -s '$T/dat/r2__loft.da
 gnuplot -e "datadir='$T/dat'; rank=2; out='$T/fig'" plots/mf_convergence.gp > "$T/gp" 2>&1
 expect "gnuplot draws the convergence figure as PNG and PDF" \
   "[ -s '$T/fig.png' ] && [ -s '$T/fig.pdf' ] && head -c 4 '$T/fig.png' | grep -q PNG"
+expect "a table without a declaration: final loss, steps to the threshold and the distance to AdamW" \
+  "grep -q 'final loss, mean ± std' '$T/tab.md' && grep -q 'steps to reach loss 1e-06' '$T/tab.md' && grep -q 'dist_to_adamw at the last step' '$T/tab.md'"
+rm -rf plots/data/tiny
+"$LOFT" figures tests/data/tiny.lua --results "$T/r" > "$T/figs" 2>&1
+expect "loft figures exports and draws the figures the experiment declares" \
+  "[ -s plots/data/tiny/r2__loft.dat ] && [ -s plots/data/tiny/fig_r2.png ] && grep -q 'gnuplot -e .rank=2; datadir=' '$T/figs'"
+rm -rf plots/data/tiny
+printf 'experiment { name = "bad", base = "configs/mf.yaml", report = { tabels = {} } }\n' > "$T/bad_report.lua"
+"$LOFT" table "$T/bad_report.lua" > "$T/badrep" 2>&1; rc=$?
+expect "a misspelt report field is an error naming it" "[ $rc = 2 ] && grep -q \"report: unknown field 'tabels'\" '$T/badrep'"
 
 # --- a sweep killed with SIGKILL mid-run
 "$LOFT" run tests/data/slow.lua --results "$T/k" > "$T/kill1" 2>&1 &
@@ -117,10 +127,10 @@ expect "unseen digits: 40 train and 10 test images (every 5th image of a digit i
   "h5dump -a '/runs/loft.vit_target=unseen.seed=1/train_images' '$T/v/vit_tiny.h5' | grep -q '(0): 40' && h5dump -a '/runs/loft.vit_target=unseen.seed=1/test_images' '$T/v/vit_tiny.h5' | grep -q '(0): 10'"
 expect "imbalanced digits: 8+8+8+8+6+2+1+1+1+1 = 44 train images at ratio 1e4" \
   "h5dump -a '/runs/lora.vit_target=imbalanced.seed=1/train_images' '$T/v/vit_tiny.h5' | grep -q '(0): 44'"
-"$LOFT" table "$T/v/vit_tiny.h5" --out "$T/vtab" > /dev/null
-expect "the ViT table has an accuracy section per target" \
-  "grep -q 'target unseen: test accuracy' '$T/vtab.md' && grep -q 'target imbalanced: balanced accuracy' '$T/vtab.md'"
-"$LOFT" export "$T/v/vit_tiny.h5" --out "$T/vdat" > /dev/null
+"$LOFT" table tests/data/vit_tiny.lua --results "$T/v" --out "$T/vtab" > /dev/null
+expect "the ViT tables the experiment declares, a section per target" \
+  "grep -q 'tiny ViT, target unseen: test accuracy' '$T/vtab.md' && grep -q 'target imbalanced: balanced accuracy' '$T/vtab.md'"
+"$LOFT" export tests/data/vit_tiny.lua --results "$T/v" --out "$T/vdat" > /dev/null
 gnuplot -e "datadir='$T/vdat/unseen'; rank=2; out='$T/vfig'" plots/eval_curves.gp > "$T/vgp" 2>&1
 expect "the ViT figure (loss and accuracy) is drawn" "[ -s '$T/vfig.png' ] && [ -s '$T/vfig.pdf' ]"
 

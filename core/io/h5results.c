@@ -27,18 +27,21 @@ static double attr_num(hid_t g, const char *name, double dflt) {
     return v;
 }
 
-static void read_traj(hid_t g, RunRecord *r) {
+/* the trajectory's column names (always) and, with data, its rows */
+static void read_traj(hid_t g, RunRecord *r, int with_data) {
     if (H5Lexists(g, "trajectory", H5P_DEFAULT) <= 0) return;
     hid_t d = H5Dopen2(g, "trajectory", H5P_DEFAULT), sp = H5Dget_space(d);
     hsize_t dims[2] = { 0, 0 };
     H5Sget_simple_extent_dims(sp, dims, NULL);
-    r->rows = dims[0];
     r->cols = dims[1] < RUN_MAX_COLS ? dims[1] : RUN_MAX_COLS;
-    r->traj = malloc(sizeof(double) * (dims[0] * dims[1] + 1));
-    if (dims[0] && H5Dread(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, r->traj) < 0) r->rows = 0;
-    if (dims[1] > RUN_MAX_COLS) {   /* keep the first columns only */
-        for (size_t i = 0; i < r->rows; i++)
-            memmove(r->traj + i * RUN_MAX_COLS, r->traj + i * dims[1], sizeof(double) * RUN_MAX_COLS);
+    if (with_data) {
+        r->rows = dims[0];
+        r->traj = malloc(sizeof(double) * (dims[0] * dims[1] + 1));
+        if (dims[0] && H5Dread(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, r->traj) < 0) r->rows = 0;
+        if (dims[1] > RUN_MAX_COLS) {   /* keep the first columns only */
+            for (size_t i = 0; i < r->rows; i++)
+                memmove(r->traj + i * RUN_MAX_COLS, r->traj + i * dims[1], sizeof(double) * RUN_MAX_COLS);
+        }
     }
     if (H5Aexists(d, "columns") > 0) {
         hid_t a = H5Aopen(d, "columns", H5P_DEFAULT), t = H5Tcopy(H5T_C_S1);
@@ -57,7 +60,7 @@ static void read_traj(hid_t g, RunRecord *r) {
     H5Dclose(d);
 }
 
-typedef struct { RunRecord *runs; int n, cap, with_traj; } Collect;
+typedef struct { RunRecord *runs; int n, cap, with_traj; const char *group_attr; } Collect;
 
 static herr_t visit(hid_t grp, const char *name, const H5L_info_t *info, void *data) {
     (void)info;
@@ -74,13 +77,7 @@ static herr_t visit(hid_t grp, const char *name, const H5L_info_t *info, void *d
     attr_str(g, "label", r->label, sizeof r->label);
     attr_str(g, "method", r->method, sizeof r->method);
     attr_str(g, "status", r->status, sizeof r->status);
-    attr_str(g, "vit_target", r->group, sizeof r->group);
-    if (!r->group[0]) attr_str(g, "gpt_target", r->group, sizeof r->group);
-    r->test_accuracy = attr_num(g, "test_accuracy", NAN);
-    r->heldout_loss = attr_num(g, "heldout_loss", NAN);
-    r->perplexity = attr_num(g, "perplexity", NAN);
-    r->cloze_accuracy = attr_num(g, "cloze_accuracy", NAN);
-    r->balanced_accuracy = attr_num(g, "balanced_accuracy", NAN);
+    attr_str(g, c->group_attr, r->group, sizeof r->group);
     r->rank = (long)attr_num(g, "rank", 0);
     r->seed = (long)attr_num(g, "seed", 0);
     r->steps = (long)attr_num(g, "steps", 0);
@@ -90,18 +87,20 @@ static herr_t visit(hid_t grp, const char *name, const H5L_info_t *info, void *d
     r->final_loss = attr_num(g, "final_loss", NAN);
     r->wall_seconds = attr_num(g, "wall_seconds", NAN);
     r->loss_threshold = attr_num(g, "loss_threshold", NAN);
-    if (c->with_traj) read_traj(g, r);
+    read_traj(g, r, c->with_traj);
+    for (size_t k = 0; k < r->cols; k++) r->metric[k] = attr_num(g, r->columns[k], NAN);
     H5Gclose(g);
     return 0;
 }
 
-int h5_read_runs(const char *path, int with_trajectory, RunRecord **runs, int *n, char *err, size_t errlen) {
+int h5_read_runs(const char *path, int with_trajectory, const char *group_attr, RunRecord **runs, int *n,
+                 char *err, size_t errlen) {
     H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
     *runs = NULL;
     *n = 0;
     hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
     if (f < 0) { snprintf(err, errlen, "%s: cannot open as an HDF5 results file", path); return -1; }
-    Collect c = { NULL, 0, 0, with_trajectory };
+    Collect c = { NULL, 0, 0, with_trajectory, group_attr && group_attr[0] ? group_attr : "group" };
     if (H5Lexists(f, "/runs", H5P_DEFAULT) > 0) {
         hid_t g = H5Gopen2(f, "/runs", H5P_DEFAULT);
         H5Literate(g, H5_INDEX_NAME, H5_ITER_INC, NULL, visit, &c);
@@ -122,4 +121,15 @@ int run_column(const RunRecord *r, const char *name) {
     for (size_t c = 0; c < r->cols; c++)
         if (strcmp(r->columns[c], name) == 0) return (int)c;
     return -1;
+}
+
+double run_metric(const RunRecord *r, const char *name) {
+    if (strcmp(name, "final_loss") == 0) return r->final_loss;
+    if (strcmp(name, "steps_to_threshold") == 0) return r->steps_to_threshold >= 0 ? (double)r->steps_to_threshold : NAN;
+    int c = run_column(r, name);
+    if (c < 0) return NAN;
+    if (isfinite(r->metric[c])) return r->metric[c];
+    for (size_t i = r->rows; i-- > 0;)   /* files written before the attribute existed */
+        if (isfinite(r->traj[i * r->cols + (size_t)c])) return r->traj[i * r->cols + (size_t)c];
+    return NAN;
 }

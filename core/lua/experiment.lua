@@ -15,6 +15,23 @@
 --
 -- Run ids are "<label>.<grid key>=<value>...seed=<seed>", unique and stable across edits.
 --
+-- The experiment's tables and figures are declared with it (`loft table|export|figures X.lua`):
+--
+--     report = {
+--       title    = "ViT on MNIST",                 -- table title (default: the name)
+--       group_by = "group",                        -- runs tabulated apart by this string attribute
+--       tables   = {                               -- one table per entry, rows = labels, columns = ranks
+--         { metric = "test_accuracy", scale = 100, digits = 1, caption = "test accuracy (%)" },
+--         { metric = "final_loss", caption = "final loss" },       -- digits absent: 1.23e-04
+--       },                                         -- metric: final_loss, steps_to_threshold or an
+--                                                  -- evaluation column of the task (its last value)
+--       curves   = { acc = { "test_accuracy", "balanced_accuracy", scale = 100 } },  -- .acc.dat files
+--       figures  = {                               -- gnuplot runs; {key} is replaced by each value
+--         { script = "plots/eval_curves.gp", rank = { 1, 4 }, group = { "unseen" },
+--           set = { datadir = "plots/data/vit_ablation/{group}", out = "plots/vit_{group}_r{rank}" } },
+--       },
+--     }
+--
 -- with_block_ablations(variants, extra) returns variants followed by LoFT with each of its six
 -- blocks switched off alone (labels loft-no-alternate, loft-no-rescale, loft-no-momentum-calib,
 -- loft-no-second-moment, loft-no-full-update, loft-no-proj-clip), each also setting extra.
@@ -44,7 +61,8 @@ function with_block_ablations(variants, extra)
   return out
 end
 
-local KNOWN = { name = true, base = true, set = true, grid = true, variants = true, seeds = true, description = true }
+local KNOWN = { name = true, base = true, set = true, grid = true, variants = true, seeds = true, description = true,
+                report = true }
 
 local function fmt(v)
   if type(v) == "boolean" then return v and "true" or "false" end
@@ -75,7 +93,7 @@ function expand(default_name)
   if not e then error("the file never calls experiment{...}", 0) end
   for k in pairs(e) do
     if not KNOWN[k] then error("experiment{}: unknown field '" .. tostring(k) ..
-      "' (known: name, base, set, grid, variants, seeds, description)", 0) end
+      "' (known: name, base, set, grid, variants, seeds, description, report)", 0) end
   end
   local name = e.name or default_name
   if type(name) ~= "string" or not name:match("^[%w_%-]+$") then
@@ -133,4 +151,70 @@ function expand(default_name)
     combos(1, {})
   end
   return name, e.base, runs
+end
+
+-- a gnuplot -e value: numbers as they are, anything else quoted
+local function gp_value(v)
+  if type(v) == "number" then return fmt(v) end
+  return "'" .. tostring(v):gsub("'", "''") .. "'"
+end
+
+-- the figure declaration f expanded over its list-valued keys (rank, group, ...): a list of
+-- { script, "-e" text } with every {key} replaced
+local function expand_figure(f, fi)
+  if type(f.script) ~= "string" then error("report.figures[" .. fi .. "]: script must name a gnuplot file", 0) end
+  local axes, lists = {}, {}
+  for _, k in ipairs(sorted_keys(f)) do
+    if k ~= "script" and k ~= "set" then
+      local v = f[k]
+      if type(v) ~= "table" then v = { v } end
+      axes[#axes + 1] = k; lists[#lists + 1] = v
+    end
+  end
+  local out = {}
+  local function walk(i, vals)
+    if i > #axes then
+      local parts = {}
+      for _, k in ipairs(axes) do parts[#parts + 1] = k .. "=" .. gp_value(vals[k]) end
+      for _, k in ipairs(sorted_keys(f.set or {})) do
+        local v = f.set[k]
+        if type(v) == "string" then v = v:gsub("{(%w+)}", function(name) return vals[name] ~= nil and fmt(vals[name]) or "{" .. name .. "}" end) end
+        parts[#parts + 1] = k .. "=" .. gp_value(v)
+      end
+      out[#out + 1] = { f.script, table.concat(parts, "; ") }
+      return
+    end
+    for _, v in ipairs(lists[i]) do
+      vals[axes[i]] = v
+      walk(i + 1, vals)
+    end
+  end
+  walk(1, {})
+  return out
+end
+
+-- the report declaration, checked and flattened for C:
+-- title, group_by, tables = { {metric, caption, scale, digits} }, curves = { {name, col1, col2, scale} },
+-- figures = { {script, args} }
+function report_spec()
+  local r = (defined and defined.report) or {}
+  if type(r) ~= "table" then error("experiment{}: report must be a table", 0) end
+  local known = { title = true, group_by = true, tables = true, curves = true, figures = true }
+  for k in pairs(r) do
+    if not known[k] then error("report: unknown field '" .. tostring(k) .. "' (known: title, group_by, tables, curves, figures)", 0) end
+  end
+  local tables, curves, figures = {}, {}, {}
+  for i, t in ipairs(r.tables or {}) do
+    if type(t.metric) ~= "string" then error("report.tables[" .. i .. "]: metric must be a name (final_loss, steps_to_threshold or an evaluation column)", 0) end
+    tables[#tables + 1] = { t.metric, t.caption or t.metric, t.scale or 1, t.digits or -1 }
+  end
+  for _, name in ipairs(sorted_keys(r.curves or {})) do
+    local c = r.curves[name]
+    if type(c[1]) ~= "string" or type(c[2]) ~= "string" then error("report.curves." .. name .. ": expected two column names", 0) end
+    curves[#curves + 1] = { name, c[1], c[2], c.scale or 1 }
+  end
+  for i, f in ipairs(r.figures or {}) do
+    for _, g in ipairs(expand_figure(f, i)) do figures[#figures + 1] = g end
+  end
+  return r.title or "", r.group_by or "group", tables, curves, figures
 end

@@ -12,4 +12,12 @@ experiment {
     { label = "loft", method = "loft" },
     { label = "dora", method = "dora", lr = 1e300 },   -- diverges: recorded, the sweep goes on
   },
+  report = {
+    title = "tiny ViT",
+    tables = {
+      { metric = "test_accuracy", scale = 100, digits = 1, caption = "test accuracy (%)" },
+      { metric = "balanced_accuracy", scale = 100, digits = 1, caption = "balanced accuracy (%)" },
+    },
+    curves = { acc = { "test_accuracy", "balanced_accuracy", scale = 100 } },
+  },
 }

@@ -60,7 +60,8 @@ static void check_lora(Rng *rng, LoraScaling scaling, const char *name) {
     L.s = lora_scale(16.0, RK, scaling);
     real y[N * OUT], xa[N * RK], dx[N * IN] = { 0 }, dA[RK * IN] = { 0 }, dB[OUT * RK] = { 0 }, db[OUT] = { 0 };
     lora_forward(y, xa, L.x, L.W0, L.bias, L.A, L.B, L.s, N, IN, OUT, RK);
-    lora_backward(dx, dA, dB, db, L.R, L.x, xa, L.W0, L.A, L.B, L.s, N, IN, OUT, RK);
+    real dyB[N * RK];
+    lora_backward(dx, dA, dB, db, dyB, L.R, L.x, xa, L.W0, L.A, L.B, L.s, N, IN, OUT, RK);
     char what[96];
     snprintf(what, sizeof what, "%s dA vs finite differences (rel)", name);
     CHECK_LE(fd_rel_err(&L, L.A, dA, RK * IN), FD_TOL, what);
@@ -87,7 +88,8 @@ static void check_dora(Rng *rng) {
     real V[OUT * IN], norm[OUT], Wd[OUT * IN];
     real dx[N * IN] = { 0 }, dA[RK * IN] = { 0 }, dB[OUT * RK] = { 0 }, dm[OUT] = { 0 }, db[OUT] = { 0 };
     dora_weight(V, norm, Wd, L.W0, L.A, L.B, L.mag, L.s, NULL, IN, OUT, RK);
-    dora_backward(dx, dA, dB, dm, db, L.R, L.x, V, norm, Wd, L.A, L.B, L.mag, L.s, N, IN, OUT, RK);
+    real dWd[OUT * IN], dV[OUT * IN];
+    dora_backward(dx, dA, dB, dm, db, dWd, dV, L.R, L.x, V, norm, Wd, L.A, L.B, L.mag, L.s, N, IN, OUT, RK);
     /* dmag, dx, dbias: the norm does not depend on them, so the plain forward is the reference */
     CHECK_LE(fd_rel_err(&L, L.mag, dm, OUT), FD_TOL, "DoRA dmag vs finite differences (rel)");
     CHECK_LE(fd_rel_err(&L, L.x, dx, N * IN), FD_TOL, "DoRA dx vs finite differences (rel)");
@@ -108,7 +110,7 @@ static void check_dora_contract(Rng *rng) {
     /* rows of very different scale, so a column-wise norm cannot pass */
     for (int o = 0; o < OUT; o++)
         for (int i = 0; i < IN; i++) L.W0[o * IN + i] *= (real)(o + 1) * (o + 1);
-    real B0[OUT * RK] = { 0 }, mag[OUT], V[OUT * IN], norm[OUT], Wd[OUT * IN];
+    real B0[OUT * RK] = { 0 }, mag[OUT], V[OUT * IN], norm[OUT], Wd[OUT * IN], dWd[OUT * IN], dV[OUT * IN];
     dora_init_magnitude(mag, L.W0, IN, OUT);
     dora_weight(V, norm, Wd, L.W0, L.A, B0, mag, 1.0, NULL, IN, OUT, RK);
     CHECK_LE(rel_err(Wd, L.W0, OUT * IN), 1e-15, "DoRA at init (B = 0, mag = row norms): W' = W0 (rel)");
@@ -127,7 +129,7 @@ static void check_dora_contract(Rng *rng) {
     dora_weight(V, norm, Wd, L.W0, L.A, B0, mag, 1.0, NULL, IN, OUT, RK);
     real y[N * OUT], dx[N * IN] = { 0 }, dA[RK * IN] = { 0 }, dB[OUT * RK] = { 0 }, dm[OUT] = { 0 };
     dora_forward(y, L.x, Wd, NULL, N, IN, OUT);
-    dora_backward(dx, dA, dB, dm, NULL, L.R, L.x, V, norm, Wd, L.A, B0, mag, 1.0, N, IN, OUT, RK);
+    dora_backward(dx, dA, dB, dm, NULL, dWd, dV, L.R, L.x, V, norm, Wd, L.A, B0, mag, 1.0, N, IN, OUT, RK);
     int finite = !has_nonfinite(y, N * OUT) && !has_nonfinite(dx, N * IN) && !has_nonfinite(dA, RK * IN)
                  && !has_nonfinite(dB, OUT * RK) && !has_nonfinite(dm, OUT);
     CHECK(finite, "DoRA with a zero row: output and every gradient finite");

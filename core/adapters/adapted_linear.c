@@ -20,10 +20,10 @@ void alinear_backward(AdaptedLinear *L, real *dinp, const real *dout, const real
     switch (L->kind) {
     case ADAPT_NONE: linear_backward(dinp, L->gW, L->gb, dout, inp, L->W, N, L->in, L->out); break;
     case ADAPT_LORA:
-        lora_backward(dinp, L->gA, L->gB, L->gb, dout, inp, xa, L->W, L->A, L->B, L->s, N, L->in, L->out, L->r);
+        lora_backward(dinp, L->gA, L->gB, L->gb, L->dyB, dout, inp, xa, L->W, L->A, L->B, L->s, N, L->in, L->out, L->r);
         break;
     case ADAPT_DORA:
-        dora_backward(dinp, L->gA, L->gB, L->gmag, L->gb, dout, inp, L->V, L->norm, L->Wd, L->A, L->B, L->mag,
+        dora_backward(dinp, L->gA, L->gB, L->gmag, L->gb, L->dWd, L->dV, dout, inp, L->V, L->norm, L->Wd, L->A, L->B, L->mag,
                       L->s, N, L->in, L->out, L->r);
         break;
     }

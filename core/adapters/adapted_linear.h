@@ -15,7 +15,9 @@ typedef struct {
     real *gW, *gb;            /* NULL when frozen */
     real *A, *B, *gA, *gB;    /* (r,in), (out,r) */
     real *mag, *gmag;         /* (out,) DoRA magnitudes */
-    real *V, *norm, *Wd;      /* DoRA work: (out,in), (out,), (out,in) */
+    real *V, *norm, *Wd;      /* DoRA: V (out,in), row norms (out,), effective weight (out,in) */
+    real *dyB;                /* LoRA backward buffer (N,r), N <= the owner's token count */
+    real *dWd, *dV;           /* DoRA backward buffers (out,in) each */
 } AdaptedLinear;
 
 /* out (N,out) [OUT]; xa (N,r) [OUT] cache of x A^T (LoRA only, may be NULL otherwise); inp (N,in) */

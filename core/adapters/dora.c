@@ -34,10 +34,9 @@ void dora_forward(real *y, const real *x, const real *Wd, const real *bias, int 
     blas_gemm(0, 1, N, out, in, 1, x, in, Wd, in, 1, y, out);
 }
 
-void dora_backward_dW(real *dA, real *dB, real *dmag, const real *dWd, const real *V,
+void dora_backward_dW(real *dA, real *dB, real *dmag, real *dV, const real *dWd, const real *V,
                       const real *norm, const real *A, const real *B, const real *mag, double s,
                       int in, int out, int r) {
-    real *dV = mallocCheck(sizeof(real) * (size_t)out * in);   /* (out,in) */
     for (int o = 0; o < out; o++) {
         const real *g = dWd + (size_t)o * in, *v = V + (size_t)o * in;
         double dm = 0.0;
@@ -47,18 +46,15 @@ void dora_backward_dW(real *dA, real *dB, real *dmag, const real *dWd, const rea
         for (int i = 0; i < in; i++) dV[(size_t)o * in + i] = f * g[i];
     }
     lora_backward_dW(dA, dB, dV, A, B, s, in, out, r);   /* V = W0 + s B A */
-    free(dV);
 }
 
-void dora_backward(real *dx, real *dA, real *dB, real *dmag, real *dbias, const real *dy,
+void dora_backward(real *dx, real *dA, real *dB, real *dmag, real *dbias, real *dWd, real *dV, const real *dy,
                    const real *x, const real *V, const real *norm, const real *Wd, const real *A,
                    const real *B, const real *mag, double s, int N, int in, int out, int r) {
     if (dbias)
         for (int n = 0; n < N; n++)
             for (int o = 0; o < out; o++) dbias[o] += dy[(size_t)n * out + o];
     if (dx) blas_gemm(0, 0, N, in, out, 1, dy, out, Wd, in, 1, dx, in);   /* dx += dy Wd */
-    real *dWd = mallocCheck(sizeof(real) * (size_t)out * in);               /* dWd = dy^T x */
-    blas_gemm(1, 0, out, in, N, 1, dy, out, x, in, 0, dWd, in);
-    dora_backward_dW(dA, dB, dmag, dWd, V, norm, A, B, mag, s, in, out, r);
-    free(dWd);
+    blas_gemm(1, 0, out, in, N, 1, dy, out, x, in, 0, dWd, in);             /* dWd = dy^T x */
+    dora_backward_dW(dA, dB, dmag, dV, dWd, V, norm, A, B, mag, s, in, out, r);
 }

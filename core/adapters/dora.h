@@ -17,12 +17,13 @@ void dora_weight(real *V, real *norm, real *Wd, const real *W0, const real *A, c
 /* y (N,out) [OUT] = x (N,in) Wd^T + bias (out, or NULL) */
 void dora_forward(real *y, const real *x, const real *Wd, const real *bias, int N, int in, int out);
 /* from dWd (out,in), the gradient of the effective weight: accumulates dA (r,in), dB (out,r),
-   dmag (out,); V, norm from dora_weight */
-void dora_backward_dW(real *dA, real *dB, real *dmag, const real *dWd, const real *V,
+   dmag (out,); dV (out,in) [BUFFER]; V, norm from dora_weight */
+void dora_backward_dW(real *dA, real *dB, real *dmag, real *dV, const real *dWd, const real *V,
                       const real *norm, const real *A, const real *B, const real *mag, double s,
                       int in, int out, int r);
-/* the layer backward: accumulates dx (N,in) (NULL: skip), dA, dB, dmag, dbias (NULL: skip) */
-void dora_backward(real *dx, real *dA, real *dB, real *dmag, real *dbias, const real *dy,
+/* the layer backward: accumulates dx (N,in) (NULL: skip), dA, dB, dmag, dbias (NULL: skip);
+   dWd, dV (out,in) [BUFFER] */
+void dora_backward(real *dx, real *dA, real *dB, real *dmag, real *dbias, real *dWd, real *dV, const real *dy,
                    const real *x, const real *V, const real *norm, const real *Wd, const real *A,
                    const real *B, const real *mag, double s, int N, int in, int out, int r);
 #endif

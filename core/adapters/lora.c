@@ -24,21 +24,19 @@ void lora_forward(real *y, real *xa, const real *x, const real *W0, const real *
     blas_gemm(0, 1, N, out, r, (real)s, xa, r, B, r, 1, y, out);   /* y += s xa B^T */
 }
 
-void lora_backward(real *dx, real *dA, real *dB, real *dbias, const real *dy, const real *x,
+void lora_backward(real *dx, real *dA, real *dB, real *dbias, real *dyB, const real *dy, const real *x,
                    const real *xa, const real *W0, const real *A, const real *B, double s,
                    int N, int in, int out, int r) {
     if (dbias)
         for (int n = 0; n < N; n++)
             for (int o = 0; o < out; o++) dbias[o] += dy[(size_t)n * out + o];
-    real *dyB = mallocCheck(sizeof(real) * (size_t)N * r);             /* (N,r) = dy B */
-    blas_gemm(0, 0, N, r, out, 1, dy, out, B, r, 0, dyB, r);
+    blas_gemm(0, 0, N, r, out, 1, dy, out, B, r, 0, dyB, r);         /* dyB = dy B */
     blas_gemm(1, 0, out, r, N, (real)s, dy, out, xa, r, 1, dB, r);     /* dB += s dy^T xa */
     blas_gemm(1, 0, r, in, N, (real)s, dyB, r, x, in, 1, dA, in);      /* dA += s (dy B)^T x */
     if (dx) {
         blas_gemm(0, 0, N, in, out, 1, dy, out, W0, in, 1, dx, in);    /* dx += dy W0 */
         blas_gemm(0, 0, N, in, r, (real)s, dyB, r, A, in, 1, dx, in);  /* dx += s (dy B) A */
     }
-    free(dyB);
 }
 
 void lora_backward_dW(real *dA, real *dB, const real *dW, const real *A, const real *B, double s,

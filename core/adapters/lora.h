@@ -16,8 +16,8 @@ void lora_init(real *A, real *B, int in, int out, int r, LoraInit init, Rng *rng
 void lora_forward(real *y, real *xa, const real *x, const real *W0, const real *bias,
                   const real *A, const real *B, double s, int N, int in, int out, int r);
 /* accumulates dx (N,in) (NULL: skip), dA (r,in), dB (out,r), dbias (out) (NULL: skip);
-   dy (N,out), x (N,in), xa (N,r) from the forward */
-void lora_backward(real *dx, real *dA, real *dB, real *dbias, const real *dy, const real *x,
+   dyB (N,r) [BUFFER]; dy (N,out), x (N,in), xa (N,r) from the forward */
+void lora_backward(real *dx, real *dA, real *dB, real *dbias, real *dyB, const real *dy, const real *x,
                    const real *xa, const real *W0, const real *A, const real *B, double s,
                    int N, int in, int out, int r);
 /* from the gradient dW (out,in) of the effective weight: dA += s B^T dW, dB += s dW A^T */

@@ -10,24 +10,25 @@
 void blocks_alloc(Blocks *k, int L, int C, int NH, int H, int Bmax, int Tmax, int causal) {
     memset(k, 0, sizeof(*k));
     k->L = L; k->C = C; k->NH = NH; k->H = H; k->Bmax = Bmax; k->Tmax = Tmax; k->causal = causal;
-    const size_t BT = (size_t)Bmax * Tmax, W = H > 3 * C ? (size_t)H : (size_t)3 * C;
-    size_t sizes[] = { (L + 1) * BT * C, L * BT * C, L * BT, L * BT, L * BT * 3 * C, (size_t)L * Bmax * NH * Tmax * Tmax,
-                       L * BT * C, L * BT * C, L * BT * C, L * BT, L * BT, L * BT * H, L * BT * H, BT * C,
-                       (size_t)L * BLOCKS_NMOD * BT * 3 * C, BT * C, BT * C, BT * C, BT * W, BT * W,
-                       (size_t)Bmax * NH * Tmax * Tmax };
-    real **slots[] = { &k->x, &k->ln1, &k->ln1_mean, &k->ln1_rstd, &k->qkv, &k->att, &k->atto, &k->res1, &k->ln2,
-                       &k->ln2_mean, &k->ln2_rstd, &k->h, &k->gact, &k->f, &k->xa, &k->dx, &k->dres, &k->dtmp,
-                       &k->dh, &k->dqkv, &k->datt };
-    size_t n = sizeof sizes / sizeof sizes[0], total = 0;
-    for (size_t i = 0; i < n; i++) total += sizes[i];
+    const size_t BT = (size_t)Bmax * Tmax, att = (size_t)Bmax * NH * Tmax * Tmax;
+    /* the size table: one row per named activation (shapes in blocks.h) */
+    const struct { real **slot; size_t size; } table[] = {
+        { &k->x, (L + 1) * BT * C }, { &k->ln1, L * BT * C }, { &k->ln1_mean, L * BT }, { &k->ln1_rstd, L * BT },
+        { &k->qkv, L * BT * 3 * C }, { &k->att, L * att }, { &k->atto, L * BT * C }, { &k->res1, L * BT * C },
+        { &k->ln2, L * BT * C }, { &k->ln2_mean, L * BT }, { &k->ln2_rstd, L * BT }, { &k->h, L * BT * H },
+        { &k->gact, L * BT * H }, { &k->f, BT * C }, { &k->xa, (size_t)L * BLOCKS_NMOD * BT * 3 * C },
+        { &k->dx, BT * C }, { &k->dres, BT * C }, { &k->dgact, BT * H }, { &k->dh, BT * H }, { &k->dln2, BT * C },
+        { &k->datto, BT * C }, { &k->dqkv, BT * 3 * C }, { &k->datt, att }, { &k->dln1, BT * C },
+    };
+    size_t n = sizeof table / sizeof table[0], total = 0;
+    for (size_t i = 0; i < n; i++) total += table[i].size;
     k->acts = mallocCheck(sizeof(real) * total);
     real *a = k->acts;
-    for (size_t i = 0; i < n; i++) { *slots[i] = a; a += sizes[i]; }
+    for (size_t i = 0; i < n; i++) { *table[i].slot = a; a += table[i].size; }
 }
 
 void blocks_free(Blocks *k) {
-    for (int l = 0; l < k->L; l++)
-        for (int m = 0; m < BLOCKS_NMOD; m++) { free(k->lin[l][m].V); free(k->lin[l][m].Wd); free(k->lin[l][m].norm); }
+    free(k->adapter_work);
     free(k->acts);
 }
 
@@ -68,23 +69,23 @@ void blocks_backward(Blocks *k, int B, int T) {
         real *att = k->att + (size_t)l * k->Bmax * NH * k->Tmax * k->Tmax;
         /* x' = res1 + fc2(gelu(fc1(ln2(res1)))): dres = dx + the MLP path */
         memcpy(k->dres, k->dx, sizeof(real) * (size_t)BT * C);
+        memset(k->dgact, 0, sizeof(real) * (size_t)BT * H);
+        alinear_backward(&k->lin[l][3], k->dgact, k->dx, ga, xa_of(k, l, 3), BT);
         memset(k->dh, 0, sizeof(real) * (size_t)BT * H);
-        alinear_backward(&k->lin[l][3], k->dh, k->dx, ga, xa_of(k, l, 3), BT);          /* dgelu */
-        memset(k->dqkv, 0, sizeof(real) * (size_t)BT * H);
-        (k->gelu_tanh ? gelu_tanh_backward : gelu_backward)(k->dqkv, h, k->dh, (size_t)BT * H);                               /* dh (in dqkv) */
-        memset(k->dtmp, 0, sizeof(real) * (size_t)BT * C);
-        alinear_backward(&k->lin[l][2], k->dtmp, k->dqkv, ln2, xa_of(k, l, 2), BT);     /* dln2 */
-        layernorm_backward(k->dres, k->g_ln2_w + l * C, k->g_ln2_b + l * C, k->dtmp, res1, k->ln2_w + l * C,
+        (k->gelu_tanh ? gelu_tanh_backward : gelu_backward)(k->dh, h, k->dgact, (size_t)BT * H);
+        memset(k->dln2, 0, sizeof(real) * (size_t)BT * C);
+        alinear_backward(&k->lin[l][2], k->dln2, k->dh, ln2, xa_of(k, l, 2), BT);
+        layernorm_backward(k->dres, k->g_ln2_w + l * C, k->g_ln2_b + l * C, k->dln2, res1, k->ln2_w + l * C,
                            k->ln2_mean + o, k->ln2_rstd + o, BT, C);
         /* res1 = x + proj(attention(qkv(ln1(x)))): dx = dres + the attention path */
         memcpy(k->dx, k->dres, sizeof(real) * (size_t)BT * C);
-        memset(k->dtmp, 0, sizeof(real) * (size_t)BT * C);
-        alinear_backward(&k->lin[l][1], k->dtmp, k->dres, atto, xa_of(k, l, 1), BT);    /* datto */
+        memset(k->datto, 0, sizeof(real) * (size_t)BT * C);
+        alinear_backward(&k->lin[l][1], k->datto, k->dres, atto, xa_of(k, l, 1), BT);
         memset(k->dqkv, 0, sizeof(real) * (size_t)BT * 3 * C);
-        attention_backward(k->dqkv, k->datt, k->dtmp, qkv, att, B, T, C, NH, k->causal);
-        memset(k->dtmp, 0, sizeof(real) * (size_t)BT * C);
-        alinear_backward(&k->lin[l][0], k->dtmp, k->dqkv, ln1, xa_of(k, l, 0), BT);     /* dln1 */
-        layernorm_backward(k->dx, k->g_ln1_w + l * C, k->g_ln1_b + l * C, k->dtmp, x, k->ln1_w + l * C,
+        attention_backward(k->dqkv, k->datt, k->datto, qkv, att, B, T, C, NH, k->causal);
+        memset(k->dln1, 0, sizeof(real) * (size_t)BT * C);
+        alinear_backward(&k->lin[l][0], k->dln1, k->dqkv, ln1, xa_of(k, l, 0), BT);
+        layernorm_backward(k->dx, k->g_ln1_w + l * C, k->g_ln1_b + l * C, k->dln1, x, k->ln1_w + l * C,
                            k->ln1_mean + o, k->ln1_rstd + o, BT, C);
     }
 }
@@ -109,6 +110,17 @@ int blocks_add_adapters(Blocks *k, const char *target, AdaptKind kind, int r, do
     for (int l = 0; l < k->L; l++)
         for (int m = 0; m < BLOCKS_NMOD; m++)
             if (use[m]) total += (size_t)r * (k->lin[l][m].in + k->lin[l][m].out) + (kind == ADAPT_DORA ? k->lin[l][m].out : 0);
+    /* the layers' work buffers, one block: LoRA dyB (Bmax*Tmax, r); DoRA V, Wd, dWd, dV (out,in), norm (out,) */
+    size_t work = 0;
+    const size_t BT = (size_t)k->Bmax * k->Tmax;
+    for (int l = 0; l < k->L; l++)
+        for (int m = 0; m < BLOCKS_NMOD; m++) {
+            const size_t io = (size_t)k->lin[l][m].in * k->lin[l][m].out;
+            if (use[m]) work += kind == ADAPT_DORA ? 4 * io + (size_t)k->lin[l][m].out : BT * r;
+        }
+    free(k->adapter_work);
+    k->adapter_work = mallocCheck(sizeof(real) * (work ? work : 1));
+    real *w = k->adapter_work;
     *adapter = mallocCheck(sizeof(real) * (total ? total : 1));
     *adapter_grad = mallocCheck(sizeof(real) * (total ? total : 1));
     *n = total;
@@ -124,9 +136,12 @@ int blocks_add_adapters(Blocks *k, const char *target, AdaptKind kind, int r, do
             if (kind == ADAPT_DORA) {
                 L->mag = a; L->gmag = g; a += L->out; g += L->out;
                 dora_init_magnitude(L->mag, L->W, L->in, L->out);
-                L->V = mallocCheck(sizeof(real) * (size_t)L->in * L->out);
-                L->Wd = mallocCheck(sizeof(real) * (size_t)L->in * L->out);
-                L->norm = mallocCheck(sizeof(real) * L->out);
+                const size_t io = (size_t)L->in * L->out;
+                L->V = w; L->Wd = w + io; L->dWd = w + 2 * io; L->dV = w + 3 * io; L->norm = w + 4 * io;
+                w += 4 * io + (size_t)L->out;
+            } else {
+                L->dyB = w;
+                w += BT * r;
             }
         }
     return 0;

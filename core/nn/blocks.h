@@ -20,12 +20,32 @@ typedef struct {
     real *ln1_w, *ln1_b, *ln2_w, *ln2_b;          /* (L,C) each */
     real *g_ln1_w, *g_ln1_b, *g_ln2_w, *g_ln2_b;  /* their gradients */
     AdaptedLinear lin[BLOCKS_MAX_DEPTH][BLOCKS_NMOD];
+    /* activations, one allocation (acts) laid out by the size table in blocks_alloc; N = Bmax*Tmax */
     real *acts;
-    real *x;                  /* (L+1, Bmax*Tmax, C): x[0] is the input, x[L] the output */
-    real *ln1, *ln1_mean, *ln1_rstd, *qkv, *att, *atto, *res1, *ln2, *ln2_mean, *ln2_rstd, *h, *gact, *f, *xa;
-    real *dx;                 /* (Bmax*Tmax, C): d x[L] on entry to backward, d x[0] on exit */
-    real *dres, *dtmp, *dh, *datt;
-    real *dqkv;               /* (Bmax*Tmax, max(3C, H)): d qkv, and d h before fc1's backward */
+    real *x;                  /* (L+1, N, C): x[0] is the input, x[L] the output */
+    real *ln1;                /* (L, N, C) ln1(x) */
+    real *ln1_mean, *ln1_rstd;   /* (L, N) */
+    real *qkv;                /* (L, N, 3C) */
+    real *att;                /* (L, Bmax, NH, Tmax, Tmax) attention probabilities */
+    real *atto;               /* (L, N, C) attention output, before proj */
+    real *res1;               /* (L, N, C) x + proj(atto) */
+    real *ln2;                /* (L, N, C) ln2(res1) */
+    real *ln2_mean, *ln2_rstd;   /* (L, N) */
+    real *h;                  /* (L, N, H) fc1 output */
+    real *gact;               /* (L, N, H) gelu(h) */
+    real *f;                  /* (N, C) fc2 output of the current layer */
+    real *xa;                 /* (L, 4, N, 3C) LoRA caches x A^T, one slot per module */
+    /* gradients of the activations, for one layer at a time */
+    real *dx;                 /* (N, C): d x[L] on entry to backward, d x[0] on exit */
+    real *dres;               /* (N, C) d res1 */
+    real *dgact;              /* (N, H) d gelu(h) */
+    real *dh;                 /* (N, H) d h */
+    real *dln2;               /* (N, C) d ln2 */
+    real *datto;              /* (N, C) d atto */
+    real *dqkv;               /* (N, 3C) d qkv */
+    real *datt;               /* (Bmax, NH, Tmax, Tmax) d att */
+    real *dln1;               /* (N, C) d ln1 */
+    real *adapter_work;       /* the adapted layers' work buffers (blocks_add_adapters), one allocation */
 } Blocks;
 
 /* allocates the activations; the caller then points the parameter fields and binds lin[][] */

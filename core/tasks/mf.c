@@ -21,6 +21,7 @@ MfTask *mf_create(int in, int out, int r, MfParam param, int use_bias, double sc
     t->mag = ALLOC(out); t->gmag = ALLOC(out); t->bias = ALLOC(out); t->gbias = ALLOC(out);
     t->norm = ALLOC(out);
     t->V = param == MF_DORA ? ALLOC(W) : NULL;
+    t->dV = param == MF_DORA ? ALLOC(W) : NULL;
     return t;
 }
 
@@ -28,7 +29,7 @@ void mf_free(MfTask *t) {
     if (!t) return;
     free(t->target); free(t->W); free(t->gW); free(t->Weff); free(t->dWeff);
     free(t->A); free(t->gA); free(t->B); free(t->gB); free(t->mag); free(t->gmag);
-    free(t->bias); free(t->gbias); free(t->norm); free(t->V); free(t);
+    free(t->bias); free(t->gbias); free(t->norm); free(t->V); free(t->dV); free(t);
 }
 
 void mf_set_problem(MfTask *t, const real *target, const real *A0, const real *B0,
@@ -111,7 +112,7 @@ double mf_loss_grad(MfTask *t) {
             t->gbias[o] = (real)gb;
         }
     if (t->param == MF_ADAPTER) lora_backward_dW(t->gA, t->gB, t->dWeff, t->A, t->B, t->scale, in, out, r);
-    else if (t->param == MF_DORA) dora_backward_dW(t->gA, t->gB, t->gmag, t->dWeff, t->V, t->norm, t->A, t->B, t->mag, t->scale, in, out, r);
+    else if (t->param == MF_DORA) dora_backward_dW(t->gA, t->gB, t->gmag, t->dV, t->dWeff, t->V, t->norm, t->A, t->B, t->mag, t->scale, in, out, r);
     return loss / ((double)in * out);
 }
 

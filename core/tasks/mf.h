@@ -23,7 +23,7 @@ typedef struct {
     real *bias;            /* (out,) */
     real *gW, *gA, *gB, *gmag, *gbias;
     real *Weff, *dWeff;    /* (out,in) work: effective weight and its gradient */
-    real *V, *norm;        /* DoRA work: (out,in), (out,) */
+    real *V, *norm, *dV;   /* DoRA work: (out,in), (out,), backward buffer (out,in) */
 } MfTask;
 
 typedef struct {

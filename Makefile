@@ -11,14 +11,20 @@ PKG_LIBS   = $(shell pkg-config --libs $(PKGS))
 CFLAGS  = -std=c11 $(OPT) -g -fPIC -Wall -Wextra -Werror -Wno-format-truncation -fopenmp -D_GNU_SOURCE $(SAN) $(PKG_CFLAGS) -Icore -I$(BUILD)/gen
 LDLIBS  = $(PKG_LIBS) -fopenmp -lm
 
-# compiled twice, in float32 (-DLOFT_F32) and float64: the kernels, layers, adapters, optimizers
-REAL_SRC   = core/blas.c core/linalg.c core/init.c core/optim/adamw.c core/optim/loft.c \
+# the compute backend: the CPU implementation of compute/kernels.h and compute/memory.h (a second
+# backend replaces this list and BACKEND_COMMON_SRC and nothing else)
+BACKEND_SRC        = core/compute/cpu/gemm.c core/compute/cpu/vec.c core/compute/cpu/layers.c \
+                     core/compute/cpu/adamw.c core/compute/cpu/small_linalg.c core/compute/cpu/dora_rows.c \
+                     core/compute/cpu/loft_rows.c core/compute/cpu/mse.c core/compute/cpu/memory.c
+BACKEND_COMMON_SRC = core/compute/cpu/backend.c
+# compiled twice, in float32 (-DLOFT_F32) and float64: the backend, layers, adapters, optimizers, models
+REAL_SRC   = $(BACKEND_SRC) core/init.c core/optim/loft.c \
              core/optim/optimizer.c core/adapters/lora.c core/adapters/dora.c core/tasks/mf.c \
-             core/nn/layers.c core/nn/blocks.c core/adapters/adapted_linear.c core/tasks/vit.c \
+             core/nn/blocks.c core/adapters/adapted_linear.c core/tasks/vit.c \
              core/tasks/gpt.c core/io/checkpoint.c core/tasks/gpt2_hf.c
 # compiled once and precision-free (no `real`): the run loop, the task registry, I/O, reports, Lua
 COMMON_SRC = core/rng.c core/io/h5data.c core/io/config.c core/io/h5log.c core/io/h5results.c \
-             core/run.c core/tasks/registry.c core/optim/optim_config.c core/blas_library.c core/report.c \
+             core/run.c core/tasks/registry.c core/optim/optim_config.c $(BACKEND_COMMON_SRC) core/report.c \
              core/lua/lua_experiment.c core/io/mnist.c core/text/bpe.c \
              core/io/json.c core/io/safetensors.c core/io/files.c core/text/gpt2_vocab.c
 # the tasks, each compiled once in the precision it runs in
@@ -26,12 +32,12 @@ F32_SRC    = core/tasks/vit_task.c core/tasks/gpt_task.c
 F64_SRC    = core/tasks/mf_task.c
 OBJS = $(REAL_SRC:%.c=$(BUILD)/f32/%.o) $(REAL_SRC:%.c=$(BUILD)/f64/%.o) $(COMMON_SRC:%.c=$(BUILD)/common/%.o) \
        $(F32_SRC:%.c=$(BUILD)/f32/%.o) $(F64_SRC:%.c=$(BUILD)/f64/%.o)
-HDRS = $(wildcard core/*.h core/*/*.h)
+HDRS = $(wildcard core/*.h core/*/*.h core/*/*/*.h)
 
 TESTS = test_blas test_adapters_grad test_loft_identities test_mf test_golden test_float32 test_config test_experiment test_nn_grad test_vit_golden test_vit_adapters test_bpe test_gpt_golden test_gpt2_hf test_json test_gpt_grad
 TEST_BINS = $(TESTS:%=$(BUILD)/tests/%)
 
-.PHONY: all deps test test-asan golden clean loft ablation tables figures data pretrain-vit pretrain-gpt bench
+.PHONY: print-common-src all deps test test-asan golden clean loft ablation tables figures data pretrain-vit pretrain-gpt bench
 all: $(BUILD)/libloft.a $(BUILD)/libloft.so $(BUILD)/loft
 loft: $(BUILD)/loft
 
@@ -72,6 +78,7 @@ $(BUILD)/tests/%: tests/%.c tests/check_util.h $(BUILD)/libloft.a
 test: $(BUILD)/libloft.so $(TEST_BINS) $(BUILD)/loft
 	@fail=0; for t in $(TEST_BINS); do echo "== $$t"; $$t || { echo "FAILED: $$t"; fail=1; }; done; \
 	 echo "== tests/test_cli.sh"; tests/test_cli.sh $(BUILD)/loft || { echo "FAILED: tests/test_cli.sh"; fail=1; }; \
+	 echo "== tests/test_layers.sh"; tests/test_layers.sh $(BUILD) || { echo "FAILED: tests/test_layers.sh"; fail=1; }; \
 	 if [ $$fail = 0 ]; then echo "all tests passed"; else echo "some tests FAILED"; exit 1; fi
 
 # the same tests under AddressSanitizer + UBSan, in their own build folder
@@ -124,6 +131,10 @@ bench: $(BUILD)/step_bench
 golden:
 	/usr/bin/python3 tests/gen_golden.py tests/golden
 	@echo "parity file: /usr/bin/python3 tests/gen_parity.py /path/to/tnurbek-loft-checkout tests/golden"
+
+# the precision-free sources, for tests/test_layers.sh
+print-common-src:
+	@echo $(COMMON_SRC)
 
 clean:
 	rm -rf build build-asan

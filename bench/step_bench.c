@@ -14,7 +14,7 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
-#include "blas.h"
+#include "compute/kernels.h"
 #include "check.h"
 #include "init.h"
 #include "tasks/gpt.h"

@@ -6,8 +6,11 @@
 #include "real.h"
 #include "rng.h"
 
+#define init_uniform LOFT_NAME(init_uniform)
 void init_uniform(real *x, size_t n, double lo, double hi, Rng *rng);   /* x (n,) */
+#define init_normal LOFT_NAME(init_normal)
 void init_normal(real *x, size_t n, double mean, double std, Rng *rng); /* x (n,) */
 /* W (out,in) like torch.nn.Linear.weight; the bias (out,) of such a layer uses the same bound */
+#define init_linear_uniform LOFT_NAME(init_linear_uniform)
 void init_linear_uniform(real *W, int out, int in, Rng *rng);
 #endif

@@ -2,8 +2,6 @@
    `loft run` expands a Lua experiment, resolves each run's YAML config, skips runs already in
    results/NAME.h5 with the same config, runs the rest (optionally in N processes) and merges
    each finished run into the results file. */
-#include <cblas.h>
-#include <omp.h>
 #include <fnmatch.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +10,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include <dirent.h>
+#include "compute/backend.h"
 #include "io/config.h"
 #include "io/h5log.h"
 #include "io/h5results.h"
@@ -243,8 +242,7 @@ static int cmd_run(const char *path, const Options *o, int list_only) {
             fflush(stdout);
             pid_t pid = fork();
             if (pid == 0) {
-                openblas_set_num_threads(1);   /* N processes share the cores */
-                omp_set_num_threads(1);
+                compute_set_threads(1);   /* N processes share the cores */
                 RunSummary s;
                 if (run_config(&cfgs[i], yaml[i], &info, pp, &s, err, sizeof err) != 0) {
                     fprintf(stderr, "error: run %s: %s\n", e.runs[i].id, err);

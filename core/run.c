@@ -5,7 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
-#include "blas_library.h"
+#include "compute/backend.h"
 #include "io/h5log.h"
 #include "optim/optim_config.h"
 #include "run.h"
@@ -49,7 +49,7 @@ static void common_attrs(H5Run *h, const RunConfig *c, const char *yaml, const R
     h5run_attr_num(h, "loss_threshold", c->loss_threshold);
     h5run_attr_str(h, "config", yaml);
     h5run_attr_str(h, "git_revision", info->git_revision ? info->git_revision : "unknown");
-    h5run_attr_str(h, "blas", blas_library());
+    h5run_attr_str(h, "blas", compute_backend());
     h5run_attr_str(h, "precision", precision);
     h5run_attr_int(h, "optimizer_state_bytes", (long long)state_bytes);
 }

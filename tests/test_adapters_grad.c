@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include "adapters/dora.h"
 #include "adapters/lora.h"
-#include "blas.h"
+#include "compute/kernels.h"
 #include "check.h"
 #include "check_util.h"
 #include "init.h"

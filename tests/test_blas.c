@@ -1,11 +1,12 @@
 /* Tests of the small kernels: cblas GEMM against its naive twin for every transpose case, and
    the Jacobi pseudo-inverse (inverse of a well-conditioned Gram matrix, zero matrix, rank 1). */
 #include <stdlib.h>
-#include "blas.h"
+#include "compute/cpu/reference.h"
+#include "compute/kernels.h"
 #include "check.h"
 #include "check_util.h"
 #include "init.h"
-#include "linalg.h"
+#include "compute/kernels.h"
 #include "rng.h"
 
 static void test_gemm(Rng *rng) {

@@ -2,7 +2,8 @@
    every block off equal to LoRA bit for bit, and LoFT fitting a smaller toy problem in float. */
 #define LOFT_F32
 #include <stdlib.h>
-#include "blas.h"
+#include "compute/cpu/reference.h"
+#include "compute/kernels.h"
 #include "check.h"
 #include "check_util.h"
 #include "init.h"

@@ -3,10 +3,10 @@
    full AdamW on W; with m != n and r = min(m, n) it is not, and the steps that move the tall
    factor stay in its column space; the streamed update does not depend on the block size. */
 #include <stdlib.h>
-#include "blas.h"
+#include "compute/kernels.h"
 #include "check.h"
 #include "check_util.h"
-#include "linalg.h"
+#include "compute/kernels.h"
 #include "tasks/mf.h"
 
 static MfTask *make_task(int in, int out, int r, MfParam param, int bias, const MfTask *like, uint64_t seed) {

@@ -5,7 +5,7 @@
 #include "check.h"
 #include "check_util.h"
 #include "init.h"
-#include "nn/layers.h"
+#include "compute/kernels.h"
 #include "rng.h"
 
 #define H 1e-6

@@ -1,6 +1,5 @@
 /* Dispatch of an adapted linear layer to the plain, LoRA or DoRA forward/backward. */
-#include <string.h>
-#include "../nn/layers.h"
+#include "../compute/kernels.h"
 #include "adapted_linear.h"
 #include "dora.h"
 #include "lora.h"
@@ -33,7 +32,7 @@ void alinear_merge(AdaptedLinear *L) {
     if (L->kind == ADAPT_LORA) lora_merge(L->W, L->A, L->B, L->s, L->in, L->out, L->r, +1);
     if (L->kind == ADAPT_DORA) {
         dora_weight(L->V, L->norm, L->Wd, L->W, L->A, L->B, L->mag, L->s, NULL, L->in, L->out, L->r);
-        memcpy(L->W, L->Wd, sizeof(real) * (size_t)L->in * L->out);
+        vec_copy(L->W, L->Wd, (size_t)L->in * L->out);
     }
     L->kind = ADAPT_NONE;
 }

@@ -21,9 +21,12 @@ typedef struct {
 } AdaptedLinear;
 
 /* out (N,out) [OUT]; xa (N,r) [OUT] cache of x A^T (LoRA only, may be NULL otherwise); inp (N,in) */
+#define alinear_forward LOFT_NAME(alinear_forward)
 void alinear_forward(AdaptedLinear *L, real *out, real *xa, const real *inp, int N);
 /* accumulates dinp (N,in) (NULL: skip) and the trainable gradients from dout (N,out) */
+#define alinear_backward LOFT_NAME(alinear_backward)
 void alinear_backward(AdaptedLinear *L, real *dinp, const real *dout, const real *inp, const real *xa, int N);
 /* W <- the effective weight (W0 + s B A, or DoRA's W'); the layer becomes plain */
+#define alinear_merge LOFT_NAME(alinear_merge)
 void alinear_merge(AdaptedLinear *L);
 #endif

@@ -1,7 +1,6 @@
 /* LoRA / rsLoRA layer: forward, backward, weight-gradient backward, merge. */
 #include <math.h>
-#include "../blas.h"
-#include "../check.h"
+#include "../compute/kernels.h"
 #include "../init.h"
 #include "lora.h"
 
@@ -12,13 +11,12 @@ double lora_scale(double alpha, int r, LoraScaling scaling) {
 void lora_init(real *A, real *B, int in, int out, int r, LoraInit init, Rng *rng) {
     if (init == LORA_INIT_GAUSSIAN) init_normal(A, (size_t)r * in, 0.0, 1.0 / sqrt((double)r), rng);
     else init_linear_uniform(A, r, in, rng);
-    for (size_t i = 0; i < (size_t)out * r; i++) B[i] = 0;
+    vec_zero(B, (size_t)out * r);
 }
 
 void lora_forward(real *y, real *xa, const real *x, const real *W0, const real *bias,
                   const real *A, const real *B, double s, int N, int in, int out, int r) {
-    for (int n = 0; n < N; n++)
-        for (int o = 0; o < out; o++) y[(size_t)n * out + o] = bias ? bias[o] : 0;
+    bias_broadcast(y, bias, N, out);
     blas_gemm(0, 1, N, out, in, 1, x, in, W0, in, 1, y, out);      /* y += x W0^T */
     blas_gemm(0, 1, N, r, in, 1, x, in, A, in, 0, xa, r);          /* xa = x A^T */
     blas_gemm(0, 1, N, out, r, (real)s, xa, r, B, r, 1, y, out);   /* y += s xa B^T */
@@ -27,9 +25,7 @@ void lora_forward(real *y, real *xa, const real *x, const real *W0, const real *
 void lora_backward(real *dx, real *dA, real *dB, real *dbias, real *dyB, const real *dy, const real *x,
                    const real *xa, const real *W0, const real *A, const real *B, double s,
                    int N, int in, int out, int r) {
-    if (dbias)
-        for (int n = 0; n < N; n++)
-            for (int o = 0; o < out; o++) dbias[o] += dy[(size_t)n * out + o];
+    if (dbias) bias_backward(dbias, dy, N, out);
     blas_gemm(0, 0, N, r, out, 1, dy, out, B, r, 0, dyB, r);         /* dyB = dy B */
     blas_gemm(1, 0, out, r, N, (real)s, dy, out, xa, r, 1, dB, r);     /* dB += s dy^T xa */
     blas_gemm(1, 0, r, in, N, (real)s, dyB, r, x, in, 1, dA, in);      /* dA += s (dy B)^T x */

@@ -10,9 +10,11 @@ typedef struct { const char *name; real *data; size_t count; } NamedTensor;
 typedef struct { const char *name; double value; } NamedValue;
 
 /* writes path.tmp then renames it to path, so a killed write never leaves a half checkpoint */
+#define checkpoint_save LOFT_NAME(checkpoint_save)
 int checkpoint_save(const char *path, const NamedTensor *t, int nt, const NamedValue *attrs, int na,
                     char *err, size_t errlen);
 /* reads every tensor whose name is not in skip (comma list, may be NULL); a missing tensor or a
    size mismatch is an error naming the file, the tensor and both sizes */
+#define checkpoint_load LOFT_NAME(checkpoint_load)
 int checkpoint_load(const char *path, const NamedTensor *t, int nt, const char *skip, char *err, size_t errlen);
 #endif

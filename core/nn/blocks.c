@@ -3,9 +3,9 @@
 #include <string.h>
 #include "../adapters/dora.h"
 #include "../adapters/lora.h"
-#include "../check.h"
+#include "../compute/kernels.h"
+#include "../compute/memory.h"
 #include "blocks.h"
-#include "layers.h"
 
 void blocks_alloc(Blocks *k, int L, int C, int NH, int H, int Bmax, int Tmax, int causal) {
     memset(k, 0, sizeof(*k));
@@ -22,14 +22,14 @@ void blocks_alloc(Blocks *k, int L, int C, int NH, int H, int Bmax, int Tmax, in
     };
     size_t n = sizeof table / sizeof table[0], total = 0;
     for (size_t i = 0; i < n; i++) total += table[i].size;
-    k->acts = mallocCheck(sizeof(real) * total);
+    k->acts = tensor_alloc(total);
     real *a = k->acts;
     for (size_t i = 0; i < n; i++) { *table[i].slot = a; a += table[i].size; }
 }
 
 void blocks_free(Blocks *k) {
-    free(k->adapter_work);
-    free(k->acts);
+    tensor_free(k->adapter_work);
+    tensor_free(k->acts);
 }
 
 real *blocks_output(Blocks *k) { return k->x + (size_t)k->L * k->Bmax * k->Tmax * k->C; }
@@ -51,12 +51,12 @@ void blocks_forward(Blocks *k, int B, int T) {
         alinear_forward(&k->lin[l][0], qkv, xa_of(k, l, 0), ln1, BT);
         attention_forward(atto, att, qkv, B, T, C, NH, k->causal);
         alinear_forward(&k->lin[l][1], res1, xa_of(k, l, 1), atto, BT);
-        for (size_t i = 0; i < (size_t)BT * C; i++) res1[i] += x[i];          /* res1 = x + proj(att) */
+        vec_add(res1, res1, x, (size_t)BT * C);                              /* res1 = x + proj(att) */
         layernorm_forward(ln2, k->ln2_mean + o, k->ln2_rstd + o, res1, k->ln2_w + l * C, k->ln2_b + l * C, BT, C);
         alinear_forward(&k->lin[l][2], h, xa_of(k, l, 2), ln2, BT);
         (k->gelu_tanh ? gelu_tanh_forward : gelu_forward)(ga, h, (size_t)BT * H);
         alinear_forward(&k->lin[l][3], k->f, xa_of(k, l, 3), ga, BT);
-        for (size_t i = 0; i < (size_t)BT * C; i++) xn[i] = res1[i] + k->f[i];  /* x' = res1 + fc2(gelu(fc1)) */
+        vec_add(xn, res1, k->f, (size_t)BT * C);                             /* x' = res1 + fc2(gelu(fc1)) */
     }
 }
 
@@ -68,22 +68,22 @@ void blocks_backward(Blocks *k, int B, int T) {
         real *res1 = k->res1 + o * C, *ln2 = k->ln2 + o * C, *h = k->h + o * H, *ga = k->gact + o * H;
         real *att = k->att + (size_t)l * k->Bmax * NH * k->Tmax * k->Tmax;
         /* x' = res1 + fc2(gelu(fc1(ln2(res1)))): dres = dx + the MLP path */
-        memcpy(k->dres, k->dx, sizeof(real) * (size_t)BT * C);
-        memset(k->dgact, 0, sizeof(real) * (size_t)BT * H);
+        vec_copy(k->dres, k->dx, (size_t)BT * C);
+        vec_zero(k->dgact, (size_t)BT * H);
         alinear_backward(&k->lin[l][3], k->dgact, k->dx, ga, xa_of(k, l, 3), BT);
-        memset(k->dh, 0, sizeof(real) * (size_t)BT * H);
+        vec_zero(k->dh, (size_t)BT * H);
         (k->gelu_tanh ? gelu_tanh_backward : gelu_backward)(k->dh, h, k->dgact, (size_t)BT * H);
-        memset(k->dln2, 0, sizeof(real) * (size_t)BT * C);
+        vec_zero(k->dln2, (size_t)BT * C);
         alinear_backward(&k->lin[l][2], k->dln2, k->dh, ln2, xa_of(k, l, 2), BT);
         layernorm_backward(k->dres, k->g_ln2_w + l * C, k->g_ln2_b + l * C, k->dln2, res1, k->ln2_w + l * C,
                            k->ln2_mean + o, k->ln2_rstd + o, BT, C);
         /* res1 = x + proj(attention(qkv(ln1(x)))): dx = dres + the attention path */
-        memcpy(k->dx, k->dres, sizeof(real) * (size_t)BT * C);
-        memset(k->datto, 0, sizeof(real) * (size_t)BT * C);
+        vec_copy(k->dx, k->dres, (size_t)BT * C);
+        vec_zero(k->datto, (size_t)BT * C);
         alinear_backward(&k->lin[l][1], k->datto, k->dres, atto, xa_of(k, l, 1), BT);
-        memset(k->dqkv, 0, sizeof(real) * (size_t)BT * 3 * C);
+        vec_zero(k->dqkv, (size_t)BT * 3 * C);
         attention_backward(k->dqkv, k->datt, k->datto, qkv, att, B, T, C, NH, k->causal);
-        memset(k->dln1, 0, sizeof(real) * (size_t)BT * C);
+        vec_zero(k->dln1, (size_t)BT * C);
         alinear_backward(&k->lin[l][0], k->dln1, k->dqkv, ln1, xa_of(k, l, 0), BT);
         layernorm_backward(k->dx, k->g_ln1_w + l * C, k->g_ln1_b + l * C, k->dln1, x, k->ln1_w + l * C,
                            k->ln1_mean + o, k->ln1_rstd + o, BT, C);
@@ -118,11 +118,11 @@ int blocks_add_adapters(Blocks *k, const char *target, AdaptKind kind, int r, do
             const size_t io = (size_t)k->lin[l][m].in * k->lin[l][m].out;
             if (use[m]) work += kind == ADAPT_DORA ? 4 * io + (size_t)k->lin[l][m].out : BT * r;
         }
-    free(k->adapter_work);
-    k->adapter_work = mallocCheck(sizeof(real) * (work ? work : 1));
+    tensor_free(k->adapter_work);
+    k->adapter_work = tensor_alloc(work);
     real *w = k->adapter_work;
-    *adapter = mallocCheck(sizeof(real) * (total ? total : 1));
-    *adapter_grad = mallocCheck(sizeof(real) * (total ? total : 1));
+    *adapter = tensor_alloc(total);
+    *adapter_grad = tensor_alloc(total);
     *n = total;
     real *a = *adapter, *g = *adapter_grad;
     for (int l = 0; l < k->L; l++)

@@ -49,24 +49,32 @@ typedef struct {
 } Blocks;
 
 /* allocates the activations; the caller then points the parameter fields and binds lin[][] */
+#define blocks_alloc LOFT_NAME(blocks_alloc)
 void blocks_alloc(Blocks *k, int L, int C, int NH, int H, int Bmax, int Tmax, int causal);
+#define blocks_free LOFT_NAME(blocks_free)
 void blocks_free(Blocks *k);
 /* the block input x[0] (B,T,C) -> x[L] */
+#define blocks_forward LOFT_NAME(blocks_forward)
 void blocks_forward(Blocks *k, int B, int T);
 /* from dx = d x[L] (B,T,C) to dx = d x[0]; accumulates the parameter gradients */
+#define blocks_backward LOFT_NAME(blocks_backward)
 void blocks_backward(Blocks *k, int B, int T);
 /* Adds adapters (ADAPT_LORA or ADAPT_DORA, rank r, scale s, PEFT init: kaiming A or N(0,1/r),
    B = 0) to the modules named in target ("qkv,proj,fc1,fc2", comma separated) of every block;
    their tensors go into one new allocation (*adapter, *adapter_grad, *n numbers). A name that
    matches no module is an error naming it and `model`. */
+#define blocks_add_adapters LOFT_NAME(blocks_add_adapters)
 int blocks_add_adapters(Blocks *k, const char *target, AdaptKind kind, int r, double s, int gaussian_init,
                         Rng *rng, real **adapter, real **adapter_grad, size_t *n, const char *model,
                         char *err, size_t errlen);
 /* folds every adapter into its W (the blocks then run without adapters) */
+#define blocks_merge LOFT_NAME(blocks_merge)
 void blocks_merge(Blocks *k);
 /* freezes the blocks' plain weights and biases (no weight gradients) and appends one adapter
    pair per adapted layer (and DoRA magnitudes as plain tensors, up to max_plain) */
+#define blocks_adapter_params LOFT_NAME(blocks_adapter_params)
 void blocks_adapter_params(Blocks *k, AdapterPair *pairs, int *npairs, PlainTensor *plain, int *nplain, int max_plain);
 /* the output x[L] (B,T,C) */
+#define blocks_output LOFT_NAME(blocks_output)
 real *blocks_output(Blocks *k);
 #endif

@@ -3,10 +3,8 @@
    factor-space fallback, alternation, and the parity mode of the authors' public code. */
 #include <math.h>
 #include <string.h>
-#include "../blas.h"
-#include "../check.h"
-#include "../linalg.h"
-#include "adamw.h"
+#include "../compute/kernels.h"
+#include "../compute/memory.h"
 #include "loft.h"
 
 #define STREAM_ELEMS (1 << 18)   /* elements per streamed block buffer when row_block = 0 */
@@ -31,40 +29,40 @@ void loft_pair_init(LoftPair *lp, const AdapterPair *pair, const OptimConfig *cf
         LoftSide *sd = &lp->side[s];
         int rows = s == 0 ? m : n, held_rows = s == 0 ? n : m;
         sd->rows = rows;
-        sd->mom = mallocCheck(sizeof(real) * rows * r);
+        sd->mom = tensor_alloc((size_t)rows * r);
         if (cfg->reproject_second_moment) {
-            sd->P = mallocCheck(sizeof(real) * (size_t)rows * r * r);
-            sd->vhat = mallocCheck(sizeof(real) * rows * r);
+            sd->P = tensor_alloc((size_t)rows * r * r);
+            sd->vhat = tensor_alloc((size_t)rows * r);
         } else {
-            sd->v = mallocCheck(sizeof(real) * rows * r);
+            sd->v = tensor_alloc((size_t)rows * r);
         }
-        sd->Hprev = mallocCheck(sizeof(real) * held_rows * r);
-        sd->g = mallocCheck(sizeof(real) * rows * r);
-        sd->delta = mallocCheck(sizeof(real) * rows * r);
-        lp->gram[s] = mallocCheck(sizeof(real) * r * r);
-        lp->S[s] = mallocCheck(sizeof(real) * r * r);
+        sd->Hprev = tensor_alloc((size_t)held_rows * r);
+        sd->g = tensor_alloc((size_t)rows * r);
+        sd->delta = tensor_alloc((size_t)rows * r);
+        lp->gram[s] = tensor_alloc((size_t)r * r);
+        lp->S[s] = tensor_alloc((size_t)r * r);
     }
-    lp->V = mallocCheck(sizeof(real) * n * r);
-    lp->gV = mallocCheck(sizeof(real) * n * r);
-    lp->C = mallocCheck(sizeof(real) * r * r);
-    lp->tmp = mallocCheck(sizeof(real) * (big > 2 * r ? big : 2 * r) * r);
+    lp->V = tensor_alloc((size_t)n * r);
+    lp->gV = tensor_alloc((size_t)n * r);
+    lp->C = tensor_alloc((size_t)r * r);
+    lp->tmp = tensor_alloc((size_t)(big > 2 * r ? big : 2 * r) * r);
     lp->phase = cfg->alternate_first_A ? 1 : 0;
     /* the streamed update's buffers: blocks of rows of at most STREAM_ELEMS elements (at least one row) */
     lp->stream = cfg->row_block > 0 ? (size_t)cfg->row_block * big : (STREAM_ELEMS > big ? STREAM_ELEMS : (size_t)big);
-    lp->K = mallocCheck(sizeof(real) * (size_t)r * r * big);
-    lp->M = mallocCheck(sizeof(real) * lp->stream);
-    lp->Q = mallocCheck(sizeof(real) * lp->stream);
-    lp->T = mallocCheck(sizeof(real) * (size_t)big * r);
+    lp->K = tensor_alloc((size_t)r * r * big);
+    lp->M = tensor_alloc(lp->stream);
+    lp->Q = tensor_alloc(lp->stream);
+    lp->T = tensor_alloc((size_t)big * r);
 }
 
 void loft_pair_free(LoftPair *lp) {
     for (int s = 0; s < 2; s++) {
         LoftSide *sd = &lp->side[s];
-        free(sd->mom); free(sd->P); free(sd->v); free(sd->vhat); free(sd->Hprev);
-        free(sd->g); free(sd->delta); free(lp->gram[s]); free(lp->S[s]);
+        tensor_free(sd->mom); tensor_free(sd->P); tensor_free(sd->v); tensor_free(sd->vhat); tensor_free(sd->Hprev);
+        tensor_free(sd->g); tensor_free(sd->delta); tensor_free(lp->gram[s]); tensor_free(lp->S[s]);
     }
-    free(lp->V); free(lp->gV); free(lp->C); free(lp->tmp);
-    free(lp->K); free(lp->M); free(lp->Q); free(lp->T);
+    tensor_free(lp->V); tensor_free(lp->gV); tensor_free(lp->C); tensor_free(lp->tmp);
+    tensor_free(lp->K); tensor_free(lp->M); tensor_free(lp->Q); tensor_free(lp->T);
 }
 
 size_t loft_pair_state_bytes(const LoftPair *lp) {
@@ -86,7 +84,7 @@ static void held_gram(LoftPair *lp, int s, const OptimConfig *cfg) {
     const real *H = held(lp, s);
     blas_gemm(1, 0, r, r, hrows, 1, H, r, H, r, 0, lp->gram[s], r);
     if (!cfg->rescale_grads) {
-        for (int i = 0; i < r * r; i++) lp->S[s][i] = (i % (r + 1)) == 0;
+        mat_identity(lp->S[s], r);
         return;
     }
     /* parity D6: 1e-6 when moving A (held B, side 1), 1e-8 when moving B (held A, side 0) */
@@ -118,26 +116,16 @@ double loft_pair_sqnorm(LoftPair *lp, const OptimConfig *cfg) {
         LoftSide *sd = &lp->side[s];
         blas_gemm(0, 0, sd->rows, r, r, 1, raw_grad(lp, s), r, lp->S[s], r, 0, sd->g, r);
         blas_gemm(0, 0, sd->rows, r, r, 1, sd->g, r, lp->gram[s], r, 0, sd->delta, r);
-        for (size_t i = 0; i < (size_t)sd->rows * r; i++) total += (double)sd->g[i] * sd->delta[i];
+        total += vec_dot(sd->g, sd->delta, (size_t)sd->rows * r);
     }
     return total;
 }
 
 void loft_pair_scale_grads(LoftPair *lp, real scale) {
     const AdapterPair *p = &lp->pair;
-    for (size_t i = 0; i < (size_t)p->r * p->n; i++) { p->gA[i] *= scale; lp->gV[i] *= scale; }
-    for (size_t i = 0; i < (size_t)p->m * p->r; i++) p->gB[i] *= scale;
-}
-
-/* P[i] <- C^T P[i] C (exact) or C P[i] C^T (parity D1), for each of the rows (r,r) blocks */
-static void transport_cross_terms(real *P, int rows, const real *C, int r, int parity_d1, real *work) {
-    real *t = work, *out = work + r * r;
-    for (int i = 0; i < rows; i++) {
-        real *Pi = P + (size_t)i * r * r;
-        if (parity_d1) { small_matmul(t, Pi, 0, C, 1, r); small_matmul(out, C, 0, t, 0, r); }
-        else           { small_matmul(t, Pi, 0, C, 0, r); small_matmul(out, C, 1, t, 0, r); }
-        memcpy(Pi, out, sizeof(real) * r * r);
-    }
+    vec_scale(p->gA, scale, (size_t)p->r * p->n);
+    vec_scale(lp->gV, scale, (size_t)p->r * p->n);
+    vec_scale(p->gB, scale, (size_t)p->m * p->r);
 }
 
 /* Rescale side s's gradient, transport its state to the held factor's current basis, take the
@@ -148,7 +136,7 @@ static void side_accumulate(LoftPair *lp, int s, const OptimConfig *cfg) {
     const real *H = held(lp, s);
     const size_t nr = (size_t)rows * r;
     if (cfg->rescale_grads) blas_gemm(0, 0, rows, r, r, 1, raw_grad(lp, s), r, lp->S[s], r, 0, sd->g, r);
-    else memcpy(sd->g, raw_grad(lp, s), sizeof(real) * nr);
+    else vec_copy(sd->g, raw_grad(lp, s), nr);
 
     int move_first, move_second, snapshot;
     if (parity(cfg)) {   /* transport only when rescaling and momentum reprojection are both on */
@@ -166,11 +154,11 @@ static void side_accumulate(LoftPair *lp, int s, const OptimConfig *cfg) {
     }
     if (move_first) {
         blas_gemm(0, 0, rows, r, r, 1, sd->mom, r, lp->C, r, 0, lp->tmp, r);
-        memcpy(sd->mom, lp->tmp, sizeof(real) * nr);
+        vec_copy(sd->mom, lp->tmp, nr);
     }
-    if (move_second) transport_cross_terms(sd->P, rows, lp->C, r, parity(cfg), lp->tmp);
+    if (move_second) loft_transport_cross_terms(sd->P, rows, lp->C, r, parity(cfg), lp->tmp);
     if (snapshot) {
-        memcpy(sd->Hprev, H, sizeof(real) * hrows * r);
+        vec_copy(sd->Hprev, H, (size_t)hrows * r);
         sd->has_prev = 1;
     }
 
@@ -179,14 +167,7 @@ static void side_accumulate(LoftPair *lp, int s, const OptimConfig *cfg) {
         adam_moments(sd->mom, sd->v, sd->g, nr, b1, b2);
         return;
     }
-    const real rb1 = (real)b1, rc1 = (real)(1.0 - b1), rb2 = (real)b2, rc2 = (real)(1.0 - b2);
-    for (size_t i = 0; i < nr; i++) sd->mom[i] = rb1 * sd->mom[i] + rc1 * sd->g[i];
-    for (int i = 0; i < rows; i++) {
-        real *Pi = sd->P + (size_t)i * r * r;
-        const real *gi = sd->g + (size_t)i * r;
-        for (int a = 0; a < r; a++)
-            for (int b = 0; b < r; b++) Pi[a * r + b] = rb2 * Pi[a * r + b] + rc2 * gi[a] * gi[b];
-    }
+    loft_moments(sd->mom, sd->P, sd->g, rows, r, b1, b2);
 }
 
 /* delta (rows,r) [OUT] = (D H) S where D (rows, hrows) is AdamW's direction in the full space,
@@ -198,26 +179,18 @@ static void projected_direction(LoftPair *lp, int s, const OptimConfig *cfg, lon
     const real *H = held(lp, s);
     const int kdim = sd->P ? r * r : r;      /* inner dimension of the second-moment product */
     real *K = lp->K;   /* (kdim, hrows) */
-    for (int j = 0; j < hrows; j++) {
-        const real *h = H + (size_t)j * r;
-        if (sd->P) { for (int a = 0; a < r; a++) for (int b = 0; b < r; b++) K[(size_t)(a * r + b) * hrows + j] = h[a] * h[b]; }
-        else       { for (int a = 0; a < r; a++) K[(size_t)a * hrows + j] = h[a] * h[a]; }
-    }
+    loft_khatri_rao(K, H, hrows, r, sd->P != NULL);
     int blk = cfg->row_block > 0 ? cfg->row_block : STREAM_ELEMS / (hrows > 0 ? hrows : 1);
     if (blk < 1) blk = 1;
     if (blk > rows) blk = rows;
     real *M = lp->M, *Q = lp->Q, *T = lp->T;   /* (blk, hrows), (blk, hrows), (blk, r) */
-    const real inv_bc1 = (real)(1.0 / (1.0 - pow(cfg->beta1, (double)step)));
-    const real sqrt_bc2 = (real)sqrt(1.0 - pow(cfg->beta2, (double)step)), eps = (real)cfg->eps;
+    const double inv_bc1 = 1.0 / (1.0 - pow(cfg->beta1, (double)step)), sqrt_bc2 = sqrt(1.0 - pow(cfg->beta2, (double)step));
     const real *second = sd->P ? sd->P : sd->v;
     for (int i0 = 0; i0 < rows; i0 += blk) {
         int nb = rows - i0 < blk ? rows - i0 : blk;
         blas_gemm(0, 1, nb, hrows, r, 1, sd->mom + (size_t)i0 * r, r, H, r, 0, M, hrows);
         blas_gemm(0, 0, nb, hrows, kdim, 1, second + (size_t)i0 * kdim, kdim, K, hrows, 0, Q, hrows);
-        for (size_t e = 0; e < (size_t)nb * hrows; e++) {
-            real q = Q[e] > 0 ? Q[e] : 0;
-            M[e] = (M[e] * inv_bc1) / (sqrtr(q) / sqrt_bc2 + eps);
-        }
+        loft_adam_direction(M, Q, (size_t)nb * hrows, inv_bc1, sqrt_bc2, cfg->eps);
         blas_gemm(0, 0, nb, r, hrows, 1, M, hrows, H, r, 0, T, r);
         blas_gemm(0, 0, nb, r, r, 1, T, r, lp->S[s], r, 0, sd->delta + (size_t)i0 * r, r);
     }
@@ -232,13 +205,11 @@ static void side_apply(LoftPair *lp, int s, const OptimConfig *cfg, double lr, l
     real *X = factor(lp, s);
     const double decay = parity(cfg) ? cfg->weight_decay : lr * cfg->weight_decay;
     if (use_full_update(cfg)) {
-        const real keep = (real)(1.0 - decay), rlr = (real)lr;
-        for (size_t i = 0; i < nr; i++) X[i] = X[i] * keep - rlr * sd->delta[i];
+        vec_axpby(X, -(real)lr, sd->delta, (real)(1.0 - decay), nr);   /* X = (1 - decay) X - lr delta */
     } else {
         const real *vhat = sd->v;
         if (sd->P) {   /* block 4 on, 5 off: the diagonal of the cross terms */
-            for (int i = 0; i < sd->rows; i++)
-                for (int a = 0; a < r; a++) sd->vhat[(size_t)i * r + a] = sd->P[(size_t)i * r * r + a * r + a];
+            loft_cross_diagonal(sd->vhat, sd->P, sd->rows, r);
             vhat = sd->vhat;
         }
         adamw_apply(X, sd->mom, vhat, nr, lr, cfg->beta1, cfg->beta2, cfg->eps, decay, step);

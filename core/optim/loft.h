@@ -30,15 +30,22 @@ typedef struct {
     int phase;         /* side that moves next under alternation */
 } LoftPair;
 
+#define loft_pair_init LOFT_NAME(loft_pair_init)
 void loft_pair_init(LoftPair *lp, const AdapterPair *pair, const OptimConfig *cfg);
+#define loft_pair_free LOFT_NAME(loft_pair_free)
 void loft_pair_free(LoftPair *lp);
+#define loft_pair_state_bytes LOFT_NAME(loft_pair_state_bytes)
 size_t loft_pair_state_bytes(const LoftPair *lp);
 /* start of a step: copy A^T and gA^T, compute both sides' Gram and S from the current factors */
+#define loft_pair_begin LOFT_NAME(loft_pair_begin)
 void loft_pair_begin(LoftPair *lp, const OptimConfig *cfg);
 /* squared gradient norm this pair adds to the clipping norm (spec section 3, block 6) */
+#define loft_pair_sqnorm LOFT_NAME(loft_pair_sqnorm)
 double loft_pair_sqnorm(LoftPair *lp, const OptimConfig *cfg);
 /* multiply the raw gradients gA, gB by scale (clipping) */
+#define loft_pair_scale_grads LOFT_NAME(loft_pair_scale_grads)
 void loft_pair_scale_grads(LoftPair *lp, real scale);
 /* the step: moments of both sides, then the update of the side(s) that move; step = k >= 1 */
+#define loft_pair_step LOFT_NAME(loft_pair_step)
 void loft_pair_step(LoftPair *lp, const OptimConfig *cfg, double lr, long step);
 #endif

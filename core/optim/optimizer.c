@@ -3,9 +3,9 @@
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
-#include "../blas.h"
 #include "../check.h"
-#include "adamw.h"
+#include "../compute/kernels.h"
+#include "../compute/memory.h"
 #include "loft.h"
 #include "optimizer.h"
 
@@ -39,8 +39,8 @@ static int config_error(const OptimConfig *c, char *err, size_t errlen) {
 static void add_adam(Optimizer *o, real *p, real *g, size_t size) {
     AdamTensor *a = &o->adam[o->nadam++];
     a->t.p = p; a->t.g = g; a->t.size = size;
-    a->m = mallocCheck(sizeof(real) * size);
-    a->v = mallocCheck(sizeof(real) * size);
+    a->m = tensor_alloc(size);
+    a->v = tensor_alloc(size);
 }
 
 Optimizer *optim_create(const OptimConfig *cfg, const AdapterPair *pairs, int npairs,
@@ -84,8 +84,7 @@ double optim_step(Optimizer *o, double lr) {
         double coef = c->max_grad_norm / (norm + 1e-6);
         if (coef < 1.0) {
             for (int i = 0; i < o->npairs; i++) loft_pair_scale_grads(&o->pairs[i], (real)coef);
-            for (int i = 0; i < o->nadam; i++)
-                for (size_t j = 0; j < o->adam[i].t.size; j++) o->adam[i].t.g[j] *= (real)coef;
+            for (int i = 0; i < o->nadam; i++) vec_scale(o->adam[i].t.g, (real)coef, o->adam[i].t.size);
         }
     }
     for (int i = 0; i < o->npairs; i++) loft_pair_step(&o->pairs[i], c, lr, o->step);
@@ -108,7 +107,7 @@ size_t optim_state_bytes(const Optimizer *o) {
 
 void optim_free(Optimizer *o) {
     if (!o) return;
-    for (int i = 0; i < o->nadam; i++) { free(o->adam[i].m); free(o->adam[i].v); }
+    for (int i = 0; i < o->nadam; i++) { tensor_free(o->adam[i].m); tensor_free(o->adam[i].v); }
     for (int i = 0; i < o->npairs; i++) loft_pair_free(&o->pairs[i]);
     free(o->adam); free(o->pairs); free(o);
 }

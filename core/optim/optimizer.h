@@ -16,15 +16,20 @@ typedef struct { real *A, *B, *gA, *gB; int m, n, r; } AdapterPair;
 typedef struct { real *p, *g; size_t size; } PlainTensor;
 
 /* Returns NULL and writes a message into err (errlen bytes) when the config is invalid. */
+#define optim_create LOFT_NAME(optim_create)
 Optimizer *optim_create(const OptimConfig *cfg, const AdapterPair *pairs, int npairs,
                         const PlainTensor *plain, int nplain, char *err, size_t errlen);
 /* One step with learning rate lr. Returns the global gradient norm that clipping looks at
    (before clipping): projected for LoFT with clip_projected, raw otherwise. Gradients are
    scaled in place when clipping is active. */
+#define optim_step LOFT_NAME(optim_step)
 double optim_step(Optimizer *opt, double lr);
 /* bytes of optimizer state (moments, cross terms, snapshots), not counting work buffers */
+#define optim_state_bytes LOFT_NAME(optim_state_bytes)
 size_t optim_state_bytes(const Optimizer *opt);
+#define optim_free LOFT_NAME(optim_free)
 void optim_free(Optimizer *opt);
 /* the four above as a table, for the run layer (optim_config.h) */
+#define OPTIM_API LOFT_NAME(OPTIM_API)
 extern const OptimApi OPTIM_API;
 #endif

@@ -4,7 +4,8 @@
 #include <string.h>
 #include "../check.h"
 #include "../init.h"
-#include "../nn/layers.h"
+#include "../compute/kernels.h"
+#include "../compute/memory.h"
 #include "gpt.h"
 
 const char *const GPT_PARAM_NAMES[GPT_NPARAM] = {
@@ -22,8 +23,8 @@ Gpt *gpt_create(GptShape s, int Bmax, int Tmax) {
                               L * C, L * C, L * H * C, L * H, L * C * H, L * C, C, C };
     memcpy(m->sizes, sz, sizeof sz);
     for (int i = 0; i < GPT_NPARAM; i++) m->nparams += sz[i];
-    m->params = mallocCheck(sizeof(real) * m->nparams);
-    m->grads = mallocCheck(sizeof(real) * m->nparams);
+    m->params = tensor_alloc(m->nparams);
+    m->grads = tensor_alloc(m->nparams);
     real *a = m->params, *g = m->grads;
     for (int i = 0; i < GPT_NPARAM; i++) { slots_of(&m->p)[i] = a; slots_of(&m->g)[i] = g; a += sz[i]; g += sz[i]; }
     Blocks *k = &m->blk;
@@ -48,7 +49,7 @@ Gpt *gpt_create(GptShape s, int Bmax, int Tmax) {
     real **aslots[] = { &m->lnf, &m->lnf_mean, &m->lnf_rstd, &m->logits, &m->probs, &m->dlogits, &m->dlnf };
     size_t total = 0;
     for (size_t i = 0; i < sizeof asz / sizeof asz[0]; i++) total += asz[i];
-    m->acts = mallocCheck(sizeof(real) * total);
+    m->acts = tensor_alloc(total);
     a = m->acts;
     for (size_t i = 0; i < sizeof asz / sizeof asz[0]; i++) { *aslots[i] = a; a += asz[i]; }
     m->tokens = mallocCheck(sizeof(int) * BT);
@@ -60,7 +61,7 @@ Gpt *gpt_create(GptShape s, int Bmax, int Tmax) {
 void gpt_free(Gpt *m) {
     if (!m) return;
     blocks_free(&m->blk);
-    free(m->params); free(m->grads); free(m->acts); free(m->tokens); free(m->adapter); free(m->adapter_grad); free(m);
+    tensor_free(m->params); tensor_free(m->grads); tensor_free(m->acts); free(m->tokens); tensor_free(m->adapter); tensor_free(m->adapter_grad); free(m);
 }
 
 real *gpt_param(Gpt *m, const char *name, size_t *count) {
@@ -70,7 +71,7 @@ real *gpt_param(Gpt *m, const char *name, size_t *count) {
 }
 
 void gpt_init(Gpt *m, Rng *rng) {
-    memset(m->params, 0, sizeof(real) * m->nparams);
+    vec_zero(m->params, m->nparams);
     const double resid = 0.02 / sqrt(2.0 * m->s.depth);
     for (int i = 0; i < GPT_NPARAM; i++) {
         const char *n = GPT_PARAM_NAMES[i];
@@ -102,13 +103,13 @@ double gpt_forward(Gpt *m, const int *tokens, const int *targets, int B, int T) 
 
 void gpt_backward(Gpt *m, const int *targets, int B, int T) {
     const int C = m->s.width, V = m->s.vocab, BT = B * T;
-    memset(m->grads, 0, sizeof(real) * m->nparams);
-    if (m->nadapter) memset(m->adapter_grad, 0, sizeof(real) * m->nadapter);
-    memset(m->dlogits, 0, sizeof(real) * (size_t)BT * V);
+    vec_zero(m->grads, m->nparams);
+    if (m->nadapter) vec_zero(m->adapter_grad, m->nadapter);
+    vec_zero(m->dlogits, (size_t)BT * V);
     crossentropy_backward(m->dlogits, m->probs, targets, BT, V);
-    memset(m->dlnf, 0, sizeof(real) * (size_t)BT * C);
+    vec_zero(m->dlnf, (size_t)BT * C);
     linear_backward(m->dlnf, m->g.wte, NULL, m->dlogits, m->lnf, m->p.wte, BT, C, V);
-    memset(m->blk.dx, 0, sizeof(real) * (size_t)BT * C);
+    vec_zero(m->blk.dx, (size_t)BT * C);
     layernorm_backward(m->blk.dx, m->g.lnf_w, m->g.lnf_b, m->dlnf, blocks_output(&m->blk), m->p.lnf_w,
                        m->lnf_mean, m->lnf_rstd, BT, C);
     blocks_backward(&m->blk, B, T);

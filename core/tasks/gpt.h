@@ -35,23 +35,33 @@ typedef struct {
     int *tokens;                                                         /* (B*T,) last forward */
 } Gpt;
 
+#define GPT_PARAM_NAMES LOFT_NAME(GPT_PARAM_NAMES)
 extern const char *const GPT_PARAM_NAMES[GPT_NPARAM];
 
+#define gpt_create LOFT_NAME(gpt_create)
 Gpt *gpt_create(GptShape s, int Bmax, int Tmax);
+#define gpt_free LOFT_NAME(gpt_free)
 void gpt_free(Gpt *m);
 /* GPT-2's init: weights N(0, 0.02^2) (residual projections N(0, (0.02 / sqrt(2L))^2)), biases 0,
    norms (1, 0) */
+#define gpt_init LOFT_NAME(gpt_init)
 void gpt_init(Gpt *m, Rng *rng);
+#define gpt_param LOFT_NAME(gpt_param)
 real *gpt_param(Gpt *m, const char *name, size_t *count);
+#define gpt_add_adapters LOFT_NAME(gpt_add_adapters)
 int gpt_add_adapters(Gpt *m, const char *target, AdaptKind kind, int r, double s, int gaussian_init,
                      Rng *rng, char *err, size_t errlen);
+#define gpt_merge LOFT_NAME(gpt_merge)
 void gpt_merge(Gpt *m);
 /* tokens (B,T) in [0,V); targets (B,T) or NULL; returns the mean cross-entropy (0 without
    targets); logits (B,T,V) in m->logits */
+#define gpt_forward LOFT_NAME(gpt_forward)
 double gpt_forward(Gpt *m, const int *tokens, const int *targets, int B, int T);
 /* backward of the last forward; zeroes then fills grads and adapter_grad */
+#define gpt_backward LOFT_NAME(gpt_backward)
 void gpt_backward(Gpt *m, const int *targets, int B, int T);
 /* full: every parameter; otherwise the adapters plus "norm" / "embed" if named in modules_to_save */
+#define gpt_trainables LOFT_NAME(gpt_trainables)
 int gpt_trainables(Gpt *m, int full, const char *modules_to_save, AdapterPair *pairs, int *npairs,
                    PlainTensor *plain, int *nplain, int max_plain, char *err, size_t errlen);
 #endif

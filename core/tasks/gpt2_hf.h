@@ -10,10 +10,14 @@
 
 /* shape from config.json (n_embd, n_layer, n_head, n_positions, vocab_size, n_inner,
    activation_function, layer_norm_epsilon); errors name the file and the key */
+#define gpt2_read_config LOFT_NAME(gpt2_read_config)
 int gpt2_read_config(const char *path, GptShape *s, char *err, size_t errlen);
+#define gpt2_write_config LOFT_NAME(gpt2_write_config)
 int gpt2_write_config(const char *path, const GptShape *s, char *err, size_t errlen);
 /* every parameter of m from the safetensors file; shapes must match m->s exactly */
+#define gpt2_load LOFT_NAME(gpt2_load)
 int gpt2_load(Gpt *m, const char *path, char *err, size_t errlen);
 /* m's parameters (adapters merged by the caller: gpt_merge) as F32 safetensors */
+#define gpt2_save LOFT_NAME(gpt2_save)
 int gpt2_save(Gpt *m, const char *path, char *err, size_t errlen);
 #endif

@@ -3,12 +3,13 @@
 #include <string.h>
 #include "../adapters/dora.h"
 #include "../adapters/lora.h"
-#include "../blas.h"
+#include "../compute/kernels.h"
+#include "../compute/memory.h"
 #include "../check.h"
 #include "../init.h"
 #include "mf.h"
 
-#define ALLOC(n) mallocCheck(sizeof(real) * (size_t)(n))
+#define ALLOC(n) tensor_alloc((size_t)(n))
 
 MfTask *mf_create(int in, int out, int r, MfParam param, int use_bias, double scale) {
     MfTask *t = mallocCheck(sizeof(MfTask));
@@ -27,22 +28,23 @@ MfTask *mf_create(int in, int out, int r, MfParam param, int use_bias, double sc
 
 void mf_free(MfTask *t) {
     if (!t) return;
-    free(t->target); free(t->W); free(t->gW); free(t->Weff); free(t->dWeff);
-    free(t->A); free(t->gA); free(t->B); free(t->gB); free(t->mag); free(t->gmag);
-    free(t->bias); free(t->gbias); free(t->norm); free(t->V); free(t->dV); free(t);
+    real *tensors[] = { t->target, t->W, t->gW, t->Weff, t->dWeff, t->A, t->gA, t->B, t->gB, t->mag, t->gmag,
+                        t->bias, t->gbias, t->norm, t->V, t->dV };
+    for (size_t i = 0; i < sizeof tensors / sizeof tensors[0]; i++) tensor_free(tensors[i]);
+    free(t);
 }
 
 void mf_set_problem(MfTask *t, const real *target, const real *A0, const real *B0,
                     const real *bias0, const real *W0) {
     size_t W = (size_t)t->out * t->in;
-    memcpy(t->target, target, sizeof(real) * W);
-    memcpy(t->A, A0, sizeof(real) * (size_t)t->r * t->in);
-    memcpy(t->B, B0, sizeof(real) * (size_t)t->out * t->r);
-    for (int o = 0; o < t->out; o++) t->bias[o] = bias0 ? bias0[o] : 0;
-    if (W0) memcpy(t->W, W0, sizeof(real) * W); else memset(t->W, 0, sizeof(real) * W);
+    vec_copy(t->target, target, W);
+    vec_copy(t->A, A0, (size_t)t->r * t->in);
+    vec_copy(t->B, B0, (size_t)t->out * t->r);
+    if (bias0) vec_copy(t->bias, bias0, (size_t)t->out); else vec_zero(t->bias, (size_t)t->out);
+    if (W0) vec_copy(t->W, W0, W); else vec_zero(t->W, W);
     if (t->param == MF_FULL) lora_merge(t->W, t->A, t->B, t->scale, t->in, t->out, t->r, +1);
     if (t->param == MF_DORA) {
-        memcpy(t->Weff, t->W, sizeof(real) * W);
+        vec_copy(t->Weff, t->W, W);
         lora_merge(t->Weff, t->A, t->B, t->scale, t->in, t->out, t->r, +1);
         dora_init_magnitude(t->mag, t->Weff, t->in, t->out);
     }
@@ -72,45 +74,24 @@ void mf_weight(MfTask *t, real *W) {
         dora_weight(t->V, t->norm, W, t->W, t->A, t->B, t->mag, t->scale, NULL, t->in, t->out, t->r);
         return;
     }
-    memcpy(W, t->W, sizeof(real) * n);
+    vec_copy(W, t->W, n);
     if (t->param == MF_ADAPTER) lora_merge(W, t->A, t->B, t->scale, t->in, t->out, t->r, +1);
 }
-
-#define MF_TILE 64
 
 double mf_loss_grad(MfTask *t) {
     const int in = t->in, out = t->out, r = t->r;
     const int full = t->param == MF_FULL;
-    memset(t->gA, 0, sizeof(real) * (size_t)r * in);
-    memset(t->gB, 0, sizeof(real) * (size_t)out * r);
-    memset(t->gmag, 0, sizeof(real) * out);
-    memset(t->gbias, 0, sizeof(real) * out);
+    vec_zero(t->gA, (size_t)r * in);
+    vec_zero(t->gB, (size_t)out * r);
+    vec_zero(t->gmag, out);
+    vec_zero(t->gbias, out);
     const real *W = full ? t->W : t->Weff;
     real *dW = full ? t->gW : t->dWeff;   /* full W: its gradient is dL/dWeff itself */
     if (!full) mf_weight(t, t->Weff);
-    /* pred[i][o] = W[o][i] + b[o]; dL/dW[o][i] = 2 (pred[i][o] - T[i][o]) / (in out).
-       W is (out,in) and T (in,out): walk both in 64 x 64 tiles so neither is read with a stride */
+    /* pred[i][o] = W[o][i] + b[o]; dL/dW[o][i] = 2 (pred[i][o] - T[i][o]) / (in out) */
     const double c = 2.0 / ((double)in * out);
-    double loss = 0.0;
-    for (int o0 = 0; o0 < out; o0 += MF_TILE)
-        for (int i0 = 0; i0 < in; i0 += MF_TILE) {
-            int o1 = o0 + MF_TILE < out ? o0 + MF_TILE : out, i1 = i0 + MF_TILE < in ? i0 + MF_TILE : in;
-            for (int o = o0; o < o1; o++) {
-                const real *wrow = W + (size_t)o * in;
-                real *grow = dW + (size_t)o * in;
-                for (int i = i0; i < i1; i++) {
-                    double res = (double)wrow[i] + t->bias[o] - t->target[(size_t)i * out + o];
-                    loss += res * res;
-                    grow[i] = (real)(c * res);
-                }
-            }
-        }
-    if (t->use_bias)
-        for (int o = 0; o < out; o++) {
-            double gb = 0.0;
-            for (int i = 0; i < in; i++) gb += (double)dW[(size_t)o * in + i];
-            t->gbias[o] = (real)gb;
-        }
+    double loss = mse_transposed_loss_grad(dW, W, t->bias, t->target, c, in, out);
+    if (t->use_bias) row_sums(t->gbias, dW, in, out);
     if (t->param == MF_ADAPTER) lora_backward_dW(t->gA, t->gB, t->dWeff, t->A, t->B, t->scale, in, out, r);
     else if (t->param == MF_DORA) dora_backward_dW(t->gA, t->gB, t->gmag, t->dV, t->dWeff, t->V, t->norm, t->A, t->B, t->mag, t->scale, in, out, r);
     return loss / ((double)in * out);

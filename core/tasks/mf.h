@@ -33,26 +33,34 @@ typedef struct {
     double final_loss;     /* loss after the last step taken */
 } MfResult;
 
+#define mf_create LOFT_NAME(mf_create)
 MfTask *mf_create(int in, int out, int r, MfParam param, int use_bias, double scale);
+#define mf_free LOFT_NAME(mf_free)
 void mf_free(MfTask *t);
 /* the notebook's problem: T = randn(in,k) randn(k,out) with k = target_rank; A, B, bias per
    init (MF_INIT_LINEAR: A ~ Linear(in,r), B and bias ~ Linear(r,out)); W0 = 0. For MF_FULL the
    trained W starts at s B A, so every parameterisation starts from the same function. */
+#define mf_draw_problem LOFT_NAME(mf_draw_problem)
 void mf_draw_problem(MfTask *t, int target_rank, MfInit init, Rng *rng);
 /* the problem from arrays: target (in,out), A0 (r,in), B0 (out,r), bias0 (out,) or NULL (zero),
    W0 (out,in) or NULL (zero). MF_FULL starts at W0 + s B0 A0. DoRA magnitudes start at the
    row norms of W0 + s B0 A0 (the function at the start is then the plain adapter's). */
+#define mf_set_problem LOFT_NAME(mf_set_problem)
 void mf_set_problem(MfTask *t, const real *target, const real *A0, const real *B0,
                     const real *bias0, const real *W0);
 /* the effective weight (out,in) [OUT] */
+#define mf_weight LOFT_NAME(mf_weight)
 void mf_weight(MfTask *t, real *W);
 /* loss at the current parameters; gradients are zeroed then filled */
+#define mf_loss_grad LOFT_NAME(mf_loss_grad)
 double mf_loss_grad(MfTask *t);
 /* the trainable tensors for an optimizer: at most 1 pair and 3 plain tensors */
+#define mf_params LOFT_NAME(mf_params)
 void mf_params(MfTask *t, AdapterPair *pairs, int *npairs, PlainTensor *plain, int *nplain);
 /* N steps at learning rate lr; losses (steps,) and gnorms (steps,) (either may be NULL) get
    the loss and gradient norm before each step. Stops early and records a divergence when the
    loss or gradient norm stops being finite. err gets a message when the optimizer is refused. */
+#define mf_run LOFT_NAME(mf_run)
 MfResult mf_run(MfTask *t, const OptimConfig *cfg, double lr, long steps, double *losses,
                 double *gnorms, char *err, size_t errlen);
 #endif

@@ -9,7 +9,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
-#include "../blas.h"
+#include "../compute/kernels.h"
 #include "../check.h"
 #include "../io/h5data.h"
 #include "../io/h5log.h"

@@ -4,7 +4,8 @@
 #include <string.h>
 #include "../check.h"
 #include "../init.h"
-#include "../nn/layers.h"
+#include "../compute/kernels.h"
+#include "../compute/memory.h"
 #include "vit.h"
 
 const char *const VIT_PARAM_NAMES[VIT_NPARAM] = {
@@ -59,8 +60,8 @@ Vit *vit_create(VitShape s, int Bmax) {
     v->T = v->P + 1;
     param_sizes(v, v->sizes);
     for (int i = 0; i < VIT_NPARAM; i++) v->nparams += v->sizes[i];
-    v->params = mallocCheck(sizeof(real) * v->nparams);
-    v->grads = mallocCheck(sizeof(real) * v->nparams);
+    v->params = tensor_alloc(v->nparams);
+    v->grads = tensor_alloc(v->nparams);
     point(&v->p, v->params, v->sizes);
     point(&v->g, v->grads, v->sizes);
     blocks_alloc(&v->blk, s.depth, s.width, s.heads, s.mlp, Bmax, v->T, 0);
@@ -75,7 +76,7 @@ Vit *vit_create(VitShape s, int Bmax) {
                        &v->dlogits, &v->dlnf, &v->dcls, &v->dpe };
     size_t n = sizeof sizes / sizeof sizes[0], total = 0;
     for (size_t i = 0; i < n; i++) total += sizes[i];
-    v->acts = mallocCheck(sizeof(real) * total);
+    v->acts = tensor_alloc(total);
     real *a = v->acts;
     for (size_t i = 0; i < n; i++) { *slots[i] = a; a += sizes[i]; }
     v->Bmax = Bmax;
@@ -85,7 +86,7 @@ Vit *vit_create(VitShape s, int Bmax) {
 void vit_free(Vit *v) {
     if (!v) return;
     blocks_free(&v->blk);
-    free(v->params); free(v->grads); free(v->acts); free(v->adapter); free(v->adapter_grad); free(v);
+    tensor_free(v->params); tensor_free(v->grads); tensor_free(v->acts); tensor_free(v->adapter); tensor_free(v->adapter_grad); free(v);
 }
 
 real *vit_param(Vit *v, const char *name, size_t *count) {
@@ -118,8 +119,8 @@ void vit_init(Vit *v, Rng *rng) {
 }
 
 void vit_reset_head(Vit *v, int classes, Rng *rng) {
-    memset(v->p.head_w, 0, sizeof(real) * v->sizes[18]);
-    memset(v->p.head_b, 0, sizeof(real) * v->sizes[19]);
+    vec_zero(v->p.head_w, v->sizes[18]);
+    vec_zero(v->p.head_b, v->sizes[19]);
     init_linear(v->p.head_w, v->p.head_b, classes, v->s.width, rng);
     v->s.classes = classes;   /* the head's first `classes` rows are used */
 }
@@ -140,7 +141,7 @@ double vit_forward(Vit *v, const real *images, const int *targets, int B) {
     tokens_forward(v->blk.x, v->pe, v->p.cls, v->p.pos, B, v->P, C);
     blocks_forward(&v->blk, B, T);
     const real *xl = blocks_output(&v->blk);
-    for (int b = 0; b < B; b++) memcpy(v->clsx + (size_t)b * C, xl + (size_t)b * T * C, sizeof(real) * C);
+    for (int b = 0; b < B; b++) vec_copy(v->clsx + (size_t)b * C, xl + (size_t)b * T * C, C);
     layernorm_forward(v->lnf, v->lnf_mean, v->lnf_rstd, v->clsx, v->p.lnf_w, v->p.lnf_b, B, C);
     linear_forward(v->logits, v->lnf, v->p.head_w, v->p.head_b, B, C, K);
     return targets ? crossentropy_forward(v->probs, v->logits, targets, B, K) : 0.0;
@@ -148,18 +149,18 @@ double vit_forward(Vit *v, const real *images, const int *targets, int B) {
 
 void vit_backward(Vit *v, const int *targets, int B) {
     const int T = v->T, C = v->s.width, K = v->s.classes, BT = B * T;
-    memset(v->grads, 0, sizeof(real) * v->nparams);
-    if (v->nadapter) memset(v->adapter_grad, 0, sizeof(real) * v->nadapter);
-    memset(v->dlogits, 0, sizeof(real) * (size_t)B * K);
+    vec_zero(v->grads, v->nparams);
+    if (v->nadapter) vec_zero(v->adapter_grad, v->nadapter);
+    vec_zero(v->dlogits, (size_t)B * K);
     crossentropy_backward(v->dlogits, v->probs, targets, B, K);
-    memset(v->dlnf, 0, sizeof(real) * (size_t)B * C);
+    vec_zero(v->dlnf, (size_t)B * C);
     linear_backward(v->dlnf, v->g.head_w, v->g.head_b, v->dlogits, v->lnf, v->p.head_w, B, C, K);
-    memset(v->dcls, 0, sizeof(real) * (size_t)B * C);
+    vec_zero(v->dcls, (size_t)B * C);
     layernorm_backward(v->dcls, v->g.lnf_w, v->g.lnf_b, v->dlnf, v->clsx, v->p.lnf_w, v->lnf_mean, v->lnf_rstd, B, C);
-    memset(v->blk.dx, 0, sizeof(real) * (size_t)BT * C);   /* only the class token reaches the head */
-    for (int b = 0; b < B; b++) memcpy(v->blk.dx + (size_t)b * T * C, v->dcls + (size_t)b * C, sizeof(real) * C);
+    vec_zero(v->blk.dx, (size_t)BT * C);   /* only the class token reaches the head */
+    for (int b = 0; b < B; b++) vec_copy(v->blk.dx + (size_t)b * T * C, v->dcls + (size_t)b * C, C);
     blocks_backward(&v->blk, B, T);
-    memset(v->dpe, 0, sizeof(real) * (size_t)B * v->P * C);
+    vec_zero(v->dpe, (size_t)B * v->P * C);
     tokens_backward(v->dpe, v->g.cls, v->g.pos, v->blk.dx, B, v->P, C);
     linear_backward(NULL, v->g.patch_w, v->g.patch_b, v->dpe, v->patches, v->p.patch_w, B * v->P, v->pp, C);
 }

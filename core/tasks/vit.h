@@ -43,35 +43,46 @@ typedef struct {
 } Vit;
 
 /* names of the parameter tensors, in storage order */
+#define VIT_PARAM_NAMES LOFT_NAME(VIT_PARAM_NAMES)
 extern const char *const VIT_PARAM_NAMES[VIT_NPARAM];
 
+#define vit_create LOFT_NAME(vit_create)
 Vit *vit_create(VitShape s, int Bmax);
+#define vit_free LOFT_NAME(vit_free)
 void vit_free(Vit *v);
 /* torch-like init: linear weights and biases U(-1/sqrt(in), 1/sqrt(in)), cls and pos N(0, 0.02^2),
    norms (1, 0) */
+#define vit_init LOFT_NAME(vit_init)
 void vit_init(Vit *v, Rng *rng);
 /* pointer to the named tensor and its element count, or NULL */
+#define vit_param LOFT_NAME(vit_param)
 real *vit_param(Vit *v, const char *name, size_t *count);
 /* a fresh classification head for `classes` outputs (classes <= s.classes), torch-like init */
+#define vit_reset_head LOFT_NAME(vit_reset_head)
 void vit_reset_head(Vit *v, int classes, Rng *rng);
 
 /* Adds adapters to the modules named in target ("qkv,proj,fc1,fc2", comma separated): kind
    ADAPT_LORA or ADAPT_DORA, rank r, scale s, PEFT init (kaiming A, B = 0; gaussian: A ~ N(0,1/r)).
    Returns -1 with a message when a name matches no module. */
+#define vit_add_adapters LOFT_NAME(vit_add_adapters)
 int vit_add_adapters(Vit *v, const char *target, AdaptKind kind, int r, double s, int gaussian_init,
                      Rng *rng, char *err, size_t errlen);
 /* folds every adapter into its W (the model then runs without adapters) */
+#define vit_merge LOFT_NAME(vit_merge)
 void vit_merge(Vit *v);
 
 /* forward of B images (B,28,28) in [0,1]; targets (B,) or NULL; returns the mean cross-entropy
    (or 0 without targets). Logits are in v->logits (B,classes). */
+#define vit_forward LOFT_NAME(vit_forward)
 double vit_forward(Vit *v, const real *images, const int *targets, int B);
 /* backward of the last forward (with targets); zeroes then fills grads and adapter_grad */
+#define vit_backward LOFT_NAME(vit_backward)
 void vit_backward(Vit *v, const int *targets, int B);
 
 /* The trainable tensors: full = every parameter as one plain tensor; otherwise one adapter pair
    per adapted layer (DoRA magnitudes plain) plus the parameters named in modules_to_save
    ("head,norm,pos,patch"). Returns -1 with a message on an unknown name. */
+#define vit_trainables LOFT_NAME(vit_trainables)
 int vit_trainables(Vit *v, int full, const char *modules_to_save, AdapterPair *pairs, int *npairs,
                    PlainTensor *plain, int *nplain, int max_plain, char *err, size_t errlen);
 #endif

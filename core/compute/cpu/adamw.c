@@ -1,7 +1,7 @@
 /* AdamW moment and parameter updates (the form of torch.optim.AdamW). The per-element arithmetic
    lives in two inline functions, so the fused and the two-pass forms give identical bits. */
 #include <math.h>
-#include "adamw.h"
+#include "../kernels.h"
 
 typedef struct { real b1, c1, b2, c2, keep, step_size, sqrt_bc2, eps; } AdamConsts;
 

@@ -1,7 +1,9 @@
-/* cblas-backed GEMM for the `real` type, its naive reference twin, and small reductions. */
+/* The CPU backend's GEMM (OpenBLAS sgemm / dgemm for the `real` type), its naive reference twin
+   (reference.h), and reductions (compute/kernels.h). */
 #include <cblas.h>
 #include <math.h>
-#include "blas.h"
+#include "../kernels.h"
+#include "reference.h"
 
 void blas_gemm(int transA, int transB, int M, int N, int K, real alpha,
                const real *A, int lda, const real *B, int ldb, real beta, real *C, int ldc) {

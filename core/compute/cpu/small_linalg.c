@@ -1,8 +1,8 @@
 /* Jacobi pseudo-inverse of a small symmetric PSD matrix, transposes and r x r products. */
 #include <math.h>
 #include <string.h>
-#include "check.h"
-#include "linalg.h"
+#include "../../check.h"
+#include "../kernels.h"
 
 /* eigendecomposition of the symmetric (r,r) matrix a, in place: on return the diagonal of a
    holds the eigenvalues and the columns of v (r,r) the eigenvectors */

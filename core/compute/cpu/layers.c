@@ -1,8 +1,8 @@
-/* Forward and backward of the layers in layers.h. */
+/* The CPU backend's layers (compute/kernels.h): linear, layernorm, GELU, attention,
+   cross-entropy, embeddings and patch tokens, forward and backward. */
 #include <math.h>
 #include <string.h>
-#include "../blas.h"
-#include "layers.h"
+#include "../kernels.h"
 
 /* OpenMP only pays above this many multiply-adds: below it the threads' start-up and their
    contention with OpenBLAS's own threads cost more than the loop (3.5x slower, measured) */
@@ -224,4 +224,14 @@ void embedding_backward(real *dwte, real *dwpe, const real *dout, const int *tok
             real *de = dwte + (size_t)tokens[b * T + t] * C, *dp = dwpe + (size_t)t * C;
             for (int i = 0; i < C; i++) { de[i] += d[i]; dp[i] += d[i]; }
         }
+}
+
+void bias_backward(real *dbias, const real *dout, int N, int OC) {
+    for (int n = 0; n < N; n++)
+        for (int o = 0; o < OC; o++) dbias[o] += dout[(size_t)n * OC + o];
+}
+
+void bias_broadcast(real *out, const real *bias, int N, int OC) {
+    for (int n = 0; n < N; n++)
+        for (int o = 0; o < OC; o++) out[(size_t)n * OC + o] = bias ? bias[o] : 0;
 }

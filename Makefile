@@ -71,7 +71,7 @@ $(BUILD)/libloft.a: $(OBJS)
 $(BUILD)/libloft.so: $(OBJS)
 	$(CC) $(SAN) -shared -o $@ $^ $(LDLIBS) -Wl,--no-undefined
 
-$(BUILD)/tests/%: tests/%.c tests/check_util.h $(BUILD)/libloft.a
+$(BUILD)/tests/%: tests/%.c tests/check_util.h tests/mf_train.h $(BUILD)/libloft.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $< -o $@ $(BUILD)/libloft.a $(LDLIBS)
 
@@ -130,6 +130,9 @@ bench: $(BUILD)/step_bench
 # regenerate the committed golden files (needs Debian's python3-torch + python3-h5py; not run by CI)
 golden:
 	/usr/bin/python3 tests/gen_golden.py tests/golden
+	/usr/bin/python3 tests/gen_vit_golden.py tests/golden
+	/usr/bin/python3 tests/gen_gpt_golden.py tests/golden
+	/usr/bin/python3 tests/gen_gpt2_golden.py tests/golden/gpt2_tiny
 	@echo "parity file: /usr/bin/python3 tests/gen_parity.py /path/to/tnurbek-loft-checkout tests/golden"
 
 # the precision-free sources, for tests/test_layers.sh

@@ -1,5 +1,5 @@
-/* Error-reporting helpers shared by the whole core: allocation and file checks that name
-   file:line, and a fatal-error printer. No globals. */
+/* Error-reporting helpers shared by the whole core: allocation checks that name file:line, and
+   a fatal-error printer. No globals. */
 #ifndef LOFT_CHECK_H
 #define LOFT_CHECK_H
 #include <stdio.h>
@@ -26,16 +26,6 @@ static inline void *realloc_check(void *old, size_t size, const char *file, int 
 }
 /* realloc that exits with file:line on failure (new bytes are not zeroed) */
 #define reallocCheck(old, size) realloc_check((old), (size), __FILE__, __LINE__)
-
-static inline FILE *fopen_check(const char *path, const char *mode, const char *file, int line) {
-    FILE *f = fopen(path, mode);
-    if (!f) {
-        fprintf(stderr, "error: cannot open '%s' (mode %s) at %s:%d\n", path, mode, file, line);
-        exit(EXIT_FAILURE);
-    }
-    return f;
-}
-#define fopenCheck(path, mode) fopen_check((path), (mode), __FILE__, __LINE__)
 
 #define LOFT_FATAL(...) do { fprintf(stderr, "error: " __VA_ARGS__); \
     fprintf(stderr, " (%s:%d)\n", __FILE__, __LINE__); exit(EXIT_FAILURE); } while (0)

@@ -6,6 +6,7 @@
 #include "compute/kernels.h"
 #include "check.h"
 #include "check_util.h"
+#include "mf_train.h"
 #include "init.h"
 #include "tasks/mf.h"
 

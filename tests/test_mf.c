@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include "check.h"
 #include "check_util.h"
+#include "mf_train.h"
 #include "tasks/mf.h"
 
 #define FD_H 1e-6

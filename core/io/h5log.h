@@ -1,5 +1,5 @@
 /* Writing runs to HDF5 (layout in ARCHITECTURE.md): each run is first written to its own partial
-   file (results/NAME.h5.partial/<id>.h5, flushed every few seconds), then merged into the
+   file (results/NAME.h5.partial/run-<index>.h5, flushed every few seconds), then merged into the
    experiment's file under /runs/<id>. The experiment file is open only during a merge, so a
    killed sweep leaves it with every finished run; the partial file keeps the logged steps of the
    run it was in, and is merged (status "interrupted") when the sweep resumes. Strings are

@@ -152,7 +152,8 @@ void blocks_merge(Blocks *k) {
         for (int m = 0; m < BLOCKS_NMOD; m++) alinear_merge(&k->lin[l][m]);
 }
 
-void blocks_adapter_params(Blocks *k, AdapterPair *pairs, int *npairs, PlainTensor *plain, int *nplain, int max_plain) {
+int blocks_adapter_params(Blocks *k, AdapterPair *pairs, int *npairs, PlainTensor *plain, int *nplain, int max_plain,
+                          char *err, size_t errlen) {
     for (int l = 0; l < k->L; l++)
         for (int m = 0; m < BLOCKS_NMOD; m++) {
             AdaptedLinear *L = &k->lin[l][m];
@@ -160,6 +161,9 @@ void blocks_adapter_params(Blocks *k, AdapterPair *pairs, int *npairs, PlainTens
             L->gb = NULL;
             if (L->kind == ADAPT_NONE) continue;
             pairs[(*npairs)++] = (AdapterPair){ L->A, L->B, L->gA, L->gB, L->out, L->in, L->r };
-            if (L->kind == ADAPT_DORA && *nplain < max_plain) plain[(*nplain)++] = (PlainTensor){ L->mag, L->gmag, (size_t)L->out };
+            if (L->kind != ADAPT_DORA) continue;
+            if (*nplain == max_plain) { snprintf(err, errlen, "more than %d trainable tensors besides the adapter pairs", max_plain); return -1; }
+            plain[(*nplain)++] = (PlainTensor){ L->mag, L->gmag, (size_t)L->out };
         }
+    return 0;
 }

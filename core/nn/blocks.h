@@ -71,9 +71,11 @@ int blocks_add_adapters(Blocks *k, const char *target, AdaptKind kind, int r, do
 #define blocks_merge LOFT_NAME(blocks_merge)
 void blocks_merge(Blocks *k);
 /* freezes the blocks' plain weights and biases (no weight gradients) and appends one adapter
-   pair per adapted layer (and DoRA magnitudes as plain tensors, up to max_plain) */
+   pair per adapted layer (and DoRA magnitudes as plain tensors); -1 with a message when plain
+   would hold more than max_plain tensors */
 #define blocks_adapter_params LOFT_NAME(blocks_adapter_params)
-void blocks_adapter_params(Blocks *k, AdapterPair *pairs, int *npairs, PlainTensor *plain, int *nplain, int max_plain);
+int blocks_adapter_params(Blocks *k, AdapterPair *pairs, int *npairs, PlainTensor *plain, int *nplain, int max_plain,
+                          char *err, size_t errlen);
 /* the output x[L] (B,T,C) */
 #define blocks_output LOFT_NAME(blocks_output)
 real *blocks_output(Blocks *k);

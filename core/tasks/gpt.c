@@ -124,7 +124,7 @@ int gpt_trainables(Gpt *m, int full, const char *modules_to_save, AdapterPair *p
         plain[(*nplain)++] = (PlainTensor){ m->params, m->grads, m->nparams };
         return 0;
     }
-    blocks_adapter_params(&m->blk, pairs, npairs, plain, nplain, max_plain);
+    if (blocks_adapter_params(&m->blk, pairs, npairs, plain, nplain, max_plain, err, errlen)) return -1;
     char buf[256];
     snprintf(buf, sizeof buf, "%s", modules_to_save ? modules_to_save : "");
     for (char *tok = strtok(buf, ", "); tok; tok = strtok(NULL, ", ")) {
@@ -135,7 +135,8 @@ int gpt_trainables(Gpt *m, int full, const char *modules_to_save, AdapterPair *p
             snprintf(err, errlen, "modules_to_save: '%s' matches no part of the GPT (expected names among norm, embed)", tok);
             return -1;
         }
-        for (int i = 0; i < 6 && names[i] && *nplain < max_plain; i++) {
+        for (int i = 0; i < 6 && names[i]; i++) {
+            if (*nplain == max_plain) { snprintf(err, errlen, "modules_to_save: more than %d trainable tensors", max_plain); return -1; }
             size_t n;
             real *p = gpt_param(m, names[i], &n);
             plain[(*nplain)++] = (PlainTensor){ p, m->grads + (p - m->params), n };

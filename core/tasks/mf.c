@@ -107,27 +107,3 @@ void mf_params(MfTask *t, AdapterPair *pairs, int *npairs, PlainTensor *plain, i
     }
     if (t->use_bias) plain[(*nplain)++] = (PlainTensor){ t->bias, t->gbias, (size_t)t->out };
 }
-
-MfResult mf_run(MfTask *t, const OptimConfig *cfg, double lr, long steps, double *losses,
-                double *gnorms, char *err, size_t errlen) {
-    MfResult res = { 0, 0, 0, NAN };
-    AdapterPair pairs[1];
-    PlainTensor plain[3];
-    int npairs, nplain;
-    mf_params(t, pairs, &npairs, plain, &nplain);
-    Optimizer *opt = optim_create(cfg, pairs, npairs, plain, nplain, err, errlen);
-    if (!opt) { res.diverged = -1; return res; }
-    for (long k = 0; k < steps; k++) {
-        double loss = mf_loss_grad(t);
-        if (losses) losses[k] = loss;
-        if (!isfinite(loss)) { res.diverged = 1; res.diverged_step = k + 1; break; }
-        double gn = optim_step(opt, lr);
-        if (gnorms) gnorms[k] = gn;
-        res.steps_done = k + 1;
-        if (!isfinite(gn)) { res.diverged = 1; res.diverged_step = k + 1; break; }
-    }
-    res.final_loss = mf_loss_grad(t);
-    if (!res.diverged && !isfinite(res.final_loss)) { res.diverged = 1; res.diverged_step = res.steps_done + 1; }
-    optim_free(opt);
-    return res;
-}

@@ -26,13 +26,6 @@ typedef struct {
     real *V, *norm, *dV;   /* DoRA work: (out,in), (out,), backward buffer (out,in) */
 } MfTask;
 
-typedef struct {
-    long steps_done;       /* optimizer steps taken */
-    int diverged;          /* 1 when a loss or gradient norm became NaN/Inf */
-    long diverged_step;    /* the step whose loss was not finite (1-based), else 0 */
-    double final_loss;     /* loss after the last step taken */
-} MfResult;
-
 #define mf_create LOFT_NAME(mf_create)
 MfTask *mf_create(int in, int out, int r, MfParam param, int use_bias, double scale);
 #define mf_free LOFT_NAME(mf_free)
@@ -57,10 +50,4 @@ double mf_loss_grad(MfTask *t);
 /* the trainable tensors for an optimizer: at most 1 pair and 3 plain tensors */
 #define mf_params LOFT_NAME(mf_params)
 void mf_params(MfTask *t, AdapterPair *pairs, int *npairs, PlainTensor *plain, int *nplain);
-/* N steps at learning rate lr; losses (steps,) and gnorms (steps,) (either may be NULL) get
-   the loss and gradient norm before each step. Stops early and records a divergence when the
-   loss or gradient norm stops being finite. err gets a message when the optimizer is refused. */
-#define mf_run LOFT_NAME(mf_run)
-MfResult mf_run(MfTask *t, const OptimConfig *cfg, double lr, long steps, double *losses,
-                double *gnorms, char *err, size_t errlen);
 #endif

@@ -118,16 +118,8 @@ void vit_init(Vit *v, Rng *rng) {
     init_linear(v->p.head_w, v->p.head_b, v->s.classes, C, rng);
 }
 
-void vit_reset_head(Vit *v, int classes, Rng *rng) {
-    vec_zero(v->p.head_w, v->sizes[18]);
-    vec_zero(v->p.head_b, v->sizes[19]);
-    init_linear(v->p.head_w, v->p.head_b, classes, v->s.width, rng);
-    v->s.classes = classes;   /* the head's first `classes` rows are used */
-}
-
 int vit_add_adapters(Vit *v, const char *target, AdaptKind kind, int r, double s, int gaussian_init,
                      Rng *rng, char *err, size_t errlen) {
-    v->rank = r;
     return blocks_add_adapters(&v->blk, target, kind, r, s, gaussian_init, rng, &v->adapter, &v->adapter_grad,
                                &v->nadapter, "the ViT", err, errlen);
 }
@@ -173,7 +165,7 @@ int vit_trainables(Vit *v, int full, const char *modules_to_save, AdapterPair *p
         plain[(*nplain)++] = (PlainTensor){ v->params, v->grads, v->nparams };
         return 0;
     }
-    blocks_adapter_params(&v->blk, pairs, npairs, plain, nplain, max_plain);
+    if (blocks_adapter_params(&v->blk, pairs, npairs, plain, nplain, max_plain, err, errlen)) return -1;
     static const struct { const char *name; const char *tensors[4]; } groups[] = {
         { "head", { "head_w", "head_b", NULL } }, { "norm", { "ln1_w", "ln1_b", "ln2_w", "ln2_b" } },
         { "pos", { "cls", "pos", NULL } }, { "patch", { "patch_w", "patch_b", NULL } } };
@@ -188,9 +180,11 @@ int vit_trainables(Vit *v, int full, const char *modules_to_save, AdapterPair *p
                 size_t n;
                 real *p = vit_param(v, groups[gi].tensors[t], &n);
                 real *g = v->grads + (p - v->params);
-                if (*nplain < max_plain) plain[(*nplain)++] = (PlainTensor){ p, g, n };
+                if (*nplain == max_plain) { snprintf(err, errlen, "modules_to_save: more than %d trainable tensors", max_plain); return -1; }
+                plain[(*nplain)++] = (PlainTensor){ p, g, n };
             }
-            if (strcmp(tok, "norm") == 0 && *nplain + 2 <= max_plain) {
+            if (strcmp(tok, "norm") == 0) {
+                if (*nplain + 2 > max_plain) { snprintf(err, errlen, "modules_to_save: more than %d trainable tensors", max_plain); return -1; }
                 plain[(*nplain)++] = (PlainTensor){ v->p.lnf_w, v->g.lnf_w, (size_t)v->s.width };
                 plain[(*nplain)++] = (PlainTensor){ v->p.lnf_b, v->g.lnf_b, (size_t)v->s.width };
             }

@@ -35,7 +35,6 @@ typedef struct {
     Blocks blk;
     real *adapter, *adapter_grad;  /* A, B (and DoRA magnitudes) of every adapted layer */
     size_t nadapter;
-    int rank;
     /* the activations around the blocks, for a batch of at most Bmax images */
     int Bmax;
     real *acts;
@@ -57,9 +56,6 @@ void vit_init(Vit *v, Rng *rng);
 /* pointer to the named tensor and its element count, or NULL */
 #define vit_param LOFT_NAME(vit_param)
 real *vit_param(Vit *v, const char *name, size_t *count);
-/* a fresh classification head for `classes` outputs (classes <= s.classes), torch-like init */
-#define vit_reset_head LOFT_NAME(vit_reset_head)
-void vit_reset_head(Vit *v, int classes, Rng *rng);
 
 /* Adds adapters to the modules named in target ("qkv,proj,fc1,fc2", comma separated): kind
    ADAPT_LORA or ADAPT_DORA, rank r, scale s, PEFT init (kaiming A, B = 0; gaussian: A ~ N(0,1/r)).

@@ -18,26 +18,26 @@ BACKEND_SRC        = core/compute/cpu/gemm.c core/compute/cpu/vec.c core/compute
                      core/compute/cpu/loft_rows.c core/compute/cpu/mse.c core/compute/cpu/memory.c
 BACKEND_COMMON_SRC = core/compute/cpu/backend.c
 # compiled twice, in float32 (-DLOFT_F32) and float64: the backend, layers, adapters, optimizers, models
-REAL_SRC   = $(BACKEND_SRC) core/init.c core/optim/loft.c \
-             core/optim/optimizer.c core/adapters/lora.c core/adapters/dora.c core/tasks/mf.c \
-             core/nn/blocks.c core/adapters/adapted_linear.c core/tasks/vit.c \
-             core/tasks/gpt.c core/io/checkpoint.c core/tasks/gpt2_hf.c
+# (the models in core/tasks/ are every .c there but the tasks and the registry)
+TASK_SRC   = $(wildcard core/tasks/*_task.c)
+MODEL_SRC  = $(filter-out $(TASK_SRC) core/tasks/registry.c,$(wildcard core/tasks/*.c))
+REAL_SRC   = $(BACKEND_SRC) core/init.c core/optim/loft.c core/optim/optimizer.c core/adapters/lora.c \
+             core/adapters/dora.c core/nn/blocks.c core/adapters/adapted_linear.c core/io/checkpoint.c $(MODEL_SRC)
 # compiled once and precision-free (no `real`): the run loop, the task registry, I/O, reports, Lua
 COMMON_SRC = core/rng.c core/io/h5data.c core/io/config.c core/io/h5log.c core/io/h5results.c \
              core/run.c core/tasks/registry.c core/optim/optim_config.c $(BACKEND_COMMON_SRC) core/report.c \
              core/lua/lua_experiment.c core/io/mnist.c core/text/bpe.c \
              core/io/json.c core/io/safetensors.c core/io/files.c core/text/gpt2_vocab.c
-# the tasks, each compiled once in the precision it runs in
-F32_SRC    = core/tasks/vit_task.c core/tasks/gpt_task.c
-F64_SRC    = core/tasks/mf_task.c
+# the tasks (core/tasks/<name>_task.c), each compiled once: a task file picks its own precision
+# (`#define LOFT_F32` at its top, or not) and is registered by its name (build/gen/task_list.h)
 OBJS = $(REAL_SRC:%.c=$(BUILD)/f32/%.o) $(REAL_SRC:%.c=$(BUILD)/f64/%.o) $(COMMON_SRC:%.c=$(BUILD)/common/%.o) \
-       $(F32_SRC:%.c=$(BUILD)/f32/%.o) $(F64_SRC:%.c=$(BUILD)/f64/%.o)
+       $(TASK_SRC:%.c=$(BUILD)/task/%.o)
 HDRS = $(wildcard core/*.h core/*/*.h core/*/*/*.h)
 
 TESTS = test_blas test_adapters_grad test_loft_identities test_mf test_golden test_float32 test_config test_experiment test_nn_grad test_vit_golden test_vit_adapters test_bpe test_gpt_golden test_gpt2_hf test_json test_gpt_grad
 TEST_BINS = $(TESTS:%=$(BUILD)/tests/%)
 
-.PHONY: print-common-src all deps test test-asan golden clean loft ablation tables figures data pretrain-vit pretrain-gpt bench
+.PHONY: FORCE print-common-src all deps test test-asan golden clean loft ablation tables figures data pretrain-vit pretrain-gpt bench
 all: $(BUILD)/libloft.a $(BUILD)/libloft.so $(BUILD)/loft
 loft: $(BUILD)/loft
 
@@ -55,6 +55,17 @@ $(BUILD)/f64/%.o: %.c $(HDRS) | $(BUILD)/.deps
 $(BUILD)/common/%.o: %.c $(HDRS) | $(BUILD)/.deps
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c $< -o $@
+$(BUILD)/task/%.o: %.c $(HDRS) | $(BUILD)/.deps
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c $< -o $@
+
+# TASK(name) for every core/tasks/<name>_task.c, rewritten only when the list changes
+$(BUILD)/gen/task_list.h: FORCE
+	@mkdir -p $(dir $@)
+	@for f in $(sort $(TASK_SRC)); do n=$$(basename $$f _task.c); echo "TASK($$n)"; done > $@.tmp
+	@cmp -s $@.tmp $@ 2>/dev/null && rm $@.tmp || mv $@.tmp $@
+$(BUILD)/common/core/tasks/registry.o: $(BUILD)/gen/task_list.h
+FORCE:
 
 # the experiment DSL (Lua) embedded in the binary as a byte array
 $(BUILD)/gen/experiment_lua.h: core/lua/experiment.lua

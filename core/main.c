@@ -18,6 +18,7 @@
 #include "lua/lua_experiment.h"
 #include "report.h"
 #include "run.h"
+#include "task.h"
 
 #define MAX_SETS 64
 
@@ -118,7 +119,7 @@ static int resolve(const Experiment *e, const PlannedRun *p, const Options *o, R
         snprintf(key, sizeof key, "%.*s", (int)(eq - o->sets[i]), o->sets[i]);
         if (config_set(c, key, eq + 1, "--set", err, errlen) != 0) return -1;
     }
-    if (config_validate(c, err, errlen) != 0) {
+    if (task_check_config(c, err, errlen) != 0) {
         char tmp[1024];
         snprintf(tmp, sizeof tmp, "%s, run %s: %s", e->path, p->id, err);
         snprintf(err, errlen, "%s", tmp);

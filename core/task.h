@@ -22,6 +22,9 @@ typedef struct {
     /* 1: the training loss is the whole objective (mf), so it is also evaluated after the last
        step; 0: a minibatch loss, none after the last step */
     int full_batch;
+    /* the task's own cross-key checks (shapes that must divide, rank bounds), before any run
+       starts; 0, or -1 with a message naming the keys */
+    int (*validate)(const RunConfig *c, char *err, size_t errlen);
     /* builds the task (model, data, adapters, optimizer-facing tensors); NULL + message */
     void *(*create)(const RunConfig *c, char *err, size_t errlen);
     /* names of the evaluation columns, in the order evaluate() fills them; returns their count */
@@ -44,6 +47,9 @@ typedef struct {
     void (*free)(void *self);
 } TaskOps;
 
-/* the task registered under name (tasks/registry.c), or NULL */
+/* the task registered under name (tasks/registry.c, generated from the files core/tasks/NAME_task.c), or NULL */
 const TaskOps *task_find(const char *name);
+/* a resolved config's checks: config_validate (keys every run has), then the task's own;
+   0, or -1 with a message (an unknown task lists the registered ones) */
+int task_check_config(const RunConfig *c, char *err, size_t errlen);
 #endif

@@ -5,6 +5,7 @@
 #include <unistd.h>
 #include "check_util.h"
 #include "io/config.h"
+#include "task.h"
 
 static char dir[64];
 
@@ -38,7 +39,7 @@ static void expect_invalid(const char *key, const char *value, const char *key2,
     char err[2048] = "";
     config_set(&c, key, value, "test", err, sizeof err);
     if (key2) config_set(&c, key2, value2, "test", err, sizeof err);
-    int rc = config_validate(&c, err, sizeof err);
+    int rc = task_check_config(&c, err, sizeof err);
     int ok = rc != 0 && strstr(err, expect) != NULL;
     CHECK(ok, "validate %s=%s: expected '%s', got '%s'", key, value, expect, err);
     if (ok) printf("  ok   %s\n", err);
@@ -70,6 +71,8 @@ int main(void) {
     expect_set_error("rnak", "4", "--set: unknown key 'rnak'");
     expect_set_error("parity", "tnurbek", "--set: key 'parity' expects one of none|tnurbek-148998d, got 'tnurbek'");
     expect_invalid("rank", "600", NULL, NULL, "key 'rank' = 600 must be <= min(in, out) = 512");
+    expect_invalid("task", "mff", NULL, NULL, "key 'task' = 'mff' names no task (registered: gpt, mf, vit)");
+    expect_invalid("task", "vit", "vit_heads", "5", "keys 'vit_heads' = 5 and 'vit_patch' = 7 must divide vit_width = 64 and 28");
     expect_invalid("alpha", "16", NULL, NULL, "key 'alpha' = 16: LoFT uses s = 1");
     expect_invalid("method", "lora", "parity", "tnurbek-148998d", "key 'parity' = tnurbek-148998d applies to method loft only");
 

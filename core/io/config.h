@@ -9,7 +9,7 @@
 
 typedef struct {
     /* what runs */
-    char task[16];                  /* mf | vit | gpt */
+    char task[16];                  /* a registered task (tasks/registry.c): mf | vit | gpt */
     char method[16];                /* adamw | lora | dora | loft */
     int rank;
     double alpha;                   /* NaN = alpha equals rank (s = 1) */
@@ -50,7 +50,8 @@ void config_defaults(RunConfig *c);
 int config_load_yaml(RunConfig *c, const char *path, char *err, size_t errlen);
 /* Sets one key from its text form; origin names where the value came from (for errors). */
 int config_set(RunConfig *c, const char *key, const char *value, const char *origin, char *err, size_t errlen);
-/* Cross-key checks (e.g. rank <= min(in, out)); -1 with a message naming the keys. */
+/* Cross-key checks of the keys every run has (method, scaling, parity); -1 with a message naming
+   the keys. Each task checks its own keys (task.h: task_check_config). */
 int config_validate(const RunConfig *c, char *err, size_t errlen);
 /* The resolved config as YAML text, every key in schema order; returns bytes written. */
 size_t config_to_yaml(const RunConfig *c, char *buf, size_t buflen);

@@ -120,6 +120,7 @@ int experiment_load(Experiment *e, const char *path, char *err, size_t errlen) {
     rc = 0;
 done:
     lua_close(L);
+    if (rc != 0) experiment_free(e);   /* nothing half-read is handed back */
     return rc;
 }
 

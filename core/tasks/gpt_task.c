@@ -5,9 +5,7 @@
    eval_every steps, the cloze accuracy on the same held-out text at the start and the end; a
    GPT-2 checkpoint (safetensors) instead of ours on request, and the merged weights saved back
    in its layout. */
-#ifndef LOFT_F32
-#error "the GPT task runs in float32: compile tasks/gpt_task.c with -DLOFT_F32"
-#endif
+#define LOFT_F32   /* this task runs in float32 */
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -210,6 +208,18 @@ typedef struct {
     int *x, *y;                 /* (B,ctx) inputs and targets of a batch */
 } GptTask;
 
+static int gpt_validate(const RunConfig *c, char *err, size_t errlen) {
+    if (c->gpt_width % c->gpt_heads) {
+        snprintf(err, errlen, "key 'gpt_heads' = %d must divide gpt_width = %d", c->gpt_heads, c->gpt_width);
+        return -1;
+    }
+    if (strcmp(c->method, "adamw") != 0 && c->rank > c->gpt_width) {
+        snprintf(err, errlen, "key 'rank' = %d must be <= gpt_width = %d", c->rank, c->gpt_width);
+        return -1;
+    }
+    return 0;
+}
+
 static void gpt_task_free(void *self) {
     GptTask *t = self;
     if (!t) return;
@@ -344,7 +354,7 @@ static int gpt_finish(void *self, H5Run *h, const char *status, char *err, size_
     return checkpoint_save(c->gpt_checkpoint, t->tensors, t->ntensors, a, 6, err, errlen);
 }
 
-const TaskOps GPT_TASK = {
-    "gpt", "float32", 0, gpt_task_create, gpt_eval_columns, gpt_task_trainables, gpt_describe, gpt_eval_due,
+const TaskOps gpt_task = {
+    "gpt", "float32", 0, gpt_validate, gpt_task_create, gpt_eval_columns, gpt_task_trainables, gpt_describe, gpt_eval_due,
     gpt_evaluate, gpt_loss_grad, NULL, gpt_finish, gpt_task_free,
 };

@@ -2,9 +2,7 @@
    (drawn from the seed or read from an HDF5 file), the trainable tensors of the method, the
    optional lockstep full-AdamW reference (evaluation column dist_to_adamw), and the problem
    and final tensors written with the run. */
-#ifdef LOFT_F32
-#error "the MF task runs in double: compile tasks/mf_task.c without LOFT_F32"
-#endif
+/* this task runs in double: LOFT_F32 stays undefined */
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -96,6 +94,19 @@ static void write_problem_and_final(H5Run *h, MfTask *t, const char *group, int 
     if (t->use_bias) h5run_dataset(h, group, p0 ? "bias0" : "bias", t->bias, 1, db);
 }
 
+static int mf_validate(const RunConfig *c, char *err, size_t errlen) {
+    int mn = c->in < c->out ? c->in : c->out;
+    if (strcmp(c->method, "adamw") != 0 && c->rank > mn) {
+        snprintf(err, errlen, "key 'rank' = %d must be <= min(in, out) = %d", c->rank, mn);
+        return -1;
+    }
+    if (c->target_rank > mn) {
+        snprintf(err, errlen, "key 'target_rank' = %d must be <= min(in, out) = %d", c->target_rank, mn);
+        return -1;
+    }
+    return 0;
+}
+
 static void mf_task_free(void *self) {
     Mf *m = self;
     if (!m) return;
@@ -171,7 +182,7 @@ static int mf_finish(void *self, H5Run *h, const char *status, char *err, size_t
     return 0;
 }
 
-const TaskOps MF_TASK = {
-    "mf", "float64", 1, mf_task_create, mf_eval_columns, mf_trainables, mf_describe, mf_eval_due, mf_evaluate,
+const TaskOps mf_task = {
+    "mf", "float64", 1, mf_validate, mf_task_create, mf_eval_columns, mf_trainables, mf_describe, mf_eval_due, mf_evaluate,
     mf_task_loss_grad, mf_after_step, mf_finish, mf_task_free,
 };

@@ -1,9 +1,7 @@
 /* The ViT task behind the task interface (task.h), in float32: MNIST task sets, pretraining
    (vit_target source, saves the checkpoint) or fine-tuning from the checkpoint with any method,
    batches drawn from the run's seed, test accuracy and balanced accuracy every eval_every steps. */
-#ifndef LOFT_F32
-#error "the ViT task runs in float32: compile tasks/vit_task.c with -DLOFT_F32"
-#endif
+#define LOFT_F32   /* this task runs in float32 */
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -111,6 +109,19 @@ typedef struct {
     int *labels, *which;        /* (B,) its labels and its indices in the train set */
 } VitTask;
 
+static int vit_validate(const RunConfig *c, char *err, size_t errlen) {
+    if (c->vit_width % c->vit_heads || 28 % c->vit_patch) {
+        snprintf(err, errlen, "keys 'vit_heads' = %d and 'vit_patch' = %d must divide vit_width = %d and 28",
+                 c->vit_heads, c->vit_patch, c->vit_width);
+        return -1;
+    }
+    if (strcmp(c->method, "adamw") != 0 && c->rank > c->vit_width) {
+        snprintf(err, errlen, "key 'rank' = %d must be <= vit_width = %d", c->rank, c->vit_width);
+        return -1;
+    }
+    return 0;
+}
+
 static void vit_task_free(void *self) {
     VitTask *t = self;
     if (!t) return;
@@ -209,7 +220,7 @@ static int vit_finish(void *self, H5Run *h, const char *status, char *err, size_
     return 0;
 }
 
-const TaskOps VIT_TASK = {
-    "vit", "float32", 0, vit_task_create, vit_eval_columns, vit_task_trainables, vit_describe, vit_eval_due,
+const TaskOps vit_task = {
+    "vit", "float32", 0, vit_validate, vit_task_create, vit_eval_columns, vit_task_trainables, vit_describe, vit_eval_due,
     vit_evaluate, vit_loss_grad, NULL, vit_finish, vit_task_free,
 };

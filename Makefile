@@ -16,7 +16,7 @@ LDLIBS  = $(PKG_LIBS) -fopenmp -lm
 BACKEND_SRC        = core/compute/cpu/gemm.c core/compute/cpu/vec.c core/compute/cpu/layers.c \
                      core/compute/cpu/adamw.c core/compute/cpu/small_linalg.c core/compute/cpu/dora_rows.c \
                      core/compute/cpu/loft_rows.c core/compute/cpu/mse.c core/compute/cpu/memory.c
-BACKEND_COMMON_SRC = core/compute/cpu/backend.c
+BACKEND_COMMON_SRC = core/compute/cpu/backend.c core/compute/cpu/index_memory.c
 # compiled twice, in float32 (-DLOFT_F32) and float64: the backend, layers, adapters, optimizers, models
 # (the models in core/tasks/ are every .c there but the tasks and the registry)
 TASK_SRC   = $(wildcard core/tasks/*_task.c)

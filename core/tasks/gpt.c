@@ -52,7 +52,7 @@ Gpt *gpt_create(GptShape s, int Bmax, int Tmax) {
     m->acts = tensor_alloc(total);
     a = m->acts;
     for (size_t i = 0; i < sizeof asz / sizeof asz[0]; i++) { *aslots[i] = a; a += asz[i]; }
-    m->tokens = mallocCheck(sizeof(int) * BT);
+    m->tokens = itensor_alloc(BT);
     m->Bmax = Bmax;
     m->Tmax = Tmax;
     return m;
@@ -61,7 +61,7 @@ Gpt *gpt_create(GptShape s, int Bmax, int Tmax) {
 void gpt_free(Gpt *m) {
     if (!m) return;
     blocks_free(&m->blk);
-    tensor_free(m->params); tensor_free(m->grads); tensor_free(m->acts); free(m->tokens); tensor_free(m->adapter); tensor_free(m->adapter_grad); free(m);
+    tensor_free(m->params); tensor_free(m->grads); tensor_free(m->acts); itensor_free(m->tokens); tensor_free(m->adapter); tensor_free(m->adapter_grad); free(m);
 }
 
 real *gpt_param(Gpt *m, const char *name, size_t *count) {
@@ -93,7 +93,7 @@ void gpt_merge(Gpt *m) { blocks_merge(&m->blk); }
 
 double gpt_forward(Gpt *m, const int *tokens, const int *targets, int B, int T) {
     const int C = m->s.width, V = m->s.vocab, BT = B * T;
-    memcpy(m->tokens, tokens, sizeof(int) * BT);
+    itensor_copy(m->tokens, tokens, (size_t)BT);
     embedding_forward(m->blk.x, tokens, m->p.wte, m->p.wpe, B, T, C);
     blocks_forward(&m->blk, B, T);
     layernorm_forward(m->lnf, m->lnf_mean, m->lnf_rstd, blocks_output(&m->blk), m->p.lnf_w, m->p.lnf_b, BT, C);

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "../check.h"
+#include "../compute/memory.h"
 #include "../io/checkpoint.h"
 #include "../io/files.h"
 #include "../io/h5log.h"
@@ -96,8 +97,22 @@ static int gpt_tensors(Gpt *m, NamedTensor *t) {
     return GPT_NPARAM;
 }
 
+/* a batch of token windows: assembled on the host, uploaded to index tensors; the logits read
+   out for the cloze */
+typedef struct {
+    int *host_x, *host_y;   /* (B,ctx) host staging */
+    int *x, *y;             /* (B,ctx) index tensors: inputs and next-token targets */
+    real *host_logits;      /* (B,Tcloze,V) */
+} Windows;
+
+static void upload(Windows *w, int n) {
+    itensor_upload(w->x, w->host_x, (size_t)n);
+    itensor_upload(w->y, w->host_y, (size_t)n);
+}
+
 /* mean held-out loss over HELDOUT_WINDOWS fixed windows of the held-out tokens */
-static double heldout_loss(Gpt *m, const int *tok, long n, int ctx, int B, int *x, int *y) {
+static double heldout_loss(Gpt *m, const int *tok, long n, int ctx, int B, Windows *w) {
+    int *x = w->host_x, *y = w->host_y;
     long windows = (n - 1) / ctx;
     if (windows > HELDOUT_WINDOWS) windows = HELDOUT_WINDOWS;
     double sum = 0;
@@ -108,7 +123,8 @@ static double heldout_loss(Gpt *m, const int *tok, long n, int ctx, int B, int *
             memcpy(x + b * ctx, tok + (w0 + b) * ctx, sizeof(int) * ctx);
             memcpy(y + b * ctx, tok + (w0 + b) * ctx + 1, sizeof(int) * ctx);
         }
-        sum += gpt_forward(m, x, y, nb, ctx) * nb;
+        upload(w, nb * ctx);
+        sum += gpt_forward(m, w->x, w->y, nb, ctx) * nb;
         done += nb;
     }
     return done ? sum / done : NAN;
@@ -160,17 +176,19 @@ out:
 
 /* fraction of questions whose true continuation has the highest log-likelihood given the
    context (sum over its CLOZE_CONT tokens, like the commonsense benchmarks' multiple choice) */
-static double cloze_accuracy(Gpt *m, const Cloze *z, int B) {
+static double cloze_accuracy(Gpt *m, const Cloze *z, int B, Windows *w) {
     const int T = z->T, V = m->s.vocab, Lc = T - CLOZE_CONT, nseq = z->n * CLOZE_CHOICES;
     double *ll = mallocCheck(sizeof(double) * (size_t)(nseq ? nseq : 1));
     for (int s0 = 0; s0 < nseq; s0 += B) {
         int nb = nseq - s0 < B ? nseq - s0 : B;
-        gpt_forward(m, z->cands + (size_t)s0 * T, NULL, nb, T);
+        itensor_upload(w->x, z->cands + (size_t)s0 * T, (size_t)nb * T);
+        gpt_forward(m, w->x, NULL, nb, T);
+        tensor_download(w->host_logits, m->logits, (size_t)nb * T * V);
         for (int b = 0; b < nb; b++) {
             const int *seq = z->cands + (size_t)(s0 + b) * T;
             double sum = 0;
             for (int t = Lc - 1; t < T - 1; t++) {   /* log softmax of logits at t, token t + 1 */
-                const real *l = m->logits + ((size_t)b * T + t) * V;
+                const real *l = w->host_logits + ((size_t)b * T + t) * V;
                 double mx = l[0], se = 0;
                 for (int v = 1; v < V; v++) if (l[v] > mx) mx = l[v];
                 for (int v = 0; v < V; v++) se += exp(l[v] - mx);
@@ -205,7 +223,7 @@ typedef struct {
     AdapterPair pairs[MAX_PAIRS];
     PlainTensor plain[MAX_PLAIN];
     int npairs, nplain;
-    int *x, *y;                 /* (B,ctx) inputs and targets of a batch */
+    Windows w;                  /* the batch of token windows */
 } GptTask;
 
 static int gpt_validate(const RunConfig *c, char *err, size_t errlen) {
@@ -225,7 +243,7 @@ static void gpt_task_free(void *self) {
     if (!t) return;
     gpt_free(t->m);
     if (t->bpe.bytes) bpe_free(&t->bpe);
-    free(t->text); free(t->tok); free(t->x); free(t->y); free(t->z.cands); free(t->z.answer);
+    free(t->text); free(t->tok); free(t->w.host_x); free(t->w.host_y); itensor_free(t->w.x); itensor_free(t->w.y); free(t->w.host_logits); free(t->z.cands); free(t->z.answer);
     free(t);
 }
 
@@ -280,8 +298,9 @@ static void *gpt_task_create(const RunConfig *c, char *err, size_t errlen) {
                                      config_scale(c), strcmp(c->init, "gaussian") == 0, &t->rng, err, errlen)) goto fail;
     if (gpt_trainables(t->m, t->full, c->modules_to_save, t->pairs, &t->npairs, t->plain, &t->nplain, MAX_PLAIN, err, errlen)) goto fail;
     cloze_build(&t->z, &t->bpe, t->tok + t->ntrain, t->ntok - t->ntrain, c->ctx < 32 + CLOZE_CONT ? c->ctx : 32 + CLOZE_CONT);
-    t->x = mallocCheck(sizeof(int) * c->batch_size * c->ctx);
-    t->y = mallocCheck(sizeof(int) * c->batch_size * c->ctx);
+    const size_t BT = (size_t)c->batch_size * c->ctx;
+    t->w = (Windows){ mallocCheck(sizeof(int) * BT), mallocCheck(sizeof(int) * BT), itensor_alloc(BT), itensor_alloc(BT),
+                      mallocCheck(sizeof(real) * (size_t)c->batch_size * t->z.T * t->m->s.vocab) };
     return t;
 fail:
     gpt_task_free(t);
@@ -321,9 +340,9 @@ static int gpt_eval_due(void *self, long k, int last) { return last || k % ((Gpt
 static void gpt_evaluate(void *self, long k, int last, double *values) {
     GptTask *t = self;
     const RunConfig *c = t->c;
-    values[0] = heldout_loss(t->m, t->tok + t->ntrain, t->ntok - t->ntrain, c->ctx, c->batch_size, t->x, t->y);
+    values[0] = heldout_loss(t->m, t->tok + t->ntrain, t->ntok - t->ntrain, c->ctx, c->batch_size, &t->w);
     values[1] = exp(values[0]);
-    if (k == 0 || last) values[2] = cloze_accuracy(t->m, &t->z, c->batch_size);
+    if (k == 0 || last) values[2] = cloze_accuracy(t->m, &t->z, c->batch_size, &t->w);
 }
 
 /* batch_size random windows of ctx + 1 train tokens */
@@ -333,11 +352,12 @@ static double gpt_loss_grad(void *self, long k) {
     const RunConfig *c = t->c;
     for (int b = 0; b < c->batch_size; b++) {
         long s0 = (long)(rng_u64(&t->rng) % (uint64_t)(t->ntrain - c->ctx - 1));
-        memcpy(t->x + b * c->ctx, t->tok + s0, sizeof(int) * c->ctx);
-        memcpy(t->y + b * c->ctx, t->tok + s0 + 1, sizeof(int) * c->ctx);
+        memcpy(t->w.host_x + b * c->ctx, t->tok + s0, sizeof(int) * c->ctx);
+        memcpy(t->w.host_y + b * c->ctx, t->tok + s0 + 1, sizeof(int) * c->ctx);
     }
-    double loss = gpt_forward(t->m, t->x, t->y, c->batch_size, c->ctx);
-    if (isfinite(loss)) gpt_backward(t->m, t->y, c->batch_size, c->ctx);
+    upload(&t->w, c->batch_size * c->ctx);
+    double loss = gpt_forward(t->m, t->w.x, t->w.y, c->batch_size, c->ctx);
+    if (isfinite(loss)) gpt_backward(t->m, t->w.y, c->batch_size, c->ctx);
     return loss;
 }
 

@@ -35,7 +35,7 @@ void mf_free(MfTask *t);
    trained W starts at s B A, so every parameterisation starts from the same function. */
 #define mf_draw_problem LOFT_NAME(mf_draw_problem)
 void mf_draw_problem(MfTask *t, int target_rank, MfInit init, Rng *rng);
-/* the problem from arrays: target (in,out), A0 (r,in), B0 (out,r), bias0 (out,) or NULL (zero),
+/* the problem from tensors: target (in,out), A0 (r,in), B0 (out,r), bias0 (out,) or NULL (zero),
    W0 (out,in) or NULL (zero). MF_FULL starts at W0 + s B0 A0. DoRA magnitudes start at the
    row norms of W0 + s B0 A0 (the function at the start is then the plain adapter's). */
 #define mf_set_problem LOFT_NAME(mf_set_problem)

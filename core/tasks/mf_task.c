@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "../compute/kernels.h"
+#include "../compute/memory.h"
 #include "../check.h"
 #include "../io/h5data.h"
 #include "../io/h5log.h"
@@ -64,7 +65,15 @@ static int set_problem(MfTask *t, const RunConfig *c, char *err, size_t errlen) 
         if (!b) { free(T); free(A); free(B); return -1; }
     }
     int ok = T && A && B;
-    if (ok) mf_set_problem(t, T, A, B, b, NULL);
+    if (ok) {   /* the file's arrays (host, double) into tensors */
+        const size_t n[4] = { (size_t)c->in * c->out, (size_t)c->rank * c->in, (size_t)c->out * c->rank, (size_t)c->out };
+        const double *host[4] = { T, A, B, b };
+        real *dev[4] = { NULL, NULL, NULL, NULL };
+        for (int i = 0; i < 4; i++)
+            if (host[i]) { dev[i] = tensor_alloc(n[i]); tensor_from_host(dev[i], host[i], n[i]); }
+        mf_set_problem(t, dev[0], dev[1], dev[2], dev[3], NULL);
+        for (int i = 0; i < 4; i++) tensor_free(dev[i]);
+    }
     free(T); free(A); free(B); free(b);
     return ok ? 0 : -1;
 }
@@ -76,22 +85,35 @@ static uint64_t fnv1a(const void *data, size_t n) {
     return h;
 }
 
+/* dataset group/name of the run from a tensor of n numbers (read out through host) */
+static void dataset(H5Run *h, const char *group, const char *name, const real *t, int ndims, const size_t *dims,
+                    double *host) {
+    size_t n = 1;
+    for (int d = 0; d < ndims; d++) n *= dims[d];
+    tensor_to_host(host, t, n);
+    h5run_dataset(h, group, name, host, ndims, dims);
+}
+
 static void write_problem_and_final(H5Run *h, MfTask *t, const char *group, int with_target) {
     size_t dA[2] = { (size_t)t->r, (size_t)t->in }, dB[2] = { (size_t)t->out, (size_t)t->r };
     size_t dW[2] = { (size_t)t->out, (size_t)t->in }, db[1] = { (size_t)t->out };
     int full = t->param == MF_FULL, p0 = strcmp(group, "problem") == 0;
+    double *host = mallocCheck(sizeof(double) * (size_t)t->in * t->out > sizeof(double) * (size_t)t->r * (t->in + t->out)
+                               ? sizeof(double) * (size_t)t->in * t->out : sizeof(double) * (size_t)t->r * (t->in + t->out));
     if (with_target) {
         char key[40];
-        snprintf(key, sizeof key, "target-%016llx", (unsigned long long)fnv1a(t->target, sizeof(real) * t->in * t->out));
-        h5run_target(h, key, t->target, (size_t)t->in, (size_t)t->out);
+        tensor_to_host(host, t->target, (size_t)t->in * t->out);
+        snprintf(key, sizeof key, "target-%016llx", (unsigned long long)fnv1a(host, sizeof(double) * t->in * t->out));
+        h5run_target(h, key, host, (size_t)t->in, (size_t)t->out);
     }
     if (!full || p0) {   /* full AdamW starts at B0 A0: the factors define its start */
-        h5run_dataset(h, group, p0 ? "A0" : "A", t->A, 2, dA);
-        h5run_dataset(h, group, p0 ? "B0" : "B", t->B, 2, dB);
+        dataset(h, group, p0 ? "A0" : "A", t->A, 2, dA, host);
+        dataset(h, group, p0 ? "B0" : "B", t->B, 2, dB, host);
     }
-    if (full && !p0) h5run_dataset(h, group, "W", t->W, 2, dW);
-    if (t->param == MF_DORA && !p0) h5run_dataset(h, group, "mag", t->mag, 1, db);
-    if (t->use_bias) h5run_dataset(h, group, p0 ? "bias0" : "bias", t->bias, 1, db);
+    if (full && !p0) dataset(h, group, "W", t->W, 2, dW, host);
+    if (t->param == MF_DORA && !p0) dataset(h, group, "mag", t->mag, 1, db, host);
+    if (t->use_bias) dataset(h, group, p0 ? "bias0" : "bias", t->bias, 1, db, host);
+    free(host);
 }
 
 static int mf_validate(const RunConfig *c, char *err, size_t errlen) {

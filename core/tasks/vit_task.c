@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "../check.h"
+#include "../compute/memory.h"
 #include "../io/checkpoint.h"
 #include "../io/h5log.h"
 #include "../io/mnist.h"
@@ -45,24 +46,35 @@ static int save_checkpoint(Vit *v, const char *path, char *err, size_t errlen) {
     return checkpoint_save(path, t, n, a, 7, err, errlen);
 }
 
-static void batch_of(real *images, int *labels, const Mnist *m, const ImageSet *s, const int *which, int B) {
+/* a batch: assembled on the host (host_images, host_labels), then uploaded to the model's tensors */
+typedef struct {
+    real *host_images, *images;   /* (Bmax,28,28) host staging, tensor */
+    int *host_labels, *labels;    /* (Bmax,) host staging, index tensor */
+    real *host_logits;            /* (Bmax,K) the logits read out for an evaluation */
+} Batch;
+
+static void batch_of(Batch *bt, const Mnist *m, const ImageSet *s, const int *which, int B) {
     for (int b = 0; b < B; b++) {
         int k = which[b], i = s->idx[k];
-        for (int p = 0; p < MNIST_PIXELS; p++) images[(size_t)b * MNIST_PIXELS + p] = m->pixels[(size_t)i * MNIST_PIXELS + p] / (real)255;
-        labels[b] = s->label[k];
+        for (int p = 0; p < MNIST_PIXELS; p++) bt->host_images[(size_t)b * MNIST_PIXELS + p] = m->pixels[(size_t)i * MNIST_PIXELS + p] / (real)255;
+        bt->host_labels[b] = s->label[k];
     }
+    tensor_upload(bt->images, bt->host_images, (size_t)B * MNIST_PIXELS);
+    itensor_upload(bt->labels, bt->host_labels, (size_t)B);
 }
 
 /* accuracy and balanced accuracy (mean per-class recall) on the whole set, in batches of Bmax */
-static void evaluate(Vit *v, const Mnist *m, const ImageSet *s, real *images, int *labels, double *acc, double *bal) {
+static void evaluate(Vit *v, const Mnist *m, const ImageSet *s, Batch *bt, double *acc, double *bal) {
     int correct = 0, per_n[16] = { 0 }, per_ok[16] = { 0 }, which[4096];
     for (int k0 = 0; k0 < s->n; k0 += v->Bmax) {
         int B = s->n - k0 < v->Bmax ? s->n - k0 : v->Bmax;
         for (int b = 0; b < B; b++) which[b] = k0 + b;
-        batch_of(images, labels, m, s, which, B);
-        vit_forward(v, images, NULL, B);
+        batch_of(bt, m, s, which, B);
+        vit_forward(v, bt->images, NULL, B);
+        tensor_download(bt->host_logits, v->logits, (size_t)B * v->s.classes);
+        const int *labels = bt->host_labels;
         for (int b = 0; b < B; b++) {
-            const real *l = v->logits + (size_t)b * v->s.classes;
+            const real *l = bt->host_logits + (size_t)b * v->s.classes;
             int best = 0;
             for (int c = 1; c < v->s.classes; c++) if (l[c] > l[best]) best = c;
             per_n[labels[b]]++;
@@ -105,8 +117,8 @@ typedef struct {
     AdapterPair pairs[MAX_PAIRS];
     PlainTensor plain[MAX_PLAIN];
     int npairs, nplain;
-    real *images;               /* (B,28,28) the batch */
-    int *labels, *which;        /* (B,) its labels and its indices in the train set */
+    Batch batch;                /* images and labels of a step or an evaluation */
+    int *which;                 /* (B,) the batch's indices in its set */
 } VitTask;
 
 static int vit_validate(const RunConfig *c, char *err, size_t errlen) {
@@ -125,7 +137,8 @@ static int vit_validate(const RunConfig *c, char *err, size_t errlen) {
 static void vit_task_free(void *self) {
     VitTask *t = self;
     if (!t) return;
-    free(t->images); free(t->labels); free(t->which);
+    tensor_free(t->batch.images); itensor_free(t->batch.labels);
+    free(t->batch.host_images); free(t->batch.host_labels); free(t->batch.host_logits); free(t->which);
     imageset_free(&t->train); imageset_free(&t->test);
     mnist_free(&t->m);
     vit_free(t->v);
@@ -143,9 +156,10 @@ static void *vit_task_create(const RunConfig *c, char *err, size_t errlen) {
     t->v = vit_create(shape, c->batch_size);
     rng_seed(&t->rng, (uint64_t)c->seed);
     vit_init(t->v, &t->rng);
-    t->images = mallocCheck(sizeof(real) * (size_t)c->batch_size * MNIST_PIXELS);
-    t->labels = mallocCheck(sizeof(int) * c->batch_size);
-    t->which = mallocCheck(sizeof(int) * c->batch_size);
+    const size_t B = (size_t)c->batch_size;
+    t->batch = (Batch){ mallocCheck(sizeof(real) * B * MNIST_PIXELS), tensor_alloc(B * MNIST_PIXELS),
+                        mallocCheck(sizeof(int) * B), itensor_alloc(B), mallocCheck(sizeof(real) * B * t->train.classes) };
+    t->which = mallocCheck(sizeof(int) * B);
     if (!source && load_checkpoint(t->v, c->checkpoint, err, errlen) != 0) goto fail;
     if (!full) {
         AdaptKind kind = strcmp(c->method, "dora") == 0 ? ADAPT_DORA : ADAPT_LORA;
@@ -190,7 +204,7 @@ static int vit_eval_due(void *self, long k, int last) { return last || k % ((Vit
 static void vit_evaluate(void *self, long k, int last, double *values) {
     (void)k; (void)last;
     VitTask *t = self;
-    evaluate(t->v, &t->m, &t->test, t->images, t->labels, &values[0], &values[1]);
+    evaluate(t->v, &t->m, &t->test, &t->batch, &values[0], &values[1]);
 }
 
 /* a batch of batch_size train images drawn with replacement from the run's seed */
@@ -199,9 +213,9 @@ static double vit_loss_grad(void *self, long k) {
     VitTask *t = self;
     const int B = t->c->batch_size;
     for (int b = 0; b < B; b++) t->which[b] = (int)(rng_u64(&t->rng) % (uint64_t)t->train.n);
-    batch_of(t->images, t->labels, &t->m, &t->train, t->which, B);
-    double loss = vit_forward(t->v, t->images, t->labels, B);
-    if (isfinite(loss)) vit_backward(t->v, t->labels, B);
+    batch_of(&t->batch, &t->m, &t->train, t->which, B);
+    double loss = vit_forward(t->v, t->batch.images, t->batch.labels, B);
+    if (isfinite(loss)) vit_backward(t->v, t->batch.labels, B);
     return loss;
 }
 
@@ -212,7 +226,7 @@ static int vit_finish(void *self, H5Run *h, const char *status, char *err, size_
     Vit *v = t->v;
     if (v->nadapter) {
         double *a = mallocCheck(sizeof(double) * v->nadapter);
-        for (size_t i = 0; i < v->nadapter; i++) a[i] = v->adapter[i];
+        tensor_to_host(a, v->adapter, v->nadapter);
         h5run_dataset(h, "final", "adapters", a, 1, &v->nadapter);
         free(a);
     }

@@ -15,6 +15,10 @@ real *tensor_alloc_at(size_t n, const char *file, int line) {
 
 void tensor_free(real *t) { free(t); }
 
+void tensor_upload(real *t, const real *host, size_t n) { if (t != host) memcpy(t, host, sizeof(real) * n); }
+
+void tensor_download(real *host, const real *t, size_t n) { if (t != host) memcpy(host, t, sizeof(real) * n); }
+
 void tensor_to_host(double *host, const real *t, size_t n) {
     for (size_t i = 0; i < n; i++) host[i] = t[i];
 }

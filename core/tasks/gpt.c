@@ -45,13 +45,16 @@ Gpt *gpt_create(GptShape s, int Bmax, int Tmax) {
         }
     }
     const size_t BT = (size_t)Bmax * Tmax;
-    size_t asz[] = { BT * C, BT, BT, BT * V, BT * V, BT * V, BT * C };
-    real **aslots[] = { &m->lnf, &m->lnf_mean, &m->lnf_rstd, &m->logits, &m->probs, &m->dlogits, &m->dlnf };
+    const struct { real **slot; size_t size; } table[] = {   /* the size table (shapes in gpt.h) */
+        { &m->lnf, BT * C }, { &m->lnf_mean, BT }, { &m->lnf_rstd, BT }, { &m->logits, BT * V }, { &m->probs, BT * V },
+        { &m->dlogits, BT * V }, { &m->dlnf, BT * C },
+    };
+    const size_t nt = sizeof table / sizeof table[0];
     size_t total = 0;
-    for (size_t i = 0; i < sizeof asz / sizeof asz[0]; i++) total += asz[i];
+    for (size_t i = 0; i < nt; i++) total += table[i].size;
     m->acts = tensor_alloc(total);
     a = m->acts;
-    for (size_t i = 0; i < sizeof asz / sizeof asz[0]; i++) { *aslots[i] = a; a += asz[i]; }
+    for (size_t i = 0; i < nt; i++) { *table[i].slot = a; a += table[i].size; }
     m->tokens = itensor_alloc(BT);
     m->Bmax = Bmax;
     m->Tmax = Tmax;

@@ -29,10 +29,16 @@ typedef struct {
     Blocks blk;
     real *adapter, *adapter_grad;
     size_t nadapter;
+    /* the activations around the blocks for N = Bmax*Tmax tokens, one allocation (acts) laid
+       out by the size table in gpt_create */
     int Bmax, Tmax;
     real *acts;
-    real *lnf, *lnf_mean, *lnf_rstd, *logits, *probs, *dlogits, *dlnf;   /* (B*T, C|V) */
-    int *tokens;                                                         /* (B*T,) last forward */
+    real *lnf;                     /* (N,C) final norm */
+    real *lnf_mean, *lnf_rstd;     /* (N,) */
+    real *logits, *probs;          /* (N,V) */
+    real *dlogits;                 /* (N,V) */
+    real *dlnf;                    /* (N,C) */
+    int *tokens;                   /* (N,) index tensor: the last forward's tokens */
 } Gpt;
 
 #define GPT_PARAM_NAMES LOFT_NAME(GPT_PARAM_NAMES)

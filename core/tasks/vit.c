@@ -71,14 +71,16 @@ Vit *vit_create(VitShape s, int Bmax) {
     bind_linears(v);
     /* activations around the blocks */
     const size_t B = Bmax, C = s.width, K = s.classes, P = v->P;
-    size_t sizes[] = { B * P * v->pp, B * P * C, B * C, B * C, B, B, B * K, B * K, B * K, B * C, B * C, B * P * C };
-    real **slots[] = { &v->patches, &v->pe, &v->clsx, &v->lnf, &v->lnf_mean, &v->lnf_rstd, &v->logits, &v->probs,
-                       &v->dlogits, &v->dlnf, &v->dcls, &v->dpe };
-    size_t n = sizeof sizes / sizeof sizes[0], total = 0;
-    for (size_t i = 0; i < n; i++) total += sizes[i];
+    const struct { real **slot; size_t size; } table[] = {   /* the size table (shapes in vit.h) */
+        { &v->patches, B * P * v->pp }, { &v->pe, B * P * C }, { &v->clsx, B * C }, { &v->lnf, B * C },
+        { &v->lnf_mean, B }, { &v->lnf_rstd, B }, { &v->logits, B * K }, { &v->probs, B * K }, { &v->dlogits, B * K },
+        { &v->dlnf, B * C }, { &v->dcls, B * C }, { &v->dpe, B * P * C },
+    };
+    size_t n = sizeof table / sizeof table[0], total = 0;
+    for (size_t i = 0; i < n; i++) total += table[i].size;
     v->acts = tensor_alloc(total);
     real *a = v->acts;
-    for (size_t i = 0; i < n; i++) { *slots[i] = a; a += sizes[i]; }
+    for (size_t i = 0; i < n; i++) { *table[i].slot = a; a += table[i].size; }
     v->Bmax = Bmax;
     return v;
 }

@@ -35,10 +35,19 @@ typedef struct {
     Blocks blk;
     real *adapter, *adapter_grad;  /* A, B (and DoRA magnitudes) of every adapted layer */
     size_t nadapter;
-    /* the activations around the blocks, for a batch of at most Bmax images */
+    /* the activations around the blocks, for a batch of at most B = Bmax images, one allocation
+       (acts) laid out by the size table in vit_create */
     int Bmax;
     real *acts;
-    real *patches, *pe, *clsx, *lnf, *lnf_mean, *lnf_rstd, *logits, *probs, *dlogits, *dlnf, *dcls, *dpe;
+    real *patches;                 /* (B,P,pp) the images cut into patches */
+    real *pe;                      /* (B,P,C) patch embeddings */
+    real *clsx;                    /* (B,C) the class token after the blocks */
+    real *lnf;                     /* (B,C) final norm of the class token */
+    real *lnf_mean, *lnf_rstd;     /* (B,) */
+    real *logits, *probs;          /* (B,K) */
+    real *dlogits;                 /* (B,K) */
+    real *dlnf, *dcls;             /* (B,C) */
+    real *dpe;                     /* (B,P,C) */
 } Vit;
 
 /* names of the parameter tensors, in storage order */

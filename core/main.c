@@ -2,10 +2,15 @@
    `loft run` expands a Lua experiment, resolves each run's YAML config, skips runs already in
    results/NAME.h5 with the same config, runs the rest (optionally in N processes) and merges
    each finished run into the results file. */
+#include <errno.h>
 #include <fnmatch.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/file.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -159,11 +164,32 @@ static void recover_partials(const char *results, const char *partial_dir) {
         if (len < 4 || strcmp(ent->d_name + len - 3, ".h5") != 0) continue;
         char path[1024], err[512];
         snprintf(path, sizeof path, "%s/%s", partial_dir, ent->d_name);
-        if (h5_merge_run(results, path, "interrupted", err, sizeof err) == 0)
-            fprintf(stderr, "recovered the logged steps of an interrupted run from %s (status \"interrupted\")\n", path);
+        int m = h5_merge_run(results, path, "interrupted", err, sizeof err);
+        if (m == 0) fprintf(stderr, "recovered the logged steps of an interrupted run from %s (status \"interrupted\")\n", path);
+        else if (m == 1) fprintf(stderr, "%s: an interrupted rerun of a finished run; the finished run is kept\n", path);
         else fprintf(stderr, "warning: %s\n", err);
     }
     closedir(d);
+}
+
+/* One sweep at a time per results file: an exclusive flock on RESULTS.lock for the whole sweep.
+   Returns the held descriptor, or -1 after printing who holds it. */
+static int lock_results(const char *results) {
+    char path[700], holder[32] = "?";
+    snprintf(path, sizeof path, "%s.lock", results);
+    int fd = open(path, O_CREAT | O_RDWR | O_CLOEXEC, 0644);
+    if (fd < 0) { fprintf(stderr, "error: %s: cannot create the lock file (%s)\n", path, strerror(errno)); return -1; }
+    if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+        ssize_t n = read(fd, holder, sizeof holder - 1);
+        holder[n > 0 ? n : 0] = 0;
+        holder[strcspn(holder, "\n")] = 0;
+        fprintf(stderr, "error: %s is being written by another `loft run` (pid %s); wait for it to finish, or write "
+                "elsewhere with --results DIR\n", results, holder[0] ? holder : "?");
+        close(fd);
+        return -1;
+    }
+    if (ftruncate(fd, 0) == 0) dprintf(fd, "%ld\n", (long)getpid());
+    return fd;
 }
 
 static void partial_path(char *buf, size_t n, const char *partial_dir, int index) {
@@ -208,6 +234,11 @@ static int cmd_run(const char *path, const Options *o, int list_only) {
     mkdir_p(rdir);
     snprintf(results, sizeof results, "%s/%s.h5", rdir, e.name);
     snprintf(partial_dir, sizeof partial_dir, "%s.partial", results);
+    int lock = lock_results(results);
+    if (lock < 0) { rc = 2; goto out; }
+    char stale[700];
+    snprintf(stale, sizeof stale, "%s.merging", results);
+    remove(stale);   /* a merge copy left by a killed sweep (the results file itself is intact) */
     mkdir_p(partial_dir);
     recover_partials(results, partial_dir);
     git_revision(rev, sizeof rev);
@@ -241,8 +272,10 @@ static int cmd_run(const char *path, const Options *o, int list_only) {
                 continue;
             }
             fflush(stdout);
-            pid_t pid = fork();
+            pid_t parent = getpid(), pid = fork();
             if (pid == 0) {
+                prctl(PR_SET_PDEATHSIG, SIGKILL);   /* a child never outlives the sweep */
+                if (getppid() != parent) _exit(1);
                 compute_set_threads(1);   /* N processes share the cores */
                 RunSummary s;
                 if (run_config(&cfgs[i], yaml[i], &info, pp, &s, err, sizeof err) != 0) {
@@ -292,6 +325,7 @@ static int cmd_run(const char *path, const Options *o, int list_only) {
     printf("%s: %d runs finished, %d failed to start; results in %s\n", e.name, done, failed, results);
     if (failed) rc = 1;
     free(todo);
+    close(lock);
 out:
     for (int i = 0; i < n; i++) free(yaml[i]);
     free(yaml); free(cfgs); free(sel);

@@ -137,7 +137,10 @@ int run_config(const RunConfig *c, const char *yaml, const RunInfo *info, const 
     h5run_attr_int(h, "steps_to_threshold", sum->steps_to_threshold);
     for (int i = 0; i < ne; i++) h5run_attr_num(h, cols[BASE_COLS + i], evals[i]);   /* the last evaluated value */
     int rc = ops->finish(task, h, sum->status, err, errlen);
-    h5run_end(h, rc == 0 ? sum->status : "failed", sum->wall_seconds);
+    if (h5run_end(h, rc == 0 ? sum->status : "failed", sum->wall_seconds) != 0 && rc == 0) {
+        snprintf(err, errlen, "%s: writing the run failed (full disk or I/O error?); the run is recorded as failed", partial_path);
+        rc = -1;
+    }
     api->free(opt);
     ops->free(task);
     return rc;

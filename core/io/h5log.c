@@ -1,10 +1,14 @@
 /* HDF5 run files: the partial per-run file (attributes, extendible trajectory, problem and final
    datasets) and its merge into the experiment file, with the target stored once and linked. */
+#include <errno.h>
+#include <fcntl.h>
 #include <hdf5.h>
+#include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 #include "h5log.h"
 
 struct H5Run {
@@ -12,6 +16,7 @@ struct H5Run {
     int ncols;
     hsize_t rows;
     double last_flush;
+    int failed;        /* a write or flush failed (full disk, I/O error): the run is not complete */
 };
 
 static double now_s(void) {
@@ -27,19 +32,22 @@ static hid_t utf8_type(void) {
     return t;
 }
 
-static void attr_write(hid_t obj, const char *name, hid_t type, const void *value) {
+/* 0, or -1 when HDF5 could not write it */
+static int attr_write(hid_t obj, const char *name, hid_t type, const void *value) {
     if (H5Aexists(obj, name) > 0) H5Adelete(obj, name);
     hid_t sp = H5Screate(H5S_SCALAR);
     hid_t a = H5Acreate2(obj, name, type, sp, H5P_DEFAULT, H5P_DEFAULT);
-    H5Awrite(a, type, value);
-    H5Aclose(a);
+    int rc = a < 0 || H5Awrite(a, type, value) < 0 ? -1 : 0;
+    if (a >= 0) H5Aclose(a);
     H5Sclose(sp);
+    return rc;
 }
 
-static void set_str(hid_t obj, const char *name, const char *value) {
+static int set_str(hid_t obj, const char *name, const char *value) {
     hid_t t = utf8_type();
-    attr_write(obj, name, t, &value);
+    int rc = attr_write(obj, name, t, &value);
     H5Tclose(t);
+    return rc;
 }
 
 /* reads a string attribute into buf; 0 or -1 */
@@ -96,20 +104,24 @@ H5Run *h5run_begin(const char *path, const char *id, const char *const *columns,
     return r;
 }
 
-void h5run_attr_str(H5Run *r, const char *name, const char *value) { set_str(r->group, name, value); }
-void h5run_attr_num(H5Run *r, const char *name, double value) { attr_write(r->group, name, H5T_NATIVE_DOUBLE, &value); }
-void h5run_attr_int(H5Run *r, const char *name, long long value) { attr_write(r->group, name, H5T_NATIVE_LLONG, &value); }
+void h5run_attr_str(H5Run *r, const char *name, const char *value) { r->failed |= set_str(r->group, name, value) != 0; }
+void h5run_attr_num(H5Run *r, const char *name, double value) {
+    r->failed |= attr_write(r->group, name, H5T_NATIVE_DOUBLE, &value) != 0;
+}
+void h5run_attr_int(H5Run *r, const char *name, long long value) {
+    r->failed |= attr_write(r->group, name, H5T_NATIVE_LLONG, &value) != 0;
+}
 
 void h5run_append(H5Run *r, const double *row) {
     hsize_t dims[2] = { r->rows + 1, (hsize_t)r->ncols }, start[2] = { r->rows, 0 }, count[2] = { 1, (hsize_t)r->ncols };
-    H5Dset_extent(r->traj, dims);
+    if (H5Dset_extent(r->traj, dims) < 0) { r->failed = 1; return; }
     hid_t fs = H5Dget_space(r->traj), ms = H5Screate_simple(2, count, NULL);
     H5Sselect_hyperslab(fs, H5S_SELECT_SET, start, NULL, count, NULL);
-    H5Dwrite(r->traj, H5T_NATIVE_DOUBLE, ms, fs, H5P_DEFAULT, row);
+    r->failed |= H5Dwrite(r->traj, H5T_NATIVE_DOUBLE, ms, fs, H5P_DEFAULT, row) < 0;
     H5Sclose(ms); H5Sclose(fs);
     r->rows++;
     double t = now_s();
-    if (t - r->last_flush > 2.0) { H5Fflush(r->file, H5F_SCOPE_GLOBAL); r->last_flush = t; }
+    if (t - r->last_flush > 2.0) { r->failed |= H5Fflush(r->file, H5F_SCOPE_GLOBAL) < 0; r->last_flush = t; }
 }
 
 void h5run_dataset(H5Run *r, const char *group, const char *name, const double *data, int ndims,
@@ -121,8 +133,9 @@ void h5run_dataset(H5Run *r, const char *group, const char *name, const double *
     hid_t sp = H5Screate_simple(ndims, hd, NULL), lcpl = lcpl_intermediate();
     if (H5Lexists(r->group, path, H5P_DEFAULT) > 0) H5Ldelete(r->group, path, H5P_DEFAULT);
     hid_t d = H5Dcreate2(r->group, path, H5T_IEEE_F64LE, sp, lcpl, H5P_DEFAULT, H5P_DEFAULT);
-    H5Dwrite(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, data);
-    H5Dclose(d); H5Pclose(lcpl); H5Sclose(sp);
+    r->failed |= d < 0 || H5Dwrite(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, data) < 0;
+    if (d >= 0) H5Dclose(d);
+    H5Pclose(lcpl); H5Sclose(sp);
 }
 
 void h5run_target(H5Run *r, const char *key, const double *data, size_t rows, size_t cols) {
@@ -131,55 +144,59 @@ void h5run_target(H5Run *r, const char *key, const double *data, size_t rows, si
     hsize_t hd[2] = { rows, cols };
     hid_t sp = H5Screate_simple(2, hd, NULL), lcpl = lcpl_intermediate();
     hid_t d = H5Dcreate2(r->file, path, H5T_IEEE_F64LE, sp, lcpl, H5P_DEFAULT, H5P_DEFAULT);
-    H5Dwrite(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, data);
-    H5Dclose(d); H5Pclose(lcpl); H5Sclose(sp);
-    set_str(r->file, "target_key", key);
+    r->failed |= d < 0 || H5Dwrite(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, data) < 0;
+    if (d >= 0) H5Dclose(d);
+    H5Pclose(lcpl); H5Sclose(sp);
+    r->failed |= set_str(r->file, "target_key", key) != 0;
 }
 
-void h5run_end(H5Run *r, const char *status, double wall_seconds) {
-    set_str(r->group, "status", status);
+int h5run_end(H5Run *r, const char *status, double wall_seconds) {
+    r->failed |= set_str(r->group, "status", r->failed ? "failed" : status) != 0;
     h5run_attr_num(r, "wall_seconds", wall_seconds);
     H5Dclose(r->traj);
     H5Gclose(r->group);
-    H5Fflush(r->file, H5F_SCOPE_GLOBAL);
-    H5Fclose(r->file);
+    r->failed |= H5Fflush(r->file, H5F_SCOPE_GLOBAL) < 0;
+    r->failed |= H5Fclose(r->file) < 0;
+    int rc = r->failed ? -1 : 0;
     free(r);
+    return rc;
 }
 
-static hid_t open_or_create(const char *path) {
-    hid_t f = H5Fopen(path, H5F_ACC_RDWR, H5P_DEFAULT);
-    if (f < 0) {
-        FILE *probe = fopen(path, "rb");
-        if (probe) { fclose(probe); return -1; }   /* exists but is not HDF5: never overwrite */
-        f = H5Fcreate(path, H5F_ACC_EXCL, H5P_DEFAULT, H5P_DEFAULT);
+/* dst [OUT] = a byte copy of src, flushed to disk; 0, or -1 with errno */
+static int copy_file(const char *src, const char *dst) {
+    int in = open(src, O_RDONLY), out = in < 0 ? -1 : open(dst, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    int rc = in < 0 || out < 0 ? -1 : 0, saved;
+    char buf[1 << 16];
+    while (rc == 0) {
+        ssize_t n = read(in, buf, sizeof buf);
+        if (n == 0) break;
+        if (n < 0) { rc = -1; break; }
+        for (ssize_t w = 0; w < n && rc == 0;) {
+            ssize_t k = write(out, buf + w, (size_t)(n - w));
+            if (k < 0) rc = -1; else w += k;
+        }
     }
-    return f;
+    if (rc == 0 && fsync(out) != 0) rc = -1;
+    saved = errno;
+    if (in >= 0) close(in);
+    if (out >= 0 && close(out) != 0 && rc == 0) { rc = -1; saved = errno; }
+    errno = saved;
+    return rc;
 }
 
-int h5_merge_run(const char *dst, const char *src, const char *status_if_running, char *err, size_t errlen) {
-    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
-    hid_t s = H5Fopen(src, H5F_ACC_RDWR, H5P_DEFAULT);
-    if (s < 0) { snprintf(err, errlen, "%s: partial run file is not readable (left in place)", src); return -1; }
-    char id[256], key[128] = "", run[300], status[32] = "";
-    if (get_str(s, "run_id", id, sizeof id) != 0) {
-        snprintf(err, errlen, "%s: no run_id attribute (not a run file; left in place)", src);
-        H5Fclose(s);
-        return -1;
-    }
-    get_str(s, "target_key", key, sizeof key);
-    snprintf(run, sizeof run, "/runs/%s", id);
-    hid_t g = H5Gopen2(s, run, H5P_DEFAULT);
-    if (g >= 0) {
-        get_str(g, "status", status, sizeof status);
-        if (status_if_running && strcmp(status, "running") == 0) set_str(g, "status", status_if_running);
-        H5Gclose(g);
-    }
-    hid_t d = open_or_create(dst);
-    if (d < 0) {
-        snprintf(err, errlen, "%s: cannot open or create the experiment file", dst);
-        H5Fclose(s);
-        return -1;
-    }
+/* the file and its folder flushed to disk, so a rename survives a crash; 0 or -1 */
+static int sync_path(const char *path) {
+    int fd = open(path, O_RDONLY), rc = fd < 0 || fsync(fd) != 0 ? -1 : 0;
+    if (fd >= 0) close(fd);
+    char dir[1024];
+    snprintf(dir, sizeof dir, "%s", path);
+    int dfd = open(dirname(dir), O_RDONLY | O_DIRECTORY);
+    if (dfd >= 0) { fsync(dfd); close(dfd); }
+    return rc;
+}
+
+/* copies run (and its target, stored once under /problems and hard-linked) from s into d */
+static int copy_run(hid_t s, hid_t d, const char *run, const char *key) {
     hid_t lcpl = lcpl_intermediate();
     if (H5Lexists(d, "/runs", H5P_DEFAULT) > 0 && H5Lexists(d, run, H5P_DEFAULT) > 0) H5Ldelete(d, run, H5P_DEFAULT);
     herr_t rc = H5Ocopy(s, run, d, run, H5P_DEFAULT, lcpl);
@@ -192,10 +209,88 @@ int h5_merge_run(const char *dst, const char *src, const char *status_if_running
         if (rc >= 0) rc = H5Lcreate_hard(d, tpath, d, link, lcpl, H5P_DEFAULT);
     }
     H5Pclose(lcpl);
-    H5Fflush(d, H5F_SCOPE_GLOBAL);
-    H5Fclose(d);
+    return rc < 0 ? -1 : 0;
+}
+
+/* 1 when dst holds /runs/<id> with status complete or diverged */
+static int h5_run_finished(const char *dst, const char *id) {
+    hid_t f = access(dst, F_OK) == 0 ? H5Fopen(dst, H5F_ACC_RDONLY, H5P_DEFAULT) : -1;
+    if (f < 0) return 0;
+    char run[300], status[32] = "";
+    snprintf(run, sizeof run, "/runs/%s", id);
+    int done = 0;
+    if (H5Lexists(f, "/runs", H5P_DEFAULT) > 0 && H5Lexists(f, run, H5P_DEFAULT) > 0) {
+        hid_t g = H5Gopen2(f, run, H5P_DEFAULT);
+        done = get_str(g, "status", status, sizeof status) == 0 && (strcmp(status, "complete") == 0 || strcmp(status, "diverged") == 0);
+        H5Gclose(g);
+    }
+    H5Fclose(f);
+    return done;
+}
+
+/* The merge never edits dst in place: dst is copied to dst.merging, the run goes into the copy,
+   the copy is flushed and renamed over dst (rename(2) is atomic). A kill or a full disk at any
+   point leaves dst as it was, and the partial file, which the next sweep merges again. */
+int h5_merge_run(const char *dst, const char *src, const char *status_if_running, char *err, size_t errlen) {
+    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+    hid_t s = H5Fopen(src, H5F_ACC_RDWR, H5P_DEFAULT);
+    if (s < 0) { snprintf(err, errlen, "%s: partial run file is not readable (left in place)", src); return -1; }
+    char id[256], key[128] = "", run[300], status[32] = "", tmp[1100];
+    if (get_str(s, "run_id", id, sizeof id) != 0) {
+        snprintf(err, errlen, "%s: no run_id attribute (not a run file; left in place)", src);
+        H5Fclose(s);
+        return -1;
+    }
+    get_str(s, "target_key", key, sizeof key);
+    snprintf(run, sizeof run, "/runs/%s", id);
+    hid_t g = H5Gopen2(s, run, H5P_DEFAULT);
+    int interrupted = 0;
+    if (g >= 0) {
+        get_str(g, "status", status, sizeof status);
+        interrupted = status_if_running && strcmp(status, "running") == 0;
+        if (interrupted) set_str(g, "status", status_if_running);
+        H5Gclose(g);
+    }
+    if (interrupted && h5_run_finished(dst, id)) {   /* a killed rerun never replaces a finished run */
+        H5Fclose(s);
+        remove(src);
+        return 1;
+    }
+    snprintf(tmp, sizeof tmp, "%s.merging", dst);
+    remove(tmp);
+    hid_t d;
+    if (access(dst, F_OK) == 0) {
+        if (H5Fis_hdf5(dst) <= 0) {   /* exists but is not HDF5: never overwrite */
+            snprintf(err, errlen, "%s: exists and is not an HDF5 results file (left untouched; partial file %s kept)", dst, src);
+            H5Fclose(s);
+            return -1;
+        }
+        if (copy_file(dst, tmp) != 0) {
+            snprintf(err, errlen, "%s: cannot copy the results file for the merge (%s); results file unchanged, "
+                     "partial file %s kept", tmp, strerror(errno), src);
+            remove(tmp);
+            H5Fclose(s);
+            return -1;
+        }
+        d = H5Fopen(tmp, H5F_ACC_RDWR, H5P_DEFAULT);
+    } else {
+        d = H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+    }
+    int rc = d < 0 ? -1 : copy_run(s, d, run, key);
+    if (d >= 0) {
+        if (H5Fflush(d, H5F_SCOPE_GLOBAL) < 0) rc = -1;
+        if (H5Fclose(d) < 0) rc = -1;
+    }
     H5Fclose(s);
-    if (rc < 0) { snprintf(err, errlen, "%s: copying %s into %s failed (partial file kept)", src, run, dst); return -1; }
+    if (rc == 0 && sync_path(tmp) != 0) rc = -1;
+    if (rc == 0 && rename(tmp, dst) != 0) rc = -1;
+    if (rc != 0) {
+        snprintf(err, errlen, "%s: merging %s into %s failed (full disk or I/O error?); the results file is unchanged and "
+                 "the partial file is kept for the next sweep", src, run, dst);
+        remove(tmp);
+        return -1;
+    }
+    sync_path(dst);
     remove(src);
     return 0;
 }

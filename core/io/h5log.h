@@ -25,12 +25,16 @@ void h5run_dataset(H5Run *r, const char *group, const char *name, const double *
 /* the target, stored once per experiment file at /problems/<key> and hard-linked into each run
    as problem/target when merged; key names its content (e.g. a hash) */
 void h5run_target(H5Run *r, const char *key, const double *data, size_t rows, size_t cols);
-/* sets status (and wall time), flushes and closes */
-void h5run_end(H5Run *r, const char *status, double wall_seconds);
+/* sets status (and wall time), flushes and closes; -1 when any write of the run failed (full
+   disk, I/O error): the status is then "failed" as far as it could be written */
+int h5run_end(H5Run *r, const char *status, double wall_seconds);
 
 /* Moves /runs/<id> (and its target) from the partial file src into the experiment file dst
-   (created if missing), replacing an older /runs/<id>; src is deleted after the copy.
-   status_if_running: the status to record when src's run never ended (NULL keeps it). */
+   (created if missing), replacing an older /runs/<id>; src is deleted after the copy. Atomic:
+   the merge goes into a copy that replaces dst by rename(2); on any failure dst is unchanged.
+   status_if_running: the status to record when src's run never ended (NULL keeps it); such an
+   interrupted run does not replace a finished (complete or diverged) one: src is then dropped
+   and 1 returned. 0: merged; -1: failed (err says why; dst unchanged, src kept). */
 int h5_merge_run(const char *dst, const char *src, const char *status_if_running, char *err, size_t errlen);
 /* 1 when dst holds /runs/<id> with status complete or diverged and the same config text */
 int h5_run_done(const char *dst, const char *id, const char *config_yaml);

@@ -23,6 +23,40 @@ expect "an unknown command exits 2 with a message" "[ $rc = 2 ] && grep -q \"unk
 expect "--set with a typo stops before any run, naming the key" \
   "[ $rc = 2 ] && grep -q \"\\-\\-set: unknown key 'lrr'\" '$T/err' && [ ! -e '$T/r/tiny.h5' ]"
 
+# --- bounded, validated experiment files
+printf 'while true do end\n' > "$T/loop.lua"
+timeout 120 "$LOFT" list "$T/loop.lua" > "$T/lerr" 2>&1; rc=$?
+expect "an endless loop in an experiment file stops with a message" "[ $rc = 2 ] && grep -q 'more than 200 million Lua instructions' '$T/lerr'"
+printf 'local t = {} for i = 1, 1e9 do t[i] = string.rep("x", 1000) .. i end\n' > "$T/mem.lua"
+"$LOFT" list "$T/mem.lua" > "$T/lerr" 2>&1; rc=$?
+expect "an experiment file that eats memory stops at 1 GB" "[ $rc = 2 ] && grep -q 'needs more than 1024 MB' '$T/lerr'"
+printf 'experiment { base = "configs/mf.yaml", seeds = { 1 } }\n' > "$T/ok.lua"
+if command -v luac5.4 > /dev/null; then
+  luac5.4 -o "$T/bin.lua" "$T/ok.lua"
+  "$LOFT" list "$T/bin.lua" > "$T/lerr" 2>&1; rc=$?
+  expect "precompiled Lua is refused" "[ $rc = 2 ] && grep -q 'binary chunk' '$T/lerr'"
+fi
+printf 'function expand() return 1 end\nfunction report_spec() error("x") end\nexperiment { base = "configs/mf.yaml" }\n' > "$T/hijack.lua"
+"$LOFT" list "$T/hijack.lua" > "$T/lerr" 2>&1; rc=$?
+expect "an experiment file cannot replace the DSL's expand/report_spec" "[ $rc = 0 ] && grep -q '1 runs' '$T/lerr'"
+printf 'experiment { base = "configs/mf.yaml", seeds = "x" }\n' > "$T/seeds.lua"
+"$LOFT" list "$T/seeds.lua" > "$T/lerr" 2>&1; rc=$?
+expect "seeds that are not a list are an error" "[ $rc = 2 ] && grep -q 'seeds must be a non-empty list' '$T/lerr'"
+printf 'local g = {} for i = 1, 1000 do g[i] = i end\nexperiment { base = "configs/mf.yaml", grid = { rank = g, steps = g } }\n' > "$T/big.lua"
+"$LOFT" list "$T/big.lua" > "$T/lerr" 2>&1; rc=$?
+expect "a grid of a million runs is refused before it is built" "[ $rc = 2 ] && grep -q '1000000 runs' '$T/lerr'"
+printf 'experiment { base = "configs/mf.yaml", set = { problem_file = string.rep("p", 300) } }\n' > "$T/long.lua"
+"$LOFT" list "$T/long.lua" > "$T/lerr" 2>&1; rc=$?
+expect "a value longer than its field is an error, not cut" "[ $rc = 2 ] && grep -q 'config value is 300 characters long' '$T/lerr'"
+printf 'experiment { base = "configs/mf.yaml", variants = { { label = string.rep("v", 300) } } }\n' > "$T/longid.lua"
+"$LOFT" list "$T/longid.lua" > "$T/lerr" 2>&1; rc=$?
+expect "a run id or label too long for its field is an error" "[ $rc = 2 ] && grep -q 'characters long' '$T/lerr'"
+"$LOFT" run tests/data/tiny.lua --results "$T/lk" --only adamw.seed=1 > /dev/null 2>&1
+exec 9> "$T/lk/tiny.h5.lock"; flock -n 9
+"$LOFT" run tests/data/tiny.lua --results "$T/lk" --force --only adamw.seed=1 > "$T/lerr" 2>&1; rc=$?
+exec 9>&-
+expect "a second sweep on the same results file stops with a clear message" "[ $rc = 2 ] && grep -q 'is being written by another' '$T/lerr'"
+
 # --- a tiny sweep with a diverging run
 "$LOFT" run tests/data/tiny.lua --results "$T/r" > "$T/run1" 2>&1; rc=$?
 expect "the tiny sweep finishes (exit 0)" "[ $rc = 0 ]"

@@ -37,6 +37,7 @@
 -- loft-no-second-moment, loft-no-full-update, loft-no-proj-clip), each also setting extra.
 
 local defined = nil
+local MAX_RUNS = 100000   -- an experiment larger than this is a mistake in its grid
 
 function experiment(e)
   if defined then error("experiment{} is called twice; one experiment per file", 2) end
@@ -101,6 +102,9 @@ function expand(default_name)
   end
   if type(e.base) ~= "string" then error("experiment{}: base must name a YAML config, e.g. base = \"configs/mf.yaml\"", 0) end
   local seeds = e.seeds or { 1 }
+  if type(seeds) ~= "table" or #seeds == 0 then
+    error("experiment{}: seeds must be a non-empty list of integers, e.g. seeds = { 1, 2, 3 }", 0)
+  end
   for i, s in ipairs(seeds) do
     if math.type(s) ~= "integer" or s < 0 then error("experiment{}: seeds[" .. i .. "] must be an integer >= 0", 0) end
   end
@@ -111,7 +115,18 @@ function expand(default_name)
     end
   end
   local variants = e.variants or { {} }
+  if type(variants) ~= "table" or #variants == 0 then error("experiment{}: variants must be a non-empty list of tables", 0) end
   local set = e.set or {}
+  if type(set) ~= "table" then error("experiment{}: set must be a table of config keys", 0) end
+  local total = 0   -- the number of runs, counted before any is built
+  for _, v in ipairs(variants) do
+    local count = #seeds
+    for _, k in ipairs(gkeys) do if type(v) ~= "table" or v[k] == nil then count = count * #grid[k] end end
+    total = total + count
+  end
+  if total > MAX_RUNS then
+    error(string.format("experiment{}: %.0f runs (variants x grid x seeds); at most %d in one experiment", total, MAX_RUNS), 0)
+  end
 
   local runs, seen = {}, {}
   for vi, v in ipairs(variants) do

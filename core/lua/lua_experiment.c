@@ -1,5 +1,8 @@
-/* Lua binding: runs an experiment file in a fresh Lua state with the embedded DSL and copies the
-   expanded runs into C structs. */
+/* Lua binding: runs an experiment file in a fresh, bounded Lua state with the embedded DSL and
+   copies the expanded runs and the report declaration into C structs. The file is text only (no
+   precompiled chunks), the DSL's own functions are held where the file cannot replace them, the
+   state has an instruction and a memory budget, and no string is ever cut: a value longer than
+   its field is an error naming it. */
 #include <lauxlib.h>
 #include <lua.h>
 #include <lualib.h>
@@ -9,9 +12,53 @@
 #include "experiment_lua.h"   /* generated from core/lua/experiment.lua: experiment_lua[] */
 #include "lua_experiment.h"
 
-static void copy_str(char *dst, size_t n, lua_State *L, int idx) {
-    const char *s = lua_tostring(L, idx);
-    snprintf(dst, n, "%s", s ? s : "");
+#define LUA_INSTRUCTIONS 200000000L    /* an experiment file is a declaration: 2e8 steps is a loop */
+#define LUA_HOOK_EVERY 100000
+#define LUA_MEMORY ((size_t)1 << 30)   /* bytes the Lua state may hold */
+
+/* the state's budgets and the first error of a read-out */
+typedef struct {
+    size_t bytes;                      /* held by the Lua state */
+    long instructions;
+    const char *path;
+    char *err;
+    size_t errlen;
+    int bad;
+} Reader;
+
+static void *bounded_alloc(void *ud, void *ptr, size_t osize, size_t nsize) {
+    Reader *r = ud;
+    if (!ptr) osize = 0;
+    if (nsize == 0) { free(ptr); r->bytes -= osize; return NULL; }
+    if (nsize > osize && r->bytes + (nsize - osize) > LUA_MEMORY) return NULL;   /* Lua raises "not enough memory" */
+    void *p = realloc(ptr, nsize);
+    if (p) r->bytes += nsize - osize;
+    return p;
+}
+
+static void count_hook(lua_State *L, lua_Debug *ar) {
+    (void)ar;
+    Reader *r;
+    lua_getallocf(L, (void **)&r);
+    r->instructions += LUA_HOOK_EVERY;
+    if (r->instructions > LUA_INSTRUCTIONS)
+        luaL_error(L, "the experiment file ran more than %d million Lua instructions (an endless loop?)",
+                   (int)(LUA_INSTRUCTIONS / 1000000));
+}
+
+/* dst (n bytes) = the string at idx; a longer string is an error naming `what` */
+static void take_str(Reader *r, char *dst, size_t n, lua_State *L, int idx, const char *what) {
+    size_t len = 0;
+    const char *s = lua_tolstring(L, idx, &len);
+    if (!s) { s = ""; len = 0; }
+    if (len >= n) {
+        if (!r->bad) snprintf(r->err, r->errlen, "%s: %s is %zu characters long, at most %zu are allowed: '%.60s...'",
+                              r->path, what, len, n - 1, s);
+        r->bad = 1;
+        dst[0] = 0;
+        return;
+    }
+    memcpy(dst, s, len + 1);
 }
 
 static double num_at(lua_State *L, int idx, int i) {
@@ -21,102 +68,127 @@ static double num_at(lua_State *L, int idx, int i) {
     return v;
 }
 
-static void str_at(char *dst, size_t n, lua_State *L, int idx, int i) {
+static void str_at(Reader *r, char *dst, size_t n, lua_State *L, int idx, int i, const char *what) {
     lua_rawgeti(L, idx, i);
-    copy_str(dst, n, L, -1);
+    take_str(r, dst, n, L, -1, what);
     lua_pop(L, 1);
 }
 
-/* report_spec() of the DSL into r */
-static int read_report(ReportSpec *r, lua_State *L, const char *path, char *err, size_t errlen) {
-    lua_getglobal(L, "report_spec");
-    if (lua_pcall(L, 0, 5, 0)) { snprintf(err, errlen, "%s: %s", path, lua_tostring(L, -1)); return -1; }
-    copy_str(r->title, sizeof r->title, L, -5);
-    copy_str(r->group_by, sizeof r->group_by, L, -4);
-    r->ntables = (int)luaL_len(L, -3);
-    r->tables = calloc((size_t)r->ntables + 1, sizeof(TableSpec));
-    for (int i = 1; i <= r->ntables; i++) {
-        TableSpec *t = &r->tables[i - 1];
+/* calls the DSL function held in the registry under ref with nargs arguments on the stack */
+static int call_dsl(lua_State *L, int ref, int nargs, int nresults) {
+    lua_rawgeti(L, LUA_REGISTRYINDEX, ref);
+    lua_insert(L, -1 - nargs);
+    return lua_pcall(L, nargs, nresults, 0);
+}
+
+/* report_spec() of the DSL into rs */
+static int read_report(Reader *r, ReportSpec *rs, lua_State *L, int ref) {
+    if (call_dsl(L, ref, 0, 5)) { snprintf(r->err, r->errlen, "%s: %s", r->path, lua_tostring(L, -1)); return -1; }
+    take_str(r, rs->title, sizeof rs->title, L, -5, "report.title");
+    take_str(r, rs->group_by, sizeof rs->group_by, L, -4, "report.group_by");
+    rs->ntables = (int)lua_rawlen(L, -3);
+    rs->tables = calloc((size_t)rs->ntables + 1, sizeof(TableSpec));
+    for (int i = 1; i <= rs->ntables; i++) {
+        TableSpec *t = &rs->tables[i - 1];
         lua_rawgeti(L, -3, i);
-        str_at(t->metric, sizeof t->metric, L, -1, 1);
-        str_at(t->caption, sizeof t->caption, L, -1, 2);
+        str_at(r, t->metric, sizeof t->metric, L, -1, 1, "a table's metric");
+        str_at(r, t->caption, sizeof t->caption, L, -1, 2, "a table's caption");
         t->scale = num_at(L, -1, 3);
         t->digits = (int)num_at(L, -1, 4);
         lua_pop(L, 1);
     }
-    r->ncurves = (int)luaL_len(L, -2);
-    r->curves = calloc((size_t)r->ncurves + 1, sizeof(CurveSpec));
-    for (int i = 1; i <= r->ncurves; i++) {
-        CurveSpec *c = &r->curves[i - 1];
+    rs->ncurves = (int)lua_rawlen(L, -2);
+    rs->curves = calloc((size_t)rs->ncurves + 1, sizeof(CurveSpec));
+    for (int i = 1; i <= rs->ncurves; i++) {
+        CurveSpec *c = &rs->curves[i - 1];
         lua_rawgeti(L, -2, i);
-        str_at(c->name, sizeof c->name, L, -1, 1);
-        str_at(c->col[0], sizeof c->col[0], L, -1, 2);
-        str_at(c->col[1], sizeof c->col[1], L, -1, 3);
+        str_at(r, c->name, sizeof c->name, L, -1, 1, "a curve's name");
+        str_at(r, c->col[0], sizeof c->col[0], L, -1, 2, "a curve's column");
+        str_at(r, c->col[1], sizeof c->col[1], L, -1, 3, "a curve's column");
         c->scale = num_at(L, -1, 4);
         lua_pop(L, 1);
     }
-    r->nfigures = (int)luaL_len(L, -1);
-    r->figures = calloc((size_t)r->nfigures + 1, sizeof(FigureSpec));
-    for (int i = 1; i <= r->nfigures; i++) {
-        FigureSpec *f = &r->figures[i - 1];
+    rs->nfigures = (int)lua_rawlen(L, -1);
+    rs->figures = calloc((size_t)rs->nfigures + 1, sizeof(FigureSpec));
+    for (int i = 1; i <= rs->nfigures; i++) {
+        FigureSpec *f = &rs->figures[i - 1];
         lua_rawgeti(L, -1, i);
-        str_at(f->script, sizeof f->script, L, -1, 1);
-        str_at(f->args, sizeof f->args, L, -1, 2);
+        str_at(r, f->script, sizeof f->script, L, -1, 1, "a figure's script");
+        str_at(r, f->args, sizeof f->args, L, -1, 2, "a figure's gnuplot settings");
         lua_pop(L, 1);
     }
     lua_pop(L, 5);
-    return 0;
+    return r->bad ? -1 : 0;
+}
+
+/* the expanded runs (the table on top of the stack) into e */
+static void read_runs(Reader *r, Experiment *e, lua_State *L) {
+    int n = (int)lua_rawlen(L, -1);
+    e->runs = calloc((size_t)(n ? n : 1), sizeof(PlannedRun));
+    e->nruns = n;
+    for (int i = 1; i <= n && !r->bad; i++) {
+        PlannedRun *p = &e->runs[i - 1];
+        lua_rawgeti(L, -1, i);
+        lua_getfield(L, -1, "id");    take_str(r, p->id, sizeof p->id, L, -1, "a run id");       lua_pop(L, 1);
+        lua_getfield(L, -1, "label"); take_str(r, p->label, sizeof p->label, L, -1, "a label"); lua_pop(L, 1);
+        lua_getfield(L, -1, "overrides");
+        p->nov = (int)lua_rawlen(L, -1);
+        p->ov = calloc((size_t)(p->nov ? p->nov : 1), sizeof(Override));
+        for (int j = 1; j <= p->nov; j++) {
+            lua_rawgeti(L, -1, j);
+            str_at(r, p->ov[j - 1].key, sizeof p->ov[j - 1].key, L, -1, 1, "a config key");
+            str_at(r, p->ov[j - 1].value, sizeof p->ov[j - 1].value, L, -1, 2, "a config value");
+            lua_pop(L, 1);
+        }
+        lua_pop(L, 2);
+    }
 }
 
 int experiment_load(Experiment *e, const char *path, char *err, size_t errlen) {
     memset(e, 0, sizeof(*e));
+    Reader r = { 0, 0, path, err, errlen, 0 };
+    if (strlen(path) >= sizeof e->path) { snprintf(err, errlen, "%s: the path is longer than %zu characters", path, sizeof e->path - 1); return -1; }
     snprintf(e->path, sizeof e->path, "%s", path);
-    lua_State *L = luaL_newstate();
+    lua_State *L = lua_newstate(bounded_alloc, &r);
+    if (!L) { snprintf(err, errlen, "%s: cannot create a Lua state", path); return -1; }
     luaL_openlibs(L);
     int rc = -1;
     if (luaL_loadbuffer(L, (const char *)experiment_lua, sizeof(experiment_lua) - 1, "=experiment.lua") || lua_pcall(L, 0, 0, 0)) {
         snprintf(err, errlen, "internal error in the experiment DSL: %s", lua_tostring(L, -1));
         goto done;
     }
-    if (luaL_dofile(L, path)) {
-        snprintf(err, errlen, "%s", lua_tostring(L, -1));
+    /* the DSL's entry points, held in the registry: the experiment file cannot replace them */
+    lua_getglobal(L, "expand");
+    int ref_expand = luaL_ref(L, LUA_REGISTRYINDEX);
+    lua_getglobal(L, "report_spec");
+    int ref_report = luaL_ref(L, LUA_REGISTRYINDEX);
+    lua_sethook(L, count_hook, LUA_MASKCOUNT, LUA_HOOK_EVERY);
+    int status = luaL_loadfilex(L, path, "t");   /* text only: no precompiled chunks */
+    if (status == LUA_OK) status = lua_pcall(L, 0, 0, 0);
+    if (status != LUA_OK) {
+        const char *msg = lua_tostring(L, -1);
+        if (status == LUA_ERRMEM) snprintf(err, errlen, "%s: the experiment file needs more than %zu MB of memory", path, LUA_MEMORY >> 20);
+        else if (msg && strncmp(msg, path, strlen(path)) == 0) snprintf(err, errlen, "%s", msg);   /* path:line: ... */
+        else snprintf(err, errlen, "%s: %s", path, msg ? msg : "error");
         goto done;
     }
     /* default name: the file's base name without .lua */
     const char *slash = strrchr(path, '/');
-    char defname[64];
+    char defname[256];
     snprintf(defname, sizeof defname, "%s", slash ? slash + 1 : path);
     char *dot = strstr(defname, ".lua");
     if (dot) *dot = 0;
-    lua_getglobal(L, "expand");
     lua_pushstring(L, defname);
-    if (lua_pcall(L, 1, 3, 0)) {
+    if (call_dsl(L, ref_expand, 1, 3)) {
         snprintf(err, errlen, "%s: %s", path, lua_tostring(L, -1));
         goto done;
     }
-    copy_str(e->name, sizeof e->name, L, -3);
-    copy_str(e->base, sizeof e->base, L, -2);
-    int n = (int)luaL_len(L, -1);
-    e->runs = calloc((size_t)(n ? n : 1), sizeof(PlannedRun));
-    e->nruns = n;
-    for (int i = 1; i <= n; i++) {
-        PlannedRun *r = &e->runs[i - 1];
-        lua_rawgeti(L, -1, i);
-        lua_getfield(L, -1, "id");    copy_str(r->id, sizeof r->id, L, -1);       lua_pop(L, 1);
-        lua_getfield(L, -1, "label"); copy_str(r->label, sizeof r->label, L, -1); lua_pop(L, 1);
-        lua_getfield(L, -1, "overrides");
-        r->nov = (int)luaL_len(L, -1);
-        r->ov = calloc((size_t)(r->nov ? r->nov : 1), sizeof(Override));
-        for (int j = 1; j <= r->nov; j++) {
-            lua_rawgeti(L, -1, j);
-            lua_rawgeti(L, -1, 1); copy_str(r->ov[j - 1].key, sizeof r->ov[j - 1].key, L, -1);     lua_pop(L, 1);
-            lua_rawgeti(L, -1, 2); copy_str(r->ov[j - 1].value, sizeof r->ov[j - 1].value, L, -1); lua_pop(L, 1);
-            lua_pop(L, 1);
-        }
-        lua_pop(L, 2);
-    }
+    take_str(&r, e->name, sizeof e->name, L, -3, "the experiment's name");
+    take_str(&r, e->base, sizeof e->base, L, -2, "base");
+    read_runs(&r, e, L);
+    if (r.bad) goto done;
     lua_pop(L, 3);
-    if (read_report(&e->report, L, path, err, errlen) != 0) goto done;
+    if (read_report(&r, &e->report, L, ref_report) != 0) goto done;
     rc = 0;
 done:
     lua_close(L);

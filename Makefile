@@ -37,7 +37,7 @@ HDRS = $(wildcard core/*.h core/*/*.h core/*/*/*.h)
 TESTS = test_blas test_adapters_grad test_loft_identities test_mf test_golden test_float32 test_config test_experiment test_nn_grad test_vit_golden test_vit_adapters test_bpe test_gpt_golden test_gpt2_hf test_json test_gpt_grad
 TEST_BINS = $(TESTS:%=$(BUILD)/tests/%)
 
-.PHONY: FORCE print-common-src all deps test test-asan golden clean loft ablation tables figures data pretrain-vit pretrain-gpt bench
+.PHONY: FORCE print-common-src all deps test test-asan test-fuzz golden clean loft ablation tables figures data pretrain-vit pretrain-gpt bench
 all: $(BUILD)/libloft.a $(BUILD)/libloft.so $(BUILD)/loft
 loft: $(BUILD)/loft
 
@@ -95,6 +95,17 @@ test: $(BUILD)/libloft.so $(TEST_BINS) $(BUILD)/loft
 # the same tests under AddressSanitizer + UBSan, in their own build folder
 test-asan:
 	$(MAKE) test BUILD=build-asan OPT=-O1 SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all"
+
+# the fuzz suite (tests/fuzz/) against the ASan/UBSan binary, FUZZ_SECONDS of mutated inputs, then
+# the kill/resume test (tests/test_kill.sh: 50 random SIGKILLs incl. merges)
+FUZZ_SECONDS ?= 120
+$(BUILD)/fuzz_mutate: tests/fuzz/mutate.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=c11 -O2 -Wall -Wextra -Werror $< -o $@
+test-fuzz: $(BUILD)/fuzz_mutate $(BUILD)/loft
+	$(MAKE) build-asan/loft BUILD=build-asan OPT=-O1 SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all"
+	tests/fuzz/fuzz.sh build-asan/loft $(BUILD)/fuzz_mutate $(FUZZ_SECONDS)
+	tests/test_kill.sh $(BUILD)/loft 50
 
 # the ablations: run every experiment (finished runs are skipped), then tables and figures
 LOFT = $(BUILD)/loft

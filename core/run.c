@@ -64,7 +64,7 @@ static void progress(const RunInfo *info, long k, long steps, double loss, doubl
 static int step_end(const RunInfo *info, RunSummary *sum, long k, long steps, double loss, int finite, double t0,
                     double *last_print) {
     sum->final_loss = loss;
-    sum->steps_done = (k == steps || !isfinite(loss)) ? k : k + 1;   /* optimizer steps taken */
+    sum->steps_done = (k == steps || !finite) ? k : k + 1;   /* good optimizer steps: a diverging one is not counted */
     if (!finite) {
         snprintf(sum->status, sizeof sum->status, "diverged");
         sum->diverged_step = k;

@@ -49,6 +49,9 @@ typedef struct {
 
 /* the task registered under name (tasks/registry.c, generated from the files core/tasks/NAME_task.c), or NULL */
 const TaskOps *task_find(const char *name);
+/* 0 when bytes (a task's estimate of what a run allocates) fits c->memory_limit_gb; else -1
+   with "this run needs about X GiB (...); memory_limit_gb = Y" in err */
+int task_memory_check(const RunConfig *c, double bytes, const char *what, char *err, size_t errlen);
 /* a resolved config's checks: config_validate (keys every run has), then the task's own;
    0, or -1 with a message (an unknown task lists the registered ones) */
 int task_check_config(const RunConfig *c, char *err, size_t errlen);

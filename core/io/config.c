@@ -98,6 +98,8 @@ static const Field FIELDS[] = {
     F(gpt_depth, T_INT, 1, 16, 0, 0, NULL, "4", "gpt: blocks"),
     F(gpt_heads, T_INT, 1, 64, 0, 0, NULL, "4", "gpt: attention heads (divide the width)"),
     F(gpt_mlp, T_INT, 1, 16384, 0, 0, NULL, "512", "gpt: hidden width of the MLP"),
+    F(memory_limit_gb, T_FLOAT, 0, BIG, 0, 0, NULL, "16",
+      "refuse a run whose estimated memory exceeds this many GiB (checked before any allocation)"),
     F(log_every, T_INT, 1, 1e9, 0, 0, NULL, "1", "log a trajectory row every this many steps"),
     F(loss_threshold, T_FLOAT, 0, BIG, 0, 0, NULL, "1e-6", "tables: steps to reach this loss"),
     F(reference_distance, T_BOOL, 0, 0, 0, 0, NULL, "false",
@@ -241,7 +243,17 @@ int config_load_yaml(RunConfig *c, const char *path, char *err, size_t errlen) {
         char where[CONFIG_STR + 32];
         snprintf(where, sizeof where, "%s:%zu", path, line);
         switch (ev.type) {
+        case YAML_ALIAS_EVENT:   /* *name: a value borrowed from elsewhere in the file */
+            snprintf(err, errlen, "%s: YAML aliases (*%s) are not supported; write the value itself", where,
+                     ev.data.alias.anchor ? (const char *)ev.data.alias.anchor : "");
+            rc = -1;
+            break;
         case YAML_MAPPING_START_EVENT:
+            if (ev.data.mapping_start.anchor || (ev.data.mapping_start.tag && !ev.data.mapping_start.implicit)) {
+                snprintf(err, errlen, "%s: YAML anchors (&) and tags (!) are not supported in a config", where);
+                rc = -1;
+                break;
+            }
             if (depth == 0 && !seen_mapping) { depth = 1; seen_mapping = 1; break; }
             snprintf(err, errlen, "%s: key '%s' expects a single value, got a nested mapping", where, have_key ? key : "?");
             rc = -1;
@@ -253,8 +265,14 @@ int config_load_yaml(RunConfig *c, const char *path, char *err, size_t errlen) {
             break;
         case YAML_SCALAR_EVENT: {
             const char *v = (const char *)ev.data.scalar.value;
+            if (ev.data.scalar.anchor || (ev.data.scalar.tag && !ev.data.scalar.plain_implicit && !ev.data.scalar.quoted_implicit)) {
+                snprintf(err, errlen, "%s: YAML anchors (&) and tags (!) are not supported in a config ('%.60s')", where, v);
+                rc = -1;
+                break;
+            }
             if (depth != 1) { snprintf(err, errlen, "%s: expected a mapping of keys at the top level, got '%s'", where, v); rc = -1; break; }
             if (!have_key) {
+                if (strlen(v) >= sizeof key) { snprintf(err, errlen, "%s: unknown key '%.60s...'", where, v); rc = -1; break; }
                 snprintf(key, sizeof key, "%s", v);
                 have_key = 1;
                 const Field *f = find_field(key);

@@ -37,6 +37,7 @@ typedef struct {
     char text_dir[CONFIG_STR], corpus[CONFIG_STR], tokenizer[CONFIG_STR], gpt_checkpoint[CONFIG_STR], save_merged[CONFIG_STR];
     char gpt_target[16];            /* source | jargon */
     int vocab, ctx, gpt_width, gpt_depth, gpt_heads, gpt_mlp;
+    double memory_limit_gb;         /* a run estimated to need more is refused before it starts */
     /* logging and reporting */
     int log_every;
     double loss_threshold;          /* steps-to-threshold in the tables */

@@ -1,5 +1,6 @@
 /* HDF5 readers for double datasets and numeric attributes, with errors that name the file. */
 #include <hdf5.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include "h5data.h"
@@ -24,10 +25,17 @@ double *h5_read_doubles(const char *path, const char *name, size_t *n, size_t *d
     }
     hid_t sp = H5Dget_space(d);
     hssize_t count = H5Sget_simple_extent_npoints(sp);
-    hsize_t hd[8] = { 0 };
-    int rank = H5Sget_simple_extent_dims(sp, hd, NULL);
+    int rank = H5Sget_simple_extent_ndims(sp);
+    hsize_t hd[H5_MAX_DIMS] = { 0 };
+    if (rank < 0 || rank > H5_MAX_DIMS || count < 0 || (size_t)count > H5_MAX_NUMBERS) {
+        if (err) snprintf(err, errlen, "%s: dataset '%s' has %d dimensions and %lld numbers (expected at most %d and %zu)",
+                          path, name, rank, (long long)count, H5_MAX_DIMS, (size_t)H5_MAX_NUMBERS);
+        H5Sclose(sp); H5Dclose(d); H5Fclose(f);
+        return NULL;
+    }
+    H5Sget_simple_extent_dims(sp, hd, NULL);
     if (ndims) *ndims = rank;
-    for (int i = 0; dims && i < rank && i < 4; i++) dims[i] = (size_t)hd[i];
+    for (int i = 0; dims && i < rank; i++) dims[i] = (size_t)hd[i];
     out = malloc(sizeof(double) * (size_t)(count > 0 ? count : 1));
     if (!out || H5Dread(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, out) < 0) {
         if (err) snprintf(err, errlen, "%s: dataset '%s' is not readable as numbers", path, name);
@@ -35,6 +43,14 @@ double *h5_read_doubles(const char *path, const char *name, size_t *n, size_t *d
         out = NULL;
     } else {
         *n = (size_t)count;
+        for (hssize_t i = 0; i < count; i++)
+            if (!isfinite(out[i])) {
+                if (err) snprintf(err, errlen, "%s: dataset '%s' holds a non-finite number (%g at index %lld)", path, name,
+                                  out[i], (long long)i);
+                free(out);
+                out = NULL;
+                break;
+            }
     }
     H5Sclose(sp); H5Dclose(d); H5Fclose(f);
     return out;
@@ -60,8 +76,9 @@ int h5_write_doubles(const char *path, const char *name, const double *data, int
     H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
     hid_t f = create ? H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT) : H5Fopen(path, H5F_ACC_RDWR, H5P_DEFAULT);
     if (f < 0) { snprintf(err, errlen, "%s: cannot %s", path, create ? "create" : "open for writing"); return -1; }
-    hsize_t hd[8];
-    for (int i = 0; i < ndims && i < 8; i++) hd[i] = dims[i];
+    hsize_t hd[H5_MAX_DIMS];
+    if (ndims < 0 || ndims > H5_MAX_DIMS) { snprintf(err, errlen, "%s: %d dimensions (at most %d)", path, ndims, H5_MAX_DIMS); H5Fclose(f); return -1; }
+    for (int i = 0; i < ndims; i++) hd[i] = dims[i];
     hid_t sp = H5Screate_simple(ndims, hd, NULL), lcpl = H5Pcreate(H5P_LINK_CREATE);
     H5Pset_create_intermediate_group(lcpl, 1);
     hid_t d = H5Dcreate2(f, name, H5T_IEEE_F64LE, sp, lcpl, H5P_DEFAULT, H5P_DEFAULT);

@@ -5,9 +5,13 @@
 #define LOFT_H5DATA_H
 #include <stddef.h>
 
+#define H5_MAX_DIMS 8                    /* dimensions of a dataset read or written */
+#define H5_MAX_NUMBERS ((size_t)1 << 31)  /* numbers in one dataset read (16 GiB of doubles) */
+
 /* Reads dataset `name` of `path` as doubles into a new array (caller frees); its element count
-   goes to *n and, if dims is not NULL, up to 4 dimensions to dims with their number to *ndims.
-   Returns NULL and writes a message into err when the file or dataset is missing. */
+   goes to *n and, if dims is not NULL (room for H5_MAX_DIMS), its dimensions to dims with their
+   number to *ndims. Returns NULL and writes a message into err when the file or dataset is
+   missing, has more than H5_MAX_DIMS dimensions or H5_MAX_NUMBERS numbers, or holds NaN/Inf. */
 double *h5_read_doubles(const char *path, const char *name, size_t *n, size_t *dims, int *ndims,
                         char *err, size_t errlen);
 /* Reads the scalar numeric attribute `attr` of object `obj` (a group or dataset, "/" for the root).

@@ -9,7 +9,12 @@
 static void attr_str(hid_t g, const char *name, char *buf, size_t n) {
     buf[0] = 0;
     if (H5Aexists(g, name) <= 0) return;
-    hid_t a = H5Aopen(g, name, H5P_DEFAULT), t = H5Tcopy(H5T_C_S1);
+    hid_t a = H5Aopen(g, name, H5P_DEFAULT), sp = H5Aget_space(a), at = H5Aget_type(a);
+    int scalar_str = H5Sget_simple_extent_npoints(sp) == 1 && H5Tget_class(at) == H5T_STRING && H5Tis_variable_str(at) > 0;
+    H5Tclose(at);
+    H5Sclose(sp);
+    if (!scalar_str) { H5Aclose(a); return; }   /* not one variable-length string: read as absent */
+    hid_t t = H5Tcopy(H5T_C_S1);
     H5Tset_size(t, H5T_VARIABLE);
     H5Tset_cset(t, H5T_CSET_UTF8);
     char *s = NULL;
@@ -18,11 +23,17 @@ static void attr_str(hid_t g, const char *name, char *buf, size_t n) {
     H5Aclose(a);
 }
 
+/* a scalar numeric attribute (one element; anything else reads as dflt) */
 static double attr_num(hid_t g, const char *name, double dflt) {
     double v = dflt;
     if (H5Aexists(g, name) <= 0) return v;
-    hid_t a = H5Aopen(g, name, H5P_DEFAULT);
-    if (H5Aread(a, H5T_NATIVE_DOUBLE, &v) < 0) v = dflt;
+    hid_t a = H5Aopen(g, name, H5P_DEFAULT), sp = H5Aget_space(a), t = H5Aget_type(a);
+    H5T_class_t cls = H5Tget_class(t);
+    if (H5Sget_simple_extent_npoints(sp) == 1 && (cls == H5T_INTEGER || cls == H5T_FLOAT)) {
+        if (H5Aread(a, H5T_NATIVE_DOUBLE, &v) < 0) v = dflt;
+    }
+    H5Tclose(t);
+    H5Sclose(sp);
     H5Aclose(a);
     return v;
 }
@@ -32,6 +43,11 @@ static void read_traj(hid_t g, RunRecord *r, int with_data) {
     if (H5Lexists(g, "trajectory", H5P_DEFAULT) <= 0) return;
     hid_t d = H5Dopen2(g, "trajectory", H5P_DEFAULT), sp = H5Dget_space(d);
     hsize_t dims[2] = { 0, 0 };
+    if (d < 0 || H5Sget_simple_extent_ndims(sp) != 2) {   /* not a (rows, columns) table: no trajectory */
+        if (sp >= 0) H5Sclose(sp);
+        if (d >= 0) H5Dclose(d);
+        return;
+    }
     H5Sget_simple_extent_dims(sp, dims, NULL);
     r->cols = dims[1] < RUN_MAX_COLS ? dims[1] : RUN_MAX_COLS;
     if (with_data) {
@@ -48,7 +64,11 @@ static void read_traj(hid_t g, RunRecord *r, int with_data) {
         H5Tset_size(t, H5T_VARIABLE);
         H5Tset_cset(t, H5T_CSET_UTF8);
         char *names[64] = { 0 };
-        if (dims[1] <= 64 && H5Aread(a, t, names) >= 0)
+        hid_t asp = H5Aget_space(a), at = H5Aget_type(a);
+        int ok = H5Sget_simple_extent_npoints(asp) == (hssize_t)dims[1] && H5Tget_class(at) == H5T_STRING && H5Tis_variable_str(at) > 0;
+        H5Tclose(at);
+        H5Sclose(asp);
+        if (ok && dims[1] <= 64 && H5Aread(a, t, names) >= 0)
             for (size_t c = 0; c < dims[1]; c++) {
                 if (c < RUN_MAX_COLS) snprintf(r->columns[c], sizeof r->columns[c], "%s", names[c] ? names[c] : "");
                 H5free_memory(names[c]);

@@ -57,9 +57,30 @@ int st_open(Safetensors *s, const char *path, char *err, size_t errlen) {
             snprintf(err, errlen, "%s: tensor '%s': expected a shape array (at most %d dims) and data_offsets [begin, end]", path, t->name, ST_MAX_DIMS);
             json_free(&j); goto fail;
         }
+        if (strlen(j.keys[k]) >= sizeof t->name || st_find(s, j.keys[k])) {
+            snprintf(err, errlen, "%s: tensor name '%.80s' is %s", path, j.keys[k],
+                     strlen(j.keys[k]) >= sizeof t->name ? "too long" : "given twice");
+            json_free(&j); goto fail;
+        }
         t->ndim = (int)sh->len;
         t->count = 1;
-        for (int d = 0; d < t->ndim; d++) { t->shape[d] = (long)sh->items[d].num; t->count *= (size_t)t->shape[d]; }
+        int whole = 1;
+        for (int d = 0; d < t->ndim; d++) {   /* non-negative integers whose product cannot overflow */
+            double v = sh->items[d].num;
+            whole &= sh->items[d].type == JSON_NUM && v >= 0 && v <= 1e12 && v == floor(v);
+            t->shape[d] = whole ? (long)v : 0;
+            if (whole && t->shape[d] && t->count > ((size_t)1 << 40) / (size_t)t->shape[d]) whole = 0;
+            t->count *= (size_t)t->shape[d];
+        }
+        for (int e2 = 0; e2 < 2; e2++) {
+            double v = off->items[e2].num;
+            whole &= off->items[e2].type == JSON_NUM && v >= 0 && v <= 1e15 && v == floor(v);
+        }
+        if (!whole) {
+            snprintf(err, errlen, "%s: tensor '%s': shape and data_offsets must be non-negative integers (and at most 2^40 numbers)",
+                     path, t->name);
+            json_free(&j); goto fail;
+        }
         t->begin = (size_t)off->items[0].num;
         t->end = (size_t)off->items[1].num;
         if (t->end < t->begin || t->end - t->begin != t->count * dtype_bytes(t->dtype) || s->data_start + t->end > (size_t)fsize) {
@@ -70,6 +91,13 @@ int st_open(Safetensors *s, const char *path, char *err, size_t errlen) {
         s->n++;
     }
     json_free(&j);
+    for (int a = 0; a < s->n; a++)   /* the tensors' byte ranges may not overlap */
+        for (int b = a + 1; b < s->n; b++)
+            if (s->t[a].begin < s->t[b].end && s->t[b].begin < s->t[a].end) {
+                snprintf(err, errlen, "%s: tensors '%s' [%zu, %zu] and '%s' [%zu, %zu] overlap in the data section", path,
+                         s->t[a].name, s->t[a].begin, s->t[a].end, s->t[b].name, s->t[b].begin, s->t[b].end);
+                goto fail;
+            }
     return 0;
 fail:
     st_close(s);

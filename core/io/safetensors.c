@@ -131,6 +131,11 @@ int st_read(const Safetensors *s, const StTensor *t, double *out, char *err, siz
         else if (w == 4) { uint32_t u32 = (uint32_t)u; float f; memcpy(&f, &u32, 4); out[i] = f; }
         else if (strcmp(t->dtype, "BF16") == 0) { uint32_t u32 = (uint32_t)u << 16; float f; memcpy(&f, &u32, 4); out[i] = f; }
         else out[i] = half_to_double((uint16_t)u);
+        if (!isfinite(out[i])) {
+            free(buf);
+            snprintf(err, errlen, "%s: tensor '%s' holds a non-finite number at index %zu", s->path, t->name, i);
+            return -1;
+        }
     }
     free(buf);
     return 0;

@@ -166,7 +166,8 @@ static void recover_partials(const char *results, const char *partial_dir) {
         char path[1024], err[512];
         snprintf(path, sizeof path, "%s/%s", partial_dir, ent->d_name);
         int m = h5_merge_run(results, path, "interrupted", err, sizeof err);
-        if (m == 0) fprintf(stderr, "recovered the logged steps of an interrupted run from %s (status \"interrupted\")\n", path);
+        if (m == 0) fprintf(stderr, "recovered the logged steps of a run an earlier sweep left in %s (status \"interrupted\" "
+                            "if it never ended)\n", path);
         else if (m == 1) fprintf(stderr, "%s: an interrupted rerun of a finished run; the finished run is kept\n", path);
         else fprintf(stderr, "warning: %s\n", err);
     }
@@ -378,7 +379,7 @@ static int cmd_run(const char *path, const Options *o, int list_only) {
     rmdir(partial_dir);
     if (o->force && done > 0 && compact(results, err, sizeof err) != 0)   /* replaced runs leave space behind */
         fprintf(stderr, "warning: %s\n", err);
-    printf("%s: %d runs finished, %d failed to start; results in %s\n", e.name, done, failed, results);
+    printf("%s: %d runs finished, %d failed (see the errors above); results in %s\n", e.name, done, failed, results);
     if (failed) rc = 1;
     free(todo);
     close(lock);

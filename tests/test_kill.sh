@@ -11,7 +11,7 @@ KILLS=${2:-50}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
 T=$(mktemp -d /tmp/loft-kill-XXXXXX)
-trap 'rm -rf "$T"' EXIT
+trap 'umount "$T/small" 2> /dev/null; rm -rf "$T"' EXIT
 R="$T/r/killme.h5"
 checks=0; failures=0
 ok()   { checks=$((checks + 1)); echo "  ok   $1"; }
@@ -45,5 +45,21 @@ echo "  ($KILLS kills in $(( $(date +%s) - start )) s; $before runs were complet
 n=$(complete_runs | wc -l); groups=$(h5dump -n "$R" 2>/dev/null | grep -c '^ group      /runs/[^/]*$')
 [ "$n" = 32 ] && [ "$groups" = 32 ] && ok "all 32 runs complete, 32 run groups" || fail "$n complete runs, $groups run groups (expected 32)"
 [ ! -e "$R.merging" ] && ok "no merge copy is left behind" || fail "$R.merging left behind"
+# a full disk: the results on a 400 KiB tmpfs (as root; skipped where mounting is not allowed)
+D="$T/small"; mkdir -p "$D"
+if [ "$(id -u)" = 0 ] && mount -t tmpfs -o size=400k tmpfs "$D" 2> /dev/null; then
+  "$LOFT" run tests/data/tiny.lua --results "$D/r" > "$T/full" 2>&1; rc=$?
+  [ $rc = 1 ] && grep -q 'No space left on device' "$T/full" && ok "a full disk: each failed merge is one clear error, exit 1" \
+    || fail "a full disk: rc $rc, $(tail -1 "$T/full")"
+  h5dump -H "$D/r/tiny.h5" > /dev/null 2>&1 && ok "a full disk leaves the results file readable ($("$LOFT" show "$D/r/tiny.h5" | grep -c complete) complete runs)" \
+    || fail "a full disk left an unreadable results file"
+  mount -o remount,size=8m "$D"
+  "$LOFT" run tests/data/tiny.lua --results "$D/r" > "$T/full2" 2>&1
+  [ "$("$LOFT" show "$D/r/tiny.h5" | grep -cE 'complete|diverged')" = 12 ] && ok "with space again, the next sweep merges what was kept: 12 runs" \
+    || fail "after the disk had space again: $(tail -1 "$T/full2")"
+  umount "$D"
+else
+  echo "  skip full-disk checks (mounting a tmpfs needs root)"
+fi
 echo "test_kill: $checks checks, $failures failed"
 [ "$failures" = 0 ]

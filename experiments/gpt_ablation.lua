@@ -22,6 +22,12 @@ experiment {
     -- without block 5 the step is a factor-space Adam step, like LoRA's: also at LoRA's rate
     { label = "loft-simple-lr3e-3", method = "loft", reproject_second_moment = false, project_full_update = false, lr = 3e-3 },
     { label = "loft-no-full-update-lr3e-3", method = "loft", project_full_update = false, lr = 3e-3 },
+    -- block 2 where the state is not calibrated (spec 3.1), at LoRA's rate like the other
+    -- factor-space steps
+    { label = "loft-simple-no-rescale", method = "loft", rescale_grads = false, reproject_second_moment = false,
+      project_full_update = false, lr = 3e-3 },
+    { label = "riemannian", method = "loft", alternate_update = false, reproject_momentum = false,
+      reproject_second_moment = false, project_full_update = false, clip_projected = false, lr = 3e-3 },
   }),
   report = {
     title = "GPT, fortunes to the Jargon File",

@@ -23,6 +23,12 @@ experiment {
     { label = "loft-no-proj-clip", method = "loft", clip_projected = false, max_grad_norm = 1e-3 },
     { label = "loft-simple", method = "loft", reproject_second_moment = false, project_full_update = false },
     { label = "loft-parity", method = "loft", parity = "tnurbek-148998d" },
+    -- block 2 where the state is not calibrated (spec 3.1): LoFT-simple without it, and block 2
+    -- alone (Riemannian-preconditioned AdamW on the factors)
+    { label = "loft-simple-no-rescale", method = "loft", rescale_grads = false, reproject_second_moment = false,
+      project_full_update = false },
+    { label = "riemannian", method = "loft", alternate_update = false, reproject_momentum = false,
+      reproject_second_moment = false, project_full_update = false, clip_projected = false },
   },
   report = {
     title = "Matrix factorization (spec section 6)",

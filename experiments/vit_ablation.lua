@@ -17,6 +17,10 @@ experiment {
     { label = "dora", method = "dora" },
     { label = "loft", method = "loft" },
     { label = "loft-simple", method = "loft", reproject_second_moment = false, project_full_update = false },
+    { label = "loft-simple-no-rescale", method = "loft", rescale_grads = false, reproject_second_moment = false,
+      project_full_update = false },
+    { label = "riemannian", method = "loft", alternate_update = false, reproject_momentum = false,
+      reproject_second_moment = false, project_full_update = false, clip_projected = false },
   }),
   report = {
     title = "ViT on MNIST",

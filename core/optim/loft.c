@@ -10,6 +10,10 @@
 #define STREAM_ELEMS (1 << 18)   /* elements per streamed block buffer when row_block = 0 */
 
 static int parity(const OptimConfig *cfg) { return cfg->parity == PARITY_TNURBEK_148998D; }
+/* block 2 off in the consistent reading of spec 3.1: raw moments, transported and reconstructed
+   exactly (the parity mode keeps the authors' S = I) */
+static int raw_moments(const OptimConfig *cfg) { return !cfg->rescale_grads && !parity(cfg); }
+
 /* in parity mode blocks 4 and 5 are tied (the authors' code has one switch for both) */
 static int use_full_update(const OptimConfig *cfg) {
     return parity(cfg) ? cfg->reproject_second_moment : cfg->project_full_update;
@@ -37,6 +41,7 @@ void loft_pair_init(LoftPair *lp, const AdapterPair *pair, const OptimConfig *cf
             sd->v = tensor_alloc((size_t)rows * r);
         }
         sd->Hprev = tensor_alloc((size_t)held_rows * r);
+        if (raw_moments(cfg)) sd->Sprev = tensor_alloc((size_t)r * r);
         sd->g = tensor_alloc((size_t)rows * r);
         sd->delta = tensor_alloc((size_t)rows * r);
         lp->gram[s] = tensor_alloc((size_t)r * r);
@@ -58,7 +63,7 @@ void loft_pair_init(LoftPair *lp, const AdapterPair *pair, const OptimConfig *cf
 void loft_pair_free(LoftPair *lp) {
     for (int s = 0; s < 2; s++) {
         LoftSide *sd = &lp->side[s];
-        tensor_free(sd->mom); tensor_free(sd->P); tensor_free(sd->v); tensor_free(sd->vhat); tensor_free(sd->Hprev);
+        tensor_free(sd->Sprev); tensor_free(sd->mom); tensor_free(sd->P); tensor_free(sd->v); tensor_free(sd->vhat); tensor_free(sd->Hprev);
         tensor_free(sd->g); tensor_free(sd->delta); tensor_free(lp->gram[s]); tensor_free(lp->S[s]);
     }
     tensor_free(lp->V); tensor_free(lp->gV); tensor_free(lp->C); tensor_free(lp->tmp);
@@ -74,16 +79,18 @@ size_t loft_pair_state_bytes(const LoftPair *lp) {
         b += (size_t)sd->rows * r;                                 /* first moment */
         b += sd->P ? (size_t)sd->rows * r * r : (size_t)sd->rows * r;  /* cross terms or v */
         b += (size_t)held_rows * r;                                /* snapshot of the held factor */
+        if (sd->Sprev) b += (size_t)r * r;                         /* and its S (block 2 off) */
     }
     return b * sizeof(real);
 }
 
-/* gram[s] = H^T H and S[s] = (gram + damping I)^+ (or I when rescaling is off) for side s */
+/* gram[s] = H^T H and S[s] = (gram + damping I)^+ for side s; S = I when rescaling is off in
+   parity mode (the authors' code) */
 static void held_gram(LoftPair *lp, int s, const OptimConfig *cfg) {
     const int r = lp->pair.r, hrows = side_rows(lp, 1 - s);
     const real *H = held(lp, s);
     blas_gemm(1, 0, r, r, hrows, 1, H, r, H, r, 0, lp->gram[s], r);
-    if (!cfg->rescale_grads) {
+    if (!cfg->rescale_grads && parity(cfg)) {
         mat_identity(lp->S[s], r);
         return;
     }
@@ -148,9 +155,10 @@ static void side_accumulate(LoftPair *lp, int s, const OptimConfig *cfg) {
         move_first = cfg->reproject_momentum && sd->has_prev;
         move_second = cfg->reproject_second_moment && sd->has_prev;
     }
-    if (move_first || move_second) {   /* C = (Hprev^T H) S */
+    if (move_first || move_second) {   /* C = (Hprev^T H) S, or Sprev (Hprev^T H) for raw moments (spec 3.1) */
         blas_gemm(1, 0, r, r, hrows, 1, sd->Hprev, r, H, r, 0, lp->tmp, r);
-        blas_gemm(0, 0, r, r, r, 1, lp->tmp, r, lp->S[s], r, 0, lp->C, r);
+        if (raw_moments(cfg)) blas_gemm(0, 0, r, r, r, 1, sd->Sprev, r, lp->tmp, r, 0, lp->C, r);
+        else blas_gemm(0, 0, r, r, r, 1, lp->tmp, r, lp->S[s], r, 0, lp->C, r);
     }
     if (move_first) {
         blas_gemm(0, 0, rows, r, r, 1, sd->mom, r, lp->C, r, 0, lp->tmp, r);
@@ -159,6 +167,7 @@ static void side_accumulate(LoftPair *lp, int s, const OptimConfig *cfg) {
     if (move_second) loft_transport_cross_terms(sd->P, rows, lp->C, r, parity(cfg), lp->tmp);
     if (snapshot) {
         vec_copy(sd->Hprev, H, (size_t)hrows * r);
+        if (sd->Sprev) vec_copy(sd->Sprev, lp->S[s], (size_t)r * r);
         sd->has_prev = 1;
     }
 
@@ -177,9 +186,16 @@ static void projected_direction(LoftPair *lp, int s, const OptimConfig *cfg, lon
     LoftSide *sd = &lp->side[s];
     const int r = lp->pair.r, rows = sd->rows, hrows = side_rows(lp, 1 - s);
     const real *H = held(lp, s);
+    /* the full-space moments read the held factor as H' = H S when the moments are raw (spec 3.1:
+       m_rescaled = m_raw S, P_rescaled = S P_raw S); the projection back always uses H and S */
+    const real *Hm = H;
+    if (raw_moments(cfg)) {
+        blas_gemm(0, 0, hrows, r, r, 1, H, r, lp->S[s], r, 0, lp->tmp, r);
+        Hm = lp->tmp;
+    }
     const int kdim = sd->P ? r * r : r;      /* inner dimension of the second-moment product */
     real *K = lp->K;   /* (kdim, hrows) */
-    loft_khatri_rao(K, H, hrows, r, sd->P != NULL);
+    loft_khatri_rao(K, Hm, hrows, r, sd->P != NULL);
     int blk = cfg->row_block > 0 ? cfg->row_block : STREAM_ELEMS / (hrows > 0 ? hrows : 1);
     if (blk < 1) blk = 1;
     if (blk > rows) blk = rows;
@@ -188,7 +204,7 @@ static void projected_direction(LoftPair *lp, int s, const OptimConfig *cfg, lon
     const real *second = sd->P ? sd->P : sd->v;
     for (int i0 = 0; i0 < rows; i0 += blk) {
         int nb = rows - i0 < blk ? rows - i0 : blk;
-        blas_gemm(0, 1, nb, hrows, r, 1, sd->mom + (size_t)i0 * r, r, H, r, 0, M, hrows);
+        blas_gemm(0, 1, nb, hrows, r, 1, sd->mom + (size_t)i0 * r, r, Hm, r, 0, M, hrows);
         blas_gemm(0, 0, nb, hrows, kdim, 1, second + (size_t)i0 * kdim, kdim, K, hrows, 0, Q, hrows);
         loft_adam_direction(M, Q, (size_t)nb * hrows, inv_bc1, sqrt_bc2, cfg->eps);
         blas_gemm(0, 0, nb, r, hrows, 1, M, hrows, H, r, 0, T, r);

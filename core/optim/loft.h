@@ -11,6 +11,7 @@ typedef struct {
     real *P;        /* (rows,r,r) second-moment cross terms (block 4 on), else NULL */
     real *v;        /* (rows,r) element-wise second moment (block 4 off), else NULL */
     real *Hprev;    /* (rows of the held factor, r) held factor when this side was last processed */
+    real *Sprev;    /* (r,r) its (Hprev^T Hprev + delta I)^+, for the raw-moment transport (block 2 off), else NULL */
     int has_prev;
     real *g;        /* (rows,r) work: rescaled gradient */
     real *delta;    /* (rows,r) work: projected step direction */

@@ -25,7 +25,7 @@ REAL_SRC   = $(BACKEND_SRC) core/init.c core/optim/loft.c core/optim/optimizer.c
              core/adapters/dora.c core/nn/blocks.c core/adapters/adapted_linear.c core/io/checkpoint.c $(MODEL_SRC)
 # compiled once and precision-free (no `real`): the run loop, the task registry, I/O, reports, Lua
 COMMON_SRC = core/rng.c core/io/h5data.c core/io/config.c core/io/h5log.c core/io/h5results.c \
-             core/run.c core/tasks/registry.c core/optim/optim_config.c $(BACKEND_COMMON_SRC) core/report.c \
+             core/run.c core/tasks/registry.c core/optim/optim_config.c $(BACKEND_COMMON_SRC) core/report.c core/stats.c \
              core/lua/lua_experiment.c core/io/mnist.c core/text/bpe.c \
              core/io/json.c core/io/safetensors.c core/io/files.c core/text/gpt2_vocab.c
 # the tasks (core/tasks/<name>_task.c), each compiled once: a task file picks its own precision
@@ -34,7 +34,7 @@ OBJS = $(REAL_SRC:%.c=$(BUILD)/f32/%.o) $(REAL_SRC:%.c=$(BUILD)/f64/%.o) $(COMMO
        $(TASK_SRC:%.c=$(BUILD)/task/%.o)
 HDRS = $(wildcard core/*.h core/*/*.h core/*/*/*.h)
 
-TESTS = test_blas test_adapters_grad test_loft_identities test_mf test_golden test_float32 test_config test_experiment test_nn_grad test_vit_golden test_vit_adapters test_bpe test_gpt_golden test_gpt2_hf test_json test_gpt_grad
+TESTS = test_stats test_blas test_adapters_grad test_loft_identities test_mf test_golden test_float32 test_config test_experiment test_nn_grad test_vit_golden test_vit_adapters test_bpe test_gpt_golden test_gpt2_hf test_json test_gpt_grad
 TEST_BINS = $(TESTS:%=$(BUILD)/tests/%)
 
 .PHONY: FORCE print-common-src all deps test test-asan test-fuzz golden clean loft ablation tables figures data pretrain-vit pretrain-gpt bench

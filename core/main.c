@@ -451,7 +451,8 @@ static int cmd_results(const char *cmd, const char *arg, const Options *o) {
         if (o->out) snprintf(out, sizeof out, "%s", o->out);
         else { mkdir_p("results/tables"); snprintf(out, sizeof out, "results/tables/%s", name); }
         const char *title = o->title ? o->title : spec->title[0] ? spec->title : name;
-        rc = report_tables(runs, n, title, spec->tables, spec->ntables, out, err, sizeof err);
+        rc = report_tables(runs, n, title, spec->tables, spec->ntables, spec->compare_to[0] ? spec->compare_to : "lora", out,
+                           err, sizeof err);
         if (rc == 0) printf("wrote %s.md and %s.tex (%d runs)\n", out, out, n);
     } else {   /* export, and figures */
         if (o->out) snprintf(out, sizeof out, "%s", o->out);

@@ -6,6 +6,7 @@
 #include <string.h>
 #include "io/files.h"
 #include "report.h"
+#include "stats.h"
 
 void report_show(FILE *out, const RunRecord *runs, int n) {
     fprintf(out, "%-44s %-7s %4s %5s %-11s %7s %12s %9s\n", "run", "method", "rank", "seed", "status", "steps", "final loss", "to thr.");
@@ -46,30 +47,50 @@ static int ranks_of(const RunRecord *runs, int n, long *ranks) {
     return nr;
 }
 
-typedef struct { int n, ok, diverged; double mean, std; } Cell;
+#define CELL_MAX 256   /* seeds in one cell */
 
-/* mean and sample std of x over k values given sum s1 and sum of squares s2 */
-static void mean_std(double s1, double s2, int k, double *mean, double *std) {
-    *mean = k ? s1 / k : NAN;
-    *std = k > 1 ? sqrt(fmax(0, (s2 - s1 * s1 / k) / (k - 1))) : 0;
-}
+/* one table cell: the values of the seeds of (label, rank) that did not diverge, their mean and
+   95 % interval, and the paired comparison with the baseline row on the same seeds */
+typedef struct {
+    int n, ok, diverged;
+    double mean, sd, half;        /* half: 95 % half-width (t over seeds), NaN below 2 seeds */
+    long seed[CELL_MAX];
+    double v[CELL_MAX];
+    int paired;                   /* number of seeds shared with the baseline (0: no comparison) */
+    double dmean, p;              /* mean paired difference and its two-sided p (paired t-test) */
+} Cell;
 
 /* statistics of metric (times scale) over the seeds of (label, rank) that did not diverge;
    rank-0 runs (full AdamW) count for every rank */
-static Cell cell_of(const RunRecord *runs, int n, const char *label, long rank, const char *metric, double scale) {
-    Cell c = { 0 };
-    double s1 = 0, s2 = 0;
+static void cell_of(Cell *c, const RunRecord *runs, int n, const char *label, long rank, const char *metric, double scale) {
+    memset(c, 0, sizeof(*c));
+    double s1 = 0;
     for (int i = 0; i < n; i++) {
         const RunRecord *r = &runs[i];
         if (strcmp(r->label, label) != 0 || (r->rank != rank && r->rank != 0)) continue;
         if (strcmp(r->status, "complete") != 0 && strcmp(r->status, "diverged") != 0) continue;
-        c.n++;
-        if (strcmp(r->status, "diverged") == 0 || !isfinite(r->final_loss)) { c.diverged++; continue; }
+        c->n++;
+        if (strcmp(r->status, "diverged") == 0 || !isfinite(r->final_loss)) { c->diverged++; continue; }
         double v = scale * run_metric(r, metric);
-        if (isfinite(v)) { c.ok++; s1 += v; s2 += v * v; }
+        if (isfinite(v) && c->ok < CELL_MAX) { c->seed[c->ok] = r->seed; c->v[c->ok++] = v; s1 += v; }
     }
-    mean_std(s1, s2, c.ok, &c.mean, &c.std);
-    return c;
+    c->mean = c->ok ? s1 / c->ok : NAN;
+    double s2 = 0;
+    for (int k = 0; k < c->ok; k++) s2 += (c->v[k] - c->mean) * (c->v[k] - c->mean);
+    c->sd = c->ok > 1 ? sqrt(s2 / (c->ok - 1)) : 0;
+    c->half = ci95_half_width(c->sd, c->ok);
+}
+
+/* the paired difference c - base over the seeds both hold */
+static void pair_with(Cell *c, const Cell *base) {
+    double d[CELL_MAX];
+    int k = 0;
+    for (int i = 0; i < c->ok; i++)
+        for (int j = 0; j < base->ok; j++)
+            if (c->seed[i] == base->seed[j]) { d[k++] = c->v[i] - base->v[j]; break; }
+    c->paired = k;
+    if (k >= 2) paired_t_test(d, k, &c->dmean, &c->p);
+    else c->paired = 0;
 }
 
 /* "1.23e-08" in Markdown or "1.23\times10^{-8}" in LaTeX */
@@ -85,43 +106,70 @@ static void fmt_num(char *buf, size_t n, double v, int digits, int tex) {
     else snprintf(buf, n, "%.*f", digits, v);
 }
 
-static void fmt_cell(char *buf, size_t n, const Cell *c, const TableSpec *t, int tex) {
-    const int steps = strcmp(t->metric, "steps_to_threshold") == 0;
-    if (c->n == 0) { snprintf(buf, n, "%s", tex ? "--" : "—"); return; }
-    if (steps) {   /* the mean over the seeds that reached the threshold, and how many did */
-        int reached = c->ok;
-        if (!reached) { snprintf(buf, n, "not reached (0/%d)", c->n); return; }
-        char part[32] = "";
-        if (reached < c->n) snprintf(part, sizeof part, " (%d/%d)", reached, c->n);
-        snprintf(buf, n, tex ? "$%.0f \\pm %.0f$%s" : "%.0f ± %.0f%s", c->mean, c->std, part);
+static void fmt_cell(char *buf, size_t n, const Cell *c, const TableSpec *t, int tex, int bold) {
+    const int steps = strcmp(t->metric, "steps_to_threshold") == 0, digits = steps ? 0 : t->digits;
+    if (c->n == 0 || (!c->ok && !c->diverged && !steps)) { snprintf(buf, n, "%s", tex ? "--" : "—"); return; }
+    if (!c->ok) {
+        if (steps) snprintf(buf, n, "not reached (0/%d)", c->n);
+        else snprintf(buf, n, "diverged (%d/%d)", c->diverged, c->n);
         return;
     }
-    if (!c->ok && !c->diverged) { snprintf(buf, n, "%s", tex ? "--" : "—"); return; }   /* no such metric */
-    if (!c->ok) { snprintf(buf, n, "diverged (%d/%d)", c->diverged, c->n); return; }
-    char m[64], s[64], note[48] = "";
-    fmt_num(m, sizeof m, c->mean, t->digits, tex);
-    fmt_num(s, sizeof s, c->std, t->digits, tex);
-    if (c->diverged) snprintf(note, sizeof note, tex ? " (%d div.)" : " (%d diverged)", c->diverged);
-    snprintf(buf, n, tex ? "$%s \\pm %s$%s" : "%s ± %s%s", m, s, note);
+    char m[64], h[64], body[160], note[48] = "", pair[96] = "";
+    fmt_num(m, sizeof m, c->mean, digits, tex);
+    if (isfinite(c->half)) {
+        fmt_num(h, sizeof h, c->half, digits, tex);
+        snprintf(body, sizeof body, tex ? "%s \\pm %s" : "%s ± %s", m, h);
+    } else snprintf(body, sizeof body, "%s", m);
+    if (steps && c->ok < c->n) snprintf(note, sizeof note, " (%d/%d)", c->ok, c->n);
+    else if (c->diverged) snprintf(note, sizeof note, tex ? " (%d div.)" : " (%d diverged)", c->diverged);
+    if (c->paired) {
+        char d[64];
+        fmt_num(d, sizeof d, c->dmean, digits, tex);
+        const char *sign = c->dmean >= 0 ? "+" : "", *star = c->p < 0.05 ? "*" : "";
+        if (tex) snprintf(pair, sizeof pair, " ($%s%s$%s)", sign, d, star);
+        else snprintf(pair, sizeof pair, " (Δ %s%s%s)", sign, d, star);
+    }
+    if (tex) snprintf(buf, n, bold ? "$\\mathbf{%s}$%s%s" : "$%s$%s%s", body, note, pair);
+    else snprintf(buf, n, bold ? "**%s**%s%s" : "%s%s%s", body, note, pair);
 }
 
-/* text for LaTeX: % _ & # escaped, ± and || as math */
+/* text for LaTeX: % _ & # escaped, ± as math */
 static void tex_escape(FILE *f, const char *s) {
     for (; *s; s++) {
         if (strncmp(s, "±", strlen("±")) == 0) { fprintf(f, "$\\pm$"); s += strlen("±") - 1; }
+        else if (strncmp(s, "Δ", strlen("Δ")) == 0) { fprintf(f, "$\\Delta$"); s += strlen("Δ") - 1; }
         else if (strchr("%_&#", *s)) fprintf(f, "\\%c", *s);
         else fputc(*s, f);
     }
 }
 
 static void write_table(FILE *md, FILE *tex, const RunRecord *runs, int n, const char **labels, int nl,
-                        const long *ranks, int nr, const TableSpec *t, const char *title) {
-    const int steps = strcmp(t->metric, "steps_to_threshold") == 0;
-    char caption[768], what[300];
+                        const long *ranks, int nr, const TableSpec *t, const char *title, const char *compare_to) {
+    const int steps = strcmp(t->metric, "steps_to_threshold") == 0, higher = t->better_higher && !steps;
+    int base = -1;
+    for (int i = 0; i < nl; i++) if (compare_to && strcmp(labels[i], compare_to) == 0) base = i;
+    char caption[1024], what[300];
     snprintf(what, sizeof what, "%s", t->caption);
     if (steps && (!what[0] || strcmp(what, t->metric) == 0))
         snprintf(what, sizeof what, "steps to reach loss %.0e", n ? runs[0].loss_threshold : NAN);
-    snprintf(caption, sizeof caption, "%s: %s, mean ± std over %s", title, what, steps ? "the seeds that reached it" : "seeds");
+    snprintf(caption, sizeof caption, "%s: %s, mean ± 95%% interval (t) over %s; best in bold (%s is better)%s%s%s", title,
+             what, steps ? "the seeds that reached it" : "seeds", higher ? "higher" : "lower",
+             base >= 0 ? "; (Δ d) = mean paired difference to " : "", base >= 0 ? compare_to : "",
+             base >= 0 ? " on the same seeds, * p < 0.05 (paired t-test)" : "");
+    Cell *cells = malloc(sizeof(Cell) * (size_t)nl * (size_t)nr);
+    for (int i = 0; i < nl; i++)
+        for (int j = 0; j < nr; j++) cell_of(&cells[i * nr + j], runs, n, labels[i], ranks[j], t->metric, t->scale);
+    int *best = malloc(sizeof(int) * (size_t)nr);
+    for (int j = 0; j < nr; j++) {
+        best[j] = -1;
+        for (int i = 0; i < nl; i++) {
+            const Cell *c = &cells[i * nr + j];
+            if (!c->ok) continue;
+            if (best[j] < 0 || (higher ? c->mean > cells[best[j] * nr + j].mean : c->mean < cells[best[j] * nr + j].mean)) best[j] = i;
+        }
+        if (base >= 0)
+            for (int i = 0; i < nl; i++) if (i != base) pair_with(&cells[i * nr + j], &cells[base * nr + j]);
+    }
     fprintf(md, "\n%s\n\n| method |", caption);
     for (int j = 0; j < nr; j++) fprintf(md, " r = %ld |", ranks[j]);
     fprintf(md, "\n|---|");
@@ -138,27 +186,27 @@ static void write_table(FILE *md, FILE *tex, const RunRecord *runs, int n, const
         fprintf(md, "| %s |", labels[i]);
         tex_escape(tex, labels[i]);
         for (int j = 0; j < nr; j++) {
-            Cell c = cell_of(runs, n, labels[i], ranks[j], t->metric, t->scale);
-            char b[160];
-            fmt_cell(b, sizeof b, &c, t, 0);
+            char b[256];
+            fmt_cell(b, sizeof b, &cells[i * nr + j], t, 0, best[j] == i);
             fprintf(md, " %s |", b);
-            fmt_cell(b, sizeof b, &c, t, 1);
+            fmt_cell(b, sizeof b, &cells[i * nr + j], t, 1, best[j] == i);
             fprintf(tex, " & %s", b);
         }
         fprintf(md, "\n");
         fprintf(tex, " \\\\\n");
     }
     fprintf(tex, "\\bottomrule\n\\end{tabular}\n\\end{table}\n\n");
+    free(cells); free(best);
 }
 
 /* the tables of one group of runs (one target, or all runs) */
 static void group_tables(FILE *md, FILE *tex, const RunRecord *runs, int n, const char *title, const TableSpec *tables,
-                         int ntables) {
+                         int ntables, const char *compare_to) {
     const char **labels = malloc(sizeof(char *) * (size_t)(n + 1));
     long *ranks = malloc(sizeof(long) * (size_t)(n + 1));
     int nl = labels_of(runs, n, labels), nr = ranks_of(runs, n, ranks);
     if (nr == 0) ranks[nr++] = 0;
-    for (int k = 0; k < ntables; k++) write_table(md, tex, runs, n, labels, nl, ranks, nr, &tables[k], title);
+    for (int k = 0; k < ntables; k++) write_table(md, tex, runs, n, labels, nl, ranks, nr, &tables[k], title, compare_to);
     free(labels); free(ranks);
 }
 
@@ -166,15 +214,15 @@ static void group_tables(FILE *md, FILE *tex, const RunRecord *runs, int n, cons
    then every evaluation column found; *n of them, malloc'ed */
 static TableSpec *default_tables(const RunRecord *runs, int nruns, int *n) {
     TableSpec *t = calloc(RUN_MAX_COLS + 2, sizeof(TableSpec));
-    t[0] = (TableSpec){ "final_loss", "final loss", 1, -1 };
-    t[1] = (TableSpec){ "steps_to_threshold", "", 1, 0 };
+    t[0] = (TableSpec){ "final_loss", "final loss", 1, -1, 0 };
+    t[1] = (TableSpec){ "steps_to_threshold", "", 1, 0, 0 };
     *n = 2;
     for (int i = 0; i < nruns; i++)
         for (size_t c = 4; c < runs[i].cols; c++) {
             int seen = 0;
             for (int k = 0; k < *n; k++) seen |= strcmp(t[k].metric, runs[i].columns[c]) == 0;
             if (seen || *n == RUN_MAX_COLS + 2) continue;
-            t[*n] = (TableSpec){ "", "", 1, -1 };
+            t[*n] = (TableSpec){ "", "", 1, -1, strstr(runs[i].columns[c], "accuracy") != NULL };
             snprintf(t[*n].metric, sizeof t[*n].metric, "%s", runs[i].columns[c]);
             snprintf(t[*n].caption, sizeof t[*n].caption, "%s at the last step", runs[i].columns[c]);
             (*n)++;
@@ -199,8 +247,8 @@ static int groups_of(const RunRecord *runs, int n, const char **groups) {
     return ng;
 }
 
-int report_tables(const RunRecord *runs, int n, const char *title, const TableSpec *tables, int ntables, const char *stem,
-                  char *err, size_t errlen) {
+int report_tables(const RunRecord *runs, int n, const char *title, const TableSpec *tables, int ntables,
+                  const char *compare_to, const char *stem, char *err, size_t errlen) {
     char mdp[512], texp[512];
     snprintf(mdp, sizeof mdp, "%s.md", stem);
     snprintf(texp, sizeof texp, "%s.tex", stem);
@@ -223,7 +271,7 @@ int report_tables(const RunRecord *runs, int n, const char *title, const TableSp
         char t[256];
         if (groups[gi][0]) snprintf(t, sizeof t, "%s, target %s", title, groups[gi]);
         else snprintf(t, sizeof t, "%s", title);
-        group_tables(md, tex, sub, k, t, tables, ntables);
+        group_tables(md, tex, sub, k, t, tables, ntables, compare_to);
     }
     free(groups); free(sub); free(dflt);
     fclose(md);

@@ -11,9 +11,11 @@
 void report_show(FILE *out, const RunRecord *runs, int n);
 /* the tables (rows = labels in first-seen order, columns = ranks, one section per group of
    runs) into <stem>.md and <stem>.tex; ntables = 0: final loss, steps to the loss threshold and
-   every evaluation column found. 0 or -1 (err names the file) */
-int report_tables(const RunRecord *runs, int n, const char *title, const TableSpec *tables, int ntables, const char *stem,
-                  char *err, size_t errlen);
+   every evaluation column found. Cells: mean ± 95 % interval over seeds, the best of a column in
+   bold, and the mean paired difference to the row compare_to (NULL or absent: none) with a star
+   when a paired t-test gives p < 0.05. 0 or -1 (err names the file) */
+int report_tables(const RunRecord *runs, int n, const char *title, const TableSpec *tables, int ntables,
+                  const char *compare_to, const char *stem, char *err, size_t errlen);
 /* <dir>/r<rank>__<label>.dat with columns step mean min max std of the loss over seeds, and the
    mean of a dist_to_adamw column (NaN without one); rank 0 is the rank-independent full-AdamW
    reference; each declared curve adds r<rank>__<label>.<name>.dat (step, then mean min max of

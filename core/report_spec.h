@@ -5,8 +5,9 @@
 
 /* one table: rows = labels, columns = ranks, cells = mean ± std over seeds of `metric`
    (final_loss, steps_to_threshold, or an evaluation column's last value) times scale, printed
-   with `digits` decimals (-1: scientific) */
-typedef struct { char metric[32], caption[256]; double scale; int digits; } TableSpec;
+   with `digits` decimals (-1: scientific); the best mean of a column is bold (better_higher: 1
+   for accuracies, 0 for losses) */
+typedef struct { char metric[32], caption[256]; double scale; int digits, better_higher; } TableSpec;
 /* .<name>.dat files: mean/min/max over seeds of two evaluation columns (times scale) */
 typedef struct { char name[16], col[2][32]; double scale; } CurveSpec;
 /* one gnuplot run: the script and its -e text */
@@ -15,6 +16,7 @@ typedef struct { char script[256], args[1024]; } FigureSpec;
 typedef struct {
     char title[256];
     char group_by[32];          /* string attribute whose values are tabulated apart ("group") */
+    char compare_to[64];        /* the label every row is compared with, paired by seed ("lora") */
     TableSpec *tables;
     CurveSpec *curves;
     FigureSpec *figures;

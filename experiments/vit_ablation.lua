@@ -25,8 +25,8 @@ experiment {
   report = {
     title = "ViT on MNIST",
     tables = {
-      { metric = "test_accuracy", scale = 100, digits = 1, caption = "test accuracy (%) (full AdamW is rank-independent)" },
-      { metric = "balanced_accuracy", scale = 100, digits = 1, caption = "balanced accuracy (%, mean recall over classes)" },
+      { metric = "test_accuracy", scale = 100, digits = 1, caption = "test accuracy (%) (full AdamW is rank-independent)", better = "higher" },
+      { metric = "balanced_accuracy", scale = 100, digits = 1, caption = "balanced accuracy (%, mean recall over classes)", better = "higher" },
       { metric = "final_loss", caption = "final training loss (last batch)" },
     },
     curves = { acc = { "test_accuracy", "balanced_accuracy", scale = 100 } },

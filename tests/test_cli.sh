@@ -109,15 +109,16 @@ expect "loft compact keeps every run" "grep -q 'MB ->' '$T/cp' && [ \$('$LOFT' s
 
 # --- table and figure
 "$LOFT" table "$T/r/tiny.h5" --out "$T/tab" > /dev/null
-expect "loft table writes Markdown and LaTeX with mean ± std" \
-  "grep -q '| loft |' '$T/tab.md' && grep -q '±' '$T/tab.md' && grep -q 'toprule' '$T/tab.tex'"
+expect "loft table writes Markdown and LaTeX: mean ± 95% interval, best in bold, paired differences to lora" \
+  "grep -q '| loft |' '$T/tab.md' && grep -q '±' '$T/tab.md' && grep -q 'toprule' '$T/tab.tex' && grep -q '\*\*' '$T/tab.md' && grep -q '(Δ ' '$T/tab.md' && grep -q 'mathbf' '$T/tab.tex'"
+expect "the LaTeX table is well formed ($(tests/check_latex.sh "$T/tab.tex" 2>&1 | cut -c1-60))" "tests/check_latex.sh '$T/tab.tex' > /dev/null"
 "$LOFT" export "$T/r/tiny.h5" --out "$T/dat" > /dev/null
 expect "loft export writes one .dat per (rank, label)" "[ -s '$T/dat/r2__loft.dat' ] && [ -s '$T/dat/r0__adamw.dat' ]"
 gnuplot -e "datadir='$T/dat'; rank=2; out='$T/fig'" plots/mf_convergence.gp > "$T/gp" 2>&1
 expect "gnuplot draws the convergence figure as PNG and PDF" \
   "[ -s '$T/fig.png' ] && [ -s '$T/fig.pdf' ] && head -c 4 '$T/fig.png' | grep -q PNG"
 expect "a table without a declaration: final loss, steps to the threshold and the distance to AdamW" \
-  "grep -q 'final loss, mean ± std' '$T/tab.md' && grep -q 'steps to reach loss 1e-06' '$T/tab.md' && grep -q 'dist_to_adamw at the last step' '$T/tab.md'"
+  "grep -q 'final loss, mean ± 95% interval' '$T/tab.md' && grep -q 'steps to reach loss 1e-06' '$T/tab.md' && grep -q 'dist_to_adamw at the last step' '$T/tab.md'"
 rm -rf plots/data/tiny
 "$LOFT" figures tests/data/tiny.lua --results "$T/r" > "$T/figs" 2>&1
 expect "loft figures exports and draws the figures the experiment declares" \

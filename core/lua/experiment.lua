@@ -20,8 +20,10 @@
 --     report = {
 --       title    = "ViT on MNIST",                 -- table title (default: the name)
 --       group_by = "group",                        -- runs tabulated apart by this string attribute
+--       compare_to = "lora",                       -- every row's paired difference to this row
+--                                                  -- (same seeds; * marks p < 0.05, paired t-test)
 --       tables   = {                               -- one table per entry, rows = labels, columns = ranks
---         { metric = "test_accuracy", scale = 100, digits = 1, caption = "test accuracy (%)" },
+--         { metric = "test_accuracy", scale = 100, digits = 1, caption = "test accuracy (%)", better = "higher" },
 --         { metric = "final_loss", caption = "final loss" },       -- digits absent: 1.23e-04
 --       },                                         -- metric: final_loss, steps_to_threshold or an
 --                                                  -- evaluation column of the task (its last value)
@@ -214,14 +216,17 @@ end
 function report_spec()
   local r = (defined and defined.report) or {}
   if type(r) ~= "table" then error("experiment{}: report must be a table", 0) end
-  local known = { title = true, group_by = true, tables = true, curves = true, figures = true }
+  local known = { title = true, group_by = true, compare_to = true, tables = true, curves = true, figures = true }
   for k in pairs(r) do
-    if not known[k] then error("report: unknown field '" .. tostring(k) .. "' (known: title, group_by, tables, curves, figures)", 0) end
+    if not known[k] then error("report: unknown field '" .. tostring(k) .. "' (known: title, group_by, compare_to, tables, curves, figures)", 0) end
   end
   local tables, curves, figures = {}, {}, {}
   for i, t in ipairs(r.tables or {}) do
     if type(t.metric) ~= "string" then error("report.tables[" .. i .. "]: metric must be a name (final_loss, steps_to_threshold or an evaluation column)", 0) end
-    tables[#tables + 1] = { t.metric, t.caption or t.metric, t.scale or 1, t.digits or -1 }
+    if t.better ~= nil and t.better ~= "higher" and t.better ~= "lower" then
+      error("report.tables[" .. i .. "]: better must be \"higher\" or \"lower\"", 0)
+    end
+    tables[#tables + 1] = { t.metric, t.caption or t.metric, t.scale or 1, t.digits or -1, t.better == "higher" and 1 or 0 }
   end
   for _, name in ipairs(sorted_keys(r.curves or {})) do
     local c = r.curves[name]
@@ -231,5 +236,5 @@ function report_spec()
   for i, f in ipairs(r.figures or {}) do
     for _, g in ipairs(expand_figure(f, i)) do figures[#figures + 1] = g end
   end
-  return r.title or "", r.group_by or "group", tables, curves, figures
+  return r.title or "", r.group_by or "group", tables, curves, figures, r.compare_to or "lora"
 end

@@ -83,7 +83,9 @@ static int call_dsl(lua_State *L, int ref, int nargs, int nresults) {
 
 /* report_spec() of the DSL into rs */
 static int read_report(Reader *r, ReportSpec *rs, lua_State *L, int ref) {
-    if (call_dsl(L, ref, 0, 5)) { snprintf(r->err, r->errlen, "%s: %s", r->path, lua_tostring(L, -1)); return -1; }
+    if (call_dsl(L, ref, 0, 6)) { snprintf(r->err, r->errlen, "%s: %s", r->path, lua_tostring(L, -1)); return -1; }
+    take_str(r, rs->compare_to, sizeof rs->compare_to, L, -1, "report.compare_to");
+    lua_pop(L, 1);
     take_str(r, rs->title, sizeof rs->title, L, -5, "report.title");
     take_str(r, rs->group_by, sizeof rs->group_by, L, -4, "report.group_by");
     rs->ntables = (int)lua_rawlen(L, -3);
@@ -95,6 +97,7 @@ static int read_report(Reader *r, ReportSpec *rs, lua_State *L, int ref) {
         str_at(r, t->caption, sizeof t->caption, L, -1, 2, "a table's caption");
         t->scale = num_at(L, -1, 3);
         t->digits = (int)num_at(L, -1, 4);
+        t->better_higher = (int)num_at(L, -1, 5);
         lua_pop(L, 1);
     }
     rs->ncurves = (int)lua_rawlen(L, -2);

@@ -15,8 +15,8 @@ experiment {
   report = {
     title = "tiny ViT",
     tables = {
-      { metric = "test_accuracy", scale = 100, digits = 1, caption = "test accuracy (%)" },
-      { metric = "balanced_accuracy", scale = 100, digits = 1, caption = "balanced accuracy (%)" },
+      { metric = "test_accuracy", scale = 100, digits = 1, caption = "test accuracy (%)", better = "higher" },
+      { metric = "balanced_accuracy", scale = 100, digits = 1, caption = "balanced accuracy (%)", better = "higher" },
     },
     curves = { acc = { "test_accuracy", "balanced_accuracy", scale = 100 } },
   },

@@ -166,10 +166,12 @@ expect "fine-tuning runs 6 runs, the diverging DoRA ones recorded"   "grep -q '6
 "$LOFT" show "$T/v/vit_tiny.h5" > "$T/vshow"
 expect "h5dump: test and balanced accuracy are recorded" \
   "h5dump -a '/runs/loft.vit_target=unseen.seed=1/balanced_accuracy' '$T/v/vit_tiny.h5' | grep -q 'DATA'"
-expect "unseen digits: 40 train and 10 test images (every 5th image of a digit is test)" \
-  "h5dump -a '/runs/loft.vit_target=unseen.seed=1/train_images' '$T/v/vit_tiny.h5' | grep -q '(0): 40' && h5dump -a '/runs/loft.vit_target=unseen.seed=1/test_images' '$T/v/vit_tiny.h5' | grep -q '(0): 10'"
-expect "imbalanced digits: 8+8+8+8+6+2+1+1+1+1 = 44 train images at ratio 1e4" \
-  "h5dump -a '/runs/lora.vit_target=imbalanced.seed=1/train_images' '$T/v/vit_tiny.h5' | grep -q '(0): 44'"
+expect "unseen digits: 30 train, 10 validation and 10 test images (of every 5 images of a digit: 3, 1, 1)" \
+  "h5dump -a '/runs/loft.vit_target=unseen.seed=1/train_images' '$T/v/vit_tiny.h5' | grep -q '(0): 30' && h5dump -a '/runs/loft.vit_target=unseen.seed=1/test_images' '$T/v/vit_tiny.h5' | grep -q '(0): 10' && h5dump -a '/runs/loft.vit_target=unseen.seed=1/val_images' '$T/v/vit_tiny.h5' | grep -q '(0): 10'"
+expect "imbalanced digits: 6+6+6+6+6+2+1+1+1+1 = 36 train images at ratio 1e4" \
+  "h5dump -a '/runs/lora.vit_target=imbalanced.seed=1/train_images' '$T/v/vit_tiny.h5' | grep -q '(0): 36'"
+expect "validation accuracy is logged beside the test accuracy" \
+  "h5dump -a '/runs/loft.vit_target=unseen.seed=1/val_accuracy' '$T/v/vit_tiny.h5' | grep -q DATA"
 "$LOFT" table tests/data/vit_tiny.lua --results "$T/v" --out "$T/vtab" > /dev/null
 expect "the ViT tables the experiment declares, a section per target" \
   "grep -q 'tiny ViT, target unseen: test accuracy' '$T/vtab.md' && grep -q 'target imbalanced: balanced accuracy' '$T/vtab.md'"

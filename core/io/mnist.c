@@ -99,7 +99,7 @@ void mnist_free(Mnist *m) {
     memset(m, 0, sizeof(*m));
 }
 
-int mnist_select(ImageSet *s, const Mnist *m, int lo, int hi, int test, const int *per_class) {
+int mnist_select(ImageSet *s, const Mnist *m, int lo, int hi, MnistSplit split, const int *per_class) {
     s->classes = hi - lo + 1;
     s->idx = malloc(sizeof(int) * (size_t)m->n);
     s->label = malloc(sizeof(int) * (size_t)m->n);
@@ -107,9 +107,11 @@ int mnist_select(ImageSet *s, const Mnist *m, int lo, int hi, int test, const in
     int *taken = calloc((size_t)s->classes, sizeof(int));
     for (int i = 0; i < m->n; i++) {
         int d = m->labels[i];
-        if (d < lo || d > hi || ((m->rank_in_digit[i] % 5 == 4) != (test != 0))) continue;
+        const int k = m->rank_in_digit[i] % 5;
+        const int in = split == MNIST_TEST ? k == 4 : split == MNIST_VAL ? k == 3 : split == MNIST_TRAIN ? k < 3 : k != 4;
+        if (d < lo || d > hi || !in) continue;
         int c = d - lo;
-        if (per_class && !test && taken[c] >= per_class[c]) continue;
+        if (per_class && (split == MNIST_TRAIN || split == MNIST_TRAIN_VAL) && taken[c] >= per_class[c]) continue;
         taken[c]++;
         s->idx[s->n] = i;
         s->label[s->n++] = c;

@@ -21,9 +21,15 @@ void mnist_free(Mnist *m);
 
 /* A task's image set: indices into the Mnist and the label each image gets. */
 typedef struct { int n, classes; int *idx, *label; } ImageSet;
-/* Images of digits lo..hi (label = digit - lo), the test split (every 5th image of a digit) or
-   the train split (the rest). With per_class (classes,) not NULL, the train split keeps the
-   first per_class[c] images of class c. */
-int mnist_select(ImageSet *s, const Mnist *m, int lo, int hi, int test, const int *per_class);
+/* the splits of a digit's images, by their rank among that digit's images: k = rank mod 5 */
+typedef enum {
+    MNIST_TRAIN = 0,       /* k = 0, 1, 2 */
+    MNIST_TEST = 1,        /* k = 4: every 5th image */
+    MNIST_VAL = 2,         /* k = 3: chosen hyper-parameters are judged here, never on test */
+    MNIST_TRAIN_VAL = 3,   /* k != 4: train and validation together (pretraining) */
+} MnistSplit;
+/* Images of digits lo..hi (label = digit - lo) of one split. With per_class (classes,) not NULL,
+   a train split keeps the first per_class[c] images of class c. */
+int mnist_select(ImageSet *s, const Mnist *m, int lo, int hi, MnistSplit split, const int *per_class);
 void imageset_free(ImageSet *s);
 #endif

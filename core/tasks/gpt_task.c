@@ -214,8 +214,10 @@ typedef struct {
     unsigned char *text;        /* (nbytes,) the corpus */
     size_t nbytes;
     Bpe bpe;
-    int *tok;                   /* (ntok,) its tokens: train = [0, ntrain), held out = [ntrain, ntok) */
-    long ntok, ntrain;
+    /* (ntok,) its tokens: train = [0, ntrain), validation = [ntrain, ntest), test = [ntest, ntok);
+       pretraining (source) has no validation slice (ntrain = ntest) */
+    int *tok;
+    long ntok, ntrain, ntest;
     Cloze z;
     Gpt *m;
     Rng rng;
@@ -296,8 +298,12 @@ static void *gpt_task_create(const RunConfig *c, char *err, size_t errlen) {
     if (load_tokenizer(&t->bpe, c, t->source, t->hf, t->text, t->nbytes, err, errlen)) goto fail;
     t->tok = mallocCheck(sizeof(int) * (t->nbytes + 1));
     t->ntok = bpe_encode(&t->bpe, t->text, t->nbytes, t->tok, t->nbytes + 1);
-    t->ntrain = t->ntok * 9 / 10;
-    if (t->ntrain < c->ctx + 2 || t->ntok - t->ntrain < c->ctx + 2) { snprintf(err, errlen, "corpus too short for ctx = %d", c->ctx); goto fail; }
+    t->ntest = t->ntok * 9 / 10;
+    t->ntrain = t->source ? t->ntest : t->ntok * 8 / 10;
+    if (t->ntrain < c->ctx + 2 || t->ntok - t->ntest < c->ctx + 2 || (!t->source && t->ntest - t->ntrain < c->ctx + 2)) {
+        snprintf(err, errlen, "corpus too short for ctx = %d (train, validation and test slices need ctx + 2 tokens each)", c->ctx);
+        goto fail;
+    }
     GptShape shape;
     if (model_shape(&shape, t, err, errlen)) goto fail;
     if (t->bpe.vocab > shape.vocab) {   /* a token id past the embedding table would read out of bounds */
@@ -319,7 +325,7 @@ static void *gpt_task_create(const RunConfig *c, char *err, size_t errlen) {
     if (!t->full && gpt_add_adapters(t->m, c->target_modules, strcmp(c->method, "dora") == 0 ? ADAPT_DORA : ADAPT_LORA, c->rank,
                                      config_scale(c), strcmp(c->init, "gaussian") == 0, &t->rng, err, errlen)) goto fail;
     if (gpt_trainables(t->m, t->full, c->modules_to_save, t->pairs, &t->npairs, t->plain, &t->nplain, MAX_PLAIN, err, errlen)) goto fail;
-    cloze_build(&t->z, &t->bpe, t->tok + t->ntrain, t->ntok - t->ntrain, c->ctx < 32 + CLOZE_CONT ? c->ctx : 32 + CLOZE_CONT);
+    cloze_build(&t->z, &t->bpe, t->tok + t->ntest, t->ntok - t->ntest, c->ctx < 32 + CLOZE_CONT ? c->ctx : 32 + CLOZE_CONT);
     const size_t BT = (size_t)c->batch_size * c->ctx;
     t->w = (Windows){ mallocCheck(sizeof(int) * BT), mallocCheck(sizeof(int) * BT), itensor_alloc(BT), itensor_alloc(BT),
                       mallocCheck(sizeof(real) * (size_t)c->batch_size * t->z.T * t->m->s.vocab) };
@@ -330,11 +336,13 @@ fail:
 }
 
 static int gpt_eval_columns(void *self, const char **names) {
-    (void)self;
     names[0] = "heldout_loss";
     names[1] = "perplexity";
     names[2] = "cloze_accuracy";
-    return 3;
+    if (((GptTask *)self)->source) return 3;
+    names[3] = "val_loss";
+    names[4] = "val_perplexity";
+    return 5;
 }
 
 static void gpt_task_trainables(void *self, TaskTrainables *tr) {
@@ -348,7 +356,8 @@ static void gpt_describe(void *self, H5Run *h) {
     h5run_attr_str(h, "group", t->c->gpt_target);
     h5run_attr_str(h, "corpus", t->c->corpus);
     h5run_attr_int(h, "train_tokens", t->ntrain);
-    h5run_attr_int(h, "heldout_tokens", t->ntok - t->ntrain);
+    h5run_attr_int(h, "val_tokens", t->ntest - t->ntrain);
+    h5run_attr_int(h, "heldout_tokens", t->ntok - t->ntest);
     h5run_attr_num(h, "bytes_per_token", (double)t->nbytes / t->ntok);
     h5run_attr_int(h, "cloze_questions", t->z.n);
     h5run_attr_int(h, "cloze_choices", CLOZE_CHOICES);
@@ -362,7 +371,11 @@ static int gpt_eval_due(void *self, long k, int last) { return last || k % ((Gpt
 static void gpt_evaluate(void *self, long k, int last, double *values) {
     GptTask *t = self;
     const RunConfig *c = t->c;
-    values[0] = heldout_loss(t->m, t->tok + t->ntrain, t->ntok - t->ntrain, c->ctx, c->batch_size, &t->w);
+    values[0] = heldout_loss(t->m, t->tok + t->ntest, t->ntok - t->ntest, c->ctx, c->batch_size, &t->w);
+    if (!t->source) {
+        values[3] = heldout_loss(t->m, t->tok + t->ntrain, t->ntest - t->ntrain, c->ctx, c->batch_size, &t->w);
+        values[4] = exp(values[3]);
+    }
     values[1] = exp(values[0]);
     if (k == 0 || last) values[2] = cloze_accuracy(t->m, &t->z, c->batch_size, &t->w);
 }

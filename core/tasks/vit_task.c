@@ -88,30 +88,34 @@ static void evaluate(Vit *v, const Mnist *m, const ImageSet *s, Batch *bt, doubl
     *bal = classes ? sum / classes : NAN;
 }
 
-/* the train and test sets of the run's target */
-static void task_sets(const RunConfig *c, const Mnist *m, ImageSet *train, ImageSet *test) {
+/* the train, validation and test sets of the run's target (pretraining on the source digits
+   trains on train + validation and has no validation set) */
+static void task_sets(const RunConfig *c, const Mnist *m, ImageSet *train, ImageSet *val, ImageSet *test) {
     if (strcmp(c->vit_target, "source") == 0) {
-        mnist_select(train, m, 0, 4, 0, NULL);
-        mnist_select(test, m, 0, 4, 1, NULL);
-    } else if (strcmp(c->vit_target, "unseen") == 0) {
-        mnist_select(train, m, 5, 9, 0, NULL);
-        mnist_select(test, m, 5, 9, 1, NULL);
-    } else {   /* imbalanced: n_c = 400 ratio^(-c/9), class 0 most frequent */
-        int per[10];
+        mnist_select(train, m, 0, 4, MNIST_TRAIN_VAL, NULL);
+        mnist_select(val, m, 0, -1, MNIST_VAL, NULL);   /* empty */
+        mnist_select(test, m, 0, 4, MNIST_TEST, NULL);
+        return;
+    }
+    int lo = 5, hi = 9, per[10], *cap = NULL;
+    if (strcmp(c->vit_target, "imbalanced") == 0) {   /* n_c = 400 ratio^(-c/9), class 0 most frequent */
+        lo = 0;
         for (int k = 0; k < 10; k++) {
             per[k] = (int)floor(IMBALANCED_HEAD * pow(c->imbalance_ratio, -k / 9.0));
             if (per[k] < 1) per[k] = 1;
         }
-        mnist_select(train, m, 0, 9, 0, per);
-        mnist_select(test, m, 0, 9, 1, NULL);
+        cap = per;
     }
+    mnist_select(train, m, lo, hi, MNIST_TRAIN, cap);
+    mnist_select(val, m, lo, hi, MNIST_VAL, NULL);
+    mnist_select(test, m, lo, hi, MNIST_TEST, NULL);
 }
 
 typedef struct {
     const RunConfig *c;
     int source, full;
     Mnist m;
-    ImageSet train, test;
+    ImageSet train, val, test;
     Vit *v;
     Rng rng;
     AdapterPair pairs[MAX_PAIRS];
@@ -144,7 +148,7 @@ static void vit_task_free(void *self) {
     if (!t) return;
     tensor_free(t->batch.images); itensor_free(t->batch.labels);
     free(t->batch.host_images); free(t->batch.host_labels); free(t->batch.host_logits); free(t->which);
-    imageset_free(&t->train); imageset_free(&t->test);
+    imageset_free(&t->train); imageset_free(&t->val); imageset_free(&t->test);
     mnist_free(&t->m);
     vit_free(t->v);
     free(t);
@@ -156,7 +160,7 @@ static void *vit_task_create(const RunConfig *c, char *err, size_t errlen) {
     VitTask *t = mallocCheck(sizeof(VitTask));
     t->c = c; t->source = source; t->full = full;
     if (mnist_load(&t->m, c->data_file, err, errlen) != 0) { free(t); return NULL; }
-    task_sets(c, &t->m, &t->train, &t->test);
+    task_sets(c, &t->m, &t->train, &t->val, &t->test);
     int per_class[16] = { 0 };
     for (int i = 0; i < t->train.n; i++) per_class[t->train.label[i]]++;
     for (int k = 0; k < t->train.classes; k++)
@@ -189,10 +193,13 @@ fail:
 }
 
 static int vit_eval_columns(void *self, const char **names) {
-    (void)self;
+    VitTask *t = self;
     names[0] = "test_accuracy";
     names[1] = "balanced_accuracy";
-    return 2;
+    if (!t->val.n) return 2;
+    names[2] = "val_accuracy";
+    names[3] = "val_balanced_accuracy";
+    return 4;
 }
 
 static void vit_task_trainables(void *self, TaskTrainables *tr) {
@@ -209,6 +216,7 @@ static void vit_describe(void *self, H5Run *h) {
     h5run_attr_str(h, "group", t->c->vit_target);
     h5run_attr_int(h, "train_images", t->train.n);
     h5run_attr_int(h, "test_images", t->test.n);
+    h5run_attr_int(h, "val_images", t->val.n);
     h5run_attr_int(h, "trainable_params", (long long)trainable);
     h5run_attr_int(h, "model_params", (long long)t->v->nparams);
 }
@@ -219,6 +227,7 @@ static void vit_evaluate(void *self, long k, int last, double *values) {
     (void)k; (void)last;
     VitTask *t = self;
     evaluate(t->v, &t->m, &t->test, &t->batch, &values[0], &values[1]);
+    if (t->val.n) evaluate(t->v, &t->m, &t->val, &t->batch, &values[2], &values[3]);
 }
 
 /* a batch of batch_size train images drawn with replacement from the run's seed */

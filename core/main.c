@@ -24,6 +24,7 @@
 #include "report.h"
 #include "run.h"
 #include "task.h"
+#include "tune.h"
 
 #define MAX_SETS 64
 
@@ -111,19 +112,22 @@ static int matches(const char *id, const char *pattern) {
     return strstr(id, pattern) != NULL;
 }
 
-/* the run's config: defaults, base YAML, the experiment's overrides, then --set */
-static int resolve(const Experiment *e, const PlannedRun *p, const Options *o, RunConfig *c, char *err, size_t errlen) {
+/* the run's config: defaults, base YAML, the experiment's overrides, the tuned key (key = value
+   when key is not NULL), then --set */
+static int resolve(const Experiment *e, const PlannedRun *p, const Options *o, const char *key, const char *value, RunConfig *c,
+                   char *err, size_t errlen) {
     config_defaults(c);
     if (config_load_yaml(c, e->base, err, errlen) != 0) return -1;
     char origin[400];
     snprintf(origin, sizeof origin, "%s, run %s", e->path, p->id);
     for (int i = 0; i < p->nov; i++)
         if (config_set(c, p->ov[i].key, p->ov[i].value, origin, err, errlen) != 0) return -1;
+    if (key && config_set(c, key, value, origin, err, errlen) != 0) return -1;
     for (int i = 0; i < o->nsets; i++) {
-        char key[128];
+        char skey[128];
         const char *eq = strchr(o->sets[i], '=');
-        snprintf(key, sizeof key, "%.*s", (int)(eq - o->sets[i]), o->sets[i]);
-        if (config_set(c, key, eq + 1, "--set", err, errlen) != 0) return -1;
+        snprintf(skey, sizeof skey, "%.*s", (int)(eq - o->sets[i]), o->sets[i]);
+        if (config_set(c, skey, eq + 1, "--set", err, errlen) != 0) return -1;
     }
     if (task_check_config(c, err, errlen) != 0) {
         char tmp[1024];
@@ -259,71 +263,33 @@ static void print_summary(int done, int total, const char *id, const RunSummary 
     fflush(stdout);
 }
 
-static int cmd_run(const char *path, const Options *o, int list_only) {
-    Experiment e;
+/* runs todo (ntodo indices into e's runs) into results, N at a time; counts into *done, *failed */
+static void sweep(const Experiment *e, RunConfig *cfgs, char **yaml, char (*chosen)[TUNE_VALUE], const int *todo, int ntodo,
+                  const Options *o, const char *results, const char *partial_dir, const char *rev, int *done, int *failed) {
     char err[2048];
-    if (experiment_load(&e, path, err, sizeof err) != 0) { fprintf(stderr, "error: %s\n", err); return 2; }
-    int n = e.nruns, nsel = 0, rc = 0;
-    RunConfig *cfgs = calloc((size_t)(n ? n : 1), sizeof(RunConfig));
-    char **yaml = calloc((size_t)(n ? n : 1), sizeof(char *));
-    int *sel = calloc((size_t)(n ? n : 1), sizeof(int));
-    for (int i = 0; i < n; i++) {   /* resolve every run first: a bad key stops the sweep before it starts */
-        if (!matches(e.runs[i].id, o->only)) continue;
-        if (resolve(&e, &e.runs[i], o, &cfgs[i], err, sizeof err) != 0) { fprintf(stderr, "error: %s\n", err); rc = 2; goto out; }
-        yaml[i] = malloc(8192);
-        config_to_yaml(&cfgs[i], yaml[i], 8192);
-        sel[nsel++] = i;
-    }
-    if (list_only) {
-        printf("%s: %d runs (experiment %s, base %s)\n", path, nsel, e.name, e.base);
-        for (int k = 0; k < nsel; k++) {
-            const PlannedRun *p = &e.runs[sel[k]];
-            printf("%-48s", p->id);
-            for (int j = 0; j < p->nov; j++) printf(" %s=%s", p->ov[j].key, p->ov[j].value);
-            printf("\n");
-        }
-        goto out;
-    }
-    char results[512], partial_dir[600], rev[64];
-    const char *rdir = o->results_dir ? o->results_dir : "results";
-    mkdir_p(rdir);
-    snprintf(results, sizeof results, "%s/%s.h5", rdir, e.name);
-    snprintf(partial_dir, sizeof partial_dir, "%s.partial", results);
-    int lock = lock_results(results);
-    if (lock < 0) { rc = 2; goto out; }
-    char stale[700];
-    snprintf(stale, sizeof stale, "%s.merging", results);
-    remove(stale);   /* a merge copy left by a killed sweep (the results file itself is intact) */
-    mkdir_p(partial_dir);
-    recover_partials(results, partial_dir);
-    git_revision(rev, sizeof rev);
-    int *todo = calloc((size_t)(nsel > 0 ? nsel : 1), sizeof(int)), ntodo = 0;
-    for (int k = 0; k < nsel; k++) {
-        int i = sel[k];
-        if (!o->force && h5_run_done(results, e.runs[i].id, yaml[i])) continue;
-        todo[ntodo++] = i;
-    }
-    printf("%s: %d runs, %d already in %s, %d to run\n", e.name, nsel, nsel - ntodo, results, ntodo);
-    fflush(stdout);
-    int progress = isatty(STDERR_FILENO) && o->jobs <= 1, failed = 0, done = 0;
+    int progress = isatty(STDERR_FILENO) && o->jobs <= 1, finished = 0;
     pid_t pids[256] = { 0 };
     int slot_run[256];
     int next = 0, running = 0, jobs = o->jobs > 256 ? 256 : o->jobs;
     while (next < ntodo || running > 0) {
         while (running < jobs && next < ntodo) {
             int i = todo[next++];
-            RunInfo info = { e.runs[i].id, e.runs[i].label, e.name, rev, progress };
+            const PlannedRun *p = &e->runs[i];
+            int tuned = p->tune_key[0] != 0, tuning = strcmp(p->role, "tune") == 0;
+            RunInfo info = { p->id, p->label, e->name, rev, progress, tuned ? (tuning ? "tune" : "final") : NULL,
+                             p->tune_group, p->tune_key, tuning ? p->tune_value : chosen[i], p->tune_on };
             char pp[700];
             partial_path(pp, sizeof pp, partial_dir, i);
             if (jobs == 1) {
                 RunSummary s;
                 if (run_config(&cfgs[i], yaml[i], &info, pp, &s, err, sizeof err) != 0) {
-                    fprintf(stderr, "error: run %s: %s\n", e.runs[i].id, err);
-                    failed++;
+                    fprintf(stderr, "error: run %s: %s\n", p->id, err);
+                    (*failed)++;
                     continue;
                 }
-                if (h5_merge_run(results, pp, NULL, err, sizeof err) != 0) { fprintf(stderr, "error: %s\n", err); failed++; continue; }
-                print_summary(++done, ntodo, e.runs[i].id, &s);
+                if (h5_merge_run(results, pp, NULL, err, sizeof err) != 0) { fprintf(stderr, "error: %s\n", err); (*failed)++; continue; }
+                (*done)++;
+                print_summary(++finished, ntodo, p->id, &s);
                 continue;
             }
             fflush(stdout);
@@ -334,7 +300,7 @@ static int cmd_run(const char *path, const Options *o, int list_only) {
                 compute_set_threads(1);   /* N processes share the cores */
                 RunSummary s;
                 if (run_config(&cfgs[i], yaml[i], &info, pp, &s, err, sizeof err) != 0) {
-                    fprintf(stderr, "error: run %s: %s\n", e.runs[i].id, err);
+                    fprintf(stderr, "error: run %s: %s\n", p->id, err);
                     _exit(1);
                 }
                 _exit(0);
@@ -356,15 +322,15 @@ static int cmd_run(const char *path, const Options *o, int list_only) {
             int i = slot_run[slot];
             char pp[700];
             partial_path(pp, sizeof pp, partial_dir, i);
-            if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) { failed++; break; }
-            if (h5_merge_run(results, pp, NULL, err, sizeof err) != 0) { fprintf(stderr, "error: %s\n", err); failed++; break; }
+            if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) { (*failed)++; break; }
+            if (h5_merge_run(results, pp, NULL, err, sizeof err) != 0) { fprintf(stderr, "error: %s\n", err); (*failed)++; break; }
             RunRecord *recs;
             int nr;
             RunSummary s = { 0 };
             snprintf(s.status, sizeof s.status, "merged");
             if (h5_read_runs(results, 0, NULL, &recs, &nr, err, sizeof err) == 0) {
                 for (int r = 0; r < nr; r++)
-                    if (strcmp(recs[r].id, e.runs[i].id) == 0) {
+                    if (strcmp(recs[r].id, e->runs[i].id) == 0) {
                         snprintf(s.status, sizeof s.status, "%s", recs[r].status);
                         s.final_loss = recs[r].final_loss; s.steps_done = recs[r].steps_done;
                         s.diverged_step = recs[r].diverged_step; s.wall_seconds = recs[r].wall_seconds;
@@ -372,20 +338,107 @@ static int cmd_run(const char *path, const Options *o, int list_only) {
                     }
                 h5_free_runs(recs, nr);
             }
-            print_summary(++done, ntodo, e.runs[i].id, &s);
+            (*done)++;
+            print_summary(++finished, ntodo, e->runs[i].id, &s);
             break;
         }
+    }
+}
+
+/* resolves run i (the tuned value of a final run when known, else a placeholder: the first value
+   its group tries, so that every key is checked before anything runs) into cfgs[i] and yaml[i] */
+static int resolve_run(const Experiment *e, int i, const Options *o, char (*chosen)[TUNE_VALUE], RunConfig *cfgs, char **yaml,
+                       char *err, size_t errlen) {
+    const PlannedRun *p = &e->runs[i];
+    const char *value = NULL;
+    if (p->tune_key[0] && strcmp(p->role, "tune") != 0) {
+        value = chosen[i];
+        for (int q = 0; !value[0] && q < e->nruns; q++)
+            if (strcmp(e->runs[q].role, "tune") == 0 && strcmp(e->runs[q].tune_group, p->tune_group) == 0) value = e->runs[q].tune_value;
+    }
+    if (resolve(e, p, o, value ? p->tune_key : NULL, value, &cfgs[i], err, errlen) != 0) return -1;
+    if (!yaml[i]) yaml[i] = malloc(8192);
+    config_to_yaml(&cfgs[i], yaml[i], 8192);
+    return 0;
+}
+
+static int cmd_run(const char *path, const Options *o, int list_only) {
+    Experiment e;
+    char err[2048];
+    if (experiment_load(&e, path, err, sizeof err) != 0) { fprintf(stderr, "error: %s\n", err); return 2; }
+    int n = e.nruns, nsel = 0, rc = 0, lock = -1;
+    RunConfig *cfgs = calloc((size_t)(n ? n : 1), sizeof(RunConfig));
+    char **yaml = calloc((size_t)(n ? n : 1), sizeof(char *));
+    char (*chosen)[TUNE_VALUE] = calloc((size_t)(n ? n : 1), TUNE_VALUE);
+    int *sel = calloc((size_t)(n ? n : 1), sizeof(int)), *todo = calloc((size_t)(n ? n : 1), sizeof(int));
+    char results[512], partial_dir[600], rev[64];
+    const char *rdir = o->results_dir ? o->results_dir : "results";
+    snprintf(results, sizeof results, "%s/%s.h5", rdir, e.name);
+    snprintf(partial_dir, sizeof partial_dir, "%s.partial", results);
+    int tuned = 0;
+    for (int i = 0; i < n; i++) tuned |= e.runs[i].tune_key[0] != 0;
+    if (tuned) tune_choose(&e, results, chosen, NULL);   /* choices already made by earlier sweeps */
+    for (int i = 0; i < n; i++) {   /* resolve every run first: a bad key stops the sweep before it starts */
+        if (!matches(e.runs[i].id, o->only)) continue;
+        if (resolve_run(&e, i, o, chosen, cfgs, yaml, err, sizeof err) != 0) { fprintf(stderr, "error: %s\n", err); rc = 2; goto out; }
+        sel[nsel++] = i;
+    }
+    if (list_only) {
+        printf("%s: %d runs (experiment %s, base %s)\n", path, nsel, e.name, e.base);
+        for (int k = 0; k < nsel; k++) {
+            const PlannedRun *p = &e.runs[sel[k]];
+            printf("%-48s", p->id);
+            for (int j = 0; j < p->nov; j++) printf(" %s=%s", p->ov[j].key, p->ov[j].value);
+            if (p->tune_key[0] && strcmp(p->role, "tune") != 0)
+                printf(" %s=%s", p->tune_key, chosen[sel[k]][0] ? chosen[sel[k]] : "(chosen on validation data)");
+            printf("\n");
+        }
+        goto out;
+    }
+    mkdir_p(rdir);
+    lock = lock_results(results);
+    if (lock < 0) { rc = 2; goto out; }
+    char stale[700];
+    snprintf(stale, sizeof stale, "%s.merging", results);
+    remove(stale);   /* a merge copy left by a killed sweep (the results file itself is intact) */
+    mkdir_p(partial_dir);
+    recover_partials(results, partial_dir);
+    git_revision(rev, sizeof rev);
+    int done = 0, failed = 0, total = 0, skipped = 0;
+    /* phase 1, the tuning runs; phase 2, every other run (tuned ones with the value chosen) */
+    for (int phase = tuned ? 1 : 2; phase <= 2; phase++) {
+        int ntodo = 0, planned = 0;
+        if (phase == 2 && tuned) {
+            int unresolved = tune_choose(&e, results, chosen, stdout);
+            if (unresolved) fprintf(stderr, "error: %d tuning group(s) have no finished tuning run; their runs are skipped\n", unresolved);
+        }
+        for (int k = 0; k < nsel; k++) {
+            int i = sel[k], tuning = strcmp(e.runs[i].role, "tune") == 0;
+            if ((phase == 1) != tuning) continue;
+            planned++;
+            if (phase == 2 && e.runs[i].tune_key[0]) {
+                if (!chosen[i][0]) { failed++; continue; }
+                if (resolve_run(&e, i, o, chosen, cfgs, yaml, err, sizeof err) != 0) { fprintf(stderr, "error: %s\n", err); failed++; continue; }
+            }
+            if (!o->force && h5_run_done(results, e.runs[i].id, yaml[i])) continue;
+            todo[ntodo++] = i;
+        }
+        total += planned;
+        skipped += planned - ntodo;
+        printf("%s%s: %d runs, %d already in %s, %d to run\n", e.name, phase == 1 ? " (tuning on validation data)" : "",
+               planned, planned - ntodo, results, ntodo);
+        fflush(stdout);
+        sweep(&e, cfgs, yaml, chosen, todo, ntodo, o, results, partial_dir, rev, &done, &failed);
     }
     rmdir(partial_dir);
     if (o->force && done > 0 && compact(results, err, sizeof err) != 0)   /* replaced runs leave space behind */
         fprintf(stderr, "warning: %s\n", err);
     printf("%s: %d runs finished, %d failed (see the errors above); results in %s\n", e.name, done, failed, results);
     if (failed) rc = 1;
-    free(todo);
-    close(lock);
 out:
+    if (lock >= 0) close(lock);
     for (int i = 0; i < n; i++) free(yaml[i]);
-    free(yaml); free(cfgs); free(sel);
+    free(yaml); free(cfgs); free(sel); free(todo); free(chosen);
     experiment_free(&e);
     return rc;
 }

@@ -247,6 +247,80 @@ static int groups_of(const RunRecord *runs, int n, const char **groups) {
     return ng;
 }
 
+static int cmp_double(const void *a, const void *b) { double x = *(const double *)a, y = *(const double *)b; return (x > y) - (x < y); }
+
+/* the hyper-parameters chosen on validation data: one row per tuning group, one column per value
+   tried (the mean of the metric over the tuning seeds), the chosen value in bold; the values each
+   final run got are in its attributes tuned_key / tuned_value */
+static void tuning_table(FILE *md, FILE *tex, const RunRecord *runs, int n) {
+    const char **groups = malloc(sizeof(char *) * (size_t)(n + 1));
+    double *values = malloc(sizeof(double) * (size_t)(n + 1));
+    int ng = 0, nv = 0;
+    const RunRecord *any = NULL;
+    for (int i = 0; i < n; i++) {
+        if (strcmp(runs[i].role, "tune") != 0) continue;
+        any = &runs[i];
+        int seen = 0;
+        for (int j = 0; j < ng; j++) seen |= strcmp(groups[j], runs[i].tune_group) == 0;
+        if (!seen) groups[ng++] = runs[i].tune_group;
+        double v = atof(runs[i].tuned_value);
+        seen = 0;
+        for (int j = 0; j < nv; j++) seen |= values[j] == v;
+        if (!seen) values[nv++] = v;
+    }
+    if (any) {
+        qsort(values, (size_t)nv, sizeof(double), cmp_double);
+        fprintf(md, "\n## Hyper-parameters chosen on validation data\n\n%s chosen per group by the mean of %s over the "
+                "tuning seeds (the chosen value in bold; the tables above use only the other runs)\n\n| group |",
+                any->tuned_key, any->tuned_on);
+        fprintf(tex, "\\begin{table}[t]\n\\centering\n\\caption{Hyper-parameters chosen on validation data: ");
+        tex_escape(tex, any->tuned_key);
+        fprintf(tex, " by the mean of ");
+        tex_escape(tex, any->tuned_on);
+        fprintf(tex, " over the tuning seeds (chosen in bold)}\n\\begin{tabular}{l");
+        for (int j = 0; j < nv; j++) fprintf(tex, "c");
+        fprintf(tex, "}\n\\toprule\ngroup");
+        for (int j = 0; j < nv; j++) { fprintf(md, " %s = %g |", any->tuned_key, values[j]); fprintf(tex, " & %g", values[j]); }
+        fprintf(md, "\n|---|");
+        for (int j = 0; j < nv; j++) fprintf(md, "---|");
+        fprintf(md, "\n");
+        fprintf(tex, " \\\\\n\\midrule\n");
+        for (int g = 0; g < ng; g++) {
+            double mean[256];
+            int best = -1;
+            const int cap = nv < 256 ? nv : 256;
+            for (int j = 0; j < cap; j++) {
+                double s = 0;
+                int k = 0, higher = 0;
+                for (int i = 0; i < n; i++)
+                    if (strcmp(runs[i].role, "tune") == 0 && strcmp(runs[i].tune_group, groups[g]) == 0 &&
+                        atof(runs[i].tuned_value) == values[j] && strcmp(runs[i].status, "complete") == 0) {
+                        double v = run_metric(&runs[i], runs[i].tuned_on);
+                        if (isfinite(v)) { s += v; k++; }
+                        higher = strstr(runs[i].tuned_on, "accuracy") != NULL;
+                    }
+                mean[j] = k ? s / k : NAN;
+                if (isfinite(mean[j]) && (best < 0 || (higher ? mean[j] > mean[best] : mean[j] < mean[best]))) best = j;
+            }
+            /* the value the final runs got (their attribute), which is what counts */
+            for (int i = 0; i < n; i++)
+                if (strcmp(runs[i].role, "final") == 0 && strcmp(runs[i].tune_group, groups[g]) == 0)
+                    for (int j = 0; j < cap; j++) if (atof(runs[i].tuned_value) == values[j]) best = j;
+            fprintf(md, "| %s |", groups[g]);
+            tex_escape(tex, groups[g]);
+            for (int j = 0; j < cap; j++) {
+                if (!isfinite(mean[j])) { fprintf(md, " — |"); fprintf(tex, " & --"); continue; }
+                fprintf(md, j == best ? " **%.4g** |" : " %.4g |", mean[j]);
+                fprintf(tex, j == best ? " & $\\mathbf{%.4g}$" : " & $%.4g$", mean[j]);
+            }
+            fprintf(md, "\n");
+            fprintf(tex, " \\\\\n");
+        }
+        fprintf(tex, "\\bottomrule\n\\end{tabular}\n\\end{table}\n\n");
+    }
+    free(groups); free(values);
+}
+
 int report_tables(const RunRecord *runs, int n, const char *title, const TableSpec *tables, int ntables,
                   const char *compare_to, const char *stem, char *err, size_t errlen) {
     char mdp[512], texp[512];
@@ -264,16 +338,19 @@ int report_tables(const RunRecord *runs, int n, const char *title, const TableSp
     TableSpec *dflt = NULL;
     if (ntables == 0) tables = dflt = default_tables(runs, n, &ntables);
     const char **groups = malloc(sizeof(char *) * (size_t)(n + 1));
-    RunRecord *sub = malloc(sizeof(RunRecord) * (size_t)(n + 1));
-    int ng = groups_of(runs, n, groups);
+    RunRecord *sub = malloc(sizeof(RunRecord) * (size_t)(n + 1)), *finals = malloc(sizeof(RunRecord) * (size_t)(n + 1));
+    int nf = 0;
+    for (int i = 0; i < n; i++) if (strcmp(runs[i].role, "tune") != 0) finals[nf++] = runs[i];   /* tables: test only */
+    int ng = groups_of(finals, nf, groups);
     for (int gi = 0; gi < ng; gi++) {
-        int k = runs_of_group(runs, n, groups[gi], sub);
+        int k = runs_of_group(finals, nf, groups[gi], sub);
         char t[256];
         if (groups[gi][0]) snprintf(t, sizeof t, "%s, target %s", title, groups[gi]);
         else snprintf(t, sizeof t, "%s", title);
         group_tables(md, tex, sub, k, t, tables, ntables, compare_to);
     }
-    free(groups); free(sub); free(dflt);
+    tuning_table(md, tex, runs, n);
+    free(groups); free(sub); free(finals); free(dflt);
     fclose(md);
     fclose(tex);
     return 0;
@@ -364,15 +441,18 @@ int report_export(const RunRecord *runs, int n, const CurveSpec *curves, int ncu
                   size_t errlen) {
     const char **groups = malloc(sizeof(char *) * (size_t)(n + 1));
     RunRecord *sub = malloc(sizeof(RunRecord) * (size_t)(n + 1));
-    int ng = groups_of(runs, n, groups), rc = 0;
+    RunRecord *finals = malloc(sizeof(RunRecord) * (size_t)(n + 1));
+    int nf = 0;
+    for (int i = 0; i < n; i++) if (strcmp(runs[i].role, "tune") != 0) finals[nf++] = runs[i];
+    int ng = groups_of(finals, nf, groups), rc = 0;
     for (int gi = 0; gi < ng && rc == 0; gi++) {
-        int k = runs_of_group(runs, n, groups[gi], sub);
+        int k = runs_of_group(finals, nf, groups[gi], sub);
         char d[600];
         if (groups[gi][0]) snprintf(d, sizeof d, "%s/%s", dir, groups[gi]);
         else snprintf(d, sizeof d, "%s", dir);
         if (groups[gi][0]) make_dirs(dir);
         rc = export_group(sub, k, curves, ncurves, d, err, errlen);
     }
-    free(groups); free(sub);
+    free(groups); free(sub); free(finals);
     return rc;
 }

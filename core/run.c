@@ -52,6 +52,13 @@ static void common_attrs(H5Run *h, const RunConfig *c, const char *yaml, const R
     h5run_attr_str(h, "blas", compute_backend());
     h5run_attr_str(h, "precision", precision);
     h5run_attr_int(h, "optimizer_state_bytes", (long long)state_bytes);
+    if (info->role) {   /* tuning on validation data */
+        h5run_attr_str(h, "role", info->role);
+        h5run_attr_str(h, "tune_group", info->tune_group);
+        h5run_attr_str(h, "tuned_key", info->tuned_key);
+        h5run_attr_str(h, "tuned_value", info->tuned_value);
+        h5run_attr_str(h, "tuned_on", info->tuned_on);
+    }
 }
 
 static void progress(const RunInfo *info, long k, long steps, double loss, double rate) {

@@ -10,6 +10,9 @@
 typedef struct {
     const char *id, *label, *experiment, *git_revision;
     int progress;          /* 1: a live progress line on stderr (a terminal) */
+    /* tuning on validation data (NULL when the run has nothing to do with it): role "tune" or
+       "final", the group, the key, its value and the metric the choice is made on */
+    const char *role, *tune_group, *tuned_key, *tuned_value, *tuned_on;
 } RunInfo;
 
 typedef struct {

@@ -128,6 +128,20 @@ printf 'experiment { name = "bad", base = "configs/mf.yaml", report = { tabels =
 "$LOFT" table "$T/bad_report.lua" > "$T/badrep" 2>&1; rc=$?
 expect "a misspelt report field is an error naming it" "[ $rc = 2 ] && grep -q \"report: unknown field 'tabels'\" '$T/badrep'"
 
+# --- hyper-parameters chosen on validation data
+"$LOFT" run tests/data/tune_tiny.lua --results "$T/tu" > "$T/tune1" 2>&1; rc=$?
+expect "tuning runs first, then every variant with its chosen lr (16 runs)" \
+  "[ $rc = 0 ] && grep -q 'tuning on validation data): 4 runs' '$T/tune1' && grep -q '^tuned lora: lr = ' '$T/tune1' && grep -q '16 runs finished, 0 failed' '$T/tune1'"
+chosen=$(sed -n 's/^tuned lora: lr = \([^ ]*\) .*/\1/p' "$T/tune1")
+expect "a final run records the choice (tuned_value = $chosen), and its config uses it" \
+  "h5dump -a '/runs/lora.rank=1.seed=2/tuned_value' '$T/tu/tune_tiny.h5' | grep -q '\"$chosen\"' && h5dump -a '/runs/lora.rank=1.seed=2/config' '$T/tu/tune_tiny.h5' | grep -q 'lr: $chosen'"
+expect "a variant that sets lr itself is not tuned" "h5dump -a '/runs/pinned.rank=1.seed=1/config' '$T/tu/tune_tiny.h5' | grep -q 'lr: 0.01' && ! grep -q 'tuned pinned' '$T/tune1'"
+"$LOFT" table tests/data/tune_tiny.lua --results "$T/tu" --out "$T/tutab" > /dev/null 2>&1
+expect "the tables leave the tuning runs out and list the choice" \
+  "! grep -q 'tune\.' '$T/tutab.md' && grep -q 'Hyper-parameters chosen on validation data' '$T/tutab.md' && grep -q '| lora |' '$T/tutab.md'"
+"$LOFT" run tests/data/tune_tiny.lua --results "$T/tu" > "$T/tune2" 2>&1
+expect "a second sweep reuses the choice and skips every run" "grep -q '12 runs, 12 already in' '$T/tune2'"
+
 # --- a sweep killed with SIGKILL mid-run
 "$LOFT" run tests/data/slow.lua --results "$T/k" > "$T/kill1" 2>&1 &
 pid=$!
@@ -194,6 +208,9 @@ expect "GPT pretraining writes the tokenizer (300 tokens) and the checkpoint" \
 expect "GPT domain adaptation: LoRA, LoFT and full AdamW runs complete" "grep -q '3 runs finished, 0 failed' '$T/g2' && [ \$(grep -c complete '$T/g2') = 3 ]"
 expect "held-out loss and perplexity are recorded (perplexity = exp(loss))" \
   "h5dump -a '/runs/loft.seed=1/perplexity' '$T/g/gpt_tiny.h5' | grep -q DATA && h5dump -a '/runs/loft.seed=1/heldout_loss' '$T/g/gpt_tiny.h5' | grep -q DATA"
+"$LOFT" run tests/data/gpt_tune_tiny.lua $G > "$T/g3" 2>&1
+expect "GPT: lr chosen on the validation slice (val_loss), then the run with it" \
+  "grep -q '^tuned lora: lr = .* (val_loss ' '$T/g3' && grep -q '3 runs finished, 0 failed' '$T/g3'"
 expect "cloze accuracy (4 choices) is recorded between 0 and 1" \
   "h5dump -a '/runs/loft.seed=1/cloze_accuracy' '$T/g/gpt_tiny.h5' | grep -Eq '\(0\): (0|1|0\.[0-9]+)\$'"
 

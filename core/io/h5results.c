@@ -98,6 +98,11 @@ static herr_t visit(hid_t grp, const char *name, const H5L_info_t *info, void *d
     attr_str(g, "method", r->method, sizeof r->method);
     attr_str(g, "status", r->status, sizeof r->status);
     attr_str(g, c->group_attr, r->group, sizeof r->group);
+    attr_str(g, "role", r->role, sizeof r->role);
+    attr_str(g, "tune_group", r->tune_group, sizeof r->tune_group);
+    attr_str(g, "tuned_key", r->tuned_key, sizeof r->tuned_key);
+    attr_str(g, "tuned_value", r->tuned_value, sizeof r->tuned_value);
+    attr_str(g, "tuned_on", r->tuned_on, sizeof r->tuned_on);
     r->rank = (long)attr_num(g, "rank", 0);
     r->seed = (long)attr_num(g, "seed", 0);
     r->steps = (long)attr_num(g, "steps", 0);

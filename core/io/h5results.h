@@ -9,6 +9,8 @@
 typedef struct {
     char id[256], label[64], method[16], status[16];
     char group[32];                       /* the string attribute runs are tabulated apart by ("" if none) */
+    char role[8];                         /* "tune": a run that chose a hyper-parameter on validation data */
+    char tune_group[256], tuned_key[64], tuned_value[64], tuned_on[64];
     long rank, seed, steps, steps_done, diverged_step, steps_to_threshold;
     double final_loss, wall_seconds, loss_threshold;
     /* the trajectory's column names; columns past step, loss, grad_norm, time_s are the task's

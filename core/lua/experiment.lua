@@ -15,6 +15,17 @@
 --
 -- Run ids are "<label>.<grid key>=<value>...seed=<seed>", unique and stable across edits.
 --
+-- A hyper-parameter can be chosen on validation data by the harness:
+--
+--     tune = { lr = { 3e-4, 1e-3, 3e-3 }, on = "val_loss", better = "lower", rank = 4, seeds = { 1 } },
+--
+-- For every variant that does not set lr itself, and every combination of the grid keys tune does
+-- not fix (rank here), `loft run` first runs each lr (ids "tune.<label>...lr=<v>.seed=<s>") with
+-- the other fixed keys (rank = 4), then gives the variant's runs the lr with the best mean of the
+-- evaluation column `on` (its last value; better: "lower" or "higher", default lower unless the
+-- name says accuracy). The tuning runs stay in the results file (role "tune") and the choice is
+-- recorded with every run (tuned_key, tuned_value); tables are computed on the other runs only.
+--
 -- The experiment's tables and figures are declared with it (`loft table|export|figures X.lua`):
 --
 --     report = {
@@ -65,7 +76,7 @@ function with_block_ablations(variants, extra)
 end
 
 local KNOWN = { name = true, base = true, set = true, grid = true, variants = true, seeds = true, description = true,
-                report = true }
+                report = true, tune = true }
 
 local function fmt(v)
   if type(v) == "boolean" then return v and "true" or "false" end
@@ -96,7 +107,7 @@ function expand(default_name)
   if not e then error("the file never calls experiment{...}", 0) end
   for k in pairs(e) do
     if not KNOWN[k] then error("experiment{}: unknown field '" .. tostring(k) ..
-      "' (known: name, base, set, grid, variants, seeds, description, report)", 0) end
+      "' (known: name, base, set, grid, variants, seeds, description, report, tune)", 0) end
   end
   local name = e.name or default_name
   if type(name) ~= "string" or not name:match("^[%w_%-]+$") then
@@ -130,6 +141,30 @@ function expand(default_name)
     error(string.format("experiment{}: %.0f runs (variants x grid x seeds); at most %d in one experiment", total, MAX_RUNS), 0)
   end
 
+  -- the tuned key, its values, the fixed keys and the metric (see the header)
+  local tune, tkey, tfixed = e.tune, nil, {}
+  if tune ~= nil then
+    if type(tune) ~= "table" or type(tune.on) ~= "string" then
+      error("tune: expected { KEY = { values }, on = \"<evaluation column>\", ... }", 0)
+    end
+    for k, x in pairs(tune) do
+      if k ~= "on" and k ~= "better" and k ~= "seeds" then
+        if type(x) == "table" then
+          if tkey then error("tune: one key is tuned at a time (" .. tkey .. " and " .. k .. ")", 0) end
+          if #x == 0 then error("tune." .. k .. " must be a non-empty list of values", 0) end
+          tkey = k
+        else tfixed[k] = x end
+      end
+    end
+    if not tkey then error("tune: no list of values to choose from (e.g. lr = { 1e-3, 3e-3 })", 0) end
+    if tune.better ~= nil and tune.better ~= "higher" and tune.better ~= "lower" then
+      error("tune.better must be \"higher\" or \"lower\"", 0)
+    end
+    tune.seeds = tune.seeds or { seeds[1] }
+    if type(tune.seeds) ~= "table" or #tune.seeds == 0 then error("tune.seeds must be a non-empty list", 0) end
+  end
+  local higher = tune and (tune.better == "higher" or (tune.better == nil and tune.on:find("accuracy") ~= nil)) and 1 or 0
+
   local runs, seen = {}, {}
   for vi, v in ipairs(variants) do
     if type(v) ~= "table" then error("experiment{}: variants[" .. vi .. "] must be a table", 0) end
@@ -154,7 +189,13 @@ function expand(default_name)
           local id = table.concat(idparts, ".")
           if seen[id] then error("experiment{}: two runs share the id '" .. id .. "' (give variants distinct labels)", 0) end
           seen[id] = true
-          runs[#runs + 1] = { id = id, label = label, overrides = ov }
+          local run = { id = id, label = label, overrides = ov }
+          if tkey and v[tkey] == nil then   -- this variant's tkey is chosen on validation data
+            local g = { label }
+            for _, kv in ipairs(acc) do if tfixed[kv[1]] == nil then g[#g + 1] = kv[1] .. "=" .. kv[2] end end
+            run.tune_group, run.tune_key = table.concat(g, "."), tkey
+          end
+          runs[#runs + 1] = run
         end
         return
       end
@@ -166,6 +207,35 @@ function expand(default_name)
       end
     end
     combos(1, {})
+  end
+  if tkey then   -- the tuning runs, first: every group of the final runs, every value, every tuning seed
+    local tuning, groups = {}, {}
+    for _, r in ipairs(runs) do if r.tune_group and not groups[r.tune_group] then groups[r.tune_group] = r; groups[#groups + 1] = r end end
+    for _, r in ipairs(groups) do
+      for _, val in ipairs(tune[tkey]) do
+        for _, seed in ipairs(tune.seeds) do
+          local ov, fixedseen = {}, {}
+          for _, kv in ipairs(r.overrides) do
+            local k = kv[1]
+            if tfixed[k] ~= nil then ov[#ov + 1] = { k, fmt(tfixed[k]) }; fixedseen[k] = true
+            elseif k ~= "seed" then ov[#ov + 1] = kv end
+          end
+          for _, k in ipairs(sorted_keys(tfixed)) do if not fixedseen[k] then ov[#ov + 1] = { k, fmt(tfixed[k]) } end end
+          ov[#ov + 1] = { tkey, fmt(val) }
+          ov[#ov + 1] = { "seed", fmt(seed) }
+          local id = "tune." .. r.tune_group .. "." .. tkey .. "=" .. fmt(val) .. ".seed=" .. seed
+          if seen[id] then error("experiment{}: two runs share the id '" .. id .. "'", 0) end
+          seen[id] = true
+          tuning[#tuning + 1] = { id = id, label = r.label, overrides = ov, role = "tune", tune_group = r.tune_group,
+                                  tune_key = tkey, tune_value = fmt(val), tune_on = tune.on, tune_higher = higher }
+        end
+      end
+    end
+    for _, r in ipairs(runs) do
+      if r.tune_group then r.tune_on, r.tune_higher = tune.on, higher end
+      tuning[#tuning + 1] = r
+    end
+    runs = tuning
   end
   return name, e.base, runs
 end

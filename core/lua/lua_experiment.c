@@ -134,6 +134,12 @@ static void read_runs(Reader *r, Experiment *e, lua_State *L) {
         lua_rawgeti(L, -1, i);
         lua_getfield(L, -1, "id");    take_str(r, p->id, sizeof p->id, L, -1, "a run id");       lua_pop(L, 1);
         lua_getfield(L, -1, "label"); take_str(r, p->label, sizeof p->label, L, -1, "a label"); lua_pop(L, 1);
+        lua_getfield(L, -1, "role");       take_str(r, p->role, sizeof p->role, L, -1, "a run's role");               lua_pop(L, 1);
+        lua_getfield(L, -1, "tune_group"); take_str(r, p->tune_group, sizeof p->tune_group, L, -1, "a tuning group"); lua_pop(L, 1);
+        lua_getfield(L, -1, "tune_key");   take_str(r, p->tune_key, sizeof p->tune_key, L, -1, "the tuned key");     lua_pop(L, 1);
+        lua_getfield(L, -1, "tune_value"); take_str(r, p->tune_value, sizeof p->tune_value, L, -1, "a tuned value"); lua_pop(L, 1);
+        lua_getfield(L, -1, "tune_on");    take_str(r, p->tune_on, sizeof p->tune_on, L, -1, "tune.on");             lua_pop(L, 1);
+        lua_getfield(L, -1, "tune_higher"); p->tune_higher = (int)lua_tointeger(L, -1);                            lua_pop(L, 1);
         lua_getfield(L, -1, "overrides");
         p->nov = (int)lua_rawlen(L, -1);
         p->ov = calloc((size_t)(p->nov ? p->nov : 1), sizeof(Override));

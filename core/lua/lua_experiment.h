@@ -6,7 +6,17 @@
 #include "../report_spec.h"
 
 typedef struct { char key[64]; char value[256]; } Override;
-typedef struct { char id[256]; char label[64]; Override *ov; int nov; } PlannedRun;
+/* one run of the expansion. Tuning (experiment{ tune = ... }): a run with role "tune" tries
+   tune_key = tune_value for its group; a final run with tune_key set gets the value its group's
+   tuning runs chose (by the mean of the evaluation column tune_on; tune_higher: larger is better) */
+typedef struct {
+    char id[256], label[64];
+    Override *ov;
+    int nov;
+    char role[8];                 /* "" (a final run) or "tune" */
+    char tune_group[256], tune_key[64], tune_value[64], tune_on[64];
+    int tune_higher;
+} PlannedRun;
 typedef struct {
     char name[64], base[256], path[256];
     PlannedRun *runs;

@@ -510,7 +510,7 @@ static int cmd_results(const char *cmd, const char *arg, const Options *o) {
     } else {   /* export, and figures */
         if (o->out) snprintf(out, sizeof out, "%s", o->out);
         else snprintf(out, sizeof out, "plots/data/%s", name);
-        rc = report_export(runs, n, spec->curves, spec->ncurves, out, err, sizeof err);
+        rc = report_export(runs, n, spec->curves, spec->ncurves, spec->tables, spec->ntables, out, err, sizeof err);
         if (rc == 0) printf("wrote .dat files for %d runs into %s\n", n, out);
         for (int i = 0; rc == 0 && strcmp(cmd, "figures") == 0 && i < spec->nfigures; i++) {
             const FigureSpec *f = &spec->figures[i];

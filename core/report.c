@@ -377,6 +377,34 @@ static void export_evals(FILE *f, const RunRecord **grp, int ng, size_t rows, co
     }
 }
 
+/* <dir>/summary_r<rank>__<metric>.dat: one line per label, its mean and 95 % half-width over
+   seeds (the bars of the at-a-glance figure); full AdamW (rank 0) is in every rank's file */
+static int export_summary(const RunRecord *runs, int n, const TableSpec *tables, int ntables, const char *dir, char *err,
+                          size_t errlen) {
+    const char **labels = malloc(sizeof(char *) * (size_t)(n + 1));
+    long *ranks = malloc(sizeof(long) * (size_t)(n + 1));
+    int nl = labels_of(runs, n, labels), nr = ranks_of(runs, n, ranks), rc = 0;
+    if (nr == 0) ranks[nr++] = 0;
+    for (int t = 0; t < ntables && rc == 0; t++)
+        for (int j = 0; j < nr && rc == 0; j++) {
+            char path[768];
+            snprintf(path, sizeof path, "%s/summary_r%ld__%s.dat", dir, ranks[j], tables[t].metric);
+            FILE *f = fopen(path, "w");
+            if (!f) { snprintf(err, errlen, "%s: cannot write (%s)", path, strerror(errno)); rc = -1; break; }
+            fprintf(f, "# %s (times %g) at rank %ld: label mean half_width_95 seeds diverged\n", tables[t].metric, tables[t].scale, ranks[j]);
+            Cell *c = malloc(sizeof(Cell));
+            for (int i = 0; i < nl; i++) {
+                cell_of(c, runs, n, labels[i], ranks[j], tables[t].metric, tables[t].scale);
+                if (!c->n) continue;
+                fprintf(f, "%s %.6g %.6g %d %d\n", labels[i], c->ok ? c->mean : NAN, isfinite(c->half) ? c->half : 0, c->ok, c->diverged);
+            }
+            free(c);
+            fclose(f);
+        }
+    free(labels); free(ranks);
+    return rc;
+}
+
 static int export_group(const RunRecord *runs, int n, const CurveSpec *curves, int ncurves, const char *dir, char *err,
                         size_t errlen) {
     if (make_dirs(dir) != 0) { snprintf(err, errlen, "%s: cannot create the directory", dir); return -1; }
@@ -437,8 +465,8 @@ static int export_group(const RunRecord *runs, int n, const CurveSpec *curves, i
     return rc;
 }
 
-int report_export(const RunRecord *runs, int n, const CurveSpec *curves, int ncurves, const char *dir, char *err,
-                  size_t errlen) {
+int report_export(const RunRecord *runs, int n, const CurveSpec *curves, int ncurves, const TableSpec *tables, int ntables,
+                  const char *dir, char *err, size_t errlen) {
     const char **groups = malloc(sizeof(char *) * (size_t)(n + 1));
     RunRecord *sub = malloc(sizeof(RunRecord) * (size_t)(n + 1));
     RunRecord *finals = malloc(sizeof(RunRecord) * (size_t)(n + 1));
@@ -452,6 +480,7 @@ int report_export(const RunRecord *runs, int n, const CurveSpec *curves, int ncu
         else snprintf(d, sizeof d, "%s", dir);
         if (groups[gi][0]) make_dirs(dir);
         rc = export_group(sub, k, curves, ncurves, d, err, errlen);
+        if (rc == 0) rc = export_summary(sub, k, tables, ntables, d, err, errlen);
     }
     free(groups); free(sub); free(finals);
     return rc;

@@ -19,7 +19,8 @@ int report_tables(const RunRecord *runs, int n, const char *title, const TableSp
 /* <dir>/r<rank>__<label>.dat with columns step mean min max std of the loss over seeds, and the
    mean of a dist_to_adamw column (NaN without one); rank 0 is the rank-independent full-AdamW
    reference; each declared curve adds r<rank>__<label>.<name>.dat (step, then mean min max of
-   its two columns). Groups go to <dir>/<group>/. 0 or -1. */
-int report_export(const RunRecord *runs, int n, const CurveSpec *curves, int ncurves, const char *dir, char *err,
-                  size_t errlen);
+   its two columns); each declared table adds summary_r<rank>__<metric>.dat (label, mean, 95 %
+   half-width, seeds, diverged) for the at-a-glance figure. Groups go to <dir>/<group>/. 0 or -1. */
+int report_export(const RunRecord *runs, int n, const CurveSpec *curves, int ncurves, const TableSpec *tables, int ntables,
+                  const char *dir, char *err, size_t errlen);
 #endif

@@ -1,18 +1,21 @@
 -- The ViT ablation (`make ablation`): the pretrained ViT (results/vit_pretrained.h5, digits 0-4)
 -- fine-tuned on two targets -- unseen digits 5-9 (domain shift to new classes) and all ten
 -- digits with a long-tailed train set (imbalance 50:1, balanced accuracy) -- with full AdamW,
--- LoRA, DoRA, LoFT, LoFT-simple and LoFT with each block off alone, ranks 1, 4, 8, 3 seeds.
--- Learning rates: 1e-3 for full AdamW, 3e-3 for the adapter methods (the best of
--- {3e-4, 1e-3, 3e-3, 1e-2} for AdamW and LoFT at r = 4, seed 1; see the README).
+-- LoRA, DoRA, LoFT, LoFT-simple, LoFT-simple without block 2, block 2 alone (riemannian) at
+-- ranks 1, 4, 8, and LoFT with each block off alone at rank 4 (the budget: `make ablation`
+-- <= 60 min on 2 cores), 5 seeds.
+-- Learning rates: chosen by the harness per variant and target on the validation split (every
+-- 5th image of a digit that is not test) by balanced accuracy, from {1e-3, 3e-3, 1e-2} at r = 4,
+-- seed 1 (the previous hand choices were 1e-3 and 3e-3; 1e-2 bounds the grid).
 -- Clipping at 1.0 is on for every run (configs/vit.yaml), so block 6 acts.
 experiment {
   name = "vit_ablation",
   base = "configs/vit.yaml",
-  set = { steps = 150, eval_every = 50, lr = 3e-3 },
-  seeds = { 1, 2, 3 },
+  set = { steps = 150, eval_every = 50 },
+  seeds = { 1, 2, 3, 4, 5 },
   grid = { vit_target = { "unseen", "imbalanced" }, rank = { 1, 4, 8 } },
   variants = with_block_ablations({
-    { label = "adamw", method = "adamw", lr = 1e-3, rank = 8 },
+    { label = "adamw", method = "adamw", rank = 8 },
     { label = "lora", method = "lora" },
     { label = "dora", method = "dora" },
     { label = "loft", method = "loft" },
@@ -21,7 +24,8 @@ experiment {
       project_full_update = false },
     { label = "riemannian", method = "loft", alternate_update = false, reproject_momentum = false,
       reproject_second_moment = false, project_full_update = false, clip_projected = false },
-  }),
+  }, { rank = 4 }),
+  tune = { lr = { 1e-3, 3e-3, 1e-2 }, on = "val_balanced_accuracy", better = "higher", rank = 4, seeds = { 1 } },
   report = {
     title = "ViT on MNIST",
     tables = {
@@ -33,10 +37,13 @@ experiment {
     figures = {
       { script = "plots/eval_curves.gp", group = { "unseen", "imbalanced" }, rank = { 1, 4, 8 },
         set = { datadir = "plots/data/vit_ablation/{group}", out = "plots/vit_{group}_r{rank}",
-                title = "ViT fine-tuning on MNIST, target {group}, r = {rank}: mean and min-max over 3 seeds" } },
+                title = "ViT fine-tuning on MNIST, target {group}, r = {rank}: mean and min-max over 5 seeds" } },
       { script = "plots/eval_curves.gp", rank = 4,
         set = { datadir = "plots/data/vit_ablation/unseen", out = "plots/vit_unseen", labels = "adamw lora dora loft loft-simple",
-                title = "ViT fine-tuning on unseen digits 5-9, r = 4: mean and min-max over 3 seeds" } },
+                title = "ViT fine-tuning on unseen digits 5-9, r = 4: mean and min-max over 5 seeds" } },
+      { script = "plots/ablation_summary.gp", group = { "unseen", "imbalanced" }, rank = 4,
+        set = { datadir = "plots/data/vit_ablation/{group}", metric = "balanced_accuracy", out = "plots/vit_{group}_summary",
+                title = "ViT, target {group}, r = 4: balanced test accuracy (%), mean and 95% interval over 5 seeds" } },
     },
   },
 }

@@ -496,6 +496,20 @@ static int cmd_results(const char *cmd, const char *arg, const Options *o) {
         experiment_free(&e);
         return 2;
     }
+    /* rows in the order the experiment declares its variants (a bare .h5: the file's order) */
+    if (e.nruns > 0) {
+        RunRecord *sorted = malloc(sizeof(RunRecord) * (size_t)(n + 1));
+        int k = 0;
+        for (int i = 0; i < e.nruns; i++) {
+            int first = 1;
+            for (int q = 0; q < i && first; q++) first = strcmp(e.runs[q].label, e.runs[i].label) != 0;
+            if (!first) continue;
+            for (int r = 0; r < n; r++) if (strcmp(runs[r].label, e.runs[i].label) == 0 && runs[r].id[0]) { sorted[k++] = runs[r]; runs[r].id[0] = 0; }
+        }
+        for (int r = 0; r < n; r++) if (runs[r].id[0]) sorted[k++] = runs[r];   /* labels the experiment no longer has */
+        free(runs);
+        runs = sorted;
+    }
     int rc = 0;
     if (strcmp(cmd, "show") == 0) {
         printf("%s: %d runs\n", path, n);

@@ -12,7 +12,7 @@
 experiment {
   name = "gpt_ablation",
   base = "configs/gpt.yaml",
-  set = { steps = 150, batch_size = 8, eval_every = 25 },
+  set = { steps = 150, batch_size = 8, eval_every = 50 },
   seeds = { 1, 2, 3, 4, 5 },
   grid = { rank = { 1, 4, 8 } },
   variants = with_block_ablations({

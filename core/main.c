@@ -17,6 +17,7 @@
 #include <dirent.h>
 #include "compute/backend.h"
 #include "io/config.h"
+#include "io/files.h"
 #include "io/h5log.h"
 #include "io/h5results.h"
 #include "io/mnist.h"
@@ -151,14 +152,6 @@ static void git_revision(char *buf, size_t n) {
     pclose(p);
 }
 
-static void mkdir_p(const char *dir) {
-    char buf[512];
-    snprintf(buf, sizeof buf, "%s", dir);
-    for (char *s = buf + 1; *s; s++)
-        if (*s == '/') { *s = 0; mkdir(buf, 0755); *s = '/'; }
-    mkdir(buf, 0755);
-}
-
 /* merges partial files a killed sweep left behind, status "interrupted" */
 static void recover_partials(const char *results, const char *partial_dir) {
     DIR *d = opendir(partial_dir);
@@ -198,6 +191,22 @@ static int lock_results(const char *results) {
     return fd;
 }
 
+/* argv[0] with argv, without a shell; its exit status (-1 when it cannot start or was killed;
+   127 when it is not installed, after naming the Debian package that has it) */
+static int run_program(char *const argv[], const char *package) {
+    fflush(stdout);
+    pid_t pid = fork();
+    if (pid < 0) return -1;
+    if (pid == 0) {
+        execvp(argv[0], argv);
+        fprintf(stderr, "error: cannot run %s (install %s)\n", argv[0], package);
+        _exit(127);
+    }
+    int status;
+    if (waitpid(pid, &status, 0) < 0) return -1;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
 /* Rewrites results without the space replaced runs left behind (h5repack, which keeps the hard
    links of the shared targets), checks that it lists the same runs, and renames it over results.
    The caller holds the results lock. 0, or -1 with a message (results unchanged). */
@@ -205,14 +214,8 @@ static int compact(const char *results, char *err, size_t errlen) {
     char tmp[700];
     snprintf(tmp, sizeof tmp, "%s.compact", results);
     remove(tmp);
-    fflush(stdout);
-    pid_t pid = fork();
-    if (pid == 0) {
-        execlp("h5repack", "h5repack", results, tmp, (char *)NULL);
-        _exit(127);
-    }
-    int status = -1;
-    if (pid < 0 || waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+    char *const argv[] = { "h5repack", (char *)results, tmp, NULL };
+    if (run_program(argv, "hdf5-tools") != 0) {
         snprintf(err, errlen, "%s: h5repack failed (is Debian's hdf5-tools installed?); the file is unchanged", results);
         remove(tmp);
         return -1;
@@ -395,13 +398,13 @@ static int cmd_run(const char *path, const Options *o, int list_only) {
         }
         goto out;
     }
-    mkdir_p(rdir);
+    make_dirs(rdir);
     lock = lock_results(results);
     if (lock < 0) { rc = 2; goto out; }
     char stale[700];
     snprintf(stale, sizeof stale, "%s.merging", results);
     remove(stale);   /* a merge copy left by a killed sweep (the results file itself is intact) */
-    mkdir_p(partial_dir);
+    make_dirs(partial_dir);
     recover_partials(results, partial_dir);
     git_revision(rev, sizeof rev);
     int done = 0, failed = 0, total = 0, skipped = 0;
@@ -449,21 +452,6 @@ static void stem_of(const char *path, char *buf, size_t n) {
     snprintf(buf, n, "%s", s ? s + 1 : path);
     char *dot = strstr(buf, ".h5");
     if (dot) *dot = 0;
-}
-
-/* gnuplot -e args script, without a shell; its exit status (-1 when it cannot start) */
-static int run_gnuplot(const char *args, const char *script) {
-    fflush(stdout);
-    pid_t pid = fork();
-    if (pid < 0) return -1;
-    if (pid == 0) {
-        execlp("gnuplot", "gnuplot", "-e", args, script, (char *)NULL);
-        fprintf(stderr, "error: cannot run gnuplot (install gnuplot-nox)\n");
-        _exit(127);
-    }
-    int status;
-    if (waitpid(pid, &status, 0) < 0) return -1;
-    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
 /* "experiments/X.lua" or "results/X.h5": the results file, its name and the report declaration
@@ -516,7 +504,7 @@ static int cmd_results(const char *cmd, const char *arg, const Options *o) {
         report_show(stdout, runs, n);
     } else if (strcmp(cmd, "table") == 0) {
         if (o->out) snprintf(out, sizeof out, "%s", o->out);
-        else { mkdir_p("results/tables"); snprintf(out, sizeof out, "results/tables/%s", name); }
+        else { make_dirs("results/tables"); snprintf(out, sizeof out, "results/tables/%s", name); }
         const char *title = o->title ? o->title : spec->title[0] ? spec->title : name;
         rc = report_tables(runs, n, title, spec->tables, spec->ntables, spec->compare_to[0] ? spec->compare_to : "lora", out,
                            err, sizeof err);
@@ -530,7 +518,8 @@ static int cmd_results(const char *cmd, const char *arg, const Options *o) {
             const FigureSpec *f = &spec->figures[i];
             printf("gnuplot -e \"%s\" %s\n", f->args, f->script);
             fflush(stdout);
-            if (run_gnuplot(f->args, f->script) != 0) { snprintf(err, sizeof err, "%s: figure %d (gnuplot %s) failed", arg, i + 1, f->script); rc = -1; }
+            char *const argv[] = { "gnuplot", "-e", (char *)f->args, (char *)f->script, NULL };
+            if (run_program(argv, "gnuplot-nox") != 0) { snprintf(err, sizeof err, "%s: figure %d (gnuplot %s) failed", arg, i + 1, f->script); rc = -1; }
         }
     }
     if (rc) fprintf(stderr, "error: %s\n", err);

@@ -212,22 +212,6 @@ static int copy_run(hid_t s, hid_t d, const char *run, const char *key) {
     return rc < 0 ? -1 : 0;
 }
 
-/* 1 when dst holds /runs/<id> with status complete or diverged */
-static int h5_run_finished(const char *dst, const char *id) {
-    hid_t f = access(dst, F_OK) == 0 ? H5Fopen(dst, H5F_ACC_RDONLY, H5P_DEFAULT) : -1;
-    if (f < 0) return 0;
-    char run[300], status[32] = "";
-    snprintf(run, sizeof run, "/runs/%s", id);
-    int done = 0;
-    if (H5Lexists(f, "/runs", H5P_DEFAULT) > 0 && H5Lexists(f, run, H5P_DEFAULT) > 0) {
-        hid_t g = H5Gopen2(f, run, H5P_DEFAULT);
-        done = get_str(g, "status", status, sizeof status) == 0 && (strcmp(status, "complete") == 0 || strcmp(status, "diverged") == 0);
-        H5Gclose(g);
-    }
-    H5Fclose(f);
-    return done;
-}
-
 /* The merge never edits dst in place: dst is copied to dst.merging, the run goes into the copy,
    the copy is flushed and renamed over dst (rename(2) is atomic). A kill or a full disk at any
    point leaves dst as it was, and the partial file, which the next sweep merges again. */
@@ -251,7 +235,7 @@ int h5_merge_run(const char *dst, const char *src, const char *status_if_running
         if (interrupted) set_str(g, "status", status_if_running);
         H5Gclose(g);
     }
-    if (interrupted && h5_run_finished(dst, id)) {   /* a killed rerun never replaces a finished run */
+    if (interrupted && h5_run_done(dst, id, NULL)) {   /* a killed rerun never replaces a finished run */
         H5Fclose(s);
         remove(src);
         return 1;
@@ -304,8 +288,8 @@ int h5_run_done(const char *dst, const char *id, const char *config_yaml) {
     int done = 0;
     if (H5Lexists(f, "/runs", H5P_DEFAULT) > 0 && H5Lexists(f, run, H5P_DEFAULT) > 0) {
         hid_t g = H5Gopen2(f, run, H5P_DEFAULT);
-        if (get_str(g, "status", status, sizeof status) == 0 && get_str(g, "config", cfg, 1 << 16) == 0)
-            done = (strcmp(status, "complete") == 0 || strcmp(status, "diverged") == 0) && strcmp(cfg, config_yaml) == 0;
+        if (get_str(g, "status", status, sizeof status) == 0 && (!config_yaml || get_str(g, "config", cfg, 1 << 16) == 0))
+            done = (strcmp(status, "complete") == 0 || strcmp(status, "diverged") == 0) && (!config_yaml || strcmp(cfg, config_yaml) == 0);
         H5Gclose(g);
     }
     free(cfg);

@@ -6,7 +6,7 @@
 #include "io/h5results.h"
 #include "tune.h"
 
-typedef struct { const char *group, *value; double sum; int n; } Trial;
+typedef struct { const char *group, *value; double sum; int n, reported; } Trial;
 
 int tune_choose(const Experiment *e, const char *results, char (*chosen)[TUNE_VALUE], FILE *out) {
     for (int i = 0; i < e->nruns; i++) chosen[i][0] = 0;
@@ -24,20 +24,22 @@ int tune_choose(const Experiment *e, const char *results, char (*chosen)[TUNE_VA
             if (strcmp(recs[k].id, p->id) == 0 && strcmp(recs[k].status, "complete") == 0) v = run_metric(&recs[k], p->tune_on);
         int j = 0;
         while (j < nt && !(strcmp(t[j].group, p->tune_group) == 0 && strcmp(t[j].value, p->tune_value) == 0)) j++;
-        if (j == nt) t[nt++] = (Trial){ p->tune_group, p->tune_value, 0, 0 };
+        if (j == nt) t[nt++] = (Trial){ p->tune_group, p->tune_value, 0, 0, 0 };
         if (isfinite(v)) { t[j].sum += v; t[j].n++; }
     }
     int unresolved = 0;
     for (int i = 0; i < e->nruns; i++) {   /* the best value of each final run's group */
         const PlannedRun *p = &e->runs[i];
         if (!p->tune_key[0] || strcmp(p->role, "tune") == 0) continue;
-        int best = -1, first = 1;
+        int best = -1, first = 1;   /* first: the group is not reported yet (once per group) */
         for (int j = 0; j < nt; j++) {
-            if (strcmp(t[j].group, p->tune_group) != 0 || !t[j].n) continue;
+            if (strcmp(t[j].group, p->tune_group) != 0) continue;
+            if (t[j].reported) first = 0;
+            t[j].reported = 1;
+            if (!t[j].n) continue;
             double m = t[j].sum / t[j].n, b = best < 0 ? NAN : t[best].sum / t[best].n;
             if (best < 0 || (p->tune_higher ? m > b : m < b)) best = j;
         }
-        for (int q = 0; q < i; q++) first &= strcmp(e->runs[q].tune_group, p->tune_group) != 0 || strcmp(e->runs[q].role, "tune") == 0;
         if (best < 0) {
             if (first) unresolved++;
             continue;

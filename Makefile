@@ -8,7 +8,7 @@ BUILD   ?= build
 # evaluated when a recipe runs, i.e. after the deps stamp exists
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS))
-CFLAGS  = -std=c11 $(OPT) -g -fPIC -Wall -Wextra -Werror -Wno-format-truncation -fopenmp -D_GNU_SOURCE $(SAN) $(PKG_CFLAGS) -Icore -I$(BUILD)/gen
+CFLAGS  = -std=c11 $(OPT) -g -fPIC -Wall -Wextra -Werror -Wno-format-truncation -fno-math-errno -fopenmp -D_GNU_SOURCE $(SAN) $(PKG_CFLAGS) -Icore -I$(BUILD)/gen
 LDLIBS  = $(PKG_LIBS) -fopenmp -lm
 
 # the compute backend: the CPU implementation of compute/kernels.h and compute/memory.h (a second

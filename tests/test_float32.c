@@ -1,6 +1,9 @@
-/* The float32 build of the core (the one networks use): GEMM against its naive twin, LoFT with
-   every block off equal to LoRA bit for bit, and LoFT fitting a smaller toy problem in float. */
+/* The float32 build of the core (the one networks use): GEMM against its naive twin, the
+   vectorised element-wise layers (GELU, softmax cross-entropy: libmvec's erff / expf / tanhf)
+   against the same formulas in double, LoFT with every block off equal to LoRA bit for bit, and
+   LoFT fitting a smaller toy problem in float. */
 #define LOFT_F32
+#include <math.h>
 #include <stdlib.h>
 #include "compute/cpu/reference.h"
 #include "compute/kernels.h"
@@ -19,6 +22,52 @@ static void gemm_f32(Rng *rng) {
     CHECK_LE(rel_err(C1, C2, 24), 1e-6, "float32 sgemm vs naive (rel)");
 }
 
+/* GELU (erf and tanh forms, forward and backward) on a dense grid of [-10, 10], and softmax
+   cross-entropy over a 1024-way row, against double precision: the float32 kernels call the
+   SIMD erff / expf / tanhf of libmvec, so the bound is a few float32 ulps of the result */
+static void elementwise_f32(Rng *rng) {
+    enum { N = 20001, V = 1024, R = 4 };
+    real *x = malloc(sizeof(real) * N), *y = malloc(sizeof(real) * N), *d = malloc(sizeof(real) * N);
+    for (int i = 0; i < N; i++) x[i] = (real)(-10.0 + 20.0 * i / (N - 1));
+    double worst[4] = { 0 };
+    gelu_forward(y, x, N);
+    for (int i = 0; i < N; i++) {
+        double v = x[i], ref = 0.5 * v * (1 + erf(v / sqrt(2.0)));
+        worst[0] = fmax(worst[0], fabs(y[i] - ref) / fmax(fabs(ref), 1));
+    }
+    for (int i = 0; i < N; i++) { y[i] = 1; d[i] = 0; }
+    gelu_backward(d, x, y, N);
+    for (int i = 0; i < N; i++) {
+        double v = x[i], ref = 0.5 * (1 + erf(v / sqrt(2.0))) + v * exp(-0.5 * v * v) / sqrt(2 * M_PI);
+        worst[1] = fmax(worst[1], fabs(d[i] - ref) / fmax(fabs(ref), 1));
+    }
+    gelu_tanh_forward(y, x, N);
+    for (int i = 0; i < N; i++) {
+        double v = x[i], ref = 0.5 * v * (1 + tanh(0.7978845608028654 * (v + 0.044715 * v * v * v)));
+        worst[2] = fmax(worst[2], fabs(y[i] - ref) / fmax(fabs(ref), 1));
+    }
+    real *logits = malloc(sizeof(real) * R * V), *probs = malloc(sizeof(real) * R * V);
+    int targets[R] = { 0, 17, 511, 1023 };
+    init_normal(logits, R * V, 0, 4, rng);
+    double loss = crossentropy_forward(probs, logits, targets, R, V), ref_loss = 0;
+    for (int r = 0; r < R; r++) {
+        const real *l = logits + (size_t)r * V;
+        double mx = l[0], se = 0;
+        for (int v = 1; v < V; v++) mx = fmax(mx, l[v]);
+        for (int v = 0; v < V; v++) se += exp(l[v] - mx);
+        for (int v = 0; v < V; v++) worst[3] = fmax(worst[3], fabs(probs[(size_t)r * V + v] - exp(l[v] - mx) / se));
+        ref_loss += -(l[targets[r]] - mx - log(se)) / R;
+    }
+    CHECK_LE(worst[0], 4e-7, "float32 GELU (erf) forward vs double, worst error relative to max(|y|, 1)");
+    CHECK_LE(worst[1], 4e-7, "float32 GELU (erf) backward vs double, worst error relative to max(|y'|, 1)");
+    CHECK_LE(worst[2], 4e-7, "float32 GELU (tanh) forward vs double, worst error relative to max(|y|, 1)");
+    CHECK_LE(worst[3], 1e-7, "float32 softmax probabilities vs double, worst absolute error");
+    CHECK_LE(fabs(loss - ref_loss) / ref_loss, 1e-6, "float32 cross-entropy vs double (relative)");
+    printf("  float32 element-wise: GELU %.2e, GELU' %.2e, GELU-tanh %.2e, softmax %.2e, loss %.2e\n",
+           worst[0], worst[1], worst[2], worst[3], fabs(loss - ref_loss) / ref_loss);
+    free(x); free(y); free(d); free(logits); free(probs);
+}
+
 static MfTask *toy(const MfTask *like) {
     MfTask *t = mf_create(256, 128, 4, MF_ADAPTER, 1, 1.0);
     if (like) { mf_set_problem(t, like->target, like->A, like->B, like->bias, NULL); return t; }
@@ -32,6 +81,7 @@ int main(void) {
     Rng rng;
     rng_seed(&rng, 2);
     gemm_f32(&rng);
+    elementwise_f32(&rng);
     MfTask *a = toy(NULL), *b = toy(a), *c = toy(a);
     OptimConfig lora = optim_config_default(OPTIM_ADAMW), off = optim_config_default(OPTIM_LOFT);
     off.alternate_update = off.rescale_grads = off.reproject_momentum = 0;

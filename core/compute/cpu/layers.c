@@ -3,6 +3,7 @@
 #include <math.h>
 #include <string.h>
 #include "../kernels.h"
+#include "vector_math.h"
 
 /* OpenMP only pays above this many multiply-adds: below it the threads' start-up and their
    contention with OpenBLAS's own threads cost more than the loop (3.5x slower, measured) */
@@ -33,8 +34,10 @@ void layernorm_forward(real *out, real *mean, real *rstd, const real *inp, const
     for (int n = 0; n < N; n++) {
         const real *x = inp + (size_t)n * C;
         double m = 0, v = 0;
+#pragma omp simd reduction(+ : m)
         for (int i = 0; i < C; i++) m += x[i];
         m /= C;
+#pragma omp simd reduction(+ : v)
         for (int i = 0; i < C; i++) v += (x[i] - m) * (x[i] - m);
         v /= C;
         real s = (real)(1.0 / sqrt(v + LN_EPS));
@@ -53,6 +56,7 @@ void layernorm_backward(real *dinp, real *dweight, real *dbias, const real *dout
         const real *x = inp + (size_t)n * C, *d = dout + (size_t)n * C;
         real *dx = dinp + (size_t)n * C;
         double dnorm_mean = 0, dnorm_norm_mean = 0;
+#pragma omp simd reduction(+ : dnorm_mean, dnorm_norm_mean)
         for (int i = 0; i < C; i++) {
             double norm = (x[i] - mean[n]) * rstd[n], dnorm = (double)weight[i] * d[i];
             dnorm_mean += dnorm;
@@ -74,13 +78,13 @@ void layernorm_backward(real *dinp, real *dweight, real *dbias, const real *dout
 }
 
 void gelu_forward(real *out, const real *inp, size_t n) {
-#pragma omp parallel for if (n > PAR_WORK)
+#pragma omp parallel for simd if (parallel : n > PAR_WORK)
     for (size_t i = 0; i < n; i++) out[i] = (real)0.5 * inp[i] * (1 + erfr(inp[i] * (real)M_SQRT1_2));
 }
 
 void gelu_backward(real *dinp, const real *inp, const real *dout, size_t n) {
     /* d/dx x Phi(x) = Phi(x) + x phi(x) */
-#pragma omp parallel for if (n > PAR_WORK)
+#pragma omp parallel for simd if (parallel : n > PAR_WORK)
     for (size_t i = 0; i < n; i++) {
         real x = inp[i], cdf = (real)0.5 * (1 + erfr(x * (real)M_SQRT1_2));
         real pdf = expr((real)-0.5 * x * x) * (real)0.3989422804014327;   /* 1 / sqrt(2 pi) */
@@ -92,7 +96,7 @@ void gelu_backward(real *dinp, const real *inp, const real *dout, size_t n) {
 #define GELU_C 0.044715
 
 void gelu_tanh_forward(real *out, const real *inp, size_t n) {
-#pragma omp parallel for if (n > PAR_WORK)
+#pragma omp parallel for simd if (parallel : n > PAR_WORK)
     for (size_t i = 0; i < n; i++) {
         real x = inp[i];
         out[i] = (real)0.5 * x * (1 + tanhr((real)GELU_K * (x + (real)GELU_C * x * x * x)));
@@ -100,7 +104,7 @@ void gelu_tanh_forward(real *out, const real *inp, size_t n) {
 }
 
 void gelu_tanh_backward(real *dinp, const real *inp, const real *dout, size_t n) {
-#pragma omp parallel for if (n > PAR_WORK)
+#pragma omp parallel for simd if (parallel : n > PAR_WORK)
     for (size_t i = 0; i < n; i++) {
         real x = inp[i], t = tanhr((real)GELU_K * (x + (real)GELU_C * x * x * x));
         real du = (real)GELU_K * (1 + 3 * (real)GELU_C * x * x);
@@ -122,7 +126,9 @@ void attention_forward(real *out, real *att, const real *qkv, int B, int T, int 
             for (int t = 0; t < T; t++) {                                       /* a = softmax(a), masked */
                 real *row = a + (size_t)t * T, maxv = -INFINITY, sum = 0;
                 int tmax = causal ? t : T - 1;
+#pragma omp simd reduction(max : maxv)
                 for (int t2 = 0; t2 <= tmax; t2++) maxv = row[t2] > maxv ? row[t2] : maxv;
+#pragma omp simd reduction(+ : sum)
                 for (int t2 = 0; t2 <= tmax; t2++) { row[t2] = expr(row[t2] - maxv); sum += row[t2]; }
                 for (int t2 = 0; t2 < T; t2++) row[t2] = t2 <= tmax ? row[t2] / sum : 0;
             }
@@ -161,9 +167,11 @@ double crossentropy_forward(real *probs, const real *logits, const int *targets,
         const real *l = logits + (size_t)n * V;
         real *p = probs + (size_t)n * V;
         real maxv = l[0];
-        for (int i = 1; i < V; i++) if (l[i] > maxv) maxv = l[i];
+#pragma omp simd reduction(max : maxv)
+        for (int i = 1; i < V; i++) maxv = l[i] > maxv ? l[i] : maxv;
         double sum = 0;
-        for (int i = 0; i < V; i++) { p[i] = (real)exp(l[i] - maxv); sum += p[i]; }
+#pragma omp simd reduction(+ : sum)
+        for (int i = 0; i < V; i++) { p[i] = expr(l[i] - maxv); sum += p[i]; }
         for (int i = 0; i < V; i++) p[i] = (real)(p[i] / sum);
         loss += -(l[targets[n]] - maxv - log(sum));
     }
@@ -232,6 +240,9 @@ void bias_backward(real *dbias, const real *dout, int N, int OC) {
 }
 
 void bias_broadcast(real *out, const real *bias, int N, int OC) {
-    for (int n = 0; n < N; n++)
-        for (int o = 0; o < OC; o++) out[(size_t)n * OC + o] = bias ? bias[o] : 0;
+    if (!bias) {
+        memset(out, 0, sizeof(real) * N * OC);
+        return;
+    }
+    for (int n = 0; n < N; n++) memcpy(out + (size_t)n * OC, bias, sizeof(real) * OC);
 }

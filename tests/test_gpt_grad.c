@@ -2,8 +2,12 @@
    differences of the loss w.r.t. sampled entries of every adapter tensor, the tied token
    embedding / head, the position embedding and the norms (modules_to_save norm,embed). The MLP
    is wider than 3 x width (as in GPT-2 and the GPT experiment), so under ASan this also checks
-   the blocks' backward scratch buffers. */
+   the blocks' backward scratch buffers. Also: a packed sequence (one context, then several
+   continuations each at its own positions and blind to the others: the cloze's layout) gives the
+   logits of the separate sequences. */
+#include <math.h>
 #include <stdlib.h>
+#include "compute/memory.h"
 #include "check.h"
 #include "check_util.h"
 #include "tasks/gpt.h"
@@ -49,7 +53,56 @@ static void check_gelu(int tanh_gelu) {
     gpt_free(c.m);
 }
 
+/* NC continuations of K tokens after a context of L tokens: packed (L + NC K rows) vs NC
+   separate sequences of L + K tokens, every logit, in double */
+static void check_packed(void) {
+    enum { L = 4, K = 2, NC = 3, TS = L + K, TP = L + NC * K, V = 13 };
+    Rng rng;
+    rng_seed(&rng, 5);
+    Gpt *m = gpt_create((GptShape){ V, 12, 8, 2, 2, 40, 0 }, NC, TP);
+    gpt_init(m, &rng);
+    for (size_t i = 0; i < m->nparams; i++) m->params[i] += (real)(0.3 * rng_normal(&rng));
+    int sep[NC * TS], packed[TP], pos[TP], skip[2 * TP];
+    for (int t = 0; t < L; t++) packed[t] = (int)(rng_u64(&rng) % V);
+    for (int c = 0; c < NC; c++)
+        for (int j = 0; j < K; j++) packed[L + c * K + j] = (int)(rng_u64(&rng) % V);
+    for (int c = 0; c < NC; c++)
+        for (int t = 0; t < TS; t++) sep[c * TS + t] = t < L ? packed[t] : packed[L + c * K + t - L];
+    for (int t = 0; t < TP; t++) {
+        int c = t < L ? -1 : (t - L) / K;
+        pos[t] = c < 0 ? t : t - c * K;
+        skip[2 * t] = L;
+        skip[2 * t + 1] = c < 0 ? L : L + c * K;
+    }
+    real *ref = malloc(sizeof(real) * NC * TS * V);
+    int *x = itensor_alloc(NC * TS), *p = itensor_alloc(TP), *s = itensor_alloc(2 * TP);
+    itensor_upload(x, sep, NC * TS);
+    gpt_forward(m, x, NULL, NC, TS);
+    tensor_download(ref, m->logits, (size_t)NC * TS * V);
+    itensor_upload(x, packed, TP);
+    itensor_upload(p, pos, TP);
+    itensor_upload(s, skip, 2 * TP);
+    m->pos = p;
+    m->blk.att_skip = s;
+    gpt_forward(m, x, NULL, 1, TP);
+    real *got = malloc(sizeof(real) * TP * V);
+    tensor_download(got, m->logits, (size_t)TP * V);
+    double worst = 0;
+    for (int c = 0; c < NC; c++)
+        for (int t = 0; t < TS; t++) {
+            int row = t < L ? t : L + c * K + t - L;
+            for (int v = 0; v < V; v++) worst = fmax(worst, fabs(ref[((size_t)c * TS + t) * V + v] - got[(size_t)row * V + v]));
+        }
+    CHECK_LE(worst, 1e-12, "GPT: packed continuations (positions + attention skip) vs separate sequences, worst |logit|");
+    m->pos = NULL;
+    m->blk.att_skip = NULL;
+    itensor_free(x); itensor_free(p); itensor_free(s);
+    free(ref); free(got);
+    gpt_free(m);
+}
+
 int main(void) {
+    check_packed();
     check_gelu(0);
     check_gelu(1);
     return test_exit("test_gpt_grad");

@@ -32,10 +32,10 @@ static double forward(void *ctx) {
     case LAYERNORM: layernorm_forward(out, s1, s2, c->x, c->w, c->b, B * T, C); n = B * T * C; break;
     case GELU: gelu_forward(out, c->x, B * T * C); n = B * T * C; break;
     case GELU_TANH: gelu_tanh_forward(out, c->x, B * T * C); n = B * T * C; break;
-    case ATTENTION: attention_forward(out, att, c->x, B, T, C, NH, c->causal); n = B * T * C; break;
+    case ATTENTION: attention_forward(out, att, c->x, B, T, C, NH, c->causal, NULL); n = B * T * C; break;
     case XENT: return crossentropy_forward(out, c->x, c->targets, B * T, V);
     case TOKENS: tokens_forward(out, c->x, c->w, c->b, B, T - 1, C); n = B * T * C; break;
-    case EMBEDDING: embedding_forward(out, c->targets, c->w, c->b, B, T, C); n = B * T * C; break;
+    case EMBEDDING: embedding_forward(out, c->targets, c->w, c->b, NULL, B, T, C); n = B * T * C; break;
     }
     for (size_t i = 0; i < n; i++) loss += (double)out[i] * c->R[i];
     return loss;
@@ -87,7 +87,7 @@ int main(void) {
 
     for (int causal = 0; causal < 2; causal++) {
         c->kind = ATTENTION; c->causal = causal; ZERO();
-        attention_forward(out, att, c->x, B, T, C, NH, causal);
+        attention_forward(out, att, c->x, B, T, C, NH, causal, NULL);
         attention_backward(dx, c->tmp, c->R, c->x, att, B, T, C, NH, causal);
         check(c, c->x, dx, B * T * 3 * C, causal ? "attention (causal): dqkv (rel)" : "attention: dqkv (rel)");
     }
@@ -104,7 +104,7 @@ int main(void) {
     check(c, c->b, db, T * C, "tokens: dpos (rel)");
 
     c->kind = EMBEDDING; ZERO();   /* w = wte (V,C) (V <= OC*3), b = wpe (T,C); targets are the tokens */
-    embedding_backward(dw, db, c->R, c->targets, B, T, C);
+    embedding_backward(dw, db, c->R, c->targets, NULL, B, T, C);
     check(c, c->w, dw, V * C, "embedding: dwte (rel)");
     check(c, c->b, db, T * C, "embedding: dwpe (rel)");
 

@@ -78,11 +78,15 @@ void gelu_tanh_forward(real *out, const real *inp, size_t n);
 void gelu_tanh_backward(real *dinp, const real *inp, const real *dout, size_t n);
 
 /* multi-head self-attention on qkv (B,T,3C) packed [q | k | v], NH heads of C/NH:
-   out (B,T,C); att (B,NH,T,T) softmax weights saved for backward; causal: mask j > i */
+   out (B,T,C); att (B,NH,T,T) softmax weights saved for backward; causal: mask j > i;
+   skip (T,2) index tensor or NULL: query row i also masks keys j in [skip[2i], skip[2i+1])
+   (several continuations packed after one shared prefix, each blind to the others) */
 #define attention_forward LOFT_NAME(attention_forward)
-void attention_forward(real *out, real *att, const real *qkv, int B, int T, int C, int NH, int causal);
+void attention_forward(real *out, real *att, const real *qkv, int B, int T, int C, int NH, int causal,
+                       const int *skip);
 /* dqkv (B,T,3C) += ...; datt (B,NH,T,T) is scratch (overwritten). The per-(batch, head) T x T
-   products run as GEMMs on strided views of qkv. */
+   products run as GEMMs on strided views of qkv. Masked weights are 0 in att, so a skip mask of
+   the forward needs nothing here. */
 #define attention_backward LOFT_NAME(attention_backward)
 void attention_backward(real *dqkv, real *datt, const real *dout, const real *qkv, const real *att,
                         int B, int T, int C, int NH, int causal);
@@ -104,12 +108,14 @@ void tokens_forward(real *tokens, const real *emb, const real *cls, const real *
 /* demb (B,P,C), dcls (C), dpos (T,C) += ... from dtokens (B,T,C) */
 #define tokens_backward LOFT_NAME(tokens_backward)
 void tokens_backward(real *demb, real *dcls, real *dpos, const real *dtokens, int B, int P, int C);
-/* out (B,T,C) = wte (V,C)[tokens (B,T)] + wpe (Tmax,C)[t] */
+/* out (B,T,C) = wte (V,C)[tokens (B,T)] + wpe (Tmax,C)[pos[t]]; pos (T,) index tensor, NULL = t */
 #define embedding_forward LOFT_NAME(embedding_forward)
-void embedding_forward(real *out, const int *tokens, const real *wte, const real *wpe, int B, int T, int C);
-/* dwte, dwpe += ... from dout (B,T,C) */
+void embedding_forward(real *out, const int *tokens, const real *wte, const real *wpe, const int *pos,
+                       int B, int T, int C);
+/* dwte, dwpe += ... from dout (B,T,C); pos as in the forward */
 #define embedding_backward LOFT_NAME(embedding_backward)
-void embedding_backward(real *dwte, real *dwpe, const real *dout, const int *tokens, int B, int T, int C);
+void embedding_backward(real *dwte, real *dwpe, const real *dout, const int *tokens, const int *pos,
+                        int B, int T, int C);
 /* dbias (OC,) += column sums of dout (N,OC): the bias gradient of any linear map */
 #define bias_backward LOFT_NAME(bias_backward)
 void bias_backward(real *dbias, const real *dout, int N, int OC);

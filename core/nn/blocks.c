@@ -49,7 +49,7 @@ void blocks_forward(Blocks *k, int B, int T) {
         real *att = k->att + (size_t)l * k->Bmax * NH * k->Tmax * k->Tmax;
         layernorm_forward(ln1, k->ln1_mean + o, k->ln1_rstd + o, x, k->ln1_w + l * C, k->ln1_b + l * C, BT, C);
         alinear_forward(&k->lin[l][0], qkv, xa_of(k, l, 0), ln1, BT);
-        attention_forward(atto, att, qkv, B, T, C, NH, k->causal);
+        attention_forward(atto, att, qkv, B, T, C, NH, k->causal, k->att_skip);
         alinear_forward(&k->lin[l][1], res1, xa_of(k, l, 1), atto, BT);
         vec_add(res1, res1, x, (size_t)BT * C);                              /* res1 = x + proj(att) */
         layernorm_forward(ln2, k->ln2_mean + o, k->ln2_rstd + o, res1, k->ln2_w + l * C, k->ln2_b + l * C, BT, C);

@@ -17,6 +17,7 @@
 typedef struct {
     int L, C, NH, H, Bmax, Tmax, causal;
     int gelu_tanh;            /* 1: GPT-2's tanh GELU; 0 (default): the exact erf GELU */
+    const int *att_skip;      /* (T,2) index tensor or NULL: keys each query row skips (attention_forward) */
     real *ln1_w, *ln1_b, *ln2_w, *ln2_b;          /* (L,C) each */
     real *g_ln1_w, *g_ln1_b, *g_ln2_w, *g_ln2_b;  /* their gradients */
     AdaptedLinear lin[BLOCKS_MAX_DEPTH][BLOCKS_NMOD];

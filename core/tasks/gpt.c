@@ -97,7 +97,7 @@ void gpt_merge(Gpt *m) { blocks_merge(&m->blk); }
 double gpt_forward(Gpt *m, const int *tokens, const int *targets, int B, int T) {
     const int C = m->s.width, V = m->s.vocab, BT = B * T;
     itensor_copy(m->tokens, tokens, (size_t)BT);
-    embedding_forward(m->blk.x, tokens, m->p.wte, m->p.wpe, B, T, C);
+    embedding_forward(m->blk.x, tokens, m->p.wte, m->p.wpe, m->pos, B, T, C);
     blocks_forward(&m->blk, B, T);
     layernorm_forward(m->lnf, m->lnf_mean, m->lnf_rstd, blocks_output(&m->blk), m->p.lnf_w, m->p.lnf_b, BT, C);
     linear_forward(m->logits, m->lnf, m->p.wte, NULL, BT, C, V);   /* tied head: logits = lnf wte^T */
@@ -116,7 +116,7 @@ void gpt_backward(Gpt *m, const int *targets, int B, int T) {
     layernorm_backward(m->blk.dx, m->g.lnf_w, m->g.lnf_b, m->dlnf, blocks_output(&m->blk), m->p.lnf_w,
                        m->lnf_mean, m->lnf_rstd, BT, C);
     blocks_backward(&m->blk, B, T);
-    embedding_backward(m->g.wte, m->g.wpe, m->blk.dx, m->tokens, B, T, C);
+    embedding_backward(m->g.wte, m->g.wpe, m->blk.dx, m->tokens, m->pos, B, T, C);
 }
 
 int gpt_trainables(Gpt *m, int full, const char *modules_to_save, AdapterPair *pairs, int *npairs,

@@ -39,6 +39,8 @@ typedef struct {
     real *dlogits;                 /* (N,V) */
     real *dlnf;                    /* (N,C) */
     int *tokens;                   /* (N,) index tensor: the last forward's tokens */
+    const int *pos;                /* (T,) index tensor or NULL (= 0..T-1): each row's position, for
+                                      packed sequences together with blk.att_skip */
 } Gpt;
 
 #define GPT_PARAM_NAMES LOFT_NAME(GPT_PARAM_NAMES)

@@ -103,7 +103,7 @@ static int gpt_tensors(Gpt *m, NamedTensor *t) {
 typedef struct {
     int *host_x, *host_y;   /* (B,ctx) host staging */
     int *x, *y;             /* (B,ctx) index tensors: inputs and next-token targets */
-    real *host_logits;      /* (B,Tcloze,V) */
+    real *host_logits;      /* (B,ctx,V) */
 } Windows;
 
 static void upload(Windows *w, int n) {
@@ -134,8 +134,15 @@ static double heldout_loss(Gpt *m, const int *tok, long n, int ctx, int B, Windo
 /* The cloze task: question q is a context of T - CLOZE_CONT held-out tokens ending before a
    token that starts with a space or newline, and CLOZE_CHOICES continuations of CLOZE_CONT
    tokens (the true one and continuations taken from other such places of the held-out text);
-   answers[q] is the true choice's index. Fixed by CLOZE_SEED. cands (Q, CHOICES, T). */
-typedef struct { int n, T, *cands, *answer; } Cloze;
+   answers[q] is the true choice's index. Fixed by CLOZE_SEED. cands (Q, CHOICES, T).
+   Packed (when the context and all CHOICES continuations fit in ctx): a question is one sequence,
+   the context then each continuation at the positions it has alone, blind to the other
+   continuations (pos, skip), so the context is run once instead of CHOICES times. */
+typedef struct {
+    int n, T, *cands, *answer;
+    int packed;             /* 1: one sequence of T - CLOZE_CONT + CHOICES * CLOZE_CONT tokens per question */
+    int *pos, *skip;        /* (Tp,) (Tp,2) index tensors for the packed sequence */
+} Cloze;
 
 static int starts_word(const Bpe *b, int t) {
     return b->len[t] > 0 && (b->bytes[t][0] == ' ' || b->bytes[t][0] == '\n');
@@ -175,11 +182,36 @@ out:
     free(at);
 }
 
-/* fraction of questions whose true continuation has the highest log-likelihood given the
-   context (sum over its CLOZE_CONT tokens, like the commonsense benchmarks' multiple choice) */
-static double cloze_accuracy(Gpt *m, const Cloze *z, int B, Windows *w) {
+/* the packed layout for contexts of T - CLOZE_CONT tokens when it fits in ctx positions: row
+   Lc + c K + j of continuation c sits at position Lc + j and skips the continuations before it */
+static void cloze_pack(Cloze *z, int ctx) {
+    const int K = CLOZE_CONT, Lc = z->T - K, Tp = Lc + CLOZE_CHOICES * K;
+    z->packed = Tp <= ctx;
+    if (!z->packed) return;
+    int pos[Tp], skip[2 * Tp];
+    for (int t = 0; t < Tp; t++) {
+        int c = t < Lc ? -1 : (t - Lc) / K;
+        pos[t] = c < 0 ? t : t - c * K;
+        skip[2 * t] = Lc;
+        skip[2 * t + 1] = c < 0 ? Lc : Lc + c * K;
+    }
+    z->pos = itensor_alloc((size_t)Tp);
+    z->skip = itensor_alloc((size_t)2 * Tp);
+    itensor_upload(z->pos, pos, (size_t)Tp);
+    itensor_upload(z->skip, skip, (size_t)2 * Tp);
+}
+
+/* log softmax(l (V,))[token], in double */
+static double token_logprob(const real *l, int V, int token) {
+    double mx = l[0], se = 0;
+    for (int v = 1; v < V; v++) if (l[v] > mx) mx = l[v];
+    for (int v = 0; v < V; v++) se += exp(l[v] - mx);
+    return l[token] - mx - log(se);
+}
+
+/* ll (Q*CHOICES,): each continuation's log-likelihood, one sequence per choice */
+static void cloze_loglik(Gpt *m, const Cloze *z, int B, Windows *w, double *ll) {
     const int T = z->T, V = m->s.vocab, Lc = T - CLOZE_CONT, nseq = z->n * CLOZE_CHOICES;
-    double *ll = mallocCheck(sizeof(double) * (size_t)(nseq ? nseq : 1));
     for (int s0 = 0; s0 < nseq; s0 += B) {
         int nb = nseq - s0 < B ? nseq - s0 : B;
         itensor_upload(w->x, z->cands + (size_t)s0 * T, (size_t)nb * T);
@@ -188,16 +220,51 @@ static double cloze_accuracy(Gpt *m, const Cloze *z, int B, Windows *w) {
         for (int b = 0; b < nb; b++) {
             const int *seq = z->cands + (size_t)(s0 + b) * T;
             double sum = 0;
-            for (int t = Lc - 1; t < T - 1; t++) {   /* log softmax of logits at t, token t + 1 */
-                const real *l = w->host_logits + ((size_t)b * T + t) * V;
-                double mx = l[0], se = 0;
-                for (int v = 1; v < V; v++) if (l[v] > mx) mx = l[v];
-                for (int v = 0; v < V; v++) se += exp(l[v] - mx);
-                sum += l[seq[t + 1]] - mx - log(se);
-            }
+            for (int t = Lc - 1; t < T - 1; t++)   /* logits at t predict token t + 1 */
+                sum += token_logprob(w->host_logits + ((size_t)b * T + t) * V, V, seq[t + 1]);
             ll[s0 + b] = sum;
         }
     }
+}
+
+/* the same log-likelihoods from one packed sequence per question */
+static void cloze_loglik_packed(Gpt *m, const Cloze *z, int B, Windows *w, double *ll) {
+    const int T = z->T, V = m->s.vocab, K = CLOZE_CONT, Lc = T - K, Tp = Lc + CLOZE_CHOICES * K;
+    m->pos = z->pos;
+    m->blk.att_skip = z->skip;
+    for (int q0 = 0; q0 < z->n; q0 += B) {
+        int nb = z->n - q0 < B ? z->n - q0 : B;
+        for (int b = 0; b < nb; b++) {
+            const int *cand = z->cands + (size_t)(q0 + b) * CLOZE_CHOICES * T;   /* (CHOICES, T) */
+            int *seq = w->host_x + (size_t)b * Tp;
+            memcpy(seq, cand, sizeof(int) * Lc);   /* the context, shared by every choice */
+            for (int c = 0; c < CLOZE_CHOICES; c++) memcpy(seq + Lc + c * K, cand + (size_t)c * T + Lc, sizeof(int) * K);
+        }
+        itensor_upload(w->x, w->host_x, (size_t)nb * Tp);
+        gpt_forward(m, w->x, NULL, nb, Tp);
+        tensor_download(w->host_logits, m->logits, (size_t)nb * Tp * V);
+        for (int b = 0; b < nb; b++) {
+            const int *seq = w->host_x + (size_t)b * Tp;
+            for (int c = 0; c < CLOZE_CHOICES; c++) {
+                double sum = 0;
+                for (int j = 0; j < K; j++) {   /* token j of continuation c, predicted by the row before it */
+                    int row = j == 0 ? Lc - 1 : Lc + c * K + j - 1;
+                    sum += token_logprob(w->host_logits + ((size_t)b * Tp + row) * V, V, seq[Lc + c * K + j]);
+                }
+                ll[(size_t)(q0 + b) * CLOZE_CHOICES + c] = sum;
+            }
+        }
+    }
+    m->pos = NULL;
+    m->blk.att_skip = NULL;
+}
+
+/* fraction of questions whose true continuation has the highest log-likelihood given the
+   context (sum over its CLOZE_CONT tokens, like the commonsense benchmarks' multiple choice) */
+static double cloze_accuracy(Gpt *m, const Cloze *z, int B, Windows *w) {
+    const int nseq = z->n * CLOZE_CHOICES;
+    double *ll = mallocCheck(sizeof(double) * (size_t)(nseq ? nseq : 1));
+    (z->packed ? cloze_loglik_packed : cloze_loglik)(m, z, B, w, ll);
     int correct = 0;
     for (int q = 0; q < z->n; q++) {
         int best = 0;
@@ -257,6 +324,7 @@ static void gpt_task_free(void *self) {
     gpt_free(t->m);
     if (t->bpe.bytes) bpe_free(&t->bpe);
     free(t->text); free(t->tok); free(t->w.host_x); free(t->w.host_y); itensor_free(t->w.x); itensor_free(t->w.y); free(t->w.host_logits); free(t->z.cands); free(t->z.answer);
+    itensor_free(t->z.pos); itensor_free(t->z.skip);
     free(t);
 }
 
@@ -326,9 +394,10 @@ static void *gpt_task_create(const RunConfig *c, char *err, size_t errlen) {
                                      config_scale(c), strcmp(c->init, "gaussian") == 0, &t->rng, err, errlen)) goto fail;
     if (gpt_trainables(t->m, t->full, c->modules_to_save, t->pairs, &t->npairs, t->plain, &t->nplain, MAX_PLAIN, err, errlen)) goto fail;
     cloze_build(&t->z, &t->bpe, t->tok + t->ntest, t->ntok - t->ntest, c->ctx < 32 + CLOZE_CONT ? c->ctx : 32 + CLOZE_CONT);
+    cloze_pack(&t->z, c->ctx);
     const size_t BT = (size_t)c->batch_size * c->ctx;
     t->w = (Windows){ mallocCheck(sizeof(int) * BT), mallocCheck(sizeof(int) * BT), itensor_alloc(BT), itensor_alloc(BT),
-                      mallocCheck(sizeof(real) * (size_t)c->batch_size * t->z.T * t->m->s.vocab) };
+                      mallocCheck(sizeof(real) * BT * t->m->s.vocab) };
     return t;
 fail:
     gpt_task_free(t);

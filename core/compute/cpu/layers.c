@@ -114,7 +114,8 @@ void gelu_tanh_backward(real *dinp, const real *inp, const real *dout, size_t n)
 
 /* attention per (batch, head) on strided views of qkv: Q, K, V of head h are (T,hs) blocks with
    row stride 3C, O is a (T,hs) block of out with row stride C; the T x T products run as GEMMs */
-void attention_forward(real *out, real *att, const real *qkv, int B, int T, int C, int NH, int causal) {
+void attention_forward(real *out, real *att, const real *qkv, int B, int T, int C, int NH, int causal,
+                       const int *skip) {
     const int hs = C / NH, C3 = 3 * C;
     const real scale = (real)(1.0 / sqrt((double)hs));
 #pragma omp parallel for collapse(2) if ((size_t)B * T * T * C > PAR_WORK)
@@ -125,7 +126,8 @@ void attention_forward(real *out, real *att, const real *qkv, int B, int T, int 
             blas_gemm(0, 1, T, T, hs, scale, q, C3, k, C3, 0, a, T);          /* a = q k^T / sqrt(hs) */
             for (int t = 0; t < T; t++) {                                       /* a = softmax(a), masked */
                 real *row = a + (size_t)t * T, maxv = -INFINITY, sum = 0;
-                int tmax = causal ? t : T - 1;
+                int tmax = causal ? t : T - 1, s0 = skip ? skip[2 * t] : 0, s1 = skip ? skip[2 * t + 1] : 0;
+                for (int t2 = s0; t2 < s1; t2++) row[t2] = -INFINITY;
 #pragma omp simd reduction(max : maxv)
                 for (int t2 = 0; t2 <= tmax; t2++) maxv = row[t2] > maxv ? row[t2] : maxv;
 #pragma omp simd reduction(+ : sum)
@@ -216,20 +218,22 @@ void tokens_backward(real *demb, real *dcls, real *dpos, const real *dtokens, in
         }
 }
 
-void embedding_forward(real *out, const int *tokens, const real *wte, const real *wpe, int B, int T, int C) {
+void embedding_forward(real *out, const int *tokens, const real *wte, const real *wpe, const int *pos,
+                       int B, int T, int C) {
     for (int b = 0; b < B; b++)
         for (int t = 0; t < T; t++) {
             real *o = out + ((size_t)b * T + t) * C;
-            const real *e = wte + (size_t)tokens[b * T + t] * C, *p = wpe + (size_t)t * C;
+            const real *e = wte + (size_t)tokens[b * T + t] * C, *p = wpe + (size_t)(pos ? pos[t] : t) * C;
             for (int i = 0; i < C; i++) o[i] = e[i] + p[i];
         }
 }
 
-void embedding_backward(real *dwte, real *dwpe, const real *dout, const int *tokens, int B, int T, int C) {
+void embedding_backward(real *dwte, real *dwpe, const real *dout, const int *tokens, const int *pos,
+                        int B, int T, int C) {
     for (int b = 0; b < B; b++)
         for (int t = 0; t < T; t++) {
             const real *d = dout + ((size_t)b * T + t) * C;
-            real *de = dwte + (size_t)tokens[b * T + t] * C, *dp = dwpe + (size_t)t * C;
+            real *de = dwte + (size_t)tokens[b * T + t] * C, *dp = dwpe + (size_t)(pos ? pos[t] : t) * C;
             for (int i = 0; i < C; i++) { de[i] += d[i]; dp[i] += d[i]; }
         }
 }

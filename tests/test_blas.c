@@ -52,10 +52,34 @@ static void test_pinv(Rng *rng) {
     CHECK_LE(rel_err(PSP, P, r * r), 1e-12, "pinv of rank one: |P S P - P| / |P|");
 }
 
+/* LoFT's cross-term transport (two GEMMs over all rows) against C^T P[i] C and C P[i] C^T
+   by the r x r products of each row, for symmetric P[i] */
+static void test_transport(Rng *rng) {
+    enum { rows = 7, r = 5 };
+    real P[rows * r * r], ref[rows * r * r], work[rows * r * r], C[r * r], g[r], t[r * r];
+    init_normal(C, r * r, 0, 1, rng);
+    for (int parity_d1 = 0; parity_d1 < 2; parity_d1++) {
+        for (int i = 0; i < rows; i++) {   /* P[i] = sum of three outer products: symmetric */
+            real *Pi = P + i * r * r;
+            memset(Pi, 0, sizeof(real) * r * r);
+            for (int k = 0; k < 3; k++) {
+                init_normal(g, r, 0, 1, rng);
+                for (int a = 0; a < r; a++) for (int b = 0; b < r; b++) Pi[a * r + b] += g[a] * g[b];
+            }
+            if (parity_d1) { small_matmul(t, Pi, 0, C, 1, r); small_matmul(ref + i * r * r, C, 0, t, 0, r); }
+            else           { small_matmul(t, Pi, 0, C, 0, r); small_matmul(ref + i * r * r, C, 1, t, 0, r); }
+        }
+        loft_transport_cross_terms(P, rows, C, r, parity_d1, work);
+        CHECK_LE(rel_err(P, ref, rows * r * r), 1e-14, parity_d1 ? "cross-term transport C P C^T vs per-row products (rel)"
+                                                                 : "cross-term transport C^T P C vs per-row products (rel)");
+    }
+}
+
 int main(void) {
     Rng rng;
     rng_seed(&rng, 1);
     test_gemm(&rng);
     test_pinv(&rng);
+    test_transport(&rng);
     return test_exit("test_blas");
 }

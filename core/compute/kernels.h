@@ -167,7 +167,8 @@ void dora_rows_backward(real *dmag, real *dV, const real *dWd, const real *V, co
 void row_norms(real *mag, const real *W, int in, int out);
 
 /* ---- LoFT-AdamW's per-row pieces (cpu/loft_rows.c) ---- */
-/* P[i] (rows,r,r) [OUT] <- C^T P[i] C (exact) or C P[i] C^T (parity D1); work (2r^2) [BUFFER] */
+/* P[i] (rows,r,r) [OUT] <- C^T P[i] C (exact) or C P[i] C^T (parity D1), for symmetric P[i]
+   (LoFT's cross terms are); work (rows,r,r) [BUFFER]. Two GEMMs over all rows at once. */
 #define loft_transport_cross_terms LOFT_NAME(loft_transport_cross_terms)
 void loft_transport_cross_terms(real *P, int rows, const real *C, int r, int parity_d1, real *work);
 /* mom (rows,r) [OUT] = b1 mom + (1-b1) g; P[i] (rows,r,r) [OUT] = b2 P[i] + (1-b2) g[i] g[i]^T */

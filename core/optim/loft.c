@@ -164,7 +164,7 @@ static void side_accumulate(LoftPair *lp, int s, const OptimConfig *cfg) {
         blas_gemm(0, 0, rows, r, r, 1, sd->mom, r, lp->C, r, 0, lp->tmp, r);
         vec_copy(sd->mom, lp->tmp, nr);
     }
-    if (move_second) loft_transport_cross_terms(sd->P, rows, lp->C, r, parity(cfg), lp->tmp);
+    if (move_second) loft_transport_cross_terms(sd->P, rows, lp->C, r, parity(cfg), lp->K);   /* K: free until projected_direction */
     if (snapshot) {
         vec_copy(sd->Hprev, H, (size_t)hrows * r);
         if (sd->Sprev) vec_copy(sd->Sprev, lp->S[s], (size_t)r * r);

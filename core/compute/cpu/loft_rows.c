@@ -4,14 +4,22 @@
 #include <string.h>
 #include "../kernels.h"
 
+/* with X = C (exact) or C^T (parity D1): U[i] = P[i] X for every row in one GEMM over the
+   stacked (rows r, r) matrix, each r x r block transposed in place (U[i]^T = X^T P[i] for
+   symmetric P[i]), then P[i] = U[i]^T X in a second GEMM: X^T P[i] X */
 void loft_transport_cross_terms(real *P, int rows, const real *C, int r, int parity_d1, real *work) {
-    real *t = work, *out = work + r * r;
+    const int n = rows * r;
+    blas_gemm(0, parity_d1, n, r, r, 1, P, r, C, r, 0, work, r);
     for (int i = 0; i < rows; i++) {
-        real *Pi = P + (size_t)i * r * r;
-        if (parity_d1) { small_matmul(t, Pi, 0, C, 1, r); small_matmul(out, C, 0, t, 0, r); }
-        else           { small_matmul(t, Pi, 0, C, 0, r); small_matmul(out, C, 1, t, 0, r); }
-        memcpy(Pi, out, sizeof(real) * r * r);
+        real *U = work + (size_t)i * r * r;
+        for (int a = 0; a < r; a++)
+            for (int b = a + 1; b < r; b++) {
+                real t = U[a * r + b];
+                U[a * r + b] = U[b * r + a];
+                U[b * r + a] = t;
+            }
     }
+    blas_gemm(0, parity_d1, n, r, r, 1, work, r, C, r, 0, P, r);
 }
 
 void loft_moments(real *mom, real *P, const real *g, int rows, int r, double beta1, double beta2) {

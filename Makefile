@@ -10,8 +10,8 @@ BUILD   ?= build
 # evaluated when a recipe runs, i.e. after the deps stamp exists
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS))
-CFLAGS  = -std=c11 $(OPT) -g -fPIC -Wall -Wextra -Werror -Wno-format-truncation -fno-math-errno -fopenmp -D_GNU_SOURCE $(SAN) $(PKG_CFLAGS) -Icore -I$(BUILD)/gen
-LDLIBS  = $(PKG_LIBS) -fopenmp -lm
+CFLAGS  = -std=c11 $(OPT) -g -fPIC -Wall -Wextra -Werror -Wno-format-truncation -fno-math-errno -fopenmp-simd -D_GNU_SOURCE $(SAN) $(PKG_CFLAGS) -Icore -I$(BUILD)/gen
+LDLIBS  = $(PKG_LIBS) -lm
 
 # the compute backend: the CPU implementation of compute/kernels.h and compute/memory.h (a second
 # backend replaces this list and BACKEND_COMMON_SRC and nothing else)

@@ -1,7 +1,7 @@
 /* The compute seam: every kernel that layers, blocks, adapters, optimizers and the models'
    forward/backward call on tensors, in `real` (float32 or float64). Tensors are pointers a
    backend allocated (compute/memory.h); the CPU backend (compute/cpu/) implements every
-   function here on host memory with OpenBLAS and OpenMP. A second backend (CUDA) implements this
+   function here on host memory with OpenBLAS (threads) and SIMD loops. A second backend (CUDA) implements this
    header and compute/memory.h and nothing above it changes. Conventions (llm.c): outputs first,
    [OUT] / [BUFFER] marks, a shape beside every tensor, backward ACCUMULATES into gradients (the
    caller zeroes them). */

@@ -5,13 +5,8 @@
 #include "../kernels.h"
 #include "vector_math.h"
 
-/* OpenMP only pays above this many multiply-adds: below it the threads' start-up and their
-   contention with OpenBLAS's own threads cost more than the loop (3.5x slower, measured) */
-#define PAR_WORK (1 << 22)
-
 void linear_forward(real *out, const real *inp, const real *weight, const real *bias, int N, int C, int OC) {
     if (bias) {
-#pragma omp parallel for if ((size_t)N * OC > PAR_WORK)
         for (int n = 0; n < N; n++) memcpy(out + (size_t)n * OC, bias, sizeof(real) * OC);
     }
     blas_gemm(0, 1, N, OC, C, 1, inp, C, weight, C, bias ? 1 : 0, out, OC);   /* out += inp W^T */
@@ -30,7 +25,6 @@ void linear_backward(real *dinp, real *dweight, real *dbias, const real *dout, c
 
 void layernorm_forward(real *out, real *mean, real *rstd, const real *inp, const real *weight,
                        const real *bias, int N, int C) {
-#pragma omp parallel for if ((size_t)N * C > PAR_WORK)
     for (int n = 0; n < N; n++) {
         const real *x = inp + (size_t)n * C;
         double m = 0, v = 0;
@@ -51,7 +45,6 @@ void layernorm_forward(real *out, real *mean, real *rstd, const real *inp, const
 void layernorm_backward(real *dinp, real *dweight, real *dbias, const real *dout, const real *inp,
                         const real *weight, const real *mean, const real *rstd, int N, int C) {
     /* out = norm * w + b, norm = (x - mean) rstd */
-#pragma omp parallel for if ((size_t)N * C > PAR_WORK)
     for (int n = 0; n < N; n++) {
         const real *x = inp + (size_t)n * C, *d = dout + (size_t)n * C;
         real *dx = dinp + (size_t)n * C;
@@ -78,13 +71,13 @@ void layernorm_backward(real *dinp, real *dweight, real *dbias, const real *dout
 }
 
 void gelu_forward(real *out, const real *inp, size_t n) {
-#pragma omp parallel for simd if (parallel : n > PAR_WORK)
+#pragma omp simd
     for (size_t i = 0; i < n; i++) out[i] = (real)0.5 * inp[i] * (1 + erfr(inp[i] * (real)M_SQRT1_2));
 }
 
 void gelu_backward(real *dinp, const real *inp, const real *dout, size_t n) {
     /* d/dx x Phi(x) = Phi(x) + x phi(x) */
-#pragma omp parallel for simd if (parallel : n > PAR_WORK)
+#pragma omp simd
     for (size_t i = 0; i < n; i++) {
         real x = inp[i], cdf = (real)0.5 * (1 + erfr(x * (real)M_SQRT1_2));
         real pdf = expr((real)-0.5 * x * x) * (real)0.3989422804014327;   /* 1 / sqrt(2 pi) */
@@ -96,7 +89,7 @@ void gelu_backward(real *dinp, const real *inp, const real *dout, size_t n) {
 #define GELU_C 0.044715
 
 void gelu_tanh_forward(real *out, const real *inp, size_t n) {
-#pragma omp parallel for simd if (parallel : n > PAR_WORK)
+#pragma omp simd
     for (size_t i = 0; i < n; i++) {
         real x = inp[i];
         out[i] = (real)0.5 * x * (1 + tanhr((real)GELU_K * (x + (real)GELU_C * x * x * x)));
@@ -104,7 +97,7 @@ void gelu_tanh_forward(real *out, const real *inp, size_t n) {
 }
 
 void gelu_tanh_backward(real *dinp, const real *inp, const real *dout, size_t n) {
-#pragma omp parallel for simd if (parallel : n > PAR_WORK)
+#pragma omp simd
     for (size_t i = 0; i < n; i++) {
         real x = inp[i], t = tanhr((real)GELU_K * (x + (real)GELU_C * x * x * x));
         real du = (real)GELU_K * (1 + 3 * (real)GELU_C * x * x);
@@ -118,7 +111,6 @@ void attention_forward(real *out, real *att, const real *qkv, int B, int T, int 
                        const int *skip) {
     const int hs = C / NH, C3 = 3 * C;
     const real scale = (real)(1.0 / sqrt((double)hs));
-#pragma omp parallel for collapse(2) if ((size_t)B * T * T * C > PAR_WORK)
     for (int b = 0; b < B; b++)
         for (int h = 0; h < NH; h++) {
             const real *q = qkv + (size_t)b * T * C3 + h * hs, *k = q + C, *v = q + 2 * C;
@@ -142,7 +134,6 @@ void attention_backward(real *dqkv, real *datt, const real *dout, const real *qk
                         int B, int T, int C, int NH, int causal) {
     const int hs = C / NH, C3 = 3 * C;
     const real scale = (real)(1.0 / sqrt((double)hs));
-#pragma omp parallel for collapse(2) if ((size_t)B * T * T * C > PAR_WORK)
     for (int b = 0; b < B; b++)
         for (int h = 0; h < NH; h++) {
             const real *q = qkv + (size_t)b * T * C3 + h * hs, *k = q + C, *v = q + 2 * C;

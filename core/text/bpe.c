@@ -155,33 +155,71 @@ size_t bpe_chunk_end(const Bpe *b, const unsigned char *t, size_t i, size_t n) {
     return j < n && j - i >= 2 ? j - 1 : j;
 }
 
-long bpe_encode(const Bpe *b, const unsigned char *text, size_t n, int *tokens, size_t cap) {
-    size_t out = 0;
-    int *buf = malloc(sizeof(int) * (n + 1));
-    for (size_t i = 0; i < n;) {
-        size_t e = bpe_chunk_end(b, text, i, n);
-        int len = 0;
-        for (size_t j = i; j < e; j++) buf[len++] = b->byte_id[text[j]];
-        for (;;) {   /* merge every occurrence of the pair with the lowest rank until none applies */
-            int best = -1;
-            for (int j = 0; j + 1 < len; j++) {
-                int id = merged(b, buf[j], buf[j + 1]);
-                if (id >= 0 && (best < 0 || b->rank[id] < b->rank[best])) best = id;
-            }
-            if (best < 0) break;
-            int w = 0;
-            for (int j = 0; j < len; j++) {
-                if (j + 1 < len && buf[j] == b->left[best] && buf[j + 1] == b->right[best]) { buf[w++] = best; j++; }
-                else buf[w++] = buf[j];
-            }
-            len = w;
+/* one chunk (len bytes ids in buf) merged in place, lowest rank first; returns its token count */
+static int encode_chunk(const Bpe *b, int *buf, int len) {
+    for (;;) {   /* merge every occurrence of the pair with the lowest rank until none applies */
+        int best = -1;
+        for (int j = 0; j + 1 < len; j++) {
+            int id = merged(b, buf[j], buf[j + 1]);
+            if (id >= 0 && (best < 0 || b->rank[id] < b->rank[best])) best = id;
         }
-        if (out + (size_t)len > cap) { free(buf); return -1; }
-        memcpy(tokens + out, buf, sizeof(int) * (size_t)len);
+        if (best < 0) break;
+        int w = 0;
+        for (int j = 0; j < len; j++) {
+            if (j + 1 < len && buf[j] == b->left[best] && buf[j + 1] == b->right[best]) { buf[w++] = best; j++; }
+            else buf[w++] = buf[j];
+        }
+        len = w;
+    }
+    return len;
+}
+
+/* Encoding memo: a text repeats its chunks (words), so each distinct chunk is merged once; the
+   table maps a chunk's bytes (a span of the text) to its tokens (a span of the output). */
+typedef struct { size_t at, len, tok_at; int ntok; } Seen;
+
+long bpe_encode(const Bpe *b, const unsigned char *text, size_t n, int *tokens, size_t cap) {
+    size_t out = 0, cap_seen = 1024, nseen = 0;
+    int *buf = malloc(sizeof(int) * (n + 1));
+    Seen *seen = calloc(cap_seen, sizeof(Seen));   /* len 0 = empty slot */
+    for (size_t i = 0; i < n;) {
+        size_t e = bpe_chunk_end(b, text, i, n), slot = hash_bytes(text + i, e - i) & (cap_seen - 1);
+        while (seen[slot].len && (seen[slot].len != e - i || memcmp(text + seen[slot].at, text + i, e - i)))
+            slot = (slot + 1) & (cap_seen - 1);
+        const int *src;
+        int len;
+        if (seen[slot].len) {
+            src = tokens + seen[slot].tok_at;
+            len = seen[slot].ntok;
+        } else {
+            len = 0;
+            for (size_t j = i; j < e; j++) buf[len++] = b->byte_id[text[j]];
+            len = encode_chunk(b, buf, len);
+            src = buf;
+        }
+        if (out + (size_t)len > cap) { free(buf); free(seen); return -1; }
+        memmove(tokens + out, src, sizeof(int) * (size_t)len);
+        if (!seen[slot].len) {
+            seen[slot] = (Seen){ i, e - i, out, len };
+            if (2 * ++nseen > cap_seen) {   /* keep the table at most half full */
+                Seen *old = seen;
+                size_t old_cap = cap_seen;
+                cap_seen *= 2;
+                seen = calloc(cap_seen, sizeof(Seen));
+                for (size_t k = 0; k < old_cap; k++) {
+                    if (!old[k].len) continue;
+                    size_t s = hash_bytes(text + old[k].at, old[k].len) & (cap_seen - 1);
+                    while (seen[s].len) s = (s + 1) & (cap_seen - 1);
+                    seen[s] = old[k];
+                }
+                free(old);
+            }
+        }
         out += (size_t)len;
         i = e;
     }
     free(buf);
+    free(seen);
     return (long)out;
 }
 

@@ -23,7 +23,10 @@ BACKEND_COMMON_SRC = core/compute/cpu/backend.c core/compute/cpu/index_memory.c
 # (the models in core/tasks/ are every .c there but the tasks and the registry)
 TASK_SRC   = $(wildcard core/tasks/*_task.c)
 MODEL_SRC  = $(filter-out $(TASK_SRC) core/tasks/registry.c,$(wildcard core/tasks/*.c))
-REAL_SRC   = $(BACKEND_SRC) core/init.c core/optim/loft.c core/optim/optimizer.c core/adapters/lora.c \
+# the optimizers: every file of core/optim/ but the precision-free settings (a method is one file
+# there plus one line of core/methods/methods.def)
+OPTIM_SRC  = $(filter-out core/optim/optim_config.c,$(wildcard core/optim/*.c))
+REAL_SRC   = $(BACKEND_SRC) core/init.c $(OPTIM_SRC) core/adapters/lora.c \
              core/adapters/dora.c core/nn/blocks.c core/adapters/adapted_linear.c core/io/checkpoint.c $(MODEL_SRC)
 # compiled once and precision-free (no `real`): the run loop, the task registry, I/O, reports, Lua
 COMMON_SRC = core/rng.c core/io/h5data.c core/io/config.c core/io/h5log.c core/io/h5results.c \
@@ -34,7 +37,7 @@ COMMON_SRC = core/rng.c core/io/h5data.c core/io/config.c core/io/h5log.c core/i
 # (`#define LOFT_F32` at its top, or not) and is registered by its name (build/gen/task_list.h)
 OBJS = $(REAL_SRC:%.c=$(BUILD)/f32/%.o) $(REAL_SRC:%.c=$(BUILD)/f64/%.o) $(COMMON_SRC:%.c=$(BUILD)/common/%.o) \
        $(TASK_SRC:%.c=$(BUILD)/task/%.o)
-HDRS = $(wildcard core/*.h core/*/*.h core/*/*/*.h)
+HDRS = $(wildcard core/*.h core/*/*.h core/*/*/*.h core/*/*.def)
 
 TESTS = test_stats test_blas test_adapters_grad test_loft_identities test_mf test_golden test_float32 test_config test_experiment test_nn_grad test_vit_golden test_vit_adapters test_bpe test_gpt_golden test_gpt2_hf test_json test_gpt_grad
 TEST_BINS = $(TESTS:%=$(BUILD)/tests/%)
@@ -150,6 +153,7 @@ $(BUILD)/step_bench: bench/step_bench.c $(BUILD)/libloft.a
 bench: $(BUILD)/step_bench
 	$(BUILD)/step_bench vit
 	$(BUILD)/step_bench gpt
+	$(BUILD)/step_bench gpt-scale
 
 # regenerate the committed golden files (needs Debian's python3-torch + python3-h5py; not run by CI)
 golden:

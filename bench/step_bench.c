@@ -3,8 +3,10 @@
    memory), the achieved GFLOP/s against OpenBLAS sgemm measured in this same run, and the same
    model and step in PyTorch (bench/torch_step.py, Debian's python3-torch) on the same shapes and
    threads when it is installed. For the GPT also tokens/s and the optimizer state per layer
-   against the spec's accounting. Prints Markdown tables. Not a test: nothing is asserted.
-   Usage: step_bench vit|gpt */
+   against the spec's accounting. `step_bench gpt-scale`: the GPT step as width (128 -> 512),
+   context (64 -> 256) and rank (1 -> 64) grow, one at a time, ours vs PyTorch on 1 thread.
+   Prints Markdown tables. Not a test: nothing is asserted.
+   Usage: step_bench vit|gpt|gpt-scale */
 #define LOFT_F32
 #include <cblas.h>
 #include <math.h>
@@ -23,7 +25,7 @@
 
 enum { WARMUP = 3, REPS = 20 };   /* the step time is the best of REPS timed steps (this VM is shared) */
 static const VitShape VSHAPE = { 28, 7, 128, 4, 4, 512, 10 };          /* 4 layers, width 128, MLP 512 */
-static const GptShape GSHAPE = { 1024, 64, 128, 4, 4, 512, 0 };        /* the ablation's GPT */
+static GptShape GSHAPE = { 1024, 64, 128, 4, 4, 512, 0 };   /* the ablation's GPT; gpt-scale varies width, ctx */
 enum { VIT_BATCH = 64, GPT_BATCH = 16 };
 
 static int is_gpt;
@@ -85,7 +87,7 @@ static void child(const char *method, int r) {
         adapter = v->adapter; nadapter = v->nadapter;
     }
     for (size_t i = 0; i < nadapter; i++) adapter[i] += 0.01f * (float)rng_normal(&rng);
-    OptimConfig oc = optim_config_default(strcmp(method, "loft") == 0 ? OPTIM_LOFT : OPTIM_ADAMW);
+    OptimConfig oc = optim_config_default(strcmp(method, "loft") == 0 ? METHOD_LOFT : full ? METHOD_FULL_ADAMW : METHOD_LORA_ADAMW);
     oc.max_grad_norm = 1.0;
     Optimizer *opt = optim_create(&oc, pairs, np, plain, nl, err, sizeof err);
     float *images = mallocCheck(sizeof(float) * B * 784);
@@ -117,10 +119,12 @@ static Result measure(const char *self, const char *method, int r, int threads) 
     pid_t pid = fork();
     if (pid == 0) {
         dup2(fd[1], 1);
-        char rs[16], ts[16];
+        char rs[16], ts[16], ws[16], cs[16];
         snprintf(rs, sizeof rs, "%d", r);
         snprintf(ts, sizeof ts, "%d", threads);
-        execl(self, self, is_gpt ? "gpt" : "vit", "--child", method, rs, ts, (char *)NULL);
+        snprintf(ws, sizeof ws, "%d", GSHAPE.width);
+        snprintf(cs, sizeof cs, "%d", GSHAPE.ctx);
+        execl(self, self, is_gpt ? "gpt" : "vit", "--child", method, rs, ts, ws, cs, (char *)NULL);
         _exit(1);
     }
     close(fd[1]);
@@ -140,8 +144,8 @@ static Result measure(const char *self, const char *method, int r, int threads) 
 static Result torch_step(const char *method, int r, int threads) {
     Result res = { 0, 0, 0 };
     char cmd[256];
-    snprintf(cmd, sizeof cmd, "/usr/bin/python3 bench/torch_step.py %s %s %d %d %d 2>/dev/null", is_gpt ? "gpt" : "vit", method, r,
-             is_gpt ? GPT_BATCH : VIT_BATCH, threads);
+    snprintf(cmd, sizeof cmd, "/usr/bin/python3 bench/torch_step.py %s %s %d %d %d %d %d 2>/dev/null", is_gpt ? "gpt" : "vit", method,
+             r, is_gpt ? GPT_BATCH : VIT_BATCH, threads, GSHAPE.width, GSHAPE.ctx);
     FILE *p = popen(cmd, "r");
     if (!p) return res;
     if (fscanf(p, "%lf %lf", &res.ms, &res.rss_mb) != 2) res.ms = 0;
@@ -161,11 +165,56 @@ static void state_per_layer(int r) {
     printf("| %d | %ld | %ld | %ld | %.2fx |", r, full, lora, loft, (double)loft / lora);
 }
 
+/* the GPT step as one dimension grows at a time from the ablation's shape (width 128, context 64,
+   r = 8, batch 16): full AdamW for width and context, LoRA and LoFT for the rank; 1 thread each */
+static int scaling(const char *self, int have_torch) {
+    printf("# GPT step as the work grows (4 layers, 4 heads, MLP 4 x width, vocabulary 1024, batch 16, float32, 1 thread)\n\n"
+           "Best of %d steps; FLOPs counted as in the tables above (full ~3x forward, adapters ~2x).\n\n", REPS);
+    printf("| grows | width | context | method | r | GFLOP/step | ours ms | PyTorch ms | PyTorch / ours | ours GFLOP/s | ours peak RSS MB | PyTorch peak RSS MB | optimizer state MB |\n");
+    printf("|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+    struct { const char *grows; int width, ctx; const char *method; int r; } rows[] = {
+        { "width", 128, 64, "adamw", 0 }, { "width", 256, 64, "adamw", 0 }, { "width", 512, 64, "adamw", 0 },
+        { "context", 128, 128, "adamw", 0 }, { "context", 128, 256, "adamw", 0 },
+        { "rank", 128, 64, "lora", 1 }, { "rank", 128, 64, "loft", 1 }, { "rank", 128, 64, "lora", 8 },
+        { "rank", 128, 64, "loft", 8 }, { "rank", 128, 64, "lora", 32 }, { "rank", 128, 64, "loft", 32 },
+        { "rank", 128, 64, "lora", 64 }, { "rank", 128, 64, "loft", 64 },
+    };
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        GSHAPE.width = rows[i].width;
+        GSHAPE.mlp = 4 * rows[i].width;
+        GSHAPE.ctx = rows[i].ctx;
+        int full = strcmp(rows[i].method, "adamw") == 0;
+        double flops = (full ? 3 : 2) * forward_flops() * GPT_BATCH;
+        Result ours = measure(self, rows[i].method, rows[i].r, 1);
+        Result pt = have_torch ? torch_step(rows[i].method, rows[i].r, 1) : (Result){ 0, 0, 0 };
+        char ptms[32] = "-", ratio[32] = "-", ptrss[32] = "-", rk[8] = "-";
+        if (pt.ms > 0) {
+            snprintf(ptms, sizeof ptms, "%.1f", pt.ms);
+            snprintf(ratio, sizeof ratio, "%.2fx", pt.ms / ours.ms);
+            snprintf(ptrss, sizeof ptrss, "%.0f", pt.rss_mb);
+        }
+        if (rows[i].r) snprintf(rk, sizeof rk, "%d", rows[i].r);
+        printf("| %s | %d | %d | %s | %s | %.2f | %.1f | %s | %s | %.1f | %.0f | %s | %.1f |\n", rows[i].grows, rows[i].width,
+               rows[i].ctx, rows[i].method, rk, flops / 1e9, ours.ms, ptms, ratio, flops / (ours.ms * 1e-3) / 1e9, ours.rss_mb, ptrss,
+               ours.state / 1048576.0);
+        fflush(stdout);
+    }
+    return 0;
+}
+
 int main(int argc, char **argv) {
-    if (argc < 2 || (strcmp(argv[1], "vit") && strcmp(argv[1], "gpt"))) { fprintf(stderr, "usage: %s vit|gpt\n", argv[0]); return 2; }
-    is_gpt = strcmp(argv[1], "gpt") == 0;
-    if (argc == 6 && strcmp(argv[2], "--child") == 0) {
+    if (argc < 2 || (strcmp(argv[1], "vit") && strcmp(argv[1], "gpt") && strcmp(argv[1], "gpt-scale"))) {
+        fprintf(stderr, "usage: %s vit|gpt|gpt-scale\n", argv[0]);
+        return 2;
+    }
+    is_gpt = strcmp(argv[1], "vit") != 0;
+    if (strcmp(argv[1], "gpt-scale") == 0)
+        return scaling(argv[0], system("/usr/bin/python3 -c 'import torch' > /dev/null 2>&1") == 0);
+    if (argc == 8 && strcmp(argv[2], "--child") == 0) {
         openblas_set_num_threads(atoi(argv[5]));
+        GSHAPE.width = atoi(argv[6]);
+        GSHAPE.mlp = 4 * GSHAPE.width;
+        GSHAPE.ctx = atoi(argv[7]);
         child(argv[3], atoi(argv[4]));
         return 0;
     }

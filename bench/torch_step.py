@@ -1,7 +1,7 @@
 """The ViT or GPT training step of bench/step_bench.c in PyTorch (Debian's python3-torch), same
 shapes, same threads: full AdamW, LoRA (A, B on qkv, proj, fc1, fc2, frozen base) or DoRA.
 Prints "ms_per_step peak_rss_mb". LoFT has no PyTorch twin here; it is compared with LoRA.
-Usage: python3 bench/torch_step.py vit|gpt METHOD RANK BATCH THREADS"""
+Usage: python3 bench/torch_step.py vit|gpt METHOD RANK BATCH THREADS [WIDTH CTX] (GPT: MLP = 4 x WIDTH)"""
 import math
 import resource
 import sys
@@ -106,8 +106,11 @@ class GPT(nn.Module):
 
 
 def main():
-    global T
+    global T, C, H, CTX
     model_name, method, r, batch, threads = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
+    if model_name == "gpt" and len(sys.argv) > 7:
+        C, CTX = int(sys.argv[6]), int(sys.argv[7])
+        H = 4 * C
     torch.set_num_threads(threads)
     torch.manual_seed(0)
     kind = method if method != "loft" else "lora"

@@ -9,7 +9,7 @@
 #include "stats.h"
 
 void report_show(FILE *out, const RunRecord *runs, int n) {
-    fprintf(out, "%-44s %-7s %4s %5s %-11s %7s %12s %9s\n", "run", "method", "rank", "seed", "status", "steps", "final loss", "to thr.");
+    fprintf(out, "%-44s %-10s %4s %5s %-11s %7s %12s %9s\n", "run", "method", "rank", "seed", "status", "steps", "final loss", "to thr.");
     for (int i = 0; i < n; i++) {
         const RunRecord *r = &runs[i];
         char thr[24];
@@ -18,7 +18,7 @@ void report_show(FILE *out, const RunRecord *runs, int n) {
         char status[40];
         if (strcmp(r->status, "diverged") == 0) snprintf(status, sizeof status, "diverged@%ld", r->diverged_step);
         else snprintf(status, sizeof status, "%s", r->status);
-        fprintf(out, "%-44s %-7s %4ld %5ld %-11s %7ld %12.4e %9s\n", r->id, r->method, r->rank, r->seed, status,
+        fprintf(out, "%-44s %-10s %4ld %5ld %-11s %7ld %12.4e %9s\n", r->id, r->method, r->rank, r->seed, status,
                 r->steps_done, r->final_loss, thr);
     }
 }

@@ -23,27 +23,30 @@ double run_now(void) {
    config text, revision, BLAS, precision, optimizer state size */
 static void common_attrs(H5Run *h, const RunConfig *c, const char *yaml, const RunInfo *info, const OptimConfig *o,
                          size_t state_bytes, const char *precision) {
-    h5run_attr_str(h, "method", c->method);
+    const MethodInfo *mi = method_info(o->method);
+    h5run_attr_str(h, "method", mi->name);   /* the registry's name, whichever alias the config used */
+    h5run_attr_str(h, "adapter", mi->adapter == ADAPTER_NONE ? "none" : mi->adapter == ADAPTER_LORA ? "lora" : "dora");
     h5run_attr_str(h, "label", info->label);
     h5run_attr_str(h, "experiment", info->experiment);
     h5run_attr_str(h, "task", c->task);
-    h5run_attr_int(h, "rank", strcmp(c->method, "adamw") == 0 ? 0 : c->rank);
+    h5run_attr_int(h, "rank", mi->adapter == ADAPTER_NONE ? 0 : c->rank);
     h5run_attr_num(h, "scale", config_scale(c));
-    h5run_attr_str(h, "scaling", strcmp(c->method, "loft") == 0 ? "loft (s = 1)" : c->scaling);
-    h5run_attr_int(h, "alternate_update", o->alternate_update);
-    h5run_attr_int(h, "rescale_grads", o->rescale_grads);
-    h5run_attr_int(h, "reproject_momentum", o->reproject_momentum);
-    h5run_attr_int(h, "reproject_second_moment", o->reproject_second_moment);
-    h5run_attr_int(h, "project_full_update", o->project_full_update);
-    h5run_attr_int(h, "clip_projected", o->clip_projected);
-    h5run_attr_str(h, "parity", c->parity);
+    h5run_attr_str(h, "scaling", mi->unit_scale ? (mi->adapter == ADAPTER_NONE ? "none" : "loft (s = 1)") : c->scaling);
+    int nset;
+    const OptimSettingInfo *set = optim_settings(&nset);
+    for (int i = 0; i < nset; i++) {   /* every method setting (settings.def), as it acted */
+        const char *field = (const char *)o + set[i].offset;
+        switch (set[i].type) {
+        case SETTING_BOOL: case SETTING_INT: h5run_attr_int(h, set[i].name, *(const int *)field); break;
+        case SETTING_FLOAT: h5run_attr_num(h, set[i].name, *(const double *)field); break;
+        case SETTING_ENUM: h5run_attr_str(h, set[i].name, field); break;
+        }
+    }
     h5run_attr_num(h, "lr", c->lr);
     h5run_attr_num(h, "beta1", c->beta1);
     h5run_attr_num(h, "beta2", c->beta2);
     h5run_attr_num(h, "eps", c->eps);
     h5run_attr_num(h, "weight_decay", c->weight_decay);
-    h5run_attr_num(h, "damping", c->damping);
-    h5run_attr_num(h, "max_grad_norm", c->max_grad_norm);
     h5run_attr_int(h, "seed", c->seed);
     h5run_attr_int(h, "steps", c->steps);
     h5run_attr_num(h, "loss_threshold", c->loss_threshold);

@@ -83,10 +83,10 @@ int main(void) {
     gemm_f32(&rng);
     elementwise_f32(&rng);
     MfTask *a = toy(NULL), *b = toy(a), *c = toy(a);
-    OptimConfig lora = optim_config_default(OPTIM_ADAMW), off = optim_config_default(OPTIM_LOFT);
+    OptimConfig lora = optim_config_default(METHOD_LORA_ADAMW), off = optim_config_default(METHOD_LOFT);
     off.alternate_update = off.rescale_grads = off.reproject_momentum = 0;
     off.reproject_second_moment = off.project_full_update = off.clip_projected = 0;
-    OptimConfig loft = optim_config_default(OPTIM_LOFT);
+    OptimConfig loft = optim_config_default(METHOD_LOFT);
     lora.eps = off.eps = loft.eps = 1e-4;
     char err[256];
     double first[300];

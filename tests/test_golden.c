@@ -82,7 +82,7 @@ static MfTask *task_from(const Golden *g, MfParam param, int r) {
     return t;
 }
 
-static OptimConfig hyper(const Golden *g, OptimKind kind) {
+static OptimConfig hyper(const Golden *g, MethodId kind) {
     OptimConfig c = optim_config_default(kind);
     c.beta1 = attr(g, "beta1");
     c.beta2 = attr(g, "beta2");
@@ -99,17 +99,17 @@ int main(int argc, char **argv) {
 
     Golden full = { adamw_file, "adamw_full" }, lora = { adamw_file, "lora" };
     MfTask *t = task_from(&full, MF_FULL, 1);
-    compare(&full, t, hyper(&full, OPTIM_ADAMW), "AdamW on a full 6x10 weight vs torch.optim.AdamW");
+    compare(&full, t, hyper(&full, METHOD_FULL_ADAMW), "AdamW on a full 6x10 weight vs torch.optim.AdamW");
     mf_free(t);
     t = task_from(&lora, MF_ADAPTER, 3);
-    compare(&lora, t, hyper(&lora, OPTIM_ADAMW), "LoRA-AdamW (r=3) vs torch.optim.AdamW on B, A");
+    compare(&lora, t, hyper(&lora, METHOD_LORA_ADAMW), "LoRA-AdamW (r=3) vs torch.optim.AdamW on B, A");
     mf_free(t);
 
     const char *settings[] = { "all_on", "no_alternate", "no_second_moment", "no_reprojection", "rescale_only" };
     for (int i = 0; i < 5; i++) {
         Golden g = { parity_file, settings[i] };
-        OptimConfig c = hyper(&g, OPTIM_LOFT);
-        c.parity = PARITY_TNURBEK_148998D;
+        OptimConfig c = hyper(&g, METHOD_LOFT);
+        snprintf(c.parity, sizeof c.parity, "tnurbek-148998d");
         c.alternate_update = attr(&g, "alternate_update") != 0;
         c.rescale_grads = attr(&g, "rescale_grads") != 0;
         c.reproject_momentum = attr(&g, "reproject_momentum") != 0;

@@ -26,8 +26,8 @@ static void lora_equals_loft_off(double max_grad_norm, const char *what) {
     const int in = 12, out = 9, r = 3, steps = 50;
     MfTask *lora = make_task(in, out, r, MF_ADAPTER, 1, NULL, 11);
     MfTask *loft = make_task(in, out, r, MF_ADAPTER, 1, lora, 0);
-    OptimConfig cl = optim_config_default(OPTIM_ADAMW);
-    OptimConfig cf = optim_config_default(OPTIM_LOFT);
+    OptimConfig cl = optim_config_default(METHOD_LORA_ADAMW);
+    OptimConfig cf = optim_config_default(METHOD_LOFT);
     cf.alternate_update = cf.rescale_grads = cf.reproject_momentum = 0;
     cf.reproject_second_moment = cf.project_full_update = cf.clip_projected = 0;
     cl.eps = cf.eps = 1e-6;
@@ -68,7 +68,7 @@ static double col_space_leak(const real *U, const real *dW, int out, int in, int
 static void fullrank_run(int in, int out, int r, int steps, double *errs, double *leak) {
     MfTask *full = make_task(in, out, r, MF_FULL, 1, NULL, 5);
     MfTask *lf = make_task(in, out, r, MF_ADAPTER, 1, NULL, 5);
-    OptimConfig ca = optim_config_default(OPTIM_ADAMW), cf = optim_config_default(OPTIM_LOFT);
+    OptimConfig ca = optim_config_default(METHOD_FULL_ADAMW), cf = optim_config_default(METHOD_LOFT);
     cf.clip_projected = 0;
     ca.eps = cf.eps = 1e-8;
     ca.weight_decay = cf.weight_decay = 0.05;
@@ -120,7 +120,7 @@ static void nonsquare_counterexample(void) {
 static void streaming_block_invariance(void) {
     const int in = 40, out = 33, r = 4;
     MfTask *a = make_task(in, out, r, MF_ADAPTER, 1, NULL, 9), *b = make_task(in, out, r, MF_ADAPTER, 1, a, 0);
-    OptimConfig c1 = optim_config_default(OPTIM_LOFT), c2;
+    OptimConfig c1 = optim_config_default(METHOD_LOFT), c2;
     c1.alternate_update = 0;   /* both sides stream every step */
     c2 = c1;
     c1.row_block = 1;
@@ -142,7 +142,7 @@ static void projected_clip_norm(void) {
     PlainTensor pl[3];
     int np, nl;
     mf_params(t, pp, &np, pl, &nl);
-    OptimConfig c = optim_config_default(OPTIM_LOFT);
+    OptimConfig c = optim_config_default(METHOD_LOFT);
     char err[256];
     Optimizer *o = optim_create(&c, pp, np, pl, nl, err, sizeof err);
     mf_loss_grad(t);
@@ -168,7 +168,7 @@ static void projected_clip_norm(void) {
 static void block2_identity(int in, int out, int r, int alternate, double damping, double bound) {
     MfTask *a = make_task(in, out, r, MF_ADAPTER, 0, NULL, 41);
     MfTask *b = make_task(in, out, r, MF_ADAPTER, 0, a, 0);
-    OptimConfig on = optim_config_default(OPTIM_LOFT);
+    OptimConfig on = optim_config_default(METHOD_LOFT);
     on.eps = 1e-8;
     on.alternate_update = alternate;
     on.damping = damping;
@@ -191,9 +191,9 @@ static void block2_identity(int in, int out, int r, int alternate, double dampin
 static void block2_acts_without_calibration(void) {
     const int in = 11, out = 8, r = 3;
     MfTask *ref = make_task(in, out, r, MF_ADAPTER, 1, NULL, 31);
-    OptimConfig simple = optim_config_default(OPTIM_LOFT);
+    OptimConfig simple = optim_config_default(METHOD_LOFT);
     simple.reproject_second_moment = simple.project_full_update = 0;
-    OptimConfig simple2 = simple, riem = optim_config_default(OPTIM_LOFT), lora = riem;
+    OptimConfig simple2 = simple, riem = optim_config_default(METHOD_LOFT), lora = riem;
     simple2.rescale_grads = 0;
     riem.alternate_update = riem.reproject_momentum = riem.reproject_second_moment = 0;
     riem.project_full_update = riem.clip_projected = 0;
@@ -222,7 +222,7 @@ static void toggles_independent(void) {
     const int in = 11, out = 8, r = 3;
     MfTask *ref = make_task(in, out, r, MF_ADAPTER, 1, NULL, 31);
     for (int from_on = 0; from_on < 2; from_on++) {
-        OptimConfig base = optim_config_default(OPTIM_LOFT);
+        OptimConfig base = optim_config_default(METHOD_LOFT);
         base.max_grad_norm = 0.02;   /* small enough that clipping acts every step */
         int *blocks[6] = { &base.alternate_update, &base.rescale_grads, &base.reproject_momentum,
                            &base.reproject_second_moment, &base.project_full_update, &base.clip_projected };

@@ -61,7 +61,7 @@ static double toy_run(const OptimConfig *cfg, const MfTask *like, MfTask **out_t
 }
 
 static void toy_problem(void) {
-    OptimConfig loft = optim_config_default(OPTIM_LOFT), lora = optim_config_default(OPTIM_ADAMW);
+    OptimConfig loft = optim_config_default(METHOD_LOFT), lora = optim_config_default(METHOD_LORA_ADAMW);
     loft.eps = lora.eps = 1e-4;
     MfTask *first;
     double l_loft = toy_run(&loft, NULL, &first);

@@ -22,17 +22,42 @@ typedef struct {
     const char *choices;     /* T_ENUM: "a|b|c" */
     const char *def;         /* default, in YAML text */
     const char *help;
+    const char *methods;     /* a method's setting (methods/settings.def): the methods it acts for; else NULL */
 } Field;
 
 #define F(name, type, lo, hi, open, null, choices, def, help) \
-    { #name, type, offsetof(RunConfig, name), sizeof(((RunConfig *)0)->name), lo, hi, open, null, choices, def, help }
+    { #name, type, offsetof(RunConfig, name), sizeof(((RunConfig *)0)->name), lo, hi, open, null, choices, def, help, NULL }
 #define BIG 1e300
+
+/* the `method` key's choices: every name and alias of methods/methods.def */
+#define METHOD(ID, name, aliases, adapter, pairs, unit_scale, help) "|" name aliases
+static const char METHOD_CHOICES[] =
+#include "../methods/methods.def"
+    ;
+#undef METHOD
+/* each method's name, its names and aliases as "|name|alias|", and whether s is fixed at 1 */
+#define METHOD(ID, name, aliases, adapter, pairs, unit_scale, help) { name, "|" name aliases "|", unit_scale },
+static const struct { const char *name, *names; int unit_scale; } METHODS[] = {
+#include "../methods/methods.def"
+};
+#undef METHOD
+#define NMETHODS (sizeof(METHODS) / sizeof(METHODS[0]))
+
+/* the registry line of a method given by name or alias (validated: always found) */
+static int method_index(const char *method) {
+    char bar[32];
+    snprintf(bar, sizeof bar, "|%s|", method);
+    for (size_t i = 0; i < NMETHODS; i++)
+        if (strstr(METHODS[i].names, bar)) return (int)i;
+    return 0;
+}
 
 static const Field FIELDS[] = {
     F(task, T_STR, 0, 0, 0, 0, NULL, "mf",
       "which task runs, by its registered name: mf (matrix factorization), vit (ViT on MNIST), gpt (small LM on text)"),
-    F(method, T_ENUM, 0, 0, 0, 0, "adamw|lora|dora|loft", "loft",
-      "adamw = full fine-tuning; lora (AdamW on B, A); dora; loft (blocks below)"),
+    F(method, T_ENUM, 0, 0, 0, 0, METHOD_CHOICES + 1, "loft",
+      "what is trained and how (methods/methods.def): full-adamw (alias adamw) = full fine-tuning; lora-adamw "
+      "(lora): AdamW on B, A; dora-adamw (dora); loft: LoFT-AdamW (the blocks below)"),
     F(rank, T_INT, 1, 1e6, 0, 0, NULL, "8", "adapter rank r (ignored by adamw)"),
     F(alpha, T_FLOAT, 0, BIG, 0, 1, NULL, "~", "LoRA alpha; ~ = rank (s = 1); LoFT always uses s = 1"),
     F(scaling, T_ENUM, 0, 0, 0, 0, "lora|rslora", "lora", "s = alpha / r (lora) or alpha / sqrt(r) (rslora)"),
@@ -51,18 +76,10 @@ static const Field FIELDS[] = {
     F(beta2, T_FLOAT, 0, 1, 1, 0, NULL, "0.999", "Adam beta2, in [0, 1)"),
     F(eps, T_FLOAT, 0, BIG, 0, 0, NULL, "1e-4", "Adam epsilon"),
     F(weight_decay, T_FLOAT, 0, BIG, 0, 0, NULL, "0", "decoupled weight decay lambda"),
-    F(damping, T_FLOAT, 0, BIG, 0, 0, NULL, "0", "LoFT: delta in (V^T V + delta I)^-1"),
-    F(max_grad_norm, T_FLOAT, 0, BIG, 0, 0, NULL, "0", "clip the global gradient norm to this; 0 = off"),
-    F(alternate_update, T_BOOL, 0, 0, 0, 0, NULL, "true", "LoFT block 1: alternating updates"),
-    F(alternate_first, T_ENUM, 0, 0, 0, 0, "B|A", "B", "LoFT: the factor that moves first"),
-    F(rescale_grads, T_BOOL, 0, 0, 0, 0, NULL, "true", "LoFT block 2: gradient rescaling"),
-    F(reproject_momentum, T_BOOL, 0, 0, 0, 0, NULL, "true", "LoFT block 3: first-moment calibration"),
-    F(reproject_second_moment, T_BOOL, 0, 0, 0, 0, NULL, "true", "LoFT block 4: second-moment cross terms"),
-    F(project_full_update, T_BOOL, 0, 0, 0, 0, NULL, "true", "LoFT block 5: projected full AdamW update"),
-    F(clip_projected, T_BOOL, 0, 0, 0, 0, NULL, "true", "LoFT block 6: clipping norm of the projected gradient"),
-    F(parity, T_ENUM, 0, 0, 0, 0, "none|tnurbek-148998d", "none",
-      "LoFT: reproduce the authors' public code (spec section 4)"),
-    F(row_block, T_INT, 0, 1e9, 0, 0, NULL, "0", "LoFT: rows per streamed block; 0 = automatic"),
+#define OPTIM_SETTING(name, type, size, lo, hi, choices, def, methods, ablation, help) \
+    { #name, type, offsetof(RunConfig, name), sizeof(((RunConfig *)0)->name), lo, hi, 0, 0, choices, def, help, methods },
+#include "../methods/settings.def"
+#undef OPTIM_SETTING
     F(data_file, T_STR, 0, 0, 0, 1, NULL, "\"data/mnist.bin\"", "vit: the converted MNIST digits (make data)"),
     F(checkpoint, T_STR, 0, 0, 0, 1, NULL, "\"results/vit_pretrained.h5\"",
       "vit: pretrained weights (make pretrain-vit); vit_target source writes it, the others read it"),
@@ -303,13 +320,15 @@ static int config_validate_method(const RunConfig *c, char *err, size_t errlen);
 int config_validate(const RunConfig *c, char *err, size_t errlen) { return config_validate_method(c, err, errlen); }
 
 /* checks that hold for every task */
+static int is_loft(const char *method) { return strcmp(METHODS[method_index(method)].name, "loft") == 0; }
+
 static int config_validate_method(const RunConfig *c, char *err, size_t errlen) {
-    if (strcmp(c->method, "loft") == 0 && !isnan(c->alpha) && c->alpha != c->rank) {
+    if (is_loft(c->method) && !isnan(c->alpha) && c->alpha != c->rank) {
         snprintf(err, errlen, "key 'alpha' = %g: LoFT uses s = 1 (gradient rescaling makes alpha redundant); "
                  "leave alpha as ~ for method loft", c->alpha);
         return -1;
     }
-    if (strcmp(c->parity, "none") != 0 && strcmp(c->method, "loft") != 0) {
+    if (strcmp(c->parity, "none") != 0 && !is_loft(c->method)) {
         snprintf(err, errlen, "key 'parity' = %s applies to method loft only (method is %s)", c->parity, c->method);
         return -1;
     }
@@ -317,7 +336,7 @@ static int config_validate_method(const RunConfig *c, char *err, size_t errlen) 
 }
 
 double config_scale(const RunConfig *c) {
-    if (strcmp(c->method, "loft") == 0 || strcmp(c->method, "adamw") == 0) return 1.0;
+    if (METHODS[method_index(c->method)].unit_scale) return 1.0;
     double alpha = isnan(c->alpha) ? c->rank : c->alpha;
     return strcmp(c->scaling, "rslora") == 0 ? alpha / sqrt((double)c->rank) : alpha / c->rank;
 }
@@ -353,6 +372,8 @@ void config_print_keys(void) {
     for (size_t i = 0; i < NFIELDS; i++) {
         char exp[160];
         expected(&FIELDS[i], exp, sizeof exp);
-        printf("  %-24s %s (default %s)\n  %-24s   %s\n", FIELDS[i].key, exp, FIELDS[i].def, "", FIELDS[i].help);
+        const char *m = FIELDS[i].methods;
+        printf("  %-24s %s (default %s)\n  %-24s   %s%s%s%s\n", FIELDS[i].key, exp, FIELDS[i].def, "", FIELDS[i].help,
+               m && strcmp(m, "*") ? " [acts for: " : "", m && strcmp(m, "*") ? m : "", m && strcmp(m, "*") ? "]" : "");
     }
 }

@@ -10,7 +10,7 @@
 typedef struct {
     /* what runs */
     char task[16];                  /* a registered task (tasks/registry.c): mf | vit | gpt */
-    char method[16];                /* adamw | lora | dora | loft */
+    char method[24];                /* a method of methods/methods.def, by name or alias */
     int rank;
     double alpha;                   /* NaN = alpha equals rank (s = 1) */
     char scaling[8];                /* lora | rslora */
@@ -21,13 +21,16 @@ typedef struct {
     char problem_file[CONFIG_STR];  /* "" = draw the problem from the seed */
     /* training */
     long steps;
-    double lr, beta1, beta2, eps, weight_decay, damping, max_grad_norm;
-    /* LoFT building blocks */
-    int alternate_update;
-    char alternate_first[2];        /* B | A */
-    int rescale_grads, reproject_momentum, reproject_second_moment, project_full_update, clip_projected;
-    char parity[24];                /* none | tnurbek-148998d */
-    int row_block;
+    double lr, beta1, beta2, eps, weight_decay;
+    /* the methods' settings: LoFT's building blocks, clipping, ... (one field per line of
+       methods/settings.def: T_BOOL, T_INT -> int, T_FLOAT -> double, T_ENUM -> char[size]) */
+#define OPTIM_SETTING(name, type, size, lo, hi, choices, def, methods, ablation, help) CONFIG_FIELD_##type(name, size)
+#define CONFIG_FIELD_T_BOOL(name, size) int name;
+#define CONFIG_FIELD_T_INT(name, size) int name;
+#define CONFIG_FIELD_T_FLOAT(name, size) double name;
+#define CONFIG_FIELD_T_ENUM(name, size) char name[size];
+#include "../methods/settings.def"
+#undef OPTIM_SETTING
     /* the ViT task */
     char data_file[CONFIG_STR], checkpoint[CONFIG_STR], target_modules[CONFIG_STR], modules_to_save[CONFIG_STR];
     char vit_target[16];            /* unseen | imbalanced | source */

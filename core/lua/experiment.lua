@@ -58,11 +58,10 @@ function experiment(e)
   defined = e
 end
 
-local BLOCKS = {
-  { "loft-no-alternate", "alternate_update" }, { "loft-no-rescale", "rescale_grads" },
-  { "loft-no-momentum-calib", "reproject_momentum" }, { "loft-no-second-moment", "reproject_second_moment" },
-  { "loft-no-full-update", "project_full_update" }, { "loft-no-proj-clip", "clip_projected" },
-}
+-- LoFT's building blocks as { label of the variant with the block off, its switch }, in spec
+-- order: the `ablation` column of core/methods/settings.def, set by the C side before this file
+local BLOCKS = LOFT_BLOCKS
+LOFT_BLOCKS = nil
 
 function with_block_ablations(variants, extra)
   local out = {}

@@ -162,6 +162,21 @@ int experiment_load(Experiment *e, const char *path, char *err, size_t errlen) {
     if (!L) { snprintf(err, errlen, "%s: cannot create a Lua state", path); return -1; }
     luaL_openlibs(L);
     int rc = -1;
+    /* LoFT's building blocks for with_block_ablations: { {label, key}, ... } from methods/settings.def */
+    lua_newtable(L);
+    int nblocks = 0;
+#define OPTIM_SETTING(name, type, size, lo, hi, choices, def, methods, ablation, help) \
+    if (ablation[0]) {                                                               \
+        lua_createtable(L, 2, 0);                                                    \
+        lua_pushstring(L, ablation);                                                 \
+        lua_rawseti(L, -2, 1);                                                       \
+        lua_pushstring(L, #name);                                                    \
+        lua_rawseti(L, -2, 2);                                                       \
+        lua_rawseti(L, -2, ++nblocks);                                               \
+    }
+#include "../methods/settings.def"
+#undef OPTIM_SETTING
+    lua_setglobal(L, "LOFT_BLOCKS");
     if (luaL_loadbuffer(L, (const char *)experiment_lua, sizeof(experiment_lua) - 1, "=experiment.lua") || lua_pcall(L, 0, 0, 0)) {
         snprintf(err, errlen, "internal error in the experiment DSL: %s", lua_tostring(L, -1));
         goto done;

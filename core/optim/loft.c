@@ -6,10 +6,11 @@
 #include "../compute/kernels.h"
 #include "../compute/memory.h"
 #include "loft.h"
+#include "pair_optimizer.h"
 
 #define STREAM_ELEMS (1 << 18)   /* elements per streamed block buffer when row_block = 0 */
 
-static int parity(const OptimConfig *cfg) { return cfg->parity == PARITY_TNURBEK_148998D; }
+static int parity(const OptimConfig *cfg) { return optim_parity(cfg); }
 /* block 2 off in the consistent reading of spec 3.1: raw moments, transported and reconstructed
    exactly (the parity mode keeps the authors' S = I) */
 static int raw_moments(const OptimConfig *cfg) { return !cfg->rescale_grads && !parity(cfg); }
@@ -51,7 +52,7 @@ void loft_pair_init(LoftPair *lp, const AdapterPair *pair, const OptimConfig *cf
     lp->gV = tensor_alloc((size_t)n * r);
     lp->C = tensor_alloc((size_t)r * r);
     lp->tmp = tensor_alloc((size_t)(big > 2 * r ? big : 2 * r) * r);
-    lp->phase = cfg->alternate_first_A ? 1 : 0;
+    lp->phase = cfg->alternate_first[0] == 'A' ? 1 : 0;
     /* the streamed update's buffers: blocks of rows of at most STREAM_ELEMS elements (at least one row) */
     lp->stream = cfg->row_block > 0 ? (size_t)cfg->row_block * big : (STREAM_ELEMS > big ? STREAM_ELEMS : (size_t)big);
     lp->K = tensor_alloc((size_t)r * r * big);
@@ -255,3 +256,15 @@ void loft_pair_step(LoftPair *lp, const OptimConfig *cfg, double lr, long step) 
     }
     if (cfg->alternate_update) lp->phase = 1 - lp->phase;
 }
+
+/* the PairOptimizer of method loft (methods.def) over the functions above */
+static void pair_init(void *state, const AdapterPair *pair, const OptimConfig *cfg) { loft_pair_init(state, pair, cfg); }
+static void pair_begin(void *state, const OptimConfig *cfg) { loft_pair_begin(state, cfg); }
+static void pair_sqnorm(void *state, const OptimConfig *cfg, double *acc) { *acc += loft_pair_sqnorm(state, cfg); }
+static void pair_scale(void *state, real coef) { loft_pair_scale_grads(state, coef); }
+static void pair_step(void *state, const OptimConfig *cfg, double lr, long k) { loft_pair_step(state, cfg, lr, k); }
+static size_t pair_state_bytes(const void *state) { return loft_pair_state_bytes(state); }
+static void pair_free(void *state) { loft_pair_free(state); }
+
+const PairOptimizer LOFT_NAME(loft_pairs) = { sizeof(LoftPair), pair_init, pair_begin, pair_sqnorm, pair_scale, pair_step,
+                                              pair_state_bytes, pair_free };

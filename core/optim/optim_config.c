@@ -1,21 +1,84 @@
-/* The precision-free half of the optimizer: default settings and the choice of the entry-point
-   table by precision (the tables are defined by optimizer.c, compiled once per precision). */
+/* The precision-free half of the optimizer: the method registry (methods.def), the settings
+   (settings.def) with their defaults, a run config's settings, and the choice of the
+   entry-point table by precision (the tables are defined by optimizer.c, compiled once per
+   precision). */
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include "optim_config.h"
 
 extern const OptimApi OPTIM_API_f32, OPTIM_API_f64;
 
-OptimConfig optim_config_default(OptimKind kind) {
+#define METHOD(ID, name, aliases, adapter, pairs, unit_scale, help) { name, aliases, adapter, unit_scale, help },
+static const MethodInfo METHODS[METHOD_COUNT] = {
+#include "../methods/methods.def"
+};
+#undef METHOD
+
+const MethodInfo *method_info(MethodId id) { return &METHODS[id]; }
+
+int method_find(const char *name) {
+    char bar[32];
+    snprintf(bar, sizeof bar, "|%s|", name);
+    for (int i = 0; i < METHOD_COUNT; i++) {
+        char all[128];
+        snprintf(all, sizeof all, "|%s%s|", METHODS[i].name, METHODS[i].aliases);
+        if (strstr(all, bar)) return i;
+    }
+    return -1;
+}
+
+MethodAdapter method_adapter(const char *name) {
+    int i = method_find(name);
+    return i < 0 ? ADAPTER_NONE : METHODS[i].adapter;
+}
+
+#define SETTING_TYPE_T_BOOL SETTING_BOOL
+#define SETTING_TYPE_T_INT SETTING_INT
+#define SETTING_TYPE_T_FLOAT SETTING_FLOAT
+#define SETTING_TYPE_T_ENUM SETTING_ENUM
+#define OPTIM_SETTING(name, type, size, lo, hi, choices, def, methods, ablation, help) \
+    { #name, methods, ablation, help, def, SETTING_TYPE_##type, offsetof(OptimConfig, name) },
+static const OptimSettingInfo SETTINGS[] = {
+#include "../methods/settings.def"
+};
+#undef OPTIM_SETTING
+#define NSETTINGS ((int)(sizeof(SETTINGS) / sizeof(SETTINGS[0])))
+
+const OptimSettingInfo *optim_settings(int *n) {
+    *n = NSETTINGS;
+    return SETTINGS;
+}
+
+int optim_setting_applies(const OptimSettingInfo *s, MethodId id) {
+    if (strcmp(s->methods, "*") == 0) return 1;
+    const char *name = METHODS[id].name;
+    size_t len = strlen(name);
+    for (const char *p = s->methods; (p = strstr(p, name)) != NULL; p += len)
+        if ((p == s->methods || p[-1] == ' ') && (p[len] == ' ' || p[len] == 0)) return 1;
+    return 0;
+}
+
+/* a setting's default (its text in settings.def) into its field */
+#define DEFAULT_T_BOOL(field, def) field = strcmp(def, "true") == 0;
+#define DEFAULT_T_INT(field, def) field = atoi(def);
+#define DEFAULT_T_FLOAT(field, def) field = strtod(def, NULL);
+#define DEFAULT_T_ENUM(field, def) snprintf(field, sizeof field, "%s", def);
+
+OptimConfig optim_config_default(MethodId method) {
     OptimConfig c;
     memset(&c, 0, sizeof(c));
-    c.kind = kind;
+    c.method = method;
     c.beta1 = 0.9;
     c.beta2 = 0.999;
-    c.eps = kind == OPTIM_LOFT ? 1e-4 : 1e-8;
-    c.alternate_update = c.rescale_grads = c.reproject_momentum = 1;
-    c.reproject_second_moment = c.project_full_update = c.clip_projected = 1;
+    c.eps = method == METHOD_LOFT ? 1e-4 : 1e-8;
+#define OPTIM_SETTING(name, type, size, lo, hi, choices, def, methods, ablation, help) DEFAULT_##type(c.name, def)
+#include "../methods/settings.def"
+#undef OPTIM_SETTING
     return c;
 }
+
+int optim_parity(const OptimConfig *c) { return c->method == METHOD_LOFT && strcmp(c->parity, "none") != 0; }
 
 const OptimApi *optim_api(const char *precision) {
     if (strcmp(precision, "float32") == 0) return &OPTIM_API_f32;
@@ -24,16 +87,21 @@ const OptimApi *optim_api(const char *precision) {
 }
 
 OptimConfig optim_config_of_run(const RunConfig *c) {
-    int loft = strcmp(c->method, "loft") == 0;
-    OptimConfig o = optim_config_default(loft ? OPTIM_LOFT : OPTIM_ADAMW);
-    o.beta1 = c->beta1; o.beta2 = c->beta2; o.eps = c->eps;
-    o.weight_decay = c->weight_decay; o.damping = c->damping; o.max_grad_norm = c->max_grad_norm;
-    o.alternate_update = c->alternate_update; o.alternate_first_A = c->alternate_first[0] == 'A';
-    o.rescale_grads = c->rescale_grads; o.reproject_momentum = c->reproject_momentum;
-    o.reproject_second_moment = c->reproject_second_moment; o.project_full_update = c->project_full_update;
-    o.clip_projected = c->clip_projected; o.row_block = c->row_block;
-    o.parity = strcmp(c->parity, "tnurbek-148998d") == 0 ? PARITY_TNURBEK_148998D : PARITY_NONE;
-    if (!loft) o.alternate_update = o.rescale_grads = o.reproject_momentum = o.reproject_second_moment =
-                   o.project_full_update = o.clip_projected = 0;
+    int id = method_find(c->method);
+    OptimConfig o = optim_config_default(id < 0 ? METHOD_FULL_ADAMW : (MethodId)id);
+    o.beta1 = c->beta1; o.beta2 = c->beta2; o.eps = c->eps; o.weight_decay = c->weight_decay;
+#define OPTIM_SETTING(name, type, size, lo, hi, choices, def, methods, ablation, help) memcpy(&o.name, &c->name, sizeof o.name);
+#include "../methods/settings.def"
+#undef OPTIM_SETTING
+    /* as they act: a setting of another method reads as off */
+    for (int i = 0; i < NSETTINGS; i++) {
+        if (optim_setting_applies(&SETTINGS[i], o.method)) continue;
+        char *field = (char *)&o + SETTINGS[i].offset;
+        switch (SETTINGS[i].type) {
+        case SETTING_BOOL: case SETTING_INT: *(int *)field = 0; break;
+        case SETTING_FLOAT: *(double *)field = 0; break;
+        case SETTING_ENUM: strcpy(field, SETTINGS[i].def); break;   /* fits: the default is one of the choices */
+        }
+    }
     return o;
 }

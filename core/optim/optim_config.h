@@ -1,30 +1,58 @@
-/* What the run layer knows of an optimizer, in no precision: its settings (OptimConfig) and a
-   table of entry points (OptimApi) over an opaque Optimizer, one table per precision. The
-   tensors an optimizer works on are typed (optimizer.h); here they are opaque pointers. */
+/* What the run layer knows of an optimizer, in no precision: the methods (the registry,
+   methods.def), their settings (OptimConfig: AdamW's hyper-parameters plus one field per line of
+   settings.def) and a table of entry points (OptimApi) over an opaque Optimizer, one table per
+   precision. The tensors an optimizer works on are typed (optimizer.h); here they are opaque. */
 #ifndef LOFT_OPTIM_CONFIG_H
 #define LOFT_OPTIM_CONFIG_H
 #include <stddef.h>
 #include "../io/config.h"
 
-typedef enum { OPTIM_ADAMW = 0, OPTIM_LOFT = 1 } OptimKind;
-typedef enum { PARITY_NONE = 0, PARITY_TNURBEK_148998D = 1 } ParityMode;
+/* METHOD_<ID> for every line of methods.def, in its order */
+#define METHOD(ID, name, aliases, adapter, pairs, unit_scale, help) METHOD_##ID,
+typedef enum {
+#include "../methods/methods.def"
+    METHOD_COUNT
+} MethodId;
+#undef METHOD
+
+/* what a method trains */
+typedef enum { ADAPTER_NONE = 0, ADAPTER_LORA = 1, ADAPTER_DORA = 2 } MethodAdapter;
 
 typedef struct {
-    OptimKind kind;
+    const char *name;              /* "lora-adamw" */
+    const char *aliases;           /* "|lora": older names a config may use */
+    MethodAdapter adapter;
+    int unit_scale;                /* 1: s = 1 always (no alpha) */
+    const char *help;
+} MethodInfo;
+
+/* the registry line of method id */
+const MethodInfo *method_info(MethodId id);
+/* the method a config names (its name or an alias); -1 when none */
+int method_find(const char *name);
+/* what the method a config names trains (ADAPTER_NONE for an unknown name) */
+MethodAdapter method_adapter(const char *name);
+
+typedef struct {
+    MethodId method;
     double beta1, beta2, eps, weight_decay;
-    double max_grad_norm;          /* > 0: clip the global gradient norm to this */
-    double damping;                /* delta in (V^T V + delta I)^-1, exact mode */
-    /* LoFT building blocks (spec section 3); ignored by OPTIM_ADAMW */
-    int alternate_update;          /* 1 */
-    int alternate_first_A;         /* 0: B (= U) moves first, the spec's default */
-    int rescale_grads;             /* 2 */
-    int reproject_momentum;        /* 3 */
-    int reproject_second_moment;   /* 4 */
-    int project_full_update;       /* 5 */
-    int clip_projected;            /* 6 */
-    ParityMode parity;
-    int row_block;                 /* rows per block of the streamed update; 0 = automatic */
+    /* the methods' settings, one field per line of settings.def (as in RunConfig) */
+#define OPTIM_SETTING(name, type, size, lo, hi, choices, def, methods, ablation, help) CONFIG_FIELD_##type(name, size)
+#include "../methods/settings.def"
+#undef OPTIM_SETTING
 } OptimConfig;
+
+/* a setting's description for the attributes writer: name, type, where it lives in OptimConfig */
+typedef enum { SETTING_BOOL, SETTING_INT, SETTING_FLOAT, SETTING_ENUM } SettingType;
+typedef struct {
+    const char *name, *methods, *ablation, *help, *def;
+    SettingType type;
+    size_t offset;
+} OptimSettingInfo;
+/* the lines of settings.def, in order; *n gets their number */
+const OptimSettingInfo *optim_settings(int *n);
+/* 1 when setting s acts for method id (its `methods` list holds the name, or "*") */
+int optim_setting_applies(const OptimSettingInfo *s, MethodId id);
 
 typedef struct Optimizer Optimizer;
 
@@ -39,11 +67,14 @@ typedef struct {
     void (*free)(Optimizer *opt);
 } OptimApi;
 
-/* defaults: betas (0.9, 0.999), eps 1e-8 (AdamW) or 1e-4 (LoFT), decay 0, every block on */
-OptimConfig optim_config_default(OptimKind kind);
-/* the settings of a run's config (method, betas, decay, clipping, the six blocks, parity); the
-   block switches act for method loft only */
+/* defaults: betas (0.9, 0.999), eps 1e-8 (1e-4 for LoFT), decay 0, every setting at its
+   settings.def default (every LoFT block on) */
+OptimConfig optim_config_default(MethodId method);
+/* the settings of a run's config (method, betas, decay, every setting); a setting that does not
+   act for the method reads as off (0; a choice: its default), as it acted */
 OptimConfig optim_config_of_run(const RunConfig *c);
+/* 1 when LoFT runs in the parity mode of the authors' code (settings.def: parity) */
+int optim_parity(const OptimConfig *c);
 /* the entry points for "float32" or "float64", or NULL */
 const OptimApi *optim_api(const char *precision);
 #endif

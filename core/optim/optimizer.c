@@ -1,46 +1,50 @@
-/* The optimizer object: plain AdamW tensors, LoRA (AdamW on the factors) or LoFT pairs, one
-   shared step count, and global-norm gradient clipping. */
+/* The optimizer object: the adapter pairs, stepped by the method's pair optimizer (methods.def,
+   pair_optimizer.h), AdamW on the plain tensors, one shared step count, and global-norm gradient
+   clipping. */
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
 #include "../check.h"
 #include "../compute/kernels.h"
 #include "../compute/memory.h"
-#include "loft.h"
 #include "optimizer.h"
+#include "pair_optimizer.h"
+
+/* each method's pair optimizer, in methods.def order */
+#define METHOD(ID, name, aliases, adapter, pairs, unit_scale, help) &LOFT_NAME(pairs##_pairs),
+static const PairOptimizer *const PAIRS[METHOD_COUNT] = {
+#include "../methods/methods.def"
+};
+#undef METHOD
 
 typedef struct { PlainTensor t; real *m, *v; } AdamTensor;
 
 struct Optimizer {
     OptimConfig cfg;
     long step;
-    AdamTensor *adam;      /* plain tensors, and the factors of every pair under OPTIM_ADAMW */
-    int nadam;
-    LoftPair *pairs;       /* OPTIM_LOFT only */
+    const PairOptimizer *po;
+    char *pair_state;      /* npairs blocks of po->state_size bytes */
     int npairs;
+    AdamTensor *adam;      /* the plain tensors */
+    int nadam;
 };
+
+static void *pair_at(const Optimizer *o, int i) { return o->pair_state + (size_t)i * o->po->state_size; }
 
 static int config_error(const OptimConfig *c, char *err, size_t errlen) {
     const char *msg = NULL;
-    if (!(c->beta1 >= 0 && c->beta1 < 1)) msg = "beta1 must be in [0, 1)";
+    if (!(c->method >= 0 && c->method < METHOD_COUNT)) msg = "unknown method";
+    else if (!(c->beta1 >= 0 && c->beta1 < 1)) msg = "beta1 must be in [0, 1)";
     else if (!(c->beta2 >= 0 && c->beta2 < 1)) msg = "beta2 must be in [0, 1)";
     else if (!(c->eps >= 0)) msg = "eps must be >= 0";
     else if (!(c->weight_decay >= 0)) msg = "weight_decay must be >= 0";
     else if (!(c->damping >= 0)) msg = "damping must be >= 0";
     else if (!(c->max_grad_norm >= 0)) msg = "max_grad_norm must be >= 0 (0 = no clipping)";
-    else if (c->kind == OPTIM_LOFT && c->parity == PARITY_TNURBEK_148998D &&
-             c->reproject_second_moment && !c->rescale_grads)
+    else if (optim_parity(c) && c->reproject_second_moment && !c->rescale_grads)
         msg = "parity tnurbek-148998d: reproject_second_moment needs rescale_grads "
               "(the authors' code fails in that combination)";
     if (msg && err) snprintf(err, errlen, "%s", msg);
     return msg != NULL;
-}
-
-static void add_adam(Optimizer *o, real *p, real *g, size_t size) {
-    AdamTensor *a = &o->adam[o->nadam++];
-    a->t.p = p; a->t.g = g; a->t.size = size;
-    a->m = tensor_alloc(size);
-    a->v = tensor_alloc(size);
 }
 
 Optimizer *optim_create(const OptimConfig *cfg, const AdapterPair *pairs, int npairs,
@@ -56,41 +60,41 @@ Optimizer *optim_create(const OptimConfig *cfg, const AdapterPair *pairs, int np
     }
     Optimizer *o = mallocCheck(sizeof(Optimizer));
     o->cfg = *cfg;
-    int lora = cfg->kind == OPTIM_ADAMW;
-    o->adam = mallocCheck(sizeof(AdamTensor) * (size_t)(nplain + (lora ? 2 * npairs : 0)));
-    if (lora) {   /* LoRA: AdamW on A then B of every pair */
-        for (int i = 0; i < npairs; i++) {
-            add_adam(o, pairs[i].A, pairs[i].gA, (size_t)pairs[i].r * pairs[i].n);
-            add_adam(o, pairs[i].B, pairs[i].gB, (size_t)pairs[i].m * pairs[i].r);
-        }
-    } else {
-        o->npairs = npairs;
-        o->pairs = mallocCheck(sizeof(LoftPair) * (size_t)(npairs ? npairs : 1));
-        for (int i = 0; i < npairs; i++) loft_pair_init(&o->pairs[i], &pairs[i], cfg);
+    o->step = 0;
+    o->po = PAIRS[cfg->method];
+    o->npairs = npairs;
+    o->pair_state = mallocCheck(o->po->state_size * (size_t)(npairs ? npairs : 1));
+    for (int i = 0; i < npairs; i++) o->po->init(pair_at(o, i), &pairs[i], &o->cfg);
+    o->nadam = nplain;
+    o->adam = mallocCheck(sizeof(AdamTensor) * (size_t)(nplain ? nplain : 1));
+    for (int i = 0; i < nplain; i++) {
+        AdamTensor *a = &o->adam[i];
+        a->t = plain[i];
+        a->m = tensor_alloc(plain[i].size);
+        a->v = tensor_alloc(plain[i].size);
     }
-    for (int i = 0; i < nplain; i++) add_adam(o, plain[i].p, plain[i].g, plain[i].size);
     return o;
 }
 
 double optim_step(Optimizer *o, double lr) {
     const OptimConfig *c = &o->cfg;
     o->step++;
-    for (int i = 0; i < o->npairs; i++) loft_pair_begin(&o->pairs[i], c);
+    if (o->po->begin)
+        for (int i = 0; i < o->npairs; i++) o->po->begin(pair_at(o, i), c);
     double sq = 0.0;
-    for (int i = 0; i < o->npairs; i++) sq += loft_pair_sqnorm(&o->pairs[i], c);
+    for (int i = 0; i < o->npairs; i++) o->po->sqnorm(pair_at(o, i), c, &sq);
     for (int i = 0; i < o->nadam; i++) sq += blas_sumsq(o->adam[i].t.g, o->adam[i].t.size);
     double norm = sqrt(sq);
     if (c->max_grad_norm > 0) {
         double coef = c->max_grad_norm / (norm + 1e-6);
         if (coef < 1.0) {
-            for (int i = 0; i < o->npairs; i++) loft_pair_scale_grads(&o->pairs[i], (real)coef);
+            for (int i = 0; i < o->npairs; i++) o->po->scale_grads(pair_at(o, i), (real)coef);
             for (int i = 0; i < o->nadam; i++) vec_scale(o->adam[i].t.g, (real)coef, o->adam[i].t.size);
         }
     }
-    for (int i = 0; i < o->npairs; i++) loft_pair_step(&o->pairs[i], c, lr, o->step);
+    for (int i = 0; i < o->npairs; i++) o->po->step(pair_at(o, i), c, lr, o->step);
     /* parity D5 applies to every parameter of the authors' optimizer, plain tensors included */
-    const double decay = (c->kind == OPTIM_LOFT && c->parity == PARITY_TNURBEK_148998D)
-                             ? c->weight_decay : lr * c->weight_decay;
+    const double decay = optim_parity(c) ? c->weight_decay : lr * c->weight_decay;
     for (int i = 0; i < o->nadam; i++) {
         AdamTensor *a = &o->adam[i];
         adamw_step(a->t.p, a->m, a->v, a->t.g, a->t.size, lr, c->beta1, c->beta2, c->eps, decay, o->step);
@@ -100,16 +104,16 @@ double optim_step(Optimizer *o, double lr) {
 
 size_t optim_state_bytes(const Optimizer *o) {
     size_t b = 0;
+    for (int i = 0; i < o->npairs; i++) b += o->po->state_bytes(pair_at(o, i));
     for (int i = 0; i < o->nadam; i++) b += 2 * o->adam[i].t.size * sizeof(real);
-    for (int i = 0; i < o->npairs; i++) b += loft_pair_state_bytes(&o->pairs[i]);
     return b;
 }
 
 void optim_free(Optimizer *o) {
     if (!o) return;
+    for (int i = 0; i < o->npairs; i++) o->po->free(pair_at(o, i));
     for (int i = 0; i < o->nadam; i++) { tensor_free(o->adam[i].m); tensor_free(o->adam[i].v); }
-    for (int i = 0; i < o->npairs; i++) loft_pair_free(&o->pairs[i]);
-    free(o->adam); free(o->pairs); free(o);
+    free(o->adam); free(o->pair_state); free(o);
 }
 
 static Optimizer *create_opaque(const OptimConfig *cfg, const void *pairs, int npairs, const void *plain, int nplain,

@@ -1,6 +1,6 @@
-/* The optimizer object of the harness: full AdamW, LoRA-AdamW (AdamW on adapter factors) and
-   LoFT-AdamW with its six building blocks as independent toggles. It sees an explicit table of
-   adapter pairs and a list of plain tensors; it never matches names or positions.
+/* The optimizer object of the harness, for every method of methods.def (full AdamW, LoRA-AdamW,
+   DoRA, LoFT-AdamW with its six building blocks as independent toggles, ...). It sees an explicit
+   table of adapter pairs and a list of plain tensors; it never matches names or positions.
    Hyper-parameters that change per step (the learning rate) are passed to optim_step. */
 #ifndef LOFT_OPTIMIZER_H
 #define LOFT_OPTIMIZER_H

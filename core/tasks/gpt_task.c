@@ -310,7 +310,7 @@ static int gpt_validate(const RunConfig *c, char *err, size_t errlen) {
         snprintf(err, errlen, "key 'gpt_heads' = %d must divide gpt_width = %d", c->gpt_heads, c->gpt_width);
         return -1;
     }
-    if (strcmp(c->method, "adamw") != 0 && c->rank > c->gpt_width) {
+    if (method_adapter(c->method) != ADAPTER_NONE && c->rank > c->gpt_width) {
         snprintf(err, errlen, "key 'rank' = %d must be <= gpt_width = %d", c->rank, c->gpt_width);
         return -1;
     }
@@ -356,7 +356,7 @@ static void *gpt_task_create(const RunConfig *c, char *err, size_t errlen) {
     GptTask *t = mallocCheck(sizeof(GptTask));
     t->c = c;
     t->source = strcmp(c->gpt_target, "source") == 0;
-    t->full = strcmp(c->method, "adamw") == 0;
+    t->full = method_adapter(c->method) == ADAPTER_NONE;
     t->hf = ends_with(c->gpt_checkpoint, ".safetensors");
     if (t->source && !t->full) { snprintf(err, errlen, "gpt_target source (pretraining) needs method adamw, got %s", c->method); goto fail; }
     if (t->source && t->hf) { snprintf(err, errlen, "gpt_target source (pretraining) writes our .h5 checkpoint; gpt_checkpoint = %s", c->gpt_checkpoint); goto fail; }
@@ -390,7 +390,7 @@ static void *gpt_task_create(const RunConfig *c, char *err, size_t errlen) {
         snprintf(err, errlen, "%s", tmp);
         goto fail;
     }
-    if (!t->full && gpt_add_adapters(t->m, c->target_modules, strcmp(c->method, "dora") == 0 ? ADAPT_DORA : ADAPT_LORA, c->rank,
+    if (!t->full && gpt_add_adapters(t->m, c->target_modules, (method_adapter(c->method) == ADAPTER_DORA) ? ADAPT_DORA : ADAPT_LORA, c->rank,
                                      config_scale(c), strcmp(c->init, "gaussian") == 0, &t->rng, err, errlen)) goto fail;
     if (gpt_trainables(t->m, t->full, c->modules_to_save, t->pairs, &t->npairs, t->plain, &t->nplain, MAX_PLAIN, err, errlen)) goto fail;
     cloze_build(&t->z, &t->bpe, t->tok + t->ntest, t->ntok - t->ntest, c->ctx < 32 + CLOZE_CONT ? c->ctx : 32 + CLOZE_CONT);

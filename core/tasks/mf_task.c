@@ -26,8 +26,8 @@ typedef struct {
 } Mf;
 
 static MfParam param_of(const RunConfig *c) {
-    if (strcmp(c->method, "adamw") == 0) return MF_FULL;
-    return strcmp(c->method, "dora") == 0 ? MF_DORA : MF_ADAPTER;
+    if (method_adapter(c->method) == ADAPTER_NONE) return MF_FULL;
+    return (method_adapter(c->method) == ADAPTER_DORA) ? MF_DORA : MF_ADAPTER;
 }
 
 /* reads dataset name of the problem file, which must have exactly the shape (d0[, d1]) */
@@ -122,7 +122,7 @@ static void write_problem_and_final(H5Run *h, MfTask *t, const char *group, int 
 
 static int mf_validate(const RunConfig *c, char *err, size_t errlen) {
     int mn = c->in < c->out ? c->in : c->out;
-    if (strcmp(c->method, "adamw") != 0 && c->rank > mn) {
+    if (method_adapter(c->method) != ADAPTER_NONE && c->rank > mn) {
         snprintf(err, errlen, "key 'rank' = %d must be <= min(in, out) = %d", c->rank, mn);
         return -1;
     }
@@ -132,8 +132,8 @@ static int mf_validate(const RunConfig *c, char *err, size_t errlen) {
     }
     /* out x in matrices held: target, W, gW, Weff, dWeff; DoRA's V, dV; full AdamW's moments; the
        lockstep reference's five, its moments and the read-out buffer */
-    const int full = strcmp(c->method, "adamw") == 0, ref = c->reference_distance && !full;
-    double mats = 5 + 2 * (strcmp(c->method, "dora") == 0) + 2 * full + 8 * ref;
+    const int full = method_adapter(c->method) == ADAPTER_NONE, ref = c->reference_distance && !full;
+    double mats = 5 + 2 * (method_adapter(c->method) == ADAPTER_DORA) + 2 * full + 8 * ref;
     double bytes = sizeof(real) * ((double)c->in * c->out * mats + 8.0 * c->rank * ((double)c->in + c->out));
     return task_memory_check(c, bytes, "matrix factorization, out x in matrices", err, errlen);
 }
@@ -166,7 +166,7 @@ static void *mf_task_create(const RunConfig *c, char *err, size_t errlen) {
         int rnp, rnl;
         mf_params(ref, rpairs, &rnp, rplain, &rnl);
         OptimConfig rc = optim_config_of_run(c);
-        rc.kind = OPTIM_ADAMW;
+        rc.method = METHOD_FULL_ADAMW;   /* the reference: full AdamW with the run's hyper-parameters */
         if (!(m->ropt = optim_create(&rc, rpairs, rnp, rplain, rnl, err, errlen))) { mf_task_free(m); return NULL; }
     }
     return m;

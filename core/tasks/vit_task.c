@@ -131,7 +131,7 @@ static int vit_validate(const RunConfig *c, char *err, size_t errlen) {
                  c->vit_heads, c->vit_patch, c->vit_width);
         return -1;
     }
-    if (strcmp(c->method, "adamw") != 0 && c->rank > c->vit_width) {
+    if (method_adapter(c->method) != ADAPTER_NONE && c->rank > c->vit_width) {
         snprintf(err, errlen, "key 'rank' = %d must be <= vit_width = %d", c->rank, c->vit_width);
         return -1;
     }
@@ -155,7 +155,7 @@ static void vit_task_free(void *self) {
 }
 
 static void *vit_task_create(const RunConfig *c, char *err, size_t errlen) {
-    const int source = strcmp(c->vit_target, "source") == 0, full = strcmp(c->method, "adamw") == 0;
+    const int source = strcmp(c->vit_target, "source") == 0, full = method_adapter(c->method) == ADAPTER_NONE;
     if (source && !full) { snprintf(err, errlen, "vit_target source (pretraining) needs method adamw, got %s", c->method); return NULL; }
     VitTask *t = mallocCheck(sizeof(VitTask));
     t->c = c; t->source = source; t->full = full;
@@ -180,7 +180,7 @@ static void *vit_task_create(const RunConfig *c, char *err, size_t errlen) {
     t->which = mallocCheck(sizeof(int) * B);
     if (!source && load_checkpoint(t->v, c->checkpoint, err, errlen) != 0) goto fail;
     if (!full) {
-        AdaptKind kind = strcmp(c->method, "dora") == 0 ? ADAPT_DORA : ADAPT_LORA;
+        AdaptKind kind = (method_adapter(c->method) == ADAPTER_DORA) ? ADAPT_DORA : ADAPT_LORA;
         if (vit_add_adapters(t->v, c->target_modules, kind, c->rank, config_scale(c), strcmp(c->init, "gaussian") == 0,
                              &t->rng, err, errlen) != 0) goto fail;
     }

@@ -1,0 +1,53 @@
+/* The pairs of LoRA-AdamW (and DoRA's factors): AdamW on A and on B of each pair, as on any
+   tensor. The methods full-adamw, lora-adamw and dora-adamw (methods.def). */
+#include "../compute/kernels.h"
+#include "../compute/memory.h"
+#include "pair_optimizer.h"
+
+typedef struct {
+    AdapterPair pair;
+    real *mA, *vA;   /* (r,n) moments of A */
+    real *mB, *vB;   /* (m,r) moments of B */
+} AdamwPair;
+
+static size_t size_A(const AdamwPair *p) { return (size_t)p->pair.r * p->pair.n; }
+static size_t size_B(const AdamwPair *p) { return (size_t)p->pair.m * p->pair.r; }
+
+static void init(void *state, const AdapterPair *pair, const OptimConfig *cfg) {
+    (void)cfg;
+    AdamwPair *p = state;
+    p->pair = *pair;
+    p->mA = tensor_alloc(size_A(p)); p->vA = tensor_alloc(size_A(p));
+    p->mB = tensor_alloc(size_B(p)); p->vB = tensor_alloc(size_B(p));
+}
+
+static void sqnorm(void *state, const OptimConfig *cfg, double *acc) {
+    (void)cfg;
+    AdamwPair *p = state;
+    *acc += blas_sumsq(p->pair.gA, size_A(p));
+    *acc += blas_sumsq(p->pair.gB, size_B(p));
+}
+
+static void scale_grads(void *state, real coef) {
+    AdamwPair *p = state;
+    vec_scale(p->pair.gA, coef, size_A(p));
+    vec_scale(p->pair.gB, coef, size_B(p));
+}
+
+static void step(void *state, const OptimConfig *c, double lr, long k) {
+    AdamwPair *p = state;
+    adamw_step(p->pair.A, p->mA, p->vA, p->pair.gA, size_A(p), lr, c->beta1, c->beta2, c->eps, lr * c->weight_decay, k);
+    adamw_step(p->pair.B, p->mB, p->vB, p->pair.gB, size_B(p), lr, c->beta1, c->beta2, c->eps, lr * c->weight_decay, k);
+}
+
+static size_t state_bytes(const void *state) {
+    const AdamwPair *p = state;
+    return 2 * (size_A(p) + size_B(p)) * sizeof(real);
+}
+
+static void release(void *state) {
+    AdamwPair *p = state;
+    tensor_free(p->mA); tensor_free(p->vA); tensor_free(p->mB); tensor_free(p->vB);
+}
+
+const PairOptimizer LOFT_NAME(adamw_pairs) = { sizeof(AdamwPair), init, NULL, sqnorm, scale_grads, step, state_bytes, release };

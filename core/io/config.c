@@ -36,8 +36,8 @@ static const char METHOD_CHOICES[] =
     ;
 #undef METHOD
 /* each method's name, its names and aliases as "|name|alias|", and whether s is fixed at 1 */
-#define METHOD(ID, name, aliases, adapter, pairs, unit_scale, help) { name, "|" name aliases "|", unit_scale },
-static const struct { const char *name, *names; int unit_scale; } METHODS[] = {
+#define METHOD(ID, name, aliases, adapter, pairs, unit_scale, help) { name, "|" name aliases "|", unit_scale, aliases, help },
+static const struct { const char *name, *names; int unit_scale; const char *aliases, *help; } METHODS[] = {
 #include "../methods/methods.def"
 };
 #undef METHOD
@@ -56,8 +56,7 @@ static const Field FIELDS[] = {
     F(task, T_STR, 0, 0, 0, 0, NULL, "mf",
       "which task runs, by its registered name: mf (matrix factorization), vit (ViT on MNIST), gpt (small LM on text)"),
     F(method, T_ENUM, 0, 0, 0, 0, METHOD_CHOICES + 1, "loft",
-      "what is trained and how (methods/methods.def): full-adamw (alias adamw) = full fine-tuning; lora-adamw "
-      "(lora): AdamW on B, A; dora-adamw (dora); loft: LoFT-AdamW (the blocks below)"),
+      "what is trained and how: a method of core/methods/methods.def (listed below), by name or alias"),
     F(rank, T_INT, 1, 1e6, 0, 0, NULL, "8", "adapter rank r (ignored by adamw)"),
     F(alpha, T_FLOAT, 0, BIG, 0, 1, NULL, "~", "LoRA alpha; ~ = rank (s = 1); LoFT always uses s = 1"),
     F(scaling, T_ENUM, 0, 0, 0, 0, "lora|rslora", "lora", "s = alpha / r (lora) or alpha / sqrt(r) (rslora)"),
@@ -376,4 +375,8 @@ void config_print_keys(void) {
         printf("  %-24s %s (default %s)\n  %-24s   %s%s%s%s\n", FIELDS[i].key, exp, FIELDS[i].def, "", FIELDS[i].help,
                m && strcmp(m, "*") ? " [acts for: " : "", m && strcmp(m, "*") ? m : "", m && strcmp(m, "*") ? "]" : "");
     }
+    printf("\nMethods (core/methods/methods.def; aliases in parentheses):\n");
+    for (size_t i = 0; i < NMETHODS; i++)
+        printf("  %-24s %s%s%s%s\n", METHODS[i].name, METHODS[i].help, METHODS[i].aliases[0] ? " (" : "",
+               METHODS[i].aliases[0] ? METHODS[i].aliases + 1 : "", METHODS[i].aliases[0] ? ")" : "");
 }

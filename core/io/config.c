@@ -237,21 +237,17 @@ int config_set(RunConfig *c, const char *key, const char *value, const char *ori
     return set_key(c, key, value, origin, err, errlen);
 }
 
-int config_load_yaml(RunConfig *c, const char *path, char *err, size_t errlen) {
-    FILE *fp = fopen(path, "rb");
-    if (!fp) { snprintf(err, errlen, "%s: cannot open the config file (expected a YAML mapping of keys)", path); return -1; }
-    yaml_parser_t parser;
-    yaml_parser_initialize(&parser);
-    yaml_parser_set_input_file(&parser, fp);
+/* reads the mapping the parser delivers into c; path names the source in errors */
+static int load_parsed(RunConfig *c, yaml_parser_t *p, const char *path, char *err, size_t errlen) {
     int rc = 0, depth = 0, done = 0, seen_mapping = 0;
     char key[128] = "";
     int have_key = 0;
     unsigned seen[NFIELDS] = { 0 };
     while (!done && rc == 0) {
         yaml_event_t ev;
-        if (!yaml_parser_parse(&parser, &ev)) {
-            snprintf(err, errlen, "%s:%zu: YAML syntax error: %s", path, parser.problem_mark.line + 1,
-                     parser.problem ? parser.problem : "unknown");
+        if (!yaml_parser_parse(p, &ev)) {
+            snprintf(err, errlen, "%s:%zu: YAML syntax error: %s", path, p->problem_mark.line + 1,
+                     p->problem ? p->problem : "unknown");
             rc = -1;
             break;
         }
@@ -309,9 +305,47 @@ int config_load_yaml(RunConfig *c, const char *path, char *err, size_t errlen) {
         yaml_event_delete(&ev);
     }
     if (rc == 0 && !seen_mapping) { snprintf(err, errlen, "%s: empty file (expected a YAML mapping of keys)", path); rc = -1; }
+    return rc;
+}
+
+int config_load_yaml(RunConfig *c, const char *path, char *err, size_t errlen) {
+    FILE *fp = fopen(path, "rb");
+    if (!fp) { snprintf(err, errlen, "%s: cannot open the config file (expected a YAML mapping of keys)", path); return -1; }
+    yaml_parser_t parser;
+    yaml_parser_initialize(&parser);
+    yaml_parser_set_input_file(&parser, fp);
+    int rc = load_parsed(c, &parser, path, err, errlen);
     yaml_parser_delete(&parser);
     fclose(fp);
     return rc;
+}
+
+int config_load_yaml_text(RunConfig *c, const char *text, const char *origin, char *err, size_t errlen) {
+    yaml_parser_t parser;
+    yaml_parser_initialize(&parser);
+    yaml_parser_set_input_string(&parser, (const unsigned char *)text, strlen(text));
+    int rc = load_parsed(c, &parser, origin, err, errlen);
+    yaml_parser_delete(&parser);
+    return rc;
+}
+
+int config_same(const char *a, const char *b) {
+    if (strcmp(a, b) == 0) return 1;
+    RunConfig *ca = malloc(sizeof(RunConfig)), *cb = malloc(sizeof(RunConfig));
+    char *ya = malloc(1 << 16), *yb = malloc(1 << 16), err[256];
+    int same = 0;
+    if (ca && cb && ya && yb) {
+        config_defaults(ca);
+        config_defaults(cb);
+        if (config_load_yaml_text(ca, a, "a stored config", err, sizeof err) == 0 &&
+            config_load_yaml_text(cb, b, "a config", err, sizeof err) == 0) {
+            config_to_yaml(ca, ya, 1 << 16);
+            config_to_yaml(cb, yb, 1 << 16);
+            same = strcmp(ya, yb) == 0;
+        }
+    }
+    free(ca); free(cb); free(ya); free(yb);
+    return same;
 }
 
 static int config_validate_method(const RunConfig *c, char *err, size_t errlen);

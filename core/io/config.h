@@ -52,6 +52,11 @@ void config_defaults(RunConfig *c);
 /* Reads a flat YAML mapping into c (over its current values). Returns 0, or -1 with
    "file:line: ..." in err. */
 int config_load_yaml(RunConfig *c, const char *path, char *err, size_t errlen);
+/* The same from YAML text in memory; origin names it in errors. */
+int config_load_yaml_text(RunConfig *c, const char *text, const char *origin, char *err, size_t errlen);
+/* 1 when two resolved configs (YAML text) set every key alike, keys one of them lacks read at
+   their defaults: a run stored before a key was added still matches its config */
+int config_same(const char *a, const char *b);
 /* Sets one key from its text form; origin names where the value came from (for errors). */
 int config_set(RunConfig *c, const char *key, const char *value, const char *origin, char *err, size_t errlen);
 /* Cross-key checks of the keys every run has (method, scaling, parity); -1 with a message naming

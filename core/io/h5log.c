@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include "config.h"
 #include "h5log.h"
 
 struct H5Run {
@@ -289,7 +290,7 @@ int h5_run_done(const char *dst, const char *id, const char *config_yaml) {
     if (H5Lexists(f, "/runs", H5P_DEFAULT) > 0 && H5Lexists(f, run, H5P_DEFAULT) > 0) {
         hid_t g = H5Gopen2(f, run, H5P_DEFAULT);
         if (get_str(g, "status", status, sizeof status) == 0 && (!config_yaml || get_str(g, "config", cfg, 1 << 16) == 0))
-            done = (strcmp(status, "complete") == 0 || strcmp(status, "diverged") == 0) && (!config_yaml || strcmp(cfg, config_yaml) == 0);
+            done = (strcmp(status, "complete") == 0 || strcmp(status, "diverged") == 0) && (!config_yaml || config_same(cfg, config_yaml));
         H5Gclose(g);
     }
     free(cfg);

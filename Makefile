@@ -162,6 +162,7 @@ golden:
 	/usr/bin/python3 tests/gen_gpt_golden.py tests/golden
 	/usr/bin/python3 tests/gen_gpt2_golden.py tests/golden/gpt2_tiny
 	@echo "parity file: /usr/bin/python3 tests/gen_parity.py /path/to/tnurbek-loft-checkout tests/golden"
+	@echo "AltLoRA file: /usr/bin/python3 tests/gen_altlora.py /path/to/AltLoRA-checkout tests/golden (needs only its optimizer_new.py)"
 
 # the precision-free sources, for tests/test_layers.sh
 print-common-src:

@@ -1,7 +1,7 @@
-/* Golden trajectories in double: our AdamW (full weight), LoRA-AdamW, and LoFT's parity mode
-   against step-by-step trajectories written by PyTorch (tests/gen_golden.py) and by the
-   authors' public optimizer (tests/gen_parity.py). Every step's loss and every parameter after
-   every step must agree to 1e-6 relative. */
+/* Golden trajectories in double: our AdamW (full weight), LoRA-AdamW, LoFT's parity mode and
+   AltLoRA / AltLoRA+ against step-by-step trajectories written by PyTorch (tests/gen_golden.py)
+   and by the authors' public optimizers (tests/gen_parity.py, tests/gen_altlora.py). Every
+   step's loss and every parameter after every step must agree to 1e-6 relative. */
 #include <stdlib.h>
 #include "check.h"
 #include "check_util.h"
@@ -43,7 +43,7 @@ static void compare(const Golden *g, MfTask *t, OptimConfig cfg, const char *lab
         names[k] = "A"; ours[k] = t->A; sizes[k++] = (size_t)t->r * t->in;
         names[k] = "B"; ours[k] = t->B; sizes[k++] = (size_t)t->out * t->r;
     }
-    names[k] = "bias"; ours[k] = t->bias; sizes[k++] = (size_t)t->out;
+    if (t->use_bias) { names[k] = "bias"; ours[k] = t->bias; sizes[k++] = (size_t)t->out; }
     for (int i = 0; i < k; i++) gold[i] = load(g, names[i], &n);
     double worst_loss = 0, worst_param = 0;
     for (long s = 0; s < steps; s++) {
@@ -63,11 +63,11 @@ static void compare(const Golden *g, MfTask *t, OptimConfig cfg, const char *lab
     optim_free(opt);
 }
 
-static MfTask *task_from(const Golden *g, MfParam param, int r) {
+static MfTask *task_from(const Golden *g, MfParam param, int r, int use_bias) {
     size_t n, nt;
     double *target = load(g, "target", &nt), *bias0 = load(g, "bias0", &n);
     int out = (int)n, in = (int)(nt / n);
-    MfTask *t = mf_create(in, out, r, param, 1, 1.0);
+    MfTask *t = mf_create(in, out, r, param, use_bias, 1.0);
     if (param == MF_FULL) {
         double *W0 = load(g, "W0", &n);
         real *zA = mallocCheck(sizeof(real) * r * in), *zB = mallocCheck(sizeof(real) * out * r);
@@ -93,15 +93,16 @@ static OptimConfig hyper(const Golden *g, MethodId kind) {
 
 int main(int argc, char **argv) {
     const char *dir = argc > 1 ? argv[1] : "tests/golden";
-    char adamw_file[256], parity_file[256];
+    char adamw_file[256], parity_file[256], altlora_file[256];
     snprintf(adamw_file, sizeof adamw_file, "%s/adamw_lora.h5", dir);
     snprintf(parity_file, sizeof parity_file, "%s/parity_tnurbek.h5", dir);
+    snprintf(altlora_file, sizeof altlora_file, "%s/altlora.h5", dir);
 
     Golden full = { adamw_file, "adamw_full" }, lora = { adamw_file, "lora" };
-    MfTask *t = task_from(&full, MF_FULL, 1);
+    MfTask *t = task_from(&full, MF_FULL, 1, 1);
     compare(&full, t, hyper(&full, METHOD_FULL_ADAMW), "AdamW on a full 6x10 weight vs torch.optim.AdamW");
     mf_free(t);
-    t = task_from(&lora, MF_ADAPTER, 3);
+    t = task_from(&lora, MF_ADAPTER, 3, 1);
     compare(&lora, t, hyper(&lora, METHOD_LORA_ADAMW), "LoRA-AdamW (r=3) vs torch.optim.AdamW on B, A");
     mf_free(t);
 
@@ -116,7 +117,23 @@ int main(int argc, char **argv) {
         c.reproject_second_moment = attr(&g, "reproject_second_moment") != 0;
         char label[96];
         snprintf(label, sizeof label, "parity %s vs tnurbek/loft 148998d", settings[i]);
-        t = task_from(&g, MF_ADAPTER, 3);
+        t = task_from(&g, MF_ADAPTER, 3, 1);
+        compare(&g, t, c, label);
+        mf_free(t);
+    }
+
+    /* AltLoRA and AltLoRA+ (LucasXinYu/AltLoRA 94b2198): both factors each step (their trainer's
+       default) and one per step, A first (their alternation); no bias (their optimizer leaves it) */
+    const char *alt[] = { "altlora_joint", "altlora_alt", "altlora_plus_joint", "altlora_plus_alt" };
+    for (int i = 0; i < 4; i++) {
+        Golden g = { altlora_file, alt[i] };
+        OptimConfig c = hyper(&g, attr(&g, "plus") != 0 ? METHOD_ALTLORA_PLUS : METHOD_ALTLORA);
+        c.alternate_update = attr(&g, "alternate_update") != 0;
+        snprintf(c.alternate_first, sizeof c.alternate_first, "A");
+        c.damping = attr(&g, "reg");
+        char label[96];
+        snprintf(label, sizeof label, "%s vs LucasXinYu/AltLoRA 94b2198", alt[i]);
+        t = task_from(&g, MF_ADAPTER, 3, 0);
         compare(&g, t, c, label);
         mf_free(t);
     }

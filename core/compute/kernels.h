@@ -132,6 +132,13 @@ void adam_moments(real *m, real *v, const real *g, size_t n, double beta1, doubl
 #define adamw_apply LOFT_NAME(adamw_apply)
 void adamw_apply(real *p, const real *m, const real *v, size_t n, double lr, double beta1,
                  double beta2, double eps, double decay, long step);
+/* v (n,) [OUT] = b2 v + (1 - b2) g^2, without a first moment (AltLoRA+) */
+#define sq_moment LOFT_NAME(sq_moment)
+void sq_moment(real *v, const real *g, size_t n, double beta2);
+/* p (n,) [OUT] -= step u / (sqrt(v) + eps): a step along u, preconditioned by an uncorrected
+   second moment v (AltLoRA+) */
+#define precond_step LOFT_NAME(precond_step)
+void precond_step(real *p, const real *u, const real *v, size_t n, double step, double eps);
 /* adam_moments then adamw_apply in one pass over memory (identical results). p, m, v [OUT] */
 #define adamw_step LOFT_NAME(adamw_step)
 void adamw_step(real *p, real *m, real *v, const real *g, size_t n, double lr, double beta1,

@@ -1,5 +1,6 @@
 /* AdamW moment and parameter updates (the form of torch.optim.AdamW). The per-element arithmetic
-   lives in two inline functions, so the fused and the two-pass forms give identical bits. */
+   lives in two inline functions, so the fused and the two-pass forms give identical bits. Also
+   the element-wise pieces of AltLoRA+ (a second moment without bias correction). */
 #include <math.h>
 #include "../kernels.h"
 
@@ -40,4 +41,14 @@ void adamw_step(real *p, real *m, real *v, const real *g, size_t n, double lr, d
         moment_elem(&m[i], &v[i], g[i], &k);
         p[i] = apply_elem(p[i], m[i], v[i], &k);
     }
+}
+
+void sq_moment(real *v, const real *g, size_t n, double beta2) {
+    const real b2 = (real)beta2, c2 = (real)(1.0 - beta2);
+    for (size_t i = 0; i < n; i++) v[i] = v[i] * b2 + c2 * g[i] * g[i];
+}
+
+void precond_step(real *p, const real *u, const real *v, size_t n, double step, double eps) {
+    const real s = (real)step, e = (real)eps;
+    for (size_t i = 0; i < n; i++) p[i] -= s * (u[i] / (sqrtr(v[i]) + e));
 }

@@ -105,6 +105,12 @@ int main(int argc, char **argv) {
     t = task_from(&lora, MF_ADAPTER, 3, 1);
     compare(&lora, t, hyper(&lora, METHOD_LORA_ADAMW), "LoRA-AdamW (r=3) vs torch.optim.AdamW on B, A");
     mf_free(t);
+    Golden plus = { adamw_file, "loraplus" };
+    OptimConfig cp = hyper(&plus, METHOD_LORA_PLUS);
+    cp.loraplus_lr_ratio = attr(&plus, "loraplus_lr_ratio");
+    t = task_from(&plus, MF_ADAPTER, 3, 1);
+    compare(&plus, t, cp, "LoRA+ (r=3, ratio 4) vs torch.optim.AdamW, B's group at 4 lr");
+    mf_free(t);
 
     const char *settings[] = { "all_on", "no_alternate", "no_second_moment", "no_reprojection", "rescale_only" };
     for (int i = 0; i < 5; i++) {

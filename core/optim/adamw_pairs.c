@@ -1,5 +1,7 @@
 /* The pairs of LoRA-AdamW (and DoRA's factors): AdamW on A and on B of each pair, as on any
-   tensor. The methods full-adamw, lora-adamw and dora-adamw (methods.def). */
+   tensor; LoRA+ gives B the learning rate lr x loraplus_lr_ratio (its decoupled decay scales with
+   it, as in torch's AdamW per parameter group). The methods full-adamw, lora-adamw, lora-plus
+   and dora-adamw (methods.def). */
 #include "../compute/kernels.h"
 #include "../compute/memory.h"
 #include "pair_optimizer.h"
@@ -36,8 +38,9 @@ static void scale_grads(void *state, real coef) {
 
 static void step(void *state, const OptimConfig *c, double lr, long k) {
     AdamwPair *p = state;
+    const double lrB = c->loraplus_lr_ratio > 0 ? lr * c->loraplus_lr_ratio : lr;   /* 0: the setting does not act */
     adamw_step(p->pair.A, p->mA, p->vA, p->pair.gA, size_A(p), lr, c->beta1, c->beta2, c->eps, lr * c->weight_decay, k);
-    adamw_step(p->pair.B, p->mB, p->vB, p->pair.gB, size_B(p), lr, c->beta1, c->beta2, c->eps, lr * c->weight_decay, k);
+    adamw_step(p->pair.B, p->mB, p->vB, p->pair.gB, size_B(p), lrB, c->beta1, c->beta2, c->eps, lrB * c->weight_decay, k);
 }
 
 static size_t state_bytes(const void *state) {

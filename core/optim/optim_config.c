@@ -65,6 +65,19 @@ int optim_setting_applies(const OptimSettingInfo *s, MethodId id) {
 #define DEFAULT_T_FLOAT(field, def) field = strtod(def, NULL);
 #define DEFAULT_T_ENUM(field, def) snprintf(field, sizeof field, "%s", def);
 
+/* as they act: a setting of another method reads as off (0; a choice: its default) */
+static void as_acted(OptimConfig *o) {
+    for (int i = 0; i < NSETTINGS; i++) {
+        if (optim_setting_applies(&SETTINGS[i], o->method)) continue;
+        char *field = (char *)o + SETTINGS[i].offset;
+        switch (SETTINGS[i].type) {
+        case SETTING_BOOL: case SETTING_INT: *(int *)field = 0; break;
+        case SETTING_FLOAT: *(double *)field = 0; break;
+        case SETTING_ENUM: strcpy(field, SETTINGS[i].def); break;   /* fits: the default is one of the choices */
+        }
+    }
+}
+
 OptimConfig optim_config_default(MethodId method) {
     OptimConfig c;
     memset(&c, 0, sizeof(c));
@@ -75,6 +88,7 @@ OptimConfig optim_config_default(MethodId method) {
 #define OPTIM_SETTING(name, type, size, lo, hi, choices, def, methods, ablation, help) DEFAULT_##type(c.name, def)
 #include "../methods/settings.def"
 #undef OPTIM_SETTING
+    as_acted(&c);
     return c;
 }
 
@@ -93,15 +107,6 @@ OptimConfig optim_config_of_run(const RunConfig *c) {
 #define OPTIM_SETTING(name, type, size, lo, hi, choices, def, methods, ablation, help) memcpy(&o.name, &c->name, sizeof o.name);
 #include "../methods/settings.def"
 #undef OPTIM_SETTING
-    /* as they act: a setting of another method reads as off */
-    for (int i = 0; i < NSETTINGS; i++) {
-        if (optim_setting_applies(&SETTINGS[i], o.method)) continue;
-        char *field = (char *)&o + SETTINGS[i].offset;
-        switch (SETTINGS[i].type) {
-        case SETTING_BOOL: case SETTING_INT: *(int *)field = 0; break;
-        case SETTING_FLOAT: *(double *)field = 0; break;
-        case SETTING_ENUM: strcpy(field, SETTINGS[i].def); break;   /* fits: the default is one of the choices */
-        }
-    }
+    as_acted(&o);
     return o;
 }

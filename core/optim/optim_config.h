@@ -68,7 +68,7 @@ typedef struct {
 } OptimApi;
 
 /* defaults: betas (0.9, 0.999), eps 1e-8 (1e-4 for LoFT), decay 0, every setting at its
-   settings.def default (every LoFT block on) */
+   settings.def default (every LoFT block on), those of other methods off as in optim_config_of_run */
 OptimConfig optim_config_default(MethodId method);
 /* the settings of a run's config (method, betas, decay, every setting); a setting that does not
    act for the method reads as off (0; a choice: its default), as it acted */

@@ -392,8 +392,10 @@ static int cmd_run(const char *path, const Options *o, int list_only) {
             const PlannedRun *p = &e.runs[sel[k]];
             printf("%-48s", p->id);
             for (int j = 0; j < p->nov; j++) printf(" %s=%s", p->ov[j].key, p->ov[j].value);
-            if (p->tune_key[0] && strcmp(p->role, "tune") != 0)
-                printf(" %s=%s", p->tune_key, chosen[sel[k]][0] ? chosen[sel[k]] : "(chosen on validation data)");
+            if (p->tune_key[0] && strcmp(p->role, "tune") != 0) {
+                if (chosen[sel[k]][0]) printf(" %s=%s", p->tune_key, chosen[sel[k]]);
+                else printf(" %s=(chosen by the tuning runs, on %s)", p->tune_key, p->tune_on);
+            }
             printf("\n");
         }
         goto out;

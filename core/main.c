@@ -491,8 +491,9 @@ static int cmd_results(const char *cmd, const char *arg, const Options *o) {
         RunRecord *sorted = malloc(sizeof(RunRecord) * (size_t)(n + 1));
         int k = 0;
         for (int i = 0; i < e.nruns; i++) {
+            if (strcmp(e.runs[i].role, "tune") == 0) continue;   /* tuning runs come first in the plan, not in the order */
             int first = 1;
-            for (int q = 0; q < i && first; q++) first = strcmp(e.runs[q].label, e.runs[i].label) != 0;
+            for (int q = 0; q < i && first; q++) first = strcmp(e.runs[q].role, "tune") == 0 || strcmp(e.runs[q].label, e.runs[i].label) != 0;
             if (!first) continue;
             for (int r = 0; r < n; r++) if (strcmp(runs[r].label, e.runs[i].label) == 0 && runs[r].id[0]) { sorted[k++] = runs[r]; runs[r].id[0] = 0; }
         }

@@ -430,7 +430,7 @@ static int cmd_run(const char *path, const Options *o, int list_only) {
         }
         total += planned;
         skipped += planned - ntodo;
-        printf("%s%s: %d runs, %d already in %s, %d to run\n", e.name, phase == 1 ? " (tuning on validation data)" : "",
+        printf("%s%s: %d runs, %d already in %s, %d to run\n", e.name, phase == 1 ? " (tuning runs)" : "",
                planned, planned - ntodo, results, ntodo);
         fflush(stdout);
         sweep(&e, cfgs, yaml, chosen, todo, ntodo, o, results, partial_dir, rev, &done, &failed);

@@ -131,7 +131,7 @@ expect "a misspelt report field is an error naming it" "[ $rc = 2 ] && grep -q \
 # --- hyper-parameters chosen on validation data
 "$LOFT" run tests/data/tune_tiny.lua --results "$T/tu" > "$T/tune1" 2>&1; rc=$?
 expect "tuning runs first, then every variant with its chosen lr (16 runs)" \
-  "[ $rc = 0 ] && grep -q 'tuning on validation data): 4 runs' '$T/tune1' && grep -q '^tuned lora: lr = ' '$T/tune1' && grep -q '16 runs finished, 0 failed' '$T/tune1'"
+  "[ $rc = 0 ] && grep -q '(tuning runs): 4 runs' '$T/tune1' && grep -q '^tuned lora: lr = ' '$T/tune1' && grep -q '16 runs finished, 0 failed' '$T/tune1'"
 chosen=$(sed -n 's/^tuned lora: lr = \([^ ]*\) .*/\1/p' "$T/tune1")
 expect "a final run records the choice (tuned_value = $chosen), and its config uses it" \
   "h5dump -a '/runs/lora.rank=1.seed=2/tuned_value' '$T/tu/tune_tiny.h5' | grep -q '\"$chosen\"' && h5dump -a '/runs/lora.rank=1.seed=2/config' '$T/tu/tune_tiny.h5' | grep -q 'lr: $chosen'"

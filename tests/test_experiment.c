@@ -49,6 +49,28 @@ static void expansion(void) {
     experiment_free(&e);
 }
 
+/* a variant's own tuning values (tune_values): its tuning runs take them, the others the
+   experiment's list, and tune_values is no config key */
+static void tune_values(void) {
+    Experiment e;
+    char err[1024];
+    const char *path = write_temp(dir, "tv.lua",
+        "experiment{ base = 'configs/mf.yaml', seeds = { 1 }, variants = { { label = 'lora', method = 'lora' },\n"
+        "  { label = 'alt', method = 'altlora', tune_values = { 10, 1000 } } },\n"
+        "  tune = { lr = { 0.001, 0.05, 0.1 }, on = 'final_loss' } }\n");
+    int rc = experiment_load(&e, path, err, sizeof err);
+    CHECK(rc == 0, "tv.lua: %s", err);
+    if (rc) return;
+    CHECK(e.nruns == 3 + 2 + 2, "tune_values: %d runs, expected 3 + 2 tuning runs and 2 final runs", e.nruns);
+    const PlannedRun *t10 = find(&e, "tune.alt.lr=10.seed=1"), *t3 = find(&e, "tune.lora.lr=0.1.seed=1");
+    CHECK(t10 && t3 && !find(&e, "tune.alt.lr=0.1.seed=1") && !find(&e, "tune.lora.lr=10.seed=1"),
+          "each variant is tuned over its own values");
+    const PlannedRun *alt = find(&e, "alt.seed=1");
+    CHECK(alt && ov(alt, "tune_values") == NULL && strcmp(alt->tune_key, "lr") == 0, "tune_values is not a config override");
+    printf("  %s tune_values: a variant's own tuning values\n", g_failures ? "FAIL" : "ok  ");
+    experiment_free(&e);
+}
+
 static void expect_error(const char *name, const char *text, const char *expect) {
     Experiment e;
     char err[1024] = "";
@@ -102,6 +124,11 @@ int main(void) {
     expect_error("syntax.lua", "-- comment\nexperiment{ base = 'b' \n", "syntax.lua:3:");
     expect_error("never.lua", "local x = 1\n", "never calls experiment");
     expect_error("value.lua", "experiment{ base = 'b', set = { lr = {} } }", "must be a number, string or boolean");
+    expect_error("tvnotune.lua", "experiment{ base = 'b', variants = { { method = 'lora', tune_values = { 1 } } } }",
+                 "sets tune_values but the experiment has no tune");
+    expect_error("tvboth.lua", "experiment{ base = 'b', variants = { { method = 'lora', lr = 1, tune_values = { 1 } } },"
+                 " tune = { lr = { 1, 2 }, on = 'final_loss' } }", "sets both lr and tune_values");
+    tune_values();
     char cmd[128];
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
     if (system(cmd) != 0) printf("  (could not remove %s)\n", dir);

@@ -25,6 +25,8 @@
 -- evaluation column `on` (its last value; better: "lower" or "higher", default lower unless the
 -- name says accuracy). The tuning runs stay in the results file (role "tune") and the choice is
 -- recorded with every run (tuned_key, tuned_value); tables are computed on the other runs only.
+-- A variant may bring its own values with `tune_values = { 1e3, 1e4, 1e5 }` (a method whose
+-- step has another scale, e.g. AltLoRA's unnormalised one); the rest of `tune` still applies.
 --
 -- The experiment's tables and figures are declared with it (`loft table|export|figures X.lua`):
 --
@@ -171,6 +173,15 @@ function expand(default_name)
     if not tostring(label):match("^[%w_%-%+]+$") then
       error("experiment{}: variant label '" .. tostring(label) .. "' must be letters, digits, '_', '-' or '+'", 0)
     end
+    if v.tune_values ~= nil then
+      if not tkey then error("experiment{}: variant '" .. label .. "' sets tune_values but the experiment has no tune", 0) end
+      if type(v.tune_values) ~= "table" or #v.tune_values == 0 then
+        error("experiment{}: variant '" .. label .. "': tune_values must be a non-empty list of values", 0)
+      end
+      if v[tkey] ~= nil then
+        error("experiment{}: variant '" .. label .. "' sets both " .. tkey .. " and tune_values (pin it or tune it)", 0)
+      end
+    end
     local free = {}
     for _, k in ipairs(gkeys) do if v[k] == nil then free[#free + 1] = k end end
     local function combos(i, acc)
@@ -182,7 +193,7 @@ function expand(default_name)
             ov[#ov + 1] = kv
             idparts[#idparts + 1] = kv[1] .. "=" .. kv[2]
           end
-          for _, k in ipairs(sorted_keys(v)) do if k ~= "label" then ov[#ov + 1] = { k, fmt(v[k]) } end end
+          for _, k in ipairs(sorted_keys(v)) do if k ~= "label" and k ~= "tune_values" then ov[#ov + 1] = { k, fmt(v[k]) } end end
           ov[#ov + 1] = { "seed", fmt(seed) }
           idparts[#idparts + 1] = "seed=" .. seed
           local id = table.concat(idparts, ".")
@@ -192,7 +203,7 @@ function expand(default_name)
           if tkey and v[tkey] == nil then   -- this variant's tkey is chosen on validation data
             local g = { label }
             for _, kv in ipairs(acc) do if tfixed[kv[1]] == nil then g[#g + 1] = kv[1] .. "=" .. kv[2] end end
-            run.tune_group, run.tune_key = table.concat(g, "."), tkey
+            run.tune_group, run.tune_key, run.tune_values = table.concat(g, "."), tkey, v.tune_values
           end
           runs[#runs + 1] = run
         end
@@ -211,7 +222,7 @@ function expand(default_name)
     local tuning, groups = {}, {}
     for _, r in ipairs(runs) do if r.tune_group and not groups[r.tune_group] then groups[r.tune_group] = r; groups[#groups + 1] = r end end
     for _, r in ipairs(groups) do
-      for _, val in ipairs(tune[tkey]) do
+      for _, val in ipairs(r.tune_values or tune[tkey]) do
         for _, seed in ipairs(tune.seeds) do
           local ov, fixedseen = {}, {}
           for _, kv in ipairs(r.overrides) do

@@ -26,10 +26,12 @@ experiment {
     { label = "riemannian", method = "loft", alternate_update = false, reproject_momentum = false,
       reproject_second_moment = false, project_full_update = false, clip_projected = false },
     -- baselines at r = 4 only (the budget): AltLoRA / AltLoRA+ as the paper's Algorithms 1 and 2
-    -- (alternating, A first, reg 1e-5; AltLoRA's step is not normalised, hence its own lr values),
-    -- LoRA+ with B at 16 x lr
-    { label = "altlora", method = "altlora", rank = 4, alternate_first = "A", damping = 1e-5, tune_values = { 1e-2, 1e-1, 1 } },
-    { label = "altlora-plus", method = "altlora-plus", rank = 4, alternate_first = "A", damping = 1e-5 },
+    -- (alternating, A first, reg 1e-5), LoRA+ with B at 16 x lr, each tuned on its own values
+    -- (wide enough that the choice is inside: AltLoRA's step is not normalised)
+    { label = "altlora", method = "altlora", rank = 4, alternate_first = "A", damping = 1e-5,
+      tune_values = { 1e-2, 1e-1, 1, 3, 10 } },
+    { label = "altlora-plus", method = "altlora-plus", rank = 4, alternate_first = "A", damping = 1e-5,
+      tune_values = { 1e-4, 3e-4, 1e-3, 3e-3 } },
     { label = "lora-plus", method = "lora-plus", rank = 4 },
   }, { rank = 4 }),
   tune = { lr = { 1e-3, 3e-3 }, on = "val_loss", better = "lower", rank = 4, seeds = { 1 } },

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <strings.h>
 #include <yaml.h>
+#include "../methods/methods.h"
 #include "config.h"
 
 typedef enum { T_INT, T_LONG, T_FLOAT, T_BOOL, T_STR, T_ENUM } FieldType;
@@ -35,21 +36,10 @@ static const char METHOD_CHOICES[] =
 #include "../methods/methods.def"
     ;
 #undef METHOD
-/* each method's name, its names and aliases as "|name|alias|", and whether s is fixed at 1 */
-#define METHOD(ID, name, aliases, adapter, pairs, unit_scale, help) { name, "|" name aliases "|", unit_scale, aliases, help },
-static const struct { const char *name, *names; int unit_scale; const char *aliases, *help; } METHODS[] = {
-#include "../methods/methods.def"
-};
-#undef METHOD
-#define NMETHODS (sizeof(METHODS) / sizeof(METHODS[0]))
-
-/* the registry line of a method given by name or alias (validated: always found) */
-static int method_index(const char *method) {
-    char bar[32];
-    snprintf(bar, sizeof bar, "|%s|", method);
-    for (size_t i = 0; i < NMETHODS; i++)
-        if (strstr(METHODS[i].names, bar)) return (int)i;
-    return 0;
+/* the registry line of a method a validated config names (its name or an alias) */
+static const MethodInfo *method_of(const char *method) {
+    int i = method_find(method);
+    return method_info(i < 0 ? (MethodId)0 : (MethodId)i);
 }
 
 static const Field FIELDS[] = {
@@ -353,7 +343,7 @@ static int config_validate_method(const RunConfig *c, char *err, size_t errlen);
 int config_validate(const RunConfig *c, char *err, size_t errlen) { return config_validate_method(c, err, errlen); }
 
 /* checks that hold for every task */
-static int is_loft(const char *method) { return strcmp(METHODS[method_index(method)].name, "loft") == 0; }
+static int is_loft(const char *method) { return strcmp(method_of(method)->name, "loft") == 0; }
 
 static int config_validate_method(const RunConfig *c, char *err, size_t errlen) {
     if (is_loft(c->method) && !isnan(c->alpha) && c->alpha != c->rank) {
@@ -369,7 +359,7 @@ static int config_validate_method(const RunConfig *c, char *err, size_t errlen) 
 }
 
 double config_scale(const RunConfig *c) {
-    if (METHODS[method_index(c->method)].unit_scale) return 1.0;
+    if (method_of(c->method)->unit_scale) return 1.0;
     double alpha = isnan(c->alpha) ? c->rank : c->alpha;
     return strcmp(c->scaling, "rslora") == 0 ? alpha / sqrt((double)c->rank) : alpha / c->rank;
 }
@@ -410,7 +400,9 @@ void config_print_keys(void) {
                m && strcmp(m, "*") ? " [acts for: " : "", m && strcmp(m, "*") ? m : "", m && strcmp(m, "*") ? "]" : "");
     }
     printf("\nMethods (core/methods/methods.def; aliases in parentheses):\n");
-    for (size_t i = 0; i < NMETHODS; i++)
-        printf("  %-24s %s%s%s%s\n", METHODS[i].name, METHODS[i].help, METHODS[i].aliases[0] ? " (" : "",
-               METHODS[i].aliases[0] ? METHODS[i].aliases + 1 : "", METHODS[i].aliases[0] ? ")" : "");
+    for (int i = 0; i < METHOD_COUNT; i++) {
+        const MethodInfo *m = method_info((MethodId)i);
+        printf("  %-24s %s%s%s%s\n", m->name, m->help, m->aliases[0] ? " (" : "", m->aliases[0] ? m->aliases + 1 : "",
+               m->aliases[0] ? ")" : "");
+    }
 }

@@ -1,4 +1,4 @@
-/* The precision-free half of the optimizer: the method registry (methods.def), the settings
+/* The precision-free half of the optimizer: the settings
    (settings.def) with their defaults, a run config's settings, and the choice of the
    entry-point table by precision (the tables are defined by optimizer.c, compiled once per
    precision). */
@@ -8,30 +8,6 @@
 #include "optim_config.h"
 
 extern const OptimApi OPTIM_API_f32, OPTIM_API_f64;
-
-#define METHOD(ID, name, aliases, adapter, pairs, unit_scale, help) { name, aliases, adapter, unit_scale, help },
-static const MethodInfo METHODS[METHOD_COUNT] = {
-#include "../methods/methods.def"
-};
-#undef METHOD
-
-const MethodInfo *method_info(MethodId id) { return &METHODS[id]; }
-
-int method_find(const char *name) {
-    char bar[32];
-    snprintf(bar, sizeof bar, "|%s|", name);
-    for (int i = 0; i < METHOD_COUNT; i++) {
-        char all[128];
-        snprintf(all, sizeof all, "|%s%s|", METHODS[i].name, METHODS[i].aliases);
-        if (strstr(all, bar)) return i;
-    }
-    return -1;
-}
-
-MethodAdapter method_adapter(const char *name) {
-    int i = method_find(name);
-    return i < 0 ? ADAPTER_NONE : METHODS[i].adapter;
-}
 
 #define SETTING_TYPE_T_BOOL SETTING_BOOL
 #define SETTING_TYPE_T_INT SETTING_INT
@@ -52,7 +28,7 @@ const OptimSettingInfo *optim_settings(int *n) {
 
 int optim_setting_applies(const OptimSettingInfo *s, MethodId id) {
     if (strcmp(s->methods, "*") == 0) return 1;
-    const char *name = METHODS[id].name;
+    const char *name = method_info(id)->name;
     size_t len = strlen(name);
     for (const char *p = s->methods; (p = strstr(p, name)) != NULL; p += len)
         if ((p == s->methods || p[-1] == ' ') && (p[len] == ' ' || p[len] == 0)) return 1;

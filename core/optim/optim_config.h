@@ -1,37 +1,13 @@
 /* What the run layer knows of an optimizer, in no precision: the methods (the registry,
-   methods.def), their settings (OptimConfig: AdamW's hyper-parameters plus one field per line of
+   methods/methods.h), their settings (OptimConfig: AdamW's hyper-parameters plus one field per line of
    settings.def) and a table of entry points (OptimApi) over an opaque Optimizer, one table per
    precision. The tensors an optimizer works on are typed (optimizer.h); here they are opaque. */
 #ifndef LOFT_OPTIM_CONFIG_H
 #define LOFT_OPTIM_CONFIG_H
 #include <stddef.h>
 #include "../io/config.h"
+#include "../methods/methods.h"
 
-/* METHOD_<ID> for every line of methods.def, in its order */
-#define METHOD(ID, name, aliases, adapter, pairs, unit_scale, help) METHOD_##ID,
-typedef enum {
-#include "../methods/methods.def"
-    METHOD_COUNT
-} MethodId;
-#undef METHOD
-
-/* what a method trains */
-typedef enum { ADAPTER_NONE = 0, ADAPTER_LORA = 1, ADAPTER_DORA = 2 } MethodAdapter;
-
-typedef struct {
-    const char *name;              /* "lora-adamw" */
-    const char *aliases;           /* "|lora": older names a config may use */
-    MethodAdapter adapter;
-    int unit_scale;                /* 1: s = 1 always (no alpha) */
-    const char *help;
-} MethodInfo;
-
-/* the registry line of method id */
-const MethodInfo *method_info(MethodId id);
-/* the method a config names (its name or an alias); -1 when none */
-int method_find(const char *name);
-/* what the method a config names trains (ADAPTER_NONE for an unknown name) */
-MethodAdapter method_adapter(const char *name);
 
 typedef struct {
     MethodId method;

@@ -163,6 +163,7 @@ golden:
 	/usr/bin/python3 tests/gen_gpt2_golden.py tests/golden/gpt2_tiny
 	@echo "parity file: /usr/bin/python3 tests/gen_parity.py /path/to/tnurbek-loft-checkout tests/golden"
 	@echo "AltLoRA file: /usr/bin/python3 tests/gen_altlora.py /path/to/AltLoRA-checkout tests/golden (needs only its optimizer_new.py)"
+	@echo "LoRA-Pro file: git -C /path/to/LoRA-Pro-checkout show 85d74c9:peta/optim.py > /tmp/optim.py; /usr/bin/python3 tests/gen_lorapro.py /tmp/optim.py tests/golden"
 
 # the precision-free sources, for tests/test_layers.sh
 print-common-src:

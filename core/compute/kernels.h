@@ -152,6 +152,12 @@ void adamw_step(real *p, real *m, real *v, const real *g, size_t n, double lr, d
    Returns the numerical rank. */
 #define sym_pinv LOFT_NAME(sym_pinv)
 int sym_pinv(real *S, const real *G, int r, double damping);
+/* X (r,r) [OUT] solving P X + X Q = C for symmetric positive semi-definite P, Q (r,r) and any
+   C (r,r), through the eigendecompositions of P and Q in double (Jacobi): X = U (U^T C V ./
+   (lambda_i + mu_j)) V^T. Where lambda_i + mu_j is zero (both singular in a shared direction) the
+   component is set to 0 (the minimum-norm solution) instead of dividing by zero. */
+#define sym_sylvester LOFT_NAME(sym_sylvester)
+void sym_sylvester(real *X, const real *P, const real *Q, const real *C, int r);
 /* out (cols,rows) = in (rows,cols) transposed */
 #define transpose LOFT_NAME(transpose)
 void transpose(real *out, const real *in, int rows, int cols);

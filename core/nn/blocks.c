@@ -160,7 +160,7 @@ int blocks_adapter_params(Blocks *k, AdapterPair *pairs, int *npairs, PlainTenso
             L->gW = NULL;   /* frozen: skip the weight-gradient GEMM */
             L->gb = NULL;
             if (L->kind == ADAPT_NONE) continue;
-            pairs[(*npairs)++] = (AdapterPair){ L->A, L->B, L->gA, L->gB, L->out, L->in, L->r };
+            pairs[(*npairs)++] = (AdapterPair){ L->A, L->B, L->gA, L->gB, L->out, L->in, L->r, L->s, L->W };
             if (L->kind != ADAPT_DORA) continue;
             if (*nplain == max_plain) { snprintf(err, errlen, "more than %d trainable tensors besides the adapter pairs", max_plain); return -1; }
             plain[(*nplain)++] = (PlainTensor){ L->mag, L->gmag, (size_t)L->out };

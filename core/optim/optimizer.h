@@ -10,8 +10,10 @@
 
 
 /* One adapted layer W = W0 + s B A. A is (r,n) = V^T, B is (m,r) = U, m = out, n = in.
-   gA, gB are the gradients of the loss w.r.t. A and B (the caller zeroes them). */
-typedef struct { real *A, *B, *gA, *gB; int m, n, r; } AdapterPair;
+   gA, gB are the gradients of the loss w.r.t. A and B (the caller zeroes them). s is the
+   adapter's scale and W0 (m,n) its frozen weight (NULL when there is none): only methods that
+   read them (LoRA-Pro) do. */
+typedef struct { real *A, *B, *gA, *gB; int m, n, r; double s; real *W0; } AdapterPair;
 /* Any other trainable tensor (full weights, biases, heads, DoRA magnitudes): plain AdamW. */
 typedef struct { real *p, *g; size_t size; } PlainTensor;
 

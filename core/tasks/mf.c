@@ -102,7 +102,7 @@ void mf_params(MfTask *t, AdapterPair *pairs, int *npairs, PlainTensor *plain, i
     if (t->param == MF_FULL) {
         plain[(*nplain)++] = (PlainTensor){ t->W, t->gW, (size_t)t->out * t->in };
     } else {
-        pairs[(*npairs)++] = (AdapterPair){ t->A, t->B, t->gA, t->gB, t->out, t->in, t->r };
+        pairs[(*npairs)++] = (AdapterPair){ t->A, t->B, t->gA, t->gB, t->out, t->in, t->r, t->scale, t->W };
         if (t->param == MF_DORA) plain[(*nplain)++] = (PlainTensor){ t->mag, t->gmag, (size_t)t->out };
     }
     if (t->use_bias) plain[(*nplain)++] = (PlainTensor){ t->bias, t->gbias, (size_t)t->out };

@@ -70,6 +70,51 @@ int sym_pinv(real *S, const real *G, int r, double damping) {
     return rank;
 }
 
+/* a (r,r) [OUT] = the symmetric part of G (r,r) in double */
+static void symmetric_part(double *a, const real *G, int r) {
+    for (int i = 0; i < r; i++)
+        for (int j = 0; j < r; j++) a[i * r + j] = 0.5 * ((double)G[i * r + j] + (double)G[j * r + i]);
+}
+
+void sym_sylvester(real *X, const real *P, const real *Q, const real *C, int r) {
+    const size_t rr = (size_t)r * r;
+    double *p = mallocCheck(sizeof(double) * rr), *u = mallocCheck(sizeof(double) * rr);
+    double *q = mallocCheck(sizeof(double) * rr), *v = mallocCheck(sizeof(double) * rr);
+    double *f = mallocCheck(sizeof(double) * rr), *t = mallocCheck(sizeof(double) * rr);
+    symmetric_part(p, P, r);
+    symmetric_part(q, Q, r);
+    jacobi_eig(p, u, r);
+    jacobi_eig(q, v, r);
+    double scale = 0.0;
+    for (int i = 0; i < r; i++) scale = fmax(scale, fabs(p[i * r + i]) + fabs(q[i * r + i]));
+    for (int i = 0; i < r; i++)          /* t = C V */
+        for (int j = 0; j < r; j++) {
+            double s = 0.0;
+            for (int k = 0; k < r; k++) s += (double)C[i * r + k] * v[k * r + j];
+            t[i * r + j] = s;
+        }
+    for (int i = 0; i < r; i++)          /* f = (U^T C V) ./ (lambda_i + mu_j) */
+        for (int j = 0; j < r; j++) {
+            double s = 0.0;
+            for (int k = 0; k < r; k++) s += u[k * r + i] * t[k * r + j];
+            const double d = p[i * r + i] + q[j * r + j];
+            f[i * r + j] = fabs(d) > 1e-300 && fabs(d) > 1e-15 * scale ? s / d : 0.0;
+        }
+    for (int i = 0; i < r; i++)          /* t = U f */
+        for (int j = 0; j < r; j++) {
+            double s = 0.0;
+            for (int k = 0; k < r; k++) s += u[i * r + k] * f[k * r + j];
+            t[i * r + j] = s;
+        }
+    for (int i = 0; i < r; i++)          /* X = t V^T */
+        for (int j = 0; j < r; j++) {
+            double s = 0.0;
+            for (int k = 0; k < r; k++) s += t[i * r + k] * v[j * r + k];
+            X[i * r + j] = (real)s;
+        }
+    free(p); free(u); free(q); free(v); free(f); free(t);
+}
+
 void transpose(real *out, const real *in, int rows, int cols) {
     for (int i = 0; i < rows; i++)
         for (int j = 0; j < cols; j++) out[(size_t)j * rows + i] = in[(size_t)i * cols + j];

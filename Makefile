@@ -27,7 +27,7 @@ MODEL_SRC  = $(filter-out $(TASK_SRC) core/tasks/registry.c,$(wildcard core/task
 # there plus one line of core/methods/methods.def)
 OPTIM_SRC  = $(filter-out core/optim/optim_config.c,$(wildcard core/optim/*.c))
 REAL_SRC   = $(BACKEND_SRC) core/init.c $(OPTIM_SRC) core/adapters/lora.c \
-             core/adapters/dora.c core/nn/blocks.c core/adapters/adapted_linear.c core/io/checkpoint.c $(MODEL_SRC)
+             core/adapters/dora.c core/adapters/spectral_init.c core/nn/blocks.c core/adapters/adapted_linear.c core/io/checkpoint.c $(MODEL_SRC)
 # compiled once and precision-free (no `real`): the run loop, the task registry, I/O, reports, Lua
 COMMON_SRC = core/rng.c core/io/h5data.c core/io/config.c core/io/h5log.c core/io/h5results.c \
              core/run.c core/tasks/registry.c core/methods/methods.c core/optim/optim_config.c $(BACKEND_COMMON_SRC) core/report.c core/stats.c core/tune.c \
@@ -39,7 +39,7 @@ OBJS = $(REAL_SRC:%.c=$(BUILD)/f32/%.o) $(REAL_SRC:%.c=$(BUILD)/f64/%.o) $(COMMO
        $(TASK_SRC:%.c=$(BUILD)/task/%.o)
 HDRS = $(wildcard core/*.h core/*/*.h core/*/*/*.h core/*/*.def)
 
-TESTS = test_stats test_blas test_adapters_grad test_loft_identities test_mf test_golden test_float32 test_config test_experiment test_nn_grad test_vit_golden test_vit_adapters test_bpe test_gpt_golden test_gpt2_hf test_json test_gpt_grad
+TESTS = test_stats test_blas test_adapters_grad test_loft_identities test_mf test_golden test_float32 test_config test_experiment test_nn_grad test_vit_golden test_vit_adapters test_bpe test_gpt_golden test_gpt2_hf test_json test_gpt_grad test_spectral_init
 TEST_BINS = $(TESTS:%=$(BUILD)/tests/%)
 
 .PHONY: FORCE print-common-src all deps test test-asan test-fuzz golden clean loft ablation tables figures data pretrain-vit pretrain-gpt bench
@@ -161,6 +161,7 @@ golden:
 	/usr/bin/python3 tests/gen_vit_golden.py tests/golden
 	/usr/bin/python3 tests/gen_gpt_golden.py tests/golden
 	/usr/bin/python3 tests/gen_gpt2_golden.py tests/golden/gpt2_tiny
+	/usr/bin/python3 tests/gen_spectral.py tests/golden
 	@echo "parity file: /usr/bin/python3 tests/gen_parity.py /path/to/tnurbek-loft-checkout tests/golden"
 	@echo "AltLoRA file: /usr/bin/python3 tests/gen_altlora.py /path/to/AltLoRA-checkout tests/golden (needs only its optimizer_new.py)"
 	@echo "LoRA-Pro file: git -C /path/to/LoRA-Pro-checkout show 85d74c9:peta/optim.py > /tmp/optim.py; /usr/bin/python3 tests/gen_lorapro.py /tmp/optim.py tests/golden"

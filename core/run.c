@@ -32,6 +32,11 @@ static void common_attrs(H5Run *h, const RunConfig *c, const char *yaml, const R
     h5run_attr_int(h, "rank", mi->adapter == ADAPTER_NONE ? 0 : c->rank);
     h5run_attr_num(h, "scale", config_scale(c));
     h5run_attr_str(h, "scaling", mi->unit_scale ? (mi->adapter == ADAPTER_NONE ? "none" : "loft (s = 1)") : c->scaling);
+    h5run_attr_str(h, "init", c->init);
+    if (config_init_gamma(c) > 0) {   /* a gradient init: its batches and gamma as used */
+        h5run_attr_int(h, "init_batches", c->init_batches);
+        h5run_attr_num(h, "init_gamma", config_init_gamma(c));
+    }
     int nset;
     const OptimSettingInfo *set = optim_settings(&nset);
     for (int i = 0; i < nset; i++) {   /* every method setting (settings.def), as it acted */
@@ -137,6 +142,8 @@ int run_config(const RunConfig *c, const char *yaml, const RunInfo *info, const 
     H5Run *h = h5run_begin(partial_path, info->id, cols, BASE_COLS + ne, err, errlen);
     if (!h) { api->free(opt); ops->free(task); return -1; }
     common_attrs(h, c, yaml, info, &oc, api->state_bytes(opt), ops->precision);
+    h5run_attr_int(h, "adapter_pairs", tr.npairs);
+    h5run_attr_int(h, "pair_state_bytes", (long long)api->pair_state_bytes(opt));
     ops->describe(task, h);
     double evals[TASK_MAX_EVALS];
     for (int i = 0; i < ne; i++) evals[i] = NAN;

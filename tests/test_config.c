@@ -98,6 +98,10 @@ int main(void) {
     expect_invalid("task", "vit", "vit_heads", "5", "keys 'vit_heads' = 5 and 'vit_patch' = 7 must divide vit_width = 64 and 28");
     expect_invalid("alpha", "16", NULL, NULL, "key 'alpha' = 16: LoFT uses s = 1");
     expect_invalid("method", "lora", "parity", "tnurbek-148998d", "key 'parity' = tnurbek-148998d applies to method loft only");
+    expect_invalid("method", "dora", "init", "pissa", "key 'init' = pissa initialises LoRA factors B, A from W0 or its gradient; method dora is DoRA");
+    expect_invalid("method", "adamw", "init", "lora-one", "key 'init' = lora-one initialises LoRA factors B, A from W0 or its gradient; method adamw trains no adapter");
+    expect_invalid("init", "pissa", NULL, NULL, "key 'init' = pissa decomposes the pretrained W0, and the mf task has none");
+    expect_invalid("init", "lora-ga", "rank", "300", "key 'init' = lora-ga takes singular vectors r+1..2r: key 'rank' = 300 must be <= min(in, out) / 2 = 256");
 
     /* the shipped config loads, and the resolved YAML reads back to the same config */
     RunConfig a, b;

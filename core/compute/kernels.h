@@ -158,6 +158,13 @@ int sym_pinv(real *S, const real *G, int r, double damping);
    component is set to 0 (the minimum-norm solution) instead of dividing by zero. */
 #define sym_sylvester LOFT_NAME(sym_sylvester)
 void sym_sylvester(real *X, const real *P, const real *Q, const real *C, int r);
+/* the thin SVD of the host matrix M (rows,cols) = U diag(S) Vt in double (LAPACK dgesdd),
+   k = min(rows, cols): U (rows,k) [OUT], S (k,) [OUT] descending, Vt (k,cols) [OUT], all
+   row-major host arrays (an init-time routine, not a tensor kernel). Each
+   singular pair's sign is fixed so that the entry of largest magnitude of its column of U (the
+   first such) is positive. 0, or -1 when LAPACK does not converge. */
+#define svd_dense LOFT_NAME(svd_dense)
+int svd_dense(double *U, double *S, double *Vt, const double *M, int rows, int cols);
 /* out (cols,rows) = in (rows,cols) transposed */
 #define transpose LOFT_NAME(transpose)
 void transpose(real *out, const real *in, int rows, int cols);

@@ -50,8 +50,14 @@ static const Field FIELDS[] = {
     F(rank, T_INT, 1, 1e6, 0, 0, NULL, "8", "adapter rank r (ignored by adamw)"),
     F(alpha, T_FLOAT, 0, BIG, 0, 1, NULL, "~", "LoRA alpha; ~ = rank (s = 1); LoFT always uses s = 1"),
     F(scaling, T_ENUM, 0, 0, 0, 0, "lora|rslora", "lora", "s = alpha / r (lora) or alpha / sqrt(r) (rslora)"),
-    F(init, T_ENUM, 0, 0, 0, 0, "linear|lora|gaussian", "linear",
-      "factor init: linear = both like torch.nn.Linear; lora = kaiming A, B = 0; gaussian A ~ N(0, 1/r), B = 0"),
+    F(init, T_ENUM, 0, 0, 0, 0, "linear|lora|gaussian|pissa|lora-ga|lora-one", "linear",
+      "factor init: linear = both like torch.nn.Linear; lora = kaiming A, B = 0; gaussian A ~ N(0, 1/r), B = 0; "
+      "spectral (adapters/spectral_init.h): pissa = top-r SVD of W0, the residual frozen; lora-ga = singular vectors "
+      "of the start's gradient, W0 offset so the function is unchanged; lora-one = a rank-r gradient step, W0 kept"),
+    F(init_batches, T_INT, 1, 1e6, 0, 0, NULL, "8",
+      "lora-ga / lora-one: training batches (the first ones, in order) whose mean gradient the init decomposes (mf: its exact gradient)"),
+    F(init_gamma, T_FLOAT, 0, BIG, 0, 0, NULL, "0",
+      "lora-ga / lora-one: gamma of the stable scale; 0 = the reference's (lora-ga 16, lora-one 128)"),
     F(seed, T_LONG, 0, 9e15, 0, 0, NULL, "1", "seed of every random draw of the run"),
     F(in, T_INT, 1, 1e6, 0, 0, NULL, "1024", "mf: input size n (columns of W)"),
     F(out, T_INT, 1, 1e6, 0, 0, NULL, "512", "mf: output size m (rows of W)"),
@@ -351,11 +357,23 @@ static int config_validate_method(const RunConfig *c, char *err, size_t errlen) 
                  "leave alpha as ~ for method loft", c->alpha);
         return -1;
     }
+    const int spectral = strcmp(c->init, "pissa") == 0 || strcmp(c->init, "lora-ga") == 0 || strcmp(c->init, "lora-one") == 0;
+    if (spectral && method_of(c->method)->adapter != ADAPTER_LORA) {
+        snprintf(err, errlen, "key 'init' = %s initialises LoRA factors B, A from W0 or its gradient; method %s %s", c->init,
+                 c->method, method_of(c->method)->adapter == ADAPTER_NONE ? "trains no adapter" : "is DoRA (magnitudes too): not supported");
+        return -1;
+    }
     if (strcmp(c->parity, "none") != 0 && !is_loft(c->method)) {
         snprintf(err, errlen, "key 'parity' = %s applies to method loft only (method is %s)", c->parity, c->method);
         return -1;
     }
     return 0;
+}
+
+double config_init_gamma(const RunConfig *c) {
+    const int ga = strcmp(c->init, "lora-ga") == 0, one = strcmp(c->init, "lora-one") == 0;
+    if (!ga && !one) return 0;
+    return c->init_gamma > 0 ? c->init_gamma : ga ? 16.0 : 128.0;
 }
 
 double config_scale(const RunConfig *c) {

@@ -14,7 +14,9 @@ typedef struct {
     int rank;
     double alpha;                   /* NaN = alpha equals rank (s = 1) */
     char scaling[8];                /* lora | rslora */
-    char init[12];                  /* linear | lora | gaussian */
+    char init[12];                  /* linear | lora | gaussian | pissa | lora-ga | lora-one */
+    int init_batches;               /* lora-ga / lora-one: batches of the gradient estimate */
+    double init_gamma;              /* lora-ga / lora-one: gamma of the stable scale; 0 = the reference's */
     long seed;
     /* the matrix-factorization problem */
     int in, out, target_rank, bias;
@@ -66,6 +68,9 @@ int config_validate(const RunConfig *c, char *err, size_t errlen);
 size_t config_to_yaml(const RunConfig *c, char *buf, size_t buflen);
 /* the list of known keys, one per line with type and help (for `loft --help`) */
 void config_print_keys(void);
+/* gamma of the lora-ga / lora-one init as used (init_gamma, or the reference's 16 / 128 when it
+   is 0); 0 for every other init */
+double config_init_gamma(const RunConfig *c);
 /* s in W0 + s B A for this config (LoFT: 1; LoRA alpha/r; rsLoRA alpha/sqrt(r)) */
 double config_scale(const RunConfig *c);
 #endif

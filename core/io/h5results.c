@@ -112,6 +112,10 @@ static herr_t visit(hid_t grp, const char *name, const H5L_info_t *info, void *d
     r->final_loss = attr_num(g, "final_loss", NAN);
     r->wall_seconds = attr_num(g, "wall_seconds", NAN);
     r->loss_threshold = attr_num(g, "loss_threshold", NAN);
+    char precision[16] = "";
+    attr_str(g, "precision", precision, sizeof precision);
+    const double pairs = attr_num(g, "adapter_pairs", 0), bytes = attr_num(g, "pair_state_bytes", NAN);
+    r->state_per_layer = pairs > 0 ? bytes / (strcmp(precision, "float64") == 0 ? 8.0 : 4.0) / pairs : NAN;
     read_traj(g, r, c->with_traj);
     for (size_t k = 0; k < r->cols; k++) r->metric[k] = attr_num(g, r->columns[k], NAN);
     H5Gclose(g);
@@ -150,6 +154,7 @@ int run_column(const RunRecord *r, const char *name) {
 
 double run_metric(const RunRecord *r, const char *name) {
     if (strcmp(name, "final_loss") == 0) return r->final_loss;
+    if (strcmp(name, "state_per_layer") == 0) return r->state_per_layer;
     if (strcmp(name, "steps_to_threshold") == 0) return r->steps_to_threshold >= 0 ? (double)r->steps_to_threshold : NAN;
     int c = run_column(r, name);
     if (c < 0) return NAN;

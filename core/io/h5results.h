@@ -13,6 +13,7 @@ typedef struct {
     char tune_group[256], tuned_key[64], tuned_value[64], tuned_on[64];
     long rank, seed, steps, steps_done, diverged_step, steps_to_threshold;
     double final_loss, wall_seconds, loss_threshold;
+    double state_per_layer;               /* optimizer state of the adapter pairs, numbers per pair (NaN: none / older file) */
     /* the trajectory's column names; columns past step, loss, grad_norm, time_s are the task's
        evaluations, whose last values the run also holds as attributes (metric[c], NaN if absent) */
     char columns[RUN_MAX_COLS][32];
@@ -30,6 +31,7 @@ void h5_free_runs(RunRecord *runs, int n);
 /* index of the named trajectory column, or -1 */
 int run_column(const RunRecord *r, const char *name);
 /* the run's value of a named quantity: final_loss, steps_to_threshold (NaN if never reached),
+   state_per_layer (optimizer numbers per adapter pair, the mean over the pairs),
    or an evaluation column's last value (its attribute, else the last finite trajectory value) */
 double run_metric(const RunRecord *r, const char *name);
 #endif

@@ -152,6 +152,46 @@ void blocks_merge(Blocks *k) {
         for (int m = 0; m < BLOCKS_NMOD; m++) alinear_merge(&k->lin[l][m]);
 }
 
+int blocks_spectral_init(Blocks *k, SpectralInit kind, double gamma, int nbatches, void (*grad_batch)(void *ctx, int j),
+                         void *ctx, char *err, size_t errlen) {
+    size_t total = 0;
+    for (int l = 0; l < k->L; l++)
+        for (int m = 0; m < BLOCKS_NMOD; m++)
+            if (k->lin[l][m].kind == ADAPT_LORA) total += (size_t)k->lin[l][m].out * k->lin[l][m].in;
+    real *G = spectral_needs_grad(kind) && total ? tensor_alloc(total) : NULL;
+    unsigned char switched[BLOCKS_MAX_DEPTH][BLOCKS_NMOD] = { { 0 } };
+    if (G) {
+        size_t off = 0;
+        for (int l = 0; l < k->L; l++)
+            for (int m = 0; m < BLOCKS_NMOD; m++) {
+                AdaptedLinear *L = &k->lin[l][m];
+                if (L->kind != ADAPT_LORA) continue;
+                L->kind = ADAPT_NONE;   /* W0 x + b: LoRA's function while B = 0 */
+                switched[l][m] = 1;
+                L->gW = G + off;        /* backward accumulates: the sum over the batches */
+                off += (size_t)L->out * L->in;
+            }
+        for (int j = 0; j < nbatches; j++) grad_batch(ctx, j);
+        vec_scale(G, (real)(1.0 / nbatches), total);
+    }
+    for (int l = 0; l < k->L; l++)       /* back to LoRA layers with frozen W0 */
+        for (int m = 0; m < BLOCKS_NMOD; m++) {
+            AdaptedLinear *L = &k->lin[l][m];
+            if (switched[l][m]) { L->kind = ADAPT_LORA; L->gW = NULL; }
+        }
+    size_t off = 0;
+    int rc = 0;
+    for (int l = 0; l < k->L && rc == 0; l++)
+        for (int m = 0; m < BLOCKS_NMOD && rc == 0; m++) {
+            AdaptedLinear *L = &k->lin[l][m];
+            if (L->kind != ADAPT_LORA) continue;
+            rc = spectral_init(kind, L->A, L->B, L->W, G ? G + off : NULL, L->in, L->out, L->r, L->s, gamma, err, errlen);
+            off += (size_t)L->out * L->in;
+        }
+    tensor_free(G);
+    return rc;
+}
+
 int blocks_adapter_params(Blocks *k, AdapterPair *pairs, int *npairs, PlainTensor *plain, int *nplain, int max_plain,
                           char *err, size_t errlen) {
     for (int l = 0; l < k->L; l++)

@@ -7,6 +7,7 @@
 #define LOFT_BLOCKS_H
 #include <stddef.h>
 #include "../adapters/adapted_linear.h"
+#include "../adapters/spectral_init.h"
 #include "../optim/optimizer.h"
 #include "../rng.h"
 #include "../real.h"
@@ -68,6 +69,14 @@ void blocks_backward(Blocks *k, int B, int T);
 int blocks_add_adapters(Blocks *k, const char *target, AdaptKind kind, int r, double s, int gaussian_init,
                         Rng *rng, real **adapter, real **adapter_grad, size_t *n, const char *model,
                         char *err, size_t errlen);
+/* The spectral init (adapters/spectral_init.h) of every LoRA layer. For lora-ga and lora-one,
+   grad_batch(ctx, j) runs the forward and backward of init batch j < nbatches while the adapted
+   layers run as plain ones (B = 0: the same function) accumulating dL/dW0, whose mean is then
+   decomposed, every layer from the same pass at the pristine W0 (as the references do).
+   0, or -1 with a message. */
+#define blocks_spectral_init LOFT_NAME(blocks_spectral_init)
+int blocks_spectral_init(Blocks *k, SpectralInit kind, double gamma, int nbatches, void (*grad_batch)(void *ctx, int j),
+                         void *ctx, char *err, size_t errlen);
 /* folds every adapter into its W (the blocks then run without adapters) */
 #define blocks_merge LOFT_NAME(blocks_merge)
 void blocks_merge(Blocks *k);

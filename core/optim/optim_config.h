@@ -40,6 +40,7 @@ typedef struct {
                          char *err, size_t errlen);
     double (*step)(Optimizer *opt, double lr);
     size_t (*state_bytes)(const Optimizer *opt);
+    size_t (*pair_state_bytes)(const Optimizer *opt);   /* the adapter pairs' part of state_bytes */
     void (*free)(Optimizer *opt);
 } OptimApi;
 

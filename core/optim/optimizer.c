@@ -102,6 +102,12 @@ double optim_step(Optimizer *o, double lr) {
     return norm;
 }
 
+static size_t pair_state_bytes(const Optimizer *o) {
+    size_t b = 0;
+    for (int i = 0; i < o->npairs; i++) b += o->po->state_bytes(pair_at(o, i));
+    return b;
+}
+
 size_t optim_state_bytes(const Optimizer *o) {
     size_t b = 0;
     for (int i = 0; i < o->npairs; i++) b += o->po->state_bytes(pair_at(o, i));
@@ -121,4 +127,4 @@ static Optimizer *create_opaque(const OptimConfig *cfg, const void *pairs, int n
     return optim_create(cfg, pairs, npairs, plain, nplain, err, errlen);
 }
 
-const OptimApi OPTIM_API = { LOFT_PRECISION, create_opaque, optim_step, optim_state_bytes, optim_free };
+const OptimApi OPTIM_API = { LOFT_PRECISION, create_opaque, optim_step, optim_state_bytes, pair_state_bytes, optim_free };

@@ -288,6 +288,7 @@ typedef struct {
     Cloze z;
     Gpt *m;
     Rng rng;
+    Rng init_rng;           /* the spectral init's gradient batches (a stream apart from training's) */
     NamedTensor tensors[GPT_NPARAM];
     int ntensors;
     AdapterPair pairs[MAX_PAIRS];
@@ -352,6 +353,15 @@ static int model_shape(GptShape *shape, const GptTask *t, char *err, size_t errl
     return 0;
 }
 
+static double train_batch(GptTask *t, Rng *rng);
+
+/* init batch j of a spectral init: a random training batch of its own stream */
+static void init_batch(void *self, int j) {
+    (void)j;
+    GptTask *t = self;
+    train_batch(t, &t->init_rng);
+}
+
 static void *gpt_task_create(const RunConfig *c, char *err, size_t errlen) {
     GptTask *t = mallocCheck(sizeof(GptTask));
     t->c = c;
@@ -398,6 +408,11 @@ static void *gpt_task_create(const RunConfig *c, char *err, size_t errlen) {
     const size_t BT = (size_t)c->batch_size * c->ctx;
     t->w = (Windows){ mallocCheck(sizeof(int) * BT), mallocCheck(sizeof(int) * BT), itensor_alloc(BT), itensor_alloc(BT),
                       mallocCheck(sizeof(real) * BT * t->m->s.vocab) };
+    const SpectralInit spectral = spectral_init_of(c->init);
+    if (spectral != SPECTRAL_NONE) {   /* after the default init's draws: training batches stay the default's */
+        rng_seed(&t->init_rng, (uint64_t)c->seed ^ INIT_STREAM);
+        if (blocks_spectral_init(&t->m->blk, spectral, config_init_gamma(c), c->init_batches, init_batch, t, err, errlen)) goto fail;
+    }
     return t;
 fail:
     gpt_task_free(t);
@@ -449,13 +464,11 @@ static void gpt_evaluate(void *self, long k, int last, double *values) {
     if (k == 0 || last) values[2] = cloze_accuracy(t->m, &t->z, c->batch_size, &t->w);
 }
 
-/* batch_size random windows of ctx + 1 train tokens */
-static double gpt_loss_grad(void *self, long k) {
-    (void)k;
-    GptTask *t = self;
+/* batch_size random windows of ctx + 1 train tokens drawn from rng: the loss, gradients filled */
+static double train_batch(GptTask *t, Rng *rng) {
     const RunConfig *c = t->c;
     for (int b = 0; b < c->batch_size; b++) {
-        long s0 = (long)(rng_u64(&t->rng) % (uint64_t)(t->ntrain - c->ctx - 1));
+        long s0 = (long)(rng_u64(rng) % (uint64_t)(t->ntrain - c->ctx - 1));
         memcpy(t->w.host_x + b * c->ctx, t->tok + s0, sizeof(int) * c->ctx);
         memcpy(t->w.host_y + b * c->ctx, t->tok + s0 + 1, sizeof(int) * c->ctx);
     }
@@ -463,6 +476,12 @@ static double gpt_loss_grad(void *self, long k) {
     double loss = gpt_forward(t->m, t->w.x, t->w.y, c->batch_size, c->ctx);
     if (isfinite(loss)) gpt_backward(t->m, t->w.y, c->batch_size, c->ctx);
     return loss;
+}
+
+static double gpt_loss_grad(void *self, long k) {
+    (void)k;
+    GptTask *t = self;
+    return train_batch(t, &t->rng);
 }
 
 /* the merged weights on request, and the checkpoint of a complete pretraining run */

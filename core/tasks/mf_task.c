@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include "../adapters/spectral_init.h"
 #include "../compute/kernels.h"
 #include "../compute/memory.h"
 #include "../check.h"
@@ -50,7 +51,8 @@ static int set_problem(MfTask *t, const RunConfig *c, char *err, size_t errlen) 
     if (!c->problem_file[0]) {
         Rng rng;
         rng_seed(&rng, (uint64_t)c->seed);
-        MfInit init = strcmp(c->init, "lora") == 0 ? MF_INIT_LORA : strcmp(c->init, "gaussian") == 0 ? MF_INIT_GAUSSIAN : MF_INIT_LINEAR;
+        MfInit init = strcmp(c->init, "gaussian") == 0 ? MF_INIT_GAUSSIAN
+                    : strcmp(c->init, "linear") == 0 ? MF_INIT_LINEAR : MF_INIT_LORA;   /* spectral: from LoRA's start */
         mf_draw_problem(t, c->target_rank, init, &rng);
         return 0;
     }
@@ -126,6 +128,16 @@ static int mf_validate(const RunConfig *c, char *err, size_t errlen) {
         snprintf(err, errlen, "key 'rank' = %d must be <= min(in, out) = %d", c->rank, mn);
         return -1;
     }
+    if (strcmp(c->init, "pissa") == 0) {
+        snprintf(err, errlen, "key 'init' = pissa decomposes the pretrained W0, and the mf task has none (W0 = 0: "
+                 "both factors would start at 0 and never move); use lora-ga or lora-one");
+        return -1;
+    }
+    if (strcmp(c->init, "lora-ga") == 0 && 2 * c->rank > mn) {
+        snprintf(err, errlen, "key 'init' = lora-ga takes singular vectors r+1..2r: key 'rank' = %d must be <= min(in, out) / 2 = %d",
+                 c->rank, mn / 2);
+        return -1;
+    }
     if (c->target_rank > mn) {
         snprintf(err, errlen, "key 'target_rank' = %d must be <= min(in, out) = %d", c->target_rank, mn);
         return -1;
@@ -148,12 +160,21 @@ static void mf_task_free(void *self) {
     free(m);
 }
 
+/* lora-ga / lora-one: the factors from the exact gradient at W0 (B = 0, so the function is W0's) */
+static int spectral_start(MfTask *t, const RunConfig *c, char *err, size_t errlen) {
+    SpectralInit kind = spectral_init_of(c->init);
+    if (kind == SPECTRAL_NONE) return 0;
+    vec_zero(t->B, (size_t)t->out * t->r);
+    mf_loss_grad(t);   /* dWeff (out,in) = dL/dW at W0 */
+    return spectral_init(kind, t->A, t->B, t->W, t->dWeff, t->in, t->out, t->r, t->scale, config_init_gamma(c), err, errlen);
+}
+
 static void *mf_task_create(const RunConfig *c, char *err, size_t errlen) {
     Mf *m = mallocCheck(sizeof(Mf));
     m->c = c;
     MfParam param = param_of(c);
     m->t = mf_create(c->in, c->out, c->rank, param, c->bias, config_scale(c));
-    if (set_problem(m->t, c, err, errlen) != 0) { mf_task_free(m); return NULL; }
+    if (set_problem(m->t, c, err, errlen) != 0 || spectral_start(m->t, c, err, errlen) != 0) { mf_task_free(m); return NULL; }
     mf_params(m->t, m->pairs, &m->npairs, m->plain, &m->nplain);
     if (c->reference_distance && param != MF_FULL) {   /* full AdamW from the same function, in lockstep */
         MfTask *ref = m->ref = mf_create(c->in, c->out, c->rank, MF_FULL, c->bias, 1.0);
@@ -184,7 +205,16 @@ static void mf_trainables(void *self, TaskTrainables *tr) {
     *tr = (TaskTrainables){ m->pairs, m->plain, m->npairs, m->nplain };
 }
 
-static void mf_describe(void *self, H5Run *h) { write_problem_and_final(h, ((Mf *)self)->t, "problem", 1); }
+static void mf_describe(void *self, H5Run *h) {
+    Mf *m = self;
+    write_problem_and_final(h, m->t, "problem", 1);
+    if (spectral_init_of(m->c->init) == SPECTRAL_LORA_GA) {   /* the offset W0 = -s B0 A0 */
+        double *host = mallocCheck(sizeof(double) * m->c->out * m->c->in);
+        size_t d[2] = { (size_t)m->c->out, (size_t)m->c->in };
+        dataset(h, "problem", "W0", m->t->W, 2, d, host);
+        free(host);
+    }
+}
 
 static int mf_eval_due(void *self, long k, int last) { return last || k % ((Mf *)self)->c->log_every == 0; }
 

@@ -118,6 +118,7 @@ typedef struct {
     ImageSet train, val, test;
     Vit *v;
     Rng rng;
+    Rng init_rng;           /* the spectral init's gradient batches (a stream apart from training's) */
     AdapterPair pairs[MAX_PAIRS];
     PlainTensor plain[MAX_PLAIN];
     int npairs, nplain;
@@ -154,6 +155,15 @@ static void vit_task_free(void *self) {
     free(t);
 }
 
+static double train_batch(VitTask *t, Rng *rng);
+
+/* init batch j of a spectral init: a random training batch of its own stream */
+static void init_batch(void *self, int j) {
+    (void)j;
+    VitTask *t = self;
+    train_batch(t, &t->init_rng);
+}
+
 static void *vit_task_create(const RunConfig *c, char *err, size_t errlen) {
     const int source = strcmp(c->vit_target, "source") == 0, full = method_adapter(c->method) == ADAPTER_NONE;
     if (source && !full) { snprintf(err, errlen, "vit_target source (pretraining) needs method adamw, got %s", c->method); return NULL; }
@@ -186,6 +196,11 @@ static void *vit_task_create(const RunConfig *c, char *err, size_t errlen) {
     }
     if (vit_trainables(t->v, full, c->modules_to_save, t->pairs, &t->npairs, t->plain, &t->nplain, MAX_PLAIN,
                        err, errlen) != 0) goto fail;
+    const SpectralInit spectral = spectral_init_of(c->init);
+    if (spectral != SPECTRAL_NONE) {   /* after the default init's draws: training batches stay the default's */
+        rng_seed(&t->init_rng, (uint64_t)c->seed ^ INIT_STREAM);
+        if (blocks_spectral_init(&t->v->blk, spectral, config_init_gamma(c), c->init_batches, init_batch, t, err, errlen)) goto fail;
+    }
     return t;
 fail:
     vit_task_free(t);
@@ -230,16 +245,21 @@ static void vit_evaluate(void *self, long k, int last, double *values) {
     if (t->val.n) evaluate(t->v, &t->m, &t->val, &t->batch, &values[2], &values[3]);
 }
 
-/* a batch of batch_size train images drawn with replacement from the run's seed */
-static double vit_loss_grad(void *self, long k) {
-    (void)k;
-    VitTask *t = self;
+/* a batch of batch_size train images drawn with replacement from rng: the loss, gradients filled */
+static double train_batch(VitTask *t, Rng *rng) {
     const int B = t->c->batch_size;
-    for (int b = 0; b < B; b++) t->which[b] = (int)(rng_u64(&t->rng) % (uint64_t)t->train.n);
+    for (int b = 0; b < B; b++) t->which[b] = (int)(rng_u64(rng) % (uint64_t)t->train.n);
     batch_of(&t->batch, &t->m, &t->train, t->which, B);
     double loss = vit_forward(t->v, t->batch.images, t->batch.labels, B);
     if (isfinite(loss)) vit_backward(t->v, t->batch.labels, B);
     return loss;
+}
+
+/* the run's seed draws the batches */
+static double vit_loss_grad(void *self, long k) {
+    (void)k;
+    VitTask *t = self;
+    return train_batch(t, &t->rng);
 }
 
 /* the adapters after training (small), so a run can be merged and reused; the checkpoint of a

@@ -70,6 +70,35 @@ int sym_pinv(real *S, const real *G, int r, double damping) {
     return rank;
 }
 
+/* LAPACK (OpenBLAS ships it): the divide-and-conquer SVD of a column-major matrix */
+extern void dgesdd_(const char *jobz, const int *m, const int *n, double *a, const int *lda, double *s, double *u,
+                    const int *ldu, double *vt, const int *ldvt, double *work, const int *lwork, int *iwork, int *info);
+
+int svd_dense(double *U, double *S, double *Vt, const double *M, int rows, int cols) {
+    const int k = rows < cols ? rows : cols;
+    double *a = mallocCheck(sizeof(double) * rows * cols);
+    double *u = mallocCheck(sizeof(double) * rows * k), *vt = mallocCheck(sizeof(double) * k * cols);
+    int *iwork = mallocCheck(sizeof(int) * 8 * k), info = 0, lwork = -1;
+    for (int i = 0; i < rows; i++)
+        for (int j = 0; j < cols; j++) a[i + (size_t)j * rows] = M[(size_t)i * cols + j];
+    double query;
+    dgesdd_("S", &rows, &cols, a, &rows, S, u, &rows, vt, &k, &query, &lwork, iwork, &info);
+    lwork = (int)query;
+    double *work = mallocCheck(sizeof(double) * (lwork > 1 ? lwork : 1));
+    if (info == 0) dgesdd_("S", &rows, &cols, a, &rows, S, u, &rows, vt, &k, work, &lwork, iwork, &info);
+    if (info == 0)
+        for (int l = 0; l < k; l++) {
+            int at = 0;
+            for (int i = 1; i < rows; i++)
+                if (fabs(u[i + (size_t)l * rows]) > fabs(u[at + (size_t)l * rows])) at = i;
+            const double sign = u[at + (size_t)l * rows] < 0 ? -1.0 : 1.0;
+            for (int i = 0; i < rows; i++) U[(size_t)i * k + l] = sign * u[i + (size_t)l * rows];
+            for (int j = 0; j < cols; j++) Vt[(size_t)l * cols + j] = sign * vt[l + (size_t)j * k];
+        }
+    free(a); free(u); free(vt); free(iwork); free(work);
+    return info == 0 ? 0 : -1;
+}
+
 /* a (r,r) [OUT] = the symmetric part of G (r,r) in double */
 static void symmetric_part(double *a, const real *G, int r) {
     for (int i = 0; i < r; i++)

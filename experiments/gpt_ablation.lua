@@ -33,6 +33,18 @@ experiment {
     { label = "altlora-plus", method = "altlora-plus", rank = 4, alternate_first = "A", damping = 1e-5,
       tune_values = { 1e-4, 3e-4, 1e-3, 3e-3 } },
     { label = "lora-plus", method = "lora-plus", rank = 4 },
+    -- LoRA-Pro (the authors' standalone optimizer, X = sylvester): efficient mode, and full mode with
+    -- true m x n AdamW moments (an upper bound of what LoFT's (m+n) r^2 state approximates)
+    { label = "lora-pro", method = "lora-pro", rank = 4, tune_values = { 1e-3, 3e-3, 1e-2 } },
+    { label = "lora-pro-full", method = "lora-pro", lorapro_mode = "full", rank = 4, tune_values = { 1e-3, 3e-3, 1e-2 } },
+    -- the init axis (init:), crossed with the optimizer: spectral init x {LoRA-AdamW, LoFT}; the default
+    -- init's cells are the lora and loft rows. Each cell has its own learning rate.
+    { label = "lora-pissa", method = "lora", init = "pissa", rank = 4, tune_values = { 1e-3, 3e-3, 1e-2 } },
+    { label = "loft-pissa", method = "loft", init = "pissa", rank = 4, tune_values = { 1e-3, 3e-3, 1e-2 } },
+    { label = "lora-ga", method = "lora", init = "lora-ga", rank = 4, tune_values = { 1e-3, 3e-3, 1e-2 } },
+    { label = "loft-ga", method = "loft", init = "lora-ga", rank = 4, tune_values = { 1e-3, 3e-3, 1e-2 } },
+    { label = "lora-one", method = "lora", init = "lora-one", rank = 4, tune_values = { 1e-3, 3e-3, 1e-2 } },
+    { label = "loft-one", method = "loft", init = "lora-one", rank = 4, tune_values = { 1e-3, 3e-3, 1e-2 } },
   }, { rank = 4 }),
   tune = { lr = { 1e-3, 3e-3 }, on = "val_loss", better = "lower", rank = 4, seeds = { 1 } },
   report = {
@@ -42,6 +54,7 @@ experiment {
       { metric = "heldout_loss", digits = 3, caption = "held-out loss (nats per token) at the last step" },
       { metric = "cloze_accuracy", scale = 100, digits = 1, caption = "cloze accuracy (%, 4 choices, chance 25) at the last step", better = "higher" },
       { metric = "final_loss", caption = "final training loss (last batch)" },
+      { metric = "state_per_layer", digits = 0, caption = "optimizer state per adapted layer (numbers: moments, cross terms, snapshots; mean over the layers)" },
     },
     curves = { ppl = { "perplexity", "heldout_loss" } },
     figures = {

@@ -71,6 +71,27 @@ static void tune_values(void) {
     experiment_free(&e);
 }
 
+/* tune_at: a variant tuned at another value of a key tune fixes (here rank 4 instead of 2) */
+static void tune_at(void) {
+    Experiment e;
+    char err[1024];
+    const char *path = write_temp(dir, "ta.lua",
+        "experiment{ base = 'configs/mf.yaml', seeds = { 1 }, grid = { rank = { 2, 4 } },\n"
+        "  variants = { { label = 'a', method = 'lora' }, { label = 'b', method = 'lora', tune_at = { rank = 4 } } },\n"
+        "  tune = { lr = { 0.01, 0.1 }, on = 'final_loss', rank = 2 } }\n");
+    int rc = experiment_load(&e, path, err, sizeof err);
+    CHECK(rc == 0, "ta.lua: %s", err);
+    if (rc) return;
+    CHECK(e.nruns == 4 + 4, "tune_at: %d runs, expected 2 x 2 tuning runs and 4 final runs", e.nruns);
+    const PlannedRun *ta = find(&e, "tune.a.lr=0.01.seed=1"), *tb = find(&e, "tune.b.lr=0.01.seed=1");
+    const PlannedRun *b2 = find(&e, "b.rank=2.seed=1");
+    CHECK(ta && tb && b2 && strcmp(ov(ta, "rank"), "2") == 0 && strcmp(ov(tb, "rank"), "4") == 0,
+          "a is tuned at tune's rank 2, b at its tune_at rank 4");
+    CHECK(b2 && ov(b2, "tune_at") == NULL && strcmp(b2->tune_group, "b") == 0, "tune_at is not a config override; b's ranks share one choice");
+    printf("  %s tune_at: a variant's own fixed keys for its tuning runs\n", g_failures ? "FAIL" : "ok  ");
+    experiment_free(&e);
+}
+
 static void expect_error(const char *name, const char *text, const char *expect) {
     Experiment e;
     char err[1024] = "";
@@ -115,6 +136,8 @@ int main(void) {
         }
     }
     expect_error("field.lua", "experiment{ base = 'configs/mf.yaml', seed = {1} }", "unknown field 'seed'");
+    expect_error("tuneat.lua", "experiment{ base = 'configs/mf.yaml', variants = { { label = 'a', tune_at = { steps = 3 } } },\n"
+                 "  tune = { lr = { 0.1, 1 }, on = 'final_loss', rank = 2 } }", "tune_at.steps is not a key tune fixes");
     expect_error("twice.lua", "experiment{ base = 'a' }\nexperiment{ base = 'b' }\n", "twice.lua:2: experiment{} is called twice");
     expect_error("nobase.lua", "experiment{ name = 'x' }", "base must name a YAML config");
     expect_error("seeds.lua", "experiment{ base = 'b', seeds = {1, 'two'} }", "seeds[2] must be an integer >= 0");
@@ -129,6 +152,7 @@ int main(void) {
     expect_error("tvboth.lua", "experiment{ base = 'b', variants = { { method = 'lora', lr = 1, tune_values = { 1 } } },"
                  " tune = { lr = { 1, 2 }, on = 'final_loss' } }", "sets both lr and tune_values");
     tune_values();
+    tune_at();
     char cmd[128];
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
     if (system(cmd) != 0) printf("  (could not remove %s)\n", dir);

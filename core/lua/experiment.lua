@@ -26,7 +26,9 @@
 -- name says accuracy). The tuning runs stay in the results file (role "tune") and the choice is
 -- recorded with every run (tuned_key, tuned_value); tables are computed on the other runs only.
 -- A variant may bring its own values with `tune_values = { 1e3, 1e4, 1e5 }` (a method whose
--- step has another scale, e.g. AltLoRA's unnormalised one); the rest of `tune` still applies.
+-- step has another scale, e.g. AltLoRA's unnormalised one), and its own fixed keys with
+-- `tune_at = { rank = 8 }` (keys tune fixes, at other values: where the comparison is made, e.g.
+-- the rank at which a problem is solvable); the rest of `tune` still applies.
 --
 -- The experiment's tables and figures are declared with it (`loft table|export|figures X.lua`):
 --
@@ -182,6 +184,15 @@ function expand(default_name)
         error("experiment{}: variant '" .. label .. "' sets both " .. tkey .. " and tune_values (pin it or tune it)", 0)
       end
     end
+    if v.tune_at ~= nil then
+      if not tkey then error("experiment{}: variant '" .. label .. "' sets tune_at but the experiment has no tune", 0) end
+      if type(v.tune_at) ~= "table" then error("experiment{}: variant '" .. label .. "': tune_at must be a table of keys", 0) end
+      for k, _ in pairs(v.tune_at) do
+        if tfixed[k] == nil then
+          error("experiment{}: variant '" .. label .. "': tune_at." .. tostring(k) .. " is not a key tune fixes (tune_at moves one of them)", 0)
+        end
+      end
+    end
     local free = {}
     for _, k in ipairs(gkeys) do if v[k] == nil then free[#free + 1] = k end end
     local function combos(i, acc)
@@ -193,7 +204,9 @@ function expand(default_name)
             ov[#ov + 1] = kv
             idparts[#idparts + 1] = kv[1] .. "=" .. kv[2]
           end
-          for _, k in ipairs(sorted_keys(v)) do if k ~= "label" and k ~= "tune_values" then ov[#ov + 1] = { k, fmt(v[k]) } end end
+          for _, k in ipairs(sorted_keys(v)) do
+            if k ~= "label" and k ~= "tune_values" and k ~= "tune_at" then ov[#ov + 1] = { k, fmt(v[k]) } end
+          end
           ov[#ov + 1] = { "seed", fmt(seed) }
           idparts[#idparts + 1] = "seed=" .. seed
           local id = table.concat(idparts, ".")
@@ -203,7 +216,7 @@ function expand(default_name)
           if tkey and v[tkey] == nil then   -- this variant's tkey is chosen on validation data
             local g = { label }
             for _, kv in ipairs(acc) do if tfixed[kv[1]] == nil then g[#g + 1] = kv[1] .. "=" .. kv[2] end end
-            run.tune_group, run.tune_key, run.tune_values = table.concat(g, "."), tkey, v.tune_values
+            run.tune_group, run.tune_key, run.tune_values, run.tune_at = table.concat(g, "."), tkey, v.tune_values, v.tune_at
           end
           runs[#runs + 1] = run
         end
@@ -224,13 +237,15 @@ function expand(default_name)
     for _, r in ipairs(groups) do
       for _, val in ipairs(r.tune_values or tune[tkey]) do
         for _, seed in ipairs(tune.seeds) do
-          local ov, fixedseen = {}, {}
+          local ov, fixedseen, fx = {}, {}, {}
+          for k, x in pairs(tfixed) do fx[k] = x end
+          for k, x in pairs(r.tune_at or {}) do fx[k] = x end
           for _, kv in ipairs(r.overrides) do
             local k = kv[1]
-            if tfixed[k] ~= nil then ov[#ov + 1] = { k, fmt(tfixed[k]) }; fixedseen[k] = true
+            if fx[k] ~= nil then ov[#ov + 1] = { k, fmt(fx[k]) }; fixedseen[k] = true
             elseif k ~= "seed" then ov[#ov + 1] = kv end
           end
-          for _, k in ipairs(sorted_keys(tfixed)) do if not fixedseen[k] then ov[#ov + 1] = { k, fmt(tfixed[k]) } end end
+          for _, k in ipairs(sorted_keys(fx)) do if not fixedseen[k] then ov[#ov + 1] = { k, fmt(fx[k]) } end end
           ov[#ov + 1] = { tkey, fmt(val) }
           ov[#ov + 1] = { "seed", fmt(seed) }
           local id = "tune." .. r.tune_group .. "." .. tkey .. "=" .. fmt(val) .. ".seed=" .. seed

@@ -30,7 +30,7 @@ REAL_SRC   = $(BACKEND_SRC) core/init.c $(OPTIM_SRC) core/adapters/lora.c \
              core/adapters/dora.c core/adapters/spectral_init.c core/nn/blocks.c core/adapters/adapted_linear.c core/io/checkpoint.c $(MODEL_SRC)
 # compiled once and precision-free (no `real`): the run loop, the task registry, I/O, reports, Lua
 COMMON_SRC = core/rng.c core/io/h5data.c core/io/config.c core/io/h5log.c core/io/h5results.c \
-             core/run.c core/tasks/registry.c core/methods/methods.c core/optim/optim_config.c $(BACKEND_COMMON_SRC) core/report.c core/stats.c core/tune.c \
+             core/run.c core/slurm.c core/tasks/registry.c core/methods/methods.c core/optim/optim_config.c $(BACKEND_COMMON_SRC) core/report.c core/stats.c core/tune.c \
              core/lua/lua_experiment.c core/io/mnist.c core/text/bpe.c \
              core/io/json.c core/io/safetensors.c core/io/files.c core/text/gpt2_vocab.c
 # the tasks (core/tasks/<name>_task.c), each compiled once: a task file picks its own precision
@@ -42,7 +42,7 @@ HDRS = $(wildcard core/*.h core/*/*.h core/*/*/*.h core/*/*.def)
 TESTS = test_stats test_blas test_adapters_grad test_loft_identities test_mf test_golden test_float32 test_config test_experiment test_nn_grad test_vit_golden test_vit_adapters test_bpe test_gpt_golden test_gpt2_hf test_json test_gpt_grad test_spectral_init
 TEST_BINS = $(TESTS:%=$(BUILD)/tests/%)
 
-.PHONY: FORCE print-common-src all deps test test-asan test-fuzz golden clean loft ablation tables figures data pretrain-vit pretrain-gpt bench
+.PHONY: test-slurm FORCE print-common-src all deps test test-asan test-fuzz golden clean loft ablation tables figures data pretrain-vit pretrain-gpt bench
 all: $(BUILD)/libloft.a $(BUILD)/libloft.so $(BUILD)/loft
 loft: $(BUILD)/loft
 
@@ -111,6 +111,12 @@ test-fuzz: $(BUILD)/fuzz_mutate $(BUILD)/loft
 	$(MAKE) build-asan/loft BUILD=build-asan OPT=-O1 SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all"
 	tests/fuzz/fuzz.sh build-asan/loft $(BUILD)/fuzz_mutate $(FUZZ_SECONDS)
 	tests/test_kill.sh $(BUILD)/loft 50
+
+# sweeps through a real Slurm started on localhost (tests/test_slurm.sh: munged, slurmctld, slurmd
+# from a generated slurm.conf, stopped by pid afterwards); installs slurm-wlm and munge if missing
+test-slurm: $(BUILD)/loft
+	@scripts/deps.sh slurm-wlm munge
+	tests/test_slurm.sh $(BUILD)/loft
 
 # the ablations: run every experiment (finished runs are skipped), then tables and figures
 LOFT = $(BUILD)/loft

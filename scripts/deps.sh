@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# Installs the Debian packages the harness needs to build and test, when any is missing.
+# Installs the Debian packages the harness needs to build and test (or those named), when any is missing.
 # As root it runs apt-get; otherwise it prints the one line to run. `--check` only reports.
 set -eu
 pkgs="build-essential pkg-config libopenblas-dev libhdf5-dev hdf5-tools libyaml-dev gnuplot-nox liblua5.4-dev lua5.4"
+# other packages by name (make test-slurm: slurm-wlm munge; make test-mpi: openmpi-bin libopenmpi-dev)
+if [ $# -gt 0 ] && [ "$1" != "--check" ]; then pkgs="$*"; fi
 missing=""
 for p in $pkgs; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

@@ -1,0 +1,29 @@
+/* Sweeps as Slurm job arrays (`loft submit`, `loft status`): writing and submitting the sbatch
+   script of an array whose task i runs line i of a list of run ids (`loft exec`), the record of
+   submitted arrays, and what the queue (squeue, and sacct where accounting is on) says of each
+   task. The runs themselves and the merging of their files are the sweep's (main.c). */
+#ifndef LOFT_SLURM_H
+#define LOFT_SLURM_H
+#include <stddef.h>
+
+/* one submitted array: its job id and the file listing its runs, one id per line (task i =
+   line i + 1) */
+typedef struct { char job[32]; char list[600]; } SlurmArray;
+
+/* Writes DIR/<stem>.sbatch (an array of n tasks, at most limit at once when limit > 0, after
+   job `after` when not "") running `loft_path exec experiment --id <line i of list> --results
+   rdir [--set ...]` from cwd, and submits it with sbatch (extra: options passed through, nextra
+   of them). 0 with the job id in job, or -1 with a message (sbatch missing or refusing). */
+int slurm_submit_array(const char *dir, const char *stem, const char *list, int n, int limit, const char *after,
+                       const char *loft_path, const char *experiment, const char *rdir, const char *const *sets,
+                       int nsets, const char *const *extra, int nextra, char *job, size_t joblen, char *err, size_t errlen);
+/* appends the array to DIR/jobs.txt */
+int slurm_record(const char *dir, const SlurmArray *a);
+/* the arrays of DIR/jobs.txt (caller frees); *n their number (0 when none) */
+SlurmArray *slurm_arrays(const char *dir, int *n);
+
+/* The queue's state of each task (squeue; then sacct for tasks no longer queued, when it
+   answers): state[i] for task i of job, "" when neither knows it (e.g. long finished without
+   accounting). 0, or -1 when squeue cannot run (not installed, no controller). */
+int slurm_task_states(const char *job, int ntasks, char (*state)[24]);
+#endif

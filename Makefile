@@ -30,7 +30,7 @@ REAL_SRC   = $(BACKEND_SRC) core/init.c $(OPTIM_SRC) core/adapters/lora.c \
              core/adapters/dora.c core/adapters/spectral_init.c core/nn/blocks.c core/adapters/adapted_linear.c core/io/checkpoint.c $(MODEL_SRC)
 # compiled once and precision-free (no `real`): the run loop, the task registry, I/O, reports, Lua
 COMMON_SRC = core/rng.c core/io/h5data.c core/io/config.c core/io/h5log.c core/io/h5results.c \
-             core/run.c core/slurm.c core/tasks/registry.c core/methods/methods.c core/optim/optim_config.c $(BACKEND_COMMON_SRC) core/report.c core/stats.c core/tune.c \
+             core/run.c core/dist.c core/slurm.c core/tasks/registry.c core/methods/methods.c core/optim/optim_config.c $(BACKEND_COMMON_SRC) core/report.c core/stats.c core/tune.c \
              core/lua/lua_experiment.c core/io/mnist.c core/text/bpe.c \
              core/io/json.c core/io/safetensors.c core/io/files.c core/text/gpt2_vocab.c
 # the tasks (core/tasks/<name>_task.c), each compiled once: a task file picks its own precision
@@ -42,7 +42,7 @@ HDRS = $(wildcard core/*.h core/*/*.h core/*/*/*.h core/*/*.def)
 TESTS = test_stats test_blas test_adapters_grad test_loft_identities test_mf test_golden test_float32 test_config test_experiment test_nn_grad test_vit_golden test_vit_adapters test_bpe test_gpt_golden test_gpt2_hf test_json test_gpt_grad test_spectral_init
 TEST_BINS = $(TESTS:%=$(BUILD)/tests/%)
 
-.PHONY: test-slurm FORCE print-common-src all deps test test-asan test-fuzz golden clean loft ablation tables figures data pretrain-vit pretrain-gpt bench
+.PHONY: test-slurm test-mpi FORCE print-common-src all deps test test-asan test-fuzz golden clean loft ablation tables figures data pretrain-vit pretrain-gpt bench
 all: $(BUILD)/libloft.a $(BUILD)/libloft.so $(BUILD)/loft
 loft: $(BUILD)/loft
 
@@ -78,8 +78,21 @@ $(BUILD)/gen/experiment_lua.h: core/lua/experiment.lua
 	{ echo 'static const unsigned char experiment_lua[] = {'; od -An -v -tx1 $< | sed 's/\([0-9a-f][0-9a-f]\)/0x\1,/g'; echo '0x00};'; } > $@
 $(BUILD)/common/core/lua/lua_experiment.o: $(BUILD)/gen/experiment_lua.h
 
-$(BUILD)/loft: core/main.c $(BUILD)/libloft.a
-	$(CC) $(CFLAGS) $< -o $@ $(BUILD)/libloft.a $(LDLIBS)
+# data-parallel runs (mpirun -np N build/loft run ...): the loft binary links Open MPI when mpicc
+# exists (Debian's libopenmpi-dev), a plain build otherwise; the library and the tests never do.
+# The stamp relinks loft when that changes.
+MPICC := $(shell command -v mpicc 2> /dev/null)
+ifneq ($(MPICC),)
+DIST = mpi
+LOFT_CC = $(MPICC)
+else
+DIST = none
+LOFT_CC = $(CC)
+endif
+$(BUILD)/.dist-$(DIST):
+	@mkdir -p $(dir $@) && rm -f $(BUILD)/.dist-* && touch $@
+$(BUILD)/loft: core/main.c core/dist_$(DIST).c core/dist_mpi.h $(BUILD)/libloft.a $(BUILD)/.dist-$(DIST)
+	$(LOFT_CC) $(CFLAGS) core/main.c core/dist_$(DIST).c -o $@ $(BUILD)/libloft.a $(LDLIBS)
 
 $(BUILD)/libloft.a: $(OBJS)
 	ar rcs $@ $^
@@ -117,6 +130,13 @@ test-fuzz: $(BUILD)/fuzz_mutate $(BUILD)/loft
 test-slurm: $(BUILD)/loft
 	@scripts/deps.sh slurm-wlm munge
 	tests/test_slurm.sh $(BUILD)/loft
+
+# data-parallel training under mpirun (tests/test_mpi.sh: np = 2 against np = 1); installs Open MPI
+# if missing, then relinks loft with it
+test-mpi:
+	@scripts/deps.sh openmpi-bin libopenmpi-dev
+	$(MAKE) $(BUILD)/loft
+	tests/test_mpi.sh $(BUILD)/loft
 
 # the ablations: run every experiment (finished runs are skipped), then tables and figures
 LOFT = $(BUILD)/loft

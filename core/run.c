@@ -5,7 +5,10 @@
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include <stdlib.h>
+#include "check.h"
 #include "compute/backend.h"
+#include "dist.h"
 #include "io/h5log.h"
 #include "optim/optim_config.h"
 #include "run.h"
@@ -92,18 +95,39 @@ static int step_end(const RunInfo *info, RunSummary *sum, long k, long steps, do
     return 0;
 }
 
-/* the steps of a started run; fills sum; evals (ne,) keeps the last evaluated value of each column */
+/* data-parallel (dist.h): the mean over the processes of the loss and of every gradient the
+   optimizer steps on, as one all-reduce of the flat gradient (buf: grad_count numbers of elem
+   bytes); returns the mean loss */
+static double average_over_processes(const OptimApi *api, Optimizer *opt, void *buf, int elem, double loss) {
+    const Dist *d = dist();
+    const size_t n = api->grad_count(opt);
+    d->allreduce_sum(&loss, 1, 8);
+    api->grads_copy(opt, buf, 0);
+    d->allreduce_sum(buf, n, elem);
+    const double inv = 1.0 / d->size;
+    if (elem == 4) for (size_t i = 0; i < n; i++) ((float *)buf)[i] *= (float)inv;
+    else for (size_t i = 0; i < n; i++) ((double *)buf)[i] *= inv;
+    api->grads_copy(opt, buf, 1);
+    return loss * inv;
+}
+
+/* the steps of a started run; fills sum; evals (ne,) keeps the last evaluated value of each column.
+   Data-parallel: every process steps, the gradients averaged; only process 0 evaluates. */
 static void train(const TaskOps *ops, void *task, const OptimApi *api, Optimizer *opt, const RunConfig *c, H5Run *h,
                   const RunInfo *info, int ne, double *evals, RunSummary *sum) {
     double t0 = run_now(), last_print = 0, loss = NAN;
+    const Dist *d = dist();
+    const int elem = strcmp(ops->precision, "float32") == 0 ? 4 : 8;
+    void *gbuf = d->size > 1 ? mallocCheck((size_t)elem * (api->grad_count(opt) + 1)) : NULL;
     for (long k = 0; k <= c->steps; k++) {
         const int last = k == c->steps;
         int finite = 1, any_eval = 0;
         double row[BASE_COLS + TASK_MAX_EVALS], gn = NAN, row_loss = NAN;
         for (int i = 0; i < ne; i++) row[BASE_COLS + i] = NAN;
-        if (ne && ops->eval_due(task, k, last)) ops->evaluate(task, k, last, row + BASE_COLS);
+        if (ne && d->rank == 0 && ops->eval_due(task, k, last)) ops->evaluate(task, k, last, row + BASE_COLS);
         if (!last || ops->full_batch) {
             row_loss = loss = ops->loss_grad(task, k);
+            if (gbuf) row_loss = loss = average_over_processes(api, opt, gbuf, elem, loss);
             finite = isfinite(loss);
             if (ops->full_batch && finite && sum->steps_to_threshold < 0 && loss <= c->loss_threshold) sum->steps_to_threshold = k;
         }
@@ -117,6 +141,7 @@ static void train(const TaskOps *ops, void *task, const OptimApi *api, Optimizer
         }
         if (step_end(info, sum, k, c->steps, loss, finite, t0, &last_print)) break;
     }
+    free(gbuf);
     sum->wall_seconds = run_now() - t0;
     sum->steps_per_second = sum->steps_done / fmax(sum->wall_seconds, 1e-9);
     if (info->progress) fprintf(stderr, "\r\033[K");
@@ -144,6 +169,7 @@ int run_config(const RunConfig *c, const char *yaml, const RunInfo *info, const 
     common_attrs(h, c, yaml, info, &oc, api->state_bytes(opt), ops->precision);
     h5run_attr_int(h, "adapter_pairs", tr.npairs);
     h5run_attr_int(h, "pair_state_bytes", (long long)api->pair_state_bytes(opt));
+    h5run_attr_int(h, "processes", dist()->size);   /* data-parallel: each took 1/processes of every batch */
     ops->describe(task, h);
     double evals[TASK_MAX_EVALS];
     for (int i = 0; i < ne; i++) evals[i] = NAN;

@@ -41,6 +41,11 @@ typedef struct {
     double (*step)(Optimizer *opt, double lr);
     size_t (*state_bytes)(const Optimizer *opt);
     size_t (*pair_state_bytes)(const Optimizer *opt);   /* the adapter pairs' part of state_bytes */
+    /* the numbers of every gradient the optimizer steps on (pairs' gA, gB, then the plain
+       tensors'), and their copy into the host buffer buf (back 0) or from it (back 1): the flat
+       gradient of a data-parallel all-reduce, in the precision's element type */
+    size_t (*grad_count)(const Optimizer *opt);
+    void (*grads_copy)(Optimizer *opt, void *buf, int back);
     void (*free)(Optimizer *opt);
 } OptimApi;
 

@@ -27,6 +27,7 @@ struct Optimizer {
     int npairs;
     AdamTensor *adam;      /* the plain tensors */
     int nadam;
+    AdapterPair *pairs;    /* the pairs as given (their gradients, for grads_copy) */
 };
 
 static void *pair_at(const Optimizer *o, int i) { return o->pair_state + (size_t)i * o->po->state_size; }
@@ -64,6 +65,8 @@ Optimizer *optim_create(const OptimConfig *cfg, const AdapterPair *pairs, int np
     o->po = PAIRS[cfg->method];
     o->npairs = npairs;
     o->pair_state = mallocCheck(o->po->state_size * (size_t)(npairs ? npairs : 1));
+    o->pairs = mallocCheck(sizeof(AdapterPair) * (size_t)(npairs ? npairs : 1));
+    if (npairs) memcpy(o->pairs, pairs, sizeof(AdapterPair) * (size_t)npairs);
     for (int i = 0; i < npairs; i++) o->po->init(pair_at(o, i), &pairs[i], &o->cfg);
     o->nadam = nplain;
     o->adam = mallocCheck(sizeof(AdamTensor) * (size_t)(nplain ? nplain : 1));
@@ -102,6 +105,30 @@ double optim_step(Optimizer *o, double lr) {
     return norm;
 }
 
+static size_t grad_count(const Optimizer *o) {
+    size_t n = 0;
+    for (int i = 0; i < o->npairs; i++) n += (size_t)o->pairs[i].r * (o->pairs[i].n + o->pairs[i].m);
+    for (int i = 0; i < o->nadam; i++) n += o->adam[i].t.size;
+    return n;
+}
+
+static void grads_copy(Optimizer *o, void *buf, int back) {
+    real *b = buf;
+    for (int i = 0; i < o->npairs; i++) {
+        const AdapterPair *p = &o->pairs[i];
+        const size_t a = (size_t)p->r * p->n, c = (size_t)p->m * p->r;
+        if (back) { tensor_upload(p->gA, b, a); tensor_upload(p->gB, b + a, c); }
+        else { tensor_download(b, p->gA, a); tensor_download(b + a, p->gB, c); }
+        b += a + c;
+    }
+    for (int i = 0; i < o->nadam; i++) {
+        const PlainTensor *t = &o->adam[i].t;
+        if (back) tensor_upload(t->g, b, t->size);
+        else tensor_download(b, t->g, t->size);
+        b += t->size;
+    }
+}
+
 static size_t pair_state_bytes(const Optimizer *o) {
     size_t b = 0;
     for (int i = 0; i < o->npairs; i++) b += o->po->state_bytes(pair_at(o, i));
@@ -119,7 +146,7 @@ void optim_free(Optimizer *o) {
     if (!o) return;
     for (int i = 0; i < o->npairs; i++) o->po->free(pair_at(o, i));
     for (int i = 0; i < o->nadam; i++) { tensor_free(o->adam[i].m); tensor_free(o->adam[i].v); }
-    free(o->adam); free(o->pair_state); free(o);
+    free(o->adam); free(o->pair_state); free(o->pairs); free(o);
 }
 
 static Optimizer *create_opaque(const OptimConfig *cfg, const void *pairs, int npairs, const void *plain, int nplain,
@@ -127,4 +154,5 @@ static Optimizer *create_opaque(const OptimConfig *cfg, const void *pairs, int n
     return optim_create(cfg, pairs, npairs, plain, nplain, err, errlen);
 }
 
-const OptimApi OPTIM_API = { LOFT_PRECISION, create_opaque, optim_step, optim_state_bytes, pair_state_bytes, optim_free };
+const OptimApi OPTIM_API = { LOFT_PRECISION, create_opaque, optim_step, optim_state_bytes, pair_state_bytes, grad_count,
+                             grads_copy, optim_free };

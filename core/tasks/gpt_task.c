@@ -15,6 +15,7 @@
 #include "../io/checkpoint.h"
 #include "../io/files.h"
 #include "../io/h5log.h"
+#include "../dist.h"
 #include "../task.h"
 #include "../text/bpe.h"
 #include "../text/gpt2_vocab.h"
@@ -353,13 +354,13 @@ static int model_shape(GptShape *shape, const GptTask *t, char *err, size_t errl
     return 0;
 }
 
-static double train_batch(GptTask *t, Rng *rng);
+static double train_batch(GptTask *t, Rng *rng, int shard);
 
 /* init batch j of a spectral init: a random training batch of its own stream */
 static void init_batch(void *self, int j) {
     (void)j;
     GptTask *t = self;
-    train_batch(t, &t->init_rng);
+    train_batch(t, &t->init_rng, 0);   /* whole batches: every process computes the same init */
 }
 
 static void *gpt_task_create(const RunConfig *c, char *err, size_t errlen) {
@@ -464,24 +465,29 @@ static void gpt_evaluate(void *self, long k, int last, double *values) {
     if (k == 0 || last) values[2] = cloze_accuracy(t->m, &t->z, c->batch_size, &t->w);
 }
 
-/* batch_size random windows of ctx + 1 train tokens drawn from rng: the loss, gradients filled */
-static double train_batch(GptTask *t, Rng *rng) {
+/* batch_size random windows of ctx + 1 train tokens drawn from rng: the loss, gradients filled.
+   shard: this process's share of the windows only (data-parallel, dist.h: every process draws
+   them all, so the draws stay in step) */
+static double train_batch(GptTask *t, Rng *rng, int shard) {
     const RunConfig *c = t->c;
+    int lo = 0, hi = c->batch_size;
+    if (shard) dist_shard(c->batch_size, &lo, &hi);
     for (int b = 0; b < c->batch_size; b++) {
         long s0 = (long)(rng_u64(rng) % (uint64_t)(t->ntrain - c->ctx - 1));
-        memcpy(t->w.host_x + b * c->ctx, t->tok + s0, sizeof(int) * c->ctx);
-        memcpy(t->w.host_y + b * c->ctx, t->tok + s0 + 1, sizeof(int) * c->ctx);
+        if (b < lo || b >= hi) continue;
+        memcpy(t->w.host_x + (b - lo) * c->ctx, t->tok + s0, sizeof(int) * c->ctx);
+        memcpy(t->w.host_y + (b - lo) * c->ctx, t->tok + s0 + 1, sizeof(int) * c->ctx);
     }
-    upload(&t->w, c->batch_size * c->ctx);
-    double loss = gpt_forward(t->m, t->w.x, t->w.y, c->batch_size, c->ctx);
-    if (isfinite(loss)) gpt_backward(t->m, t->w.y, c->batch_size, c->ctx);
+    upload(&t->w, (hi - lo) * c->ctx);
+    double loss = gpt_forward(t->m, t->w.x, t->w.y, hi - lo, c->ctx);
+    if (isfinite(loss)) gpt_backward(t->m, t->w.y, hi - lo, c->ctx);
     return loss;
 }
 
 static double gpt_loss_grad(void *self, long k) {
     (void)k;
     GptTask *t = self;
-    return train_batch(t, &t->rng);
+    return train_batch(t, &t->rng, 1);
 }
 
 /* the merged weights on request, and the checkpoint of a complete pretraining run */

@@ -11,6 +11,7 @@
 #include "../io/checkpoint.h"
 #include "../io/h5log.h"
 #include "../io/mnist.h"
+#include "../dist.h"
 #include "../task.h"
 #include "vit.h"
 
@@ -155,13 +156,13 @@ static void vit_task_free(void *self) {
     free(t);
 }
 
-static double train_batch(VitTask *t, Rng *rng);
+static double train_batch(VitTask *t, Rng *rng, int shard);
 
 /* init batch j of a spectral init: a random training batch of its own stream */
 static void init_batch(void *self, int j) {
     (void)j;
     VitTask *t = self;
-    train_batch(t, &t->init_rng);
+    train_batch(t, &t->init_rng, 0);   /* whole batches: every process computes the same init */
 }
 
 static void *vit_task_create(const RunConfig *c, char *err, size_t errlen) {
@@ -245,13 +246,17 @@ static void vit_evaluate(void *self, long k, int last, double *values) {
     if (t->val.n) evaluate(t->v, &t->m, &t->val, &t->batch, &values[2], &values[3]);
 }
 
-/* a batch of batch_size train images drawn with replacement from rng: the loss, gradients filled */
-static double train_batch(VitTask *t, Rng *rng) {
+/* a batch of batch_size train images drawn with replacement from rng: the loss, gradients
+   filled. shard: this process's share of the batch only (data-parallel, dist.h: every process
+   draws the whole batch, so the draws stay in step) */
+static double train_batch(VitTask *t, Rng *rng, int shard) {
     const int B = t->c->batch_size;
     for (int b = 0; b < B; b++) t->which[b] = (int)(rng_u64(rng) % (uint64_t)t->train.n);
-    batch_of(&t->batch, &t->m, &t->train, t->which, B);
-    double loss = vit_forward(t->v, t->batch.images, t->batch.labels, B);
-    if (isfinite(loss)) vit_backward(t->v, t->batch.labels, B);
+    int lo = 0, hi = B;
+    if (shard) dist_shard(B, &lo, &hi);
+    batch_of(&t->batch, &t->m, &t->train, t->which + lo, hi - lo);
+    double loss = vit_forward(t->v, t->batch.images, t->batch.labels, hi - lo);
+    if (isfinite(loss)) vit_backward(t->v, t->batch.labels, hi - lo);
     return loss;
 }
 
@@ -259,7 +264,7 @@ static double train_batch(VitTask *t, Rng *rng) {
 static double vit_loss_grad(void *self, long k) {
     (void)k;
     VitTask *t = self;
-    return train_batch(t, &t->rng);
+    return train_batch(t, &t->rng, 1);
 }
 
 /* the adapters after training (small), so a run can be merged and reused; the checkpoint of a

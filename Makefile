@@ -180,6 +180,7 @@ bench: $(BUILD)/step_bench
 	$(BUILD)/step_bench vit
 	$(BUILD)/step_bench gpt
 	$(BUILD)/step_bench gpt-scale
+	bench/mpi_bench.sh $(BUILD)/loft
 
 # regenerate the committed golden files (needs Debian's python3-torch + python3-h5py; not run by CI)
 golden:

@@ -170,6 +170,7 @@ int run_config(const RunConfig *c, const char *yaml, const RunInfo *info, const 
     h5run_attr_int(h, "adapter_pairs", tr.npairs);
     h5run_attr_int(h, "pair_state_bytes", (long long)api->pair_state_bytes(opt));
     h5run_attr_int(h, "processes", dist()->size);   /* data-parallel: each took 1/processes of every batch */
+    h5run_attr_int(h, "gradient_numbers", (long long)api->grad_count(opt));   /* the all-reduce per step, in numbers */
     ops->describe(task, h);
     double evals[TASK_MAX_EVALS];
     for (int i = 0; i < ne; i++) evals[i] = NAN;

@@ -9,10 +9,7 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
 T=$(mktemp -d /tmp/loft-cli-XXXXXX)
 trap 'rm -rf "$T"' EXIT
-checks=0; failures=0
-ok()   { checks=$((checks + 1)); echo "  ok   $1"; }
-fail() { checks=$((checks + 1)); failures=$((failures + 1)); echo "  FAIL $1"; }
-expect() { if eval "$2"; then ok "$1"; else fail "$1"; fi; }
+. "$(dirname "$0")/checks.sh"
 
 # --- help and usage errors
 expect "loft --help exits 0" "'$LOFT' --help > /dev/null"
@@ -161,10 +158,7 @@ expect "resuming recovers the interrupted run's logged steps and skips the finis
 expect "after resuming all 3 runs are complete" "[ \$('$LOFT' show '$T/k/slow.h5' | grep -c complete) = 3 ]"
 
 # --- the ViT pipeline on synthetic digits (10 images per digit in the npm package's JSON layout)
-mkdir -p "$T/digits"
-for d in 0 1 2 3 4 5 6 7 8 9; do
-  awk -v d=$d 'BEGIN { printf "{ \"data\": ["; for (i = 0; i < 10 * 784; i++) printf "%s%.3f", (i ? "," : ""), ((i * 7 + d * 131) % 100) / 100.0; printf "] }" }' > "$T/digits/$d.json"
-done
+synthetic_digits "$T/digits"
 "$LOFT" data-mnist "$T/digits" "$T/mnist.bin" > "$T/dm" 2>&1
 expect "loft data-mnist converts the JSON digits (100 images)" "grep -q 'wrote .*: 100 images' '$T/dm'"
 echo '{ "data": [0.5, 2.0] }' > "$T/digits/3.json"

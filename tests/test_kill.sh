@@ -13,9 +13,7 @@ cd "$ROOT"
 T=$(mktemp -d /tmp/loft-kill-XXXXXX)
 trap 'umount "$T/small" 2> /dev/null; rm -rf "$T"' EXIT
 R="$T/r/killme.h5"
-checks=0; failures=0
-ok()   { checks=$((checks + 1)); echo "  ok   $1"; }
-fail() { checks=$((checks + 1)); failures=$((failures + 1)); echo "  FAIL $1"; }
+. "$(dirname "$0")/checks.sh"
 
 complete_runs() { "$LOFT" show "$R" 2>/dev/null | awk '$5 == "complete" { print $1 }' | sort; }
 before=0; lost=0; unreadable=0; dup=0; start=$(date +%s)

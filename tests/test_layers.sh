@@ -10,9 +10,7 @@ set -u
 BUILD=${1:-build}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
-checks=0; failures=0
-ok()   { checks=$((checks + 1)); echo "  ok   $1"; }
-fail() { checks=$((checks + 1)); failures=$((failures + 1)); echo "  FAIL $1"; }
+. "$(dirname "$0")/checks.sh"
 
 # the module of a file: its folder under core/, or the file's stem for core/*.{c,h}
 module() { case "$1" in core/*/*) echo "$1" | cut -d/ -f1-2 ;; *) echo "${1%.*}" ;; esac; }

@@ -11,20 +11,14 @@ set -u
 LOFT=$(realpath "${1:-build/loft}")
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
-checks=0; failures=0
-ok()   { checks=$((checks + 1)); echo "  ok   $1"; }
-fail() { checks=$((checks + 1)); failures=$((failures + 1)); echo "  FAIL $1"; }
-expect() { if eval "$2"; then ok "$1"; else fail "$1"; fi; }
+. "$(dirname "$0")/checks.sh"
 command -v mpirun > /dev/null || { echo "test_mpi: mpirun missing (scripts/deps.sh openmpi-bin libopenmpi-dev)"; exit 1; }
 T=$(mktemp -d /tmp/loft-mpi-XXXXXX)
 trap '[ -n "${KEEP:-}" ] || rm -rf "$T"' EXIT
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_btl_vader_single_copy_mechanism=none
 MPI="mpirun --oversubscribe -np 2 -x OPENBLAS_NUM_THREADS=1"
 
-mkdir -p "$T/digits"
-for d in 0 1 2 3 4 5 6 7 8 9; do
-  awk -v d=$d 'BEGIN { printf "{ \"data\": ["; for (i = 0; i < 10 * 784; i++) printf "%s%.3f", (i ? "," : ""), ((i * 7 + d * 131) % 100) / 100.0; printf "] }" }' > "$T/digits/$d.json"
-done
+synthetic_digits "$T/digits"
 "$LOFT" data-mnist "$T/digits" "$T/mnist.bin" > /dev/null
 V="--set data_file=$T/mnist.bin --set checkpoint=$T/ckpt.h5"
 "$LOFT" run tests/data/vit_tiny_pretrain.lua $V --results "$T/p" > /dev/null 2>&1

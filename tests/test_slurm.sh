@@ -12,10 +12,7 @@ set -u
 LOFT=$(realpath "${1:-build/loft}")
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
-checks=0; failures=0
-ok()   { checks=$((checks + 1)); echo "  ok   $1"; }
-fail() { checks=$((checks + 1)); failures=$((failures + 1)); echo "  FAIL $1"; }
-expect() { if eval "$2"; then ok "$1"; else fail "$1"; fi; }
+. "$(dirname "$0")/checks.sh"
 
 if [ "$(id -u)" != 0 ]; then echo "test_slurm: needs root (it starts munged, slurmctld and slurmd); skipped"; exit 0; fi
 for b in munged slurmctld slurmd sbatch squeue; do

@@ -25,16 +25,10 @@ static void init(void *state, const AdapterPair *pair, const OptimConfig *cfg) {
 
 static void sqnorm(void *state, const OptimConfig *cfg, double *acc) {
     (void)cfg;
-    AdamwPair *p = state;
-    *acc += blas_sumsq(p->pair.gA, size_A(p));
-    *acc += blas_sumsq(p->pair.gB, size_B(p));
+    pair_grad_sqnorm(&((AdamwPair *)state)->pair, acc);
 }
 
-static void scale_grads(void *state, real coef) {
-    AdamwPair *p = state;
-    vec_scale(p->pair.gA, coef, size_A(p));
-    vec_scale(p->pair.gB, coef, size_B(p));
-}
+static void scale_grads(void *state, real coef) { pair_scale_grads(&((AdamwPair *)state)->pair, coef); }
 
 static void step(void *state, const OptimConfig *c, double lr, long k) {
     AdamwPair *p = state;

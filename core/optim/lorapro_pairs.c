@@ -61,16 +61,10 @@ static void init(void *state, const AdapterPair *pair, const OptimConfig *cfg) {
 
 static void sqnorm(void *state, const OptimConfig *cfg, double *acc) {
     (void)cfg;
-    ProPair *p = state;
-    *acc += blas_sumsq(p->pair.gA, size_A(p));
-    *acc += blas_sumsq(p->pair.gB, size_B(p));
+    pair_grad_sqnorm(&((ProPair *)state)->pair, acc);
 }
 
-static void scale_grads(void *state, real coef) {
-    ProPair *p = state;
-    vec_scale(p->pair.gA, coef, size_A(p));
-    vec_scale(p->pair.gB, coef, size_B(p));
-}
+static void scale_grads(void *state, real coef) { pair_scale_grads(&((ProPair *)state)->pair, coef); }
 
 /* Sb, Sa from the current A, B (BtB, AAt kept for the Sylvester equation) */
 static void inverses(ProPair *p) {

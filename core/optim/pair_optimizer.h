@@ -6,6 +6,7 @@
    the gradients if it clips, then calls step. */
 #ifndef LOFT_PAIR_OPTIMIZER_H
 #define LOFT_PAIR_OPTIMIZER_H
+#include "../compute/kernels.h"
 #include "optimizer.h"
 
 typedef struct {
@@ -20,6 +21,17 @@ typedef struct {
     size_t (*state_bytes)(const void *state);                   /* moments, snapshots: not work buffers */
     void (*free)(void *state);
 } PairOptimizer;
+
+/* the raw gradients of a pair: their squared norm added to *acc term by term, and their scaling
+   by coef (clipping); for the sqnorm / scale_grads of methods that clip what they receive */
+static inline void pair_grad_sqnorm(const AdapterPair *p, double *acc) {
+    *acc += blas_sumsq(p->gA, (size_t)p->r * p->n);
+    *acc += blas_sumsq(p->gB, (size_t)p->m * p->r);
+}
+static inline void pair_scale_grads(const AdapterPair *p, real coef) {
+    vec_scale(p->gA, coef, (size_t)p->r * p->n);
+    vec_scale(p->gB, coef, (size_t)p->m * p->r);
+}
 
 /* <pairs>_pairs for every pair optimizer a line of methods.def names */
 #define METHOD(ID, name, aliases, adapter, pairs, unit_scale, help) \

@@ -151,13 +151,19 @@ void h5run_target(H5Run *r, const char *key, const double *data, size_t rows, si
     r->failed |= set_str(r->file, "target_key", key) != 0;
 }
 
+/* set when a close failed (a full disk during a flush): libhdf5 1.10 then keeps a broken file in
+   its id table and crashes closing it again at exit (H5F__close_cb) */
+static int close_failed;
+
+int h5_close_failed(void) { return close_failed; }
+
 int h5run_end(H5Run *r, const char *status, double wall_seconds) {
     r->failed |= set_str(r->group, "status", r->failed ? "failed" : status) != 0;
     h5run_attr_num(r, "wall_seconds", wall_seconds);
     H5Dclose(r->traj);
     H5Gclose(r->group);
     r->failed |= H5Fflush(r->file, H5F_SCOPE_GLOBAL) < 0;
-    r->failed |= H5Fclose(r->file) < 0;
+    if (H5Fclose(r->file) < 0) r->failed = close_failed = 1;
     int rc = r->failed ? -1 : 0;
     free(r);
     return rc;
@@ -264,7 +270,7 @@ int h5_merge_run(const char *dst, const char *src, const char *status_if_running
     int rc = d < 0 ? -1 : copy_run(s, d, run, key);
     if (d >= 0) {
         if (H5Fflush(d, H5F_SCOPE_GLOBAL) < 0) rc = -1;
-        if (H5Fclose(d) < 0) rc = -1;
+        if (H5Fclose(d) < 0) rc = -1, close_failed = 1;
     }
     H5Fclose(s);
     if (rc == 0 && sync_path(tmp) != 0) rc = -1;

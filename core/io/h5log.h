@@ -39,4 +39,8 @@ int h5_merge_run(const char *dst, const char *src, const char *status_if_running
 /* 1 when dst holds /runs/<id> with status complete or diverged and the same config text
    (config_yaml NULL: any config) */
 int h5_run_done(const char *dst, const char *id, const char *config_yaml);
+/* 1 after an HDF5 file failed to close (full disk): the program must then leave with _exit,
+   skipping libhdf5's exit handler, which would crash on that file (everything of ours is
+   already closed or reported) */
+int h5_close_failed(void);
 #endif

@@ -35,7 +35,7 @@ experiment {
     { label = "lora-plus", method = "lora-plus", rank = 4 },
     -- LoRA-Pro (the authors' standalone optimizer, X = sylvester): efficient mode, and full mode with
     -- true m x n AdamW moments (an upper bound of what LoFT's (m+n) r^2 state approximates)
-    { label = "lora-pro", method = "lora-pro", rank = 4, tune_values = { 1e-3, 3e-3, 1e-2 } },
+    { label = "lora-pro", method = "lora-pro", rank = 4, tune_values = { 1e-3, 3e-3, 1e-2, 3e-2 } },
     { label = "lora-pro-full", method = "lora-pro", lorapro_mode = "full", rank = 4, tune_values = { 1e-3, 3e-3, 1e-2 } },
     -- the init axis (init:), crossed with the optimizer: spectral init x {LoRA-AdamW, LoFT}; the default
     -- init's cells are the lora and loft rows. Each cell has its own learning rate.
@@ -43,7 +43,7 @@ experiment {
     { label = "loft-pissa", method = "loft", init = "pissa", rank = 4, tune_values = { 1e-3, 3e-3, 1e-2 } },
     { label = "lora-ga", method = "lora", init = "lora-ga", rank = 4, tune_values = { 1e-3, 3e-3, 1e-2 } },
     { label = "loft-ga", method = "loft", init = "lora-ga", rank = 4, tune_values = { 1e-3, 3e-3, 1e-2 } },
-    { label = "lora-one", method = "lora", init = "lora-one", rank = 4, tune_values = { 1e-3, 3e-3, 1e-2 } },
+    { label = "lora-one", method = "lora", init = "lora-one", rank = 4, tune_values = { 1e-3, 3e-3, 1e-2, 3e-2 } },
     { label = "loft-one", method = "loft", init = "lora-one", rank = 4, tune_values = { 1e-3, 3e-3, 1e-2 } },
   }, { rank = 4 }),
   tune = { lr = { 1e-3, 3e-3 }, on = "val_loss", better = "lower", rank = 4, seeds = { 1 } },

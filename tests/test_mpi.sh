@@ -45,10 +45,11 @@ expect "LoRA: np = 2 matches np = 1 at batch 8 after 20 steps (every logged numb
 # all-reduce: in one process, scaling every gradient entry by 1 +- 1.2e-7 (one float32 ulp)
 # moves LoFT's adapters by 1.3e-5 after one step and 5.5e-4 after 20 (LoRA: 1.4e-8, 2.1e-7);
 # its projected AdamW update normalises every entry of the m x n gradient, so entries whose sums
-# nearly cancel turn rounding into lr-sized steps. Bound 1e-4, the number printed.
-"$LOFT" compare "$T/two/dp.h5" "$T/one/dp.h5" --rtol 1e-4 --only loft > "$T/cmp2" 2>&1; rc=$?
+# nearly cancel turn rounding into lr-sized steps. The trajectory is bounded at 1e-5, the final
+# adapters at 1e-4; the numbers printed.
+"$LOFT" compare "$T/two/dp.h5" "$T/one/dp.h5" --rtol 1e-5 --tensor-rtol 1e-4 --only loft > "$T/cmp2" 2>&1; rc=$?
 cat "$T/cmp2"
-expect "LoFT: np = 2 matches np = 1 at batch 8 after 20 steps (rtol 1e-4; measured ~3e-5)" "[ $rc = 0 ]"
+expect "LoFT: np = 2 matches np = 1 at batch 8 after 20 steps (every logged number 1e-5, adapters 1e-4; measured ~3e-5)" "[ $rc = 0 ]"
 $MPI "$LOFT" run "$T/dp.lua" $V --results "$T/j" --jobs 2 > "$T/j.out" 2>&1; rc=$?
 expect "--jobs 2 under mpirun is refused with a message" "[ $rc != 0 ] && grep -q 'use one or the other' '$T/j.out'"
 mpirun --oversubscribe -np 3 "$LOFT" run "$T/dp.lua" $V --results "$T/k" > "$T/k.out" 2>&1; rc=$?

@@ -713,9 +713,7 @@ static int queued(const char *id, const SlurmArray *arrays, int na, char (**stat
         int t = 0, hit = 0;
         while (!hit && fgets(line, sizeof line, f)) {
             line[strcspn(line, "\n")] = 0;
-            if (strcmp(line, id) == 0 && t < ntasks[a] && states[a] &&
-                (strcmp(states[a][t], "PENDING") == 0 || strcmp(states[a][t], "RUNNING") == 0 ||
-                 strcmp(states[a][t], "CONFIGURING") == 0 || strcmp(states[a][t], "REQUEUED") == 0)) hit = 1;
+            if (strcmp(line, id) == 0 && t < ntasks[a] && states[a] && slurm_state_live(states[a][t])) hit = 1;
             t++;
         }
         fclose(f);
@@ -773,22 +771,40 @@ static int cmd_submit(const char *path, const Options *o) {
     int na = 0, *ntasks;
     SlurmArray *arrays = slurm_arrays(p.dir, &na);
     char (**states)[24] = array_states(arrays, na, &ntasks);
-    int lock = lock_results_wait(p.results, 60);
+    for (int a = 0; a < na; a++)
+        if (!states[a]) {   /* unknown tasks may be running: submitting could run them twice */
+            fprintf(stderr, "error: squeue does not answer (is slurmctld reachable?); nothing submitted, so that no queued "
+                    "run is submitted twice\n");
+            free_states(states, na, ntasks); free(arrays); plan_free(&p);
+            return 2;
+        }
+    int lock = lock_results_wait(p.results, 60);   /* held until the arrays are recorded: one submit at a time */
     if (lock < 0) { free_states(states, na, ntasks); free(arrays); plan_free(&p); return 2; }
     collect_finished(p.results);
     recover_interrupted(&p, arrays, na, states, ntasks);
-    close(lock);
     if (p.tuned) {   /* choices the collected tuning runs now make */
         tune_choose(&p.e, p.results, p.chosen, NULL);
         for (int k = 0; k < p.nsel; k++) resolve_run(&p.e, p.sel[k], o, p.chosen, p.cfgs, p.yaml, err, sizeof err);
     }
     /* pending: tuning runs, then final runs (those waiting for their tuning go after it) */
-    char lists[2][700];
+    char lists[2][700], after_tuning[256] = "";
     long stamp = (long)time(NULL);
+    for (int a = 0; a < na; a++) {   /* tuning runs still queued from earlier submits: the new runs wait for them */
+        FILE *lf = fopen(arrays[a].list, "r");
+        char line[300];
+        int live = 0;
+        for (int t = 0; lf && fgets(line, sizeof line, lf); t++)
+            live |= strncmp(line, "tune.", 5) == 0 && t < ntasks[a] && slurm_state_live(states[a][t]);
+        if (lf) fclose(lf);
+        if (live && strlen(after_tuning) + strlen(arrays[a].job) + 2 < sizeof after_tuning)
+            snprintf(after_tuning + strlen(after_tuning), sizeof after_tuning - strlen(after_tuning), "%s%s",
+                     after_tuning[0] ? ":" : "", arrays[a].job);
+    }
     int count[2] = { 0, 0 }, waiting = 0, inqueue = 0;
     FILE *lf[2] = { NULL, NULL };
     for (int phase = 0; phase < 2; phase++) {
-        snprintf(lists[phase], sizeof lists[phase], "%s/%s-%ld-%s.txt", p.dir, p.e.name, stamp, phase ? "runs" : "tune");
+        snprintf(lists[phase], sizeof lists[phase], "%s/%s-%ld-%ld-%s.txt", p.dir, p.e.name, stamp, (long)getpid(),
+                 phase ? "runs" : "tune");
         for (int k = 0; k < p.nsel; k++) {
             int i = p.sel[k], tuning = strcmp(p.e.runs[i].role, "tune") == 0;
             if (tuning != (phase == 0)) continue;
@@ -797,9 +813,15 @@ static int cmd_submit(const char *path, const Options *o) {
             if (known && h5_run_done(p.results, r->id, p.yaml[i])) continue;
             if (queued(r->id, arrays, na, states, ntasks)) { inqueue++; continue; }
             if (!known) waiting++;
-            if (!lf[phase] && !(lf[phase] = fopen(lists[phase], "w"))) {
-                fprintf(stderr, "error: %s: cannot write (%s)\n", lists[phase], strerror(errno));
-                plan_free(&p);
+            if (!lf[phase]) {   /* a new file: never another submit's list */
+                int fd = open(lists[phase], O_WRONLY | O_CREAT | O_EXCL, 0644);
+                lf[phase] = fd < 0 ? NULL : fdopen(fd, "w");
+            }
+            if (!lf[phase]) {
+                fprintf(stderr, "error: %s: cannot create (%s)\n", lists[phase], strerror(errno));
+                if (lf[0]) fclose(lf[0]);
+                close(lock);
+                free_states(states, na, ntasks); free(arrays); plan_free(&p);
                 return 2;
             }
             fprintf(lf[phase], "%s\n", r->id);
@@ -813,13 +835,14 @@ static int cmd_submit(const char *path, const Options *o) {
     int rc = 0;
     for (int phase = 0; phase < 2 && rc == 0; phase++) {
         if (!count[phase]) continue;
-        if (phase == 1 && waiting && !jobs[0][0]) {   /* waiting for tuning runs queued by an earlier submit */
-            fprintf(stderr, "warning: %d run(s) wait for tuning runs already queued; their tasks collect those first and "
-                    "fail if they have not finished (loft status; submit again later)\n", waiting);
-        }
+        char after[300] = "";   /* the runs' array starts after every queued tuning array */
+        if (phase == 1) snprintf(after, sizeof after, "%s%s%s", jobs[0], jobs[0][0] && after_tuning[0] ? ":" : "", after_tuning);
+        if (phase == 1 && waiting && !after[0])
+            fprintf(stderr, "warning: %d run(s) wait for tuning runs that are neither finished nor queued; their tasks will "
+                    "fail (loft status)\n", waiting);
         char stem[200];
-        snprintf(stem, sizeof stem, "%s-%ld-%s", p.e.name, stamp, phase ? "runs" : "tune");
-        if (slurm_submit_array(p.dir, stem, lists[phase], count[phase], o->array_limit, phase ? jobs[0] : "", self, path,
+        snprintf(stem, sizeof stem, "%s-%ld-%ld-%s", p.e.name, stamp, (long)getpid(), phase ? "runs" : "tune");
+        if (slurm_submit_array(p.dir, stem, lists[phase], count[phase], o->array_limit, phase ? after : "", self, path,
                                o->results_dir ? o->results_dir : "results", o->sets, o->nsets, (const char *const *)o->extra,
                                o->nextra, jobs[phase], sizeof jobs[phase], err, sizeof err) != 0) {
             fprintf(stderr, "error: %s\n", err);
@@ -833,9 +856,10 @@ static int cmd_submit(const char *path, const Options *o) {
         char limit[24] = "";
         if (o->array_limit > 0) snprintf(limit, sizeof limit, "%%%d", o->array_limit);
         printf("submitted job %s: %d %s (array 0-%d%s%s%s)\n", jobs[phase], count[phase], phase ? "run(s)" : "tuning run(s)",
-               count[phase] - 1, limit, phase && jobs[0][0] ? ", after job " : "", phase && jobs[0][0] ? jobs[0] : "");
+               count[phase] - 1, limit, phase && after[0] ? ", after job " : "", phase && after[0] ? after : "");
     }
     if (!count[0] && !count[1]) printf("%s: nothing to submit\n", p.e.name);
+    close(lock);
     free_states(states, na, ntasks);
     free(arrays);
     plan_free(&p);
@@ -856,6 +880,8 @@ static int cmd_status(const char *path, const Options *o) {
     int na = 0, *ntasks;
     SlurmArray *arrays = slurm_arrays(p.dir, &na);
     char (**states)[24] = array_states(arrays, na, &ntasks);
+    for (int a = 0; a < na; a++)
+        if (!states[a]) { fprintf(stderr, "warning: squeue does not answer: the states below come from the files alone\n"); break; }
     const char *names[] = { "complete", "diverged", "finished (to collect)", "running", "pending", "interrupted", "failed", "not submitted" };
     int counts[8] = { 0 };
     for (int k = 0; k < p.nsel; k++) {
@@ -917,6 +943,7 @@ static int cmd_status(const char *path, const Options *o) {
 static int same_value(double a, double b, double rtol, double *worst) {
     if (isnan(a) && isnan(b)) return 1;
     if (rtol == 0) return memcmp(&a, &b, sizeof a) == 0;
+    if (a == b) return 1;   /* equal infinities (a diverged run) */
     double d = fabs(a - b) / (fabs(b) > 0 ? fabs(b) : 1);
     if (d > *worst) *worst = d;
     return d <= rtol;

@@ -156,16 +156,35 @@ int run_config(const RunConfig *c, const char *yaml, const RunInfo *info, const 
     if (!ops) { snprintf(err, errlen, "task '%s' is not registered (tasks/registry.c)", c->task); return -1; }
     const OptimApi *api = optim_api(ops->precision);
     void *task = ops->create(c, err, errlen);
-    if (!task) return -1;
+    Optimizer *opt = NULL;
+    H5Run *h = NULL;
     TaskTrainables tr;
-    ops->trainables(task, &tr);
     OptimConfig oc = optim_config_of_run(c);
-    Optimizer *opt = api->create(&oc, tr.pairs, tr.npairs, tr.plain, tr.nplain, err, errlen);
-    if (!opt) { ops->free(task); return -1; }
     const char *cols[BASE_COLS + TASK_MAX_EVALS] = { "step", "loss", "grad_norm", "time_s" };
-    const int ne = ops->eval_columns(task, cols + BASE_COLS);
-    H5Run *h = h5run_begin(partial_path, info->id, cols, BASE_COLS + ne, err, errlen);
-    if (!h) { api->free(opt); ops->free(task); return -1; }
+    int ne = 0;
+    if (task) {
+        ops->trainables(task, &tr);
+        opt = api->create(&oc, tr.pairs, tr.npairs, tr.plain, tr.nplain, err, errlen);
+    }
+    if (opt) {
+        ne = ops->eval_columns(task, cols + BASE_COLS);
+        h = h5run_begin(partial_path, info->id, cols, BASE_COLS + ne, err, errlen);
+    }
+    if (dist()->size > 1) {   /* data-parallel: the processes start the run together or not at all */
+        double failed = h ? 0 : 1;
+        dist()->allreduce_sum(&failed, 1, 8);
+        if (failed > 0 && h) {
+            snprintf(err, errlen, "another process could not start this run (its error is above); skipped on every process");
+            h5run_end(h, "failed", 0);
+            remove(partial_path);
+            h = NULL;
+        }
+    }
+    if (!h) {
+        if (opt) api->free(opt);
+        if (task) ops->free(task);
+        return -1;
+    }
     common_attrs(h, c, yaml, info, &oc, api->state_bytes(opt), ops->precision);
     h5run_attr_int(h, "adapter_pairs", tr.npairs);
     h5run_attr_int(h, "pair_state_bytes", (long long)api->pair_state_bytes(opt));

@@ -150,6 +150,15 @@ static void mark(const char *jobid, const char *job, const char *state, int ntas
     if (i >= 0 && i < ntasks) snprintf(out[i], sizeof out[i], "%s", state);
 }
 
+int slurm_state_live(const char *state) {
+    static const char *const terminal[] = { "COMPLETED", "FAILED", "CANCELLED", "TIMEOUT", "NODE_FAIL", "OUT_OF_MEMORY",
+                                            "PREEMPTED", "BOOT_FAIL", "DEADLINE", "REVOKED", "SPECIAL_EXIT" };
+    if (!state[0]) return 0;
+    for (size_t i = 0; i < sizeof terminal / sizeof terminal[0]; i++)
+        if (strcmp(state, terminal[i]) == 0) return 0;
+    return 1;
+}
+
 int slurm_task_states(const char *job, int ntasks, char (*state)[24]) {
     for (int i = 0; i < ntasks; i++) state[i][0] = 0;
     static char out[1 << 16];
@@ -167,10 +176,11 @@ int slurm_task_states(const char *job, int ntasks, char (*state)[24]) {
             mark(line, job, st, ntasks, state);
         }
     }
-    char *q[] = { "squeue", "-h", "-r", "-j", jobarg, "-o", "%i %T", NULL };
+    /* all of this user's tasks, filtered here: with -j a job squeue has forgotten would exit 1 like
+       an unreachable controller, and those two must not be confused (the second is an error) */
+    char *q[] = { "squeue", "-h", "-r", "--me", "-o", "%i %T", NULL };
     int rc = capture(q, out, sizeof out, 1);
-    if (rc == 127 || rc < 0) return -1;
-    if (rc != 0) return 0;   /* a job squeue no longer knows: finished long ago */
+    if (rc != 0) return -1;
     for (char *line = strtok(out, "\n"); line; line = strtok(NULL, "\n")) {
         char id[64], st[24];
         if (sscanf(line, "%63s %23s", id, st) == 2) mark(id, job, st, ntasks, state);

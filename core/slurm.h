@@ -24,6 +24,10 @@ SlurmArray *slurm_arrays(const char *dir, int *n);
 
 /* The queue's state of each task (squeue; then sacct for tasks no longer queued, when it
    answers): state[i] for task i of job, "" when neither knows it (e.g. long finished without
-   accounting). 0, or -1 when squeue cannot run (not installed, no controller). */
+   accounting). 0, or -1 when squeue cannot answer (not installed, no controller): callers must
+   then not take the tasks for finished. */
 int slurm_task_states(const char *job, int ntasks, char (*state)[24]);
+/* 1 for a state in which a task may still run or write (pending, running, suspended, requeued,
+   ...): anything but "" and the terminal states */
+int slurm_state_live(const char *state);
 #endif

@@ -50,6 +50,11 @@ expect "LoRA: np = 2 matches np = 1 at batch 8 after 20 steps (every logged numb
 "$LOFT" compare "$T/two/dp.h5" "$T/one/dp.h5" --rtol 1e-5 --tensor-rtol 1e-4 --only loft > "$T/cmp2" 2>&1; rc=$?
 cat "$T/cmp2"
 expect "LoFT: np = 2 matches np = 1 at batch 8 after 20 steps (every logged number 1e-5, adapters 1e-4; measured ~3e-5)" "[ $rc = 0 ]"
+# a run that only process 1 cannot start (its private run file goes to a TMPDIR that does not
+# exist): every process skips it together, no gradients of two runs get mixed, nothing hangs
+timeout 120 $MPI -x TMPDIR=/nonexistent-loft-dir "$LOFT" run "$T/dp.lua" $V --results "$T/f" > "$T/f.out" 2>&1; rc=$?
+expect "a run one process cannot start is skipped by all of them (exit 1, no hang, nothing recorded)" \
+  "[ $rc = 1 ] && grep -q 'another process could not start this run' '$T/f.out' && grep -q '0 runs finished, 2 failed' '$T/f.out'"
 $MPI "$LOFT" run "$T/dp.lua" $V --results "$T/j" --jobs 2 > "$T/j.out" 2>&1; rc=$?
 expect "--jobs 2 under mpirun is refused with a message" "[ $rc != 0 ] && grep -q 'use one or the other' '$T/j.out'"
 mpirun --oversubscribe -np 3 "$LOFT" run "$T/dp.lua" $V --results "$T/k" > "$T/k.out" 2>&1; rc=$?

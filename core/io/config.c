@@ -55,7 +55,7 @@ static const Field FIELDS[] = {
       "spectral (adapters/spectral_init.h): pissa = top-r SVD of W0, the residual frozen; lora-ga = singular vectors "
       "of the start's gradient, W0 offset so the function is unchanged; lora-one = a rank-r gradient step, W0 kept"),
     F(init_batches, T_INT, 1, 1e6, 0, 0, NULL, "8",
-      "lora-ga / lora-one: training batches (the first ones, in order) whose mean gradient the init decomposes (mf: its exact gradient)"),
+      "lora-ga / lora-one: training batches (random, from a stream apart from training's) whose mean gradient the init decomposes (mf: its exact gradient)"),
     F(init_gamma, T_FLOAT, 0, BIG, 0, 0, NULL, "0",
       "lora-ga / lora-one: gamma of the stable scale; 0 = the reference's (lora-ga 16, lora-one 128)"),
     F(seed, T_LONG, 0, 9e15, 0, 0, NULL, "1", "seed of every random draw of the run"),

@@ -66,7 +66,7 @@ int slurm_submit_array(const char *dir, const char *stem, const char *list, int 
     fprintf(f, "#SBATCH --job-name=loft-%s\n", stem);
     if (limit > 0) fprintf(f, "#SBATCH --array=0-%d%%%d\n", n - 1, limit);
     else fprintf(f, "#SBATCH --array=0-%d\n", n - 1);
-    fprintf(f, "#SBATCH --cpus-per-task=1\n#SBATCH --output=%s/%s-%%a.out\n", dir, stem);
+    fprintf(f, "#SBATCH --cpus-per-task=1\n");   /* --output goes on sbatch's command line: a path may hold spaces */
     fprintf(f, "cd ");
     shell_quote(f, cwd);
     fprintf(f, " || exit 1\nid=$(sed -n \"$((SLURM_ARRAY_TASK_ID + 1))p\" ");
@@ -85,9 +85,11 @@ int slurm_submit_array(const char *dir, const char *stem, const char *list, int 
     if (fclose(f) != 0) { snprintf(err, errlen, "%s: cannot write the sbatch script", script); return -1; }
     char *argv[80];
     int a = 0;
-    char dep[64];
+    char dep[360], output[900];   /* dep: afterany:J1:J2... */
+    snprintf(output, sizeof output, "--output=%s/%s-%%a.out", dir, stem);
     argv[a++] = "sbatch";
     argv[a++] = "--parsable";
+    argv[a++] = output;
     if (after && after[0]) { snprintf(dep, sizeof dep, "--dependency=afterany:%s", after); argv[a++] = dep; }
     for (int i = 0; i < nextra && a < 76; i++) argv[a++] = (char *)extra[i];
     argv[a++] = script;
@@ -119,9 +121,18 @@ SlurmArray *slurm_arrays(const char *dir, int *n) {
     SlurmArray *a = NULL;
     int cap = 0;
     while (fgets(line, sizeof line, f)) {
-        SlurmArray s;
-        if (sscanf(line, "%31s %599s", s.job, s.list) != 2) continue;
-        if (*n == cap) { cap = cap ? 2 * cap : 8; a = realloc(a, sizeof(SlurmArray) * cap); }
+        SlurmArray s;   /* "JOB LIST": the list's path runs to the end of the line (it may hold spaces) */
+        line[strcspn(line, "\n")] = 0;
+        char *sp = strchr(line, ' ');
+        if (!sp || sp == line || (size_t)(sp - line) >= sizeof s.job || !sp[1]) continue;
+        snprintf(s.job, sizeof s.job, "%.*s", (int)(sp - line), line);
+        snprintf(s.list, sizeof s.list, "%s", sp + 1);
+        if (*n == cap) {
+            cap = cap ? 2 * cap : 8;
+            SlurmArray *grown = realloc(a, sizeof(SlurmArray) * cap);
+            if (!grown) break;
+            a = grown;
+        }
         a[(*n)++] = s;
     }
     fclose(f);

@@ -132,6 +132,13 @@ expect "loft compare sees a sweep that differs (59 steps): exit 1" "[ $rc = 1 ]"
 "$LOFT" submit "$T/sweep.lua" --results "$T/s" > "$T/again" 2>&1
 expect "submitting a finished sweep submits nothing" "grep -q 'nothing to submit' '$T/again' && [ -z \"\$(squeue -h)\" ]"
 
+# --- a results directory with a space in its path
+"$LOFT" submit "$T/sweep.lua" --results "$T/with space" --only 'loft.*' > /dev/null 2>&1
+drain 120
+"$LOFT" collect "$T/sweep.lua" --results "$T/with space" --only 'loft.*' > /dev/null 2>&1
+"$LOFT" status "$T/sweep.lua" --results "$T/with space" --only 'loft.*' > "$T/space" 2>&1
+expect "a results directory whose path has a space: the 4 runs complete" "grep -q 'sweep: 4 complete, of 4 runs' '$T/space'"
+
 # --- an interrupted task (killed mid-run) and a failing run, then resubmission
 cat > "$T/slow.lua" <<'EOF'
 experiment {

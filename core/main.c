@@ -196,23 +196,29 @@ static void git_revision(char *buf, size_t n) {
     pclose(p);
 }
 
-/* merges partial files a killed sweep left behind, status "interrupted" */
-static void recover_partials(const char *results, const char *partial_dir) {
-    DIR *d = opendir(partial_dir);
-    if (!d) return;
+/* Merges every run file (NAME.h5) in dir into results, status "interrupted" for a run that never ended
+   (h5_merge_run). tell: say so for each (the leftovers of a killed sweep). Returns the number
+   merged; an error is printed and its file kept. */
+static int merge_run_files(const char *results, const char *dir, int tell) {
+    DIR *d = opendir(dir);
+    if (!d) return 0;
     struct dirent *ent;
+    int merged = 0;
     while ((ent = readdir(d))) {
         size_t len = strlen(ent->d_name);
         if (len < 4 || strcmp(ent->d_name + len - 3, ".h5") != 0) continue;
-        char path[1024], err[512];
-        snprintf(path, sizeof path, "%s/%s", partial_dir, ent->d_name);
+        char path[1100], err[1024];
+        snprintf(path, sizeof path, "%s/%s", dir, ent->d_name);
         int m = h5_merge_run(results, path, "interrupted", err, sizeof err);
-        if (m == 0) fprintf(stderr, "recovered the logged steps of a run an earlier sweep left in %s (status \"interrupted\" "
-                            "if it never ended)\n", path);
-        else if (m == 1) fprintf(stderr, "%s: an interrupted rerun of a finished run; the finished run is kept\n", path);
-        else fprintf(stderr, "warning: %s\n", err);
+        merged += m == 0;
+        if (m < 0) fprintf(stderr, "warning: %s\n", err);
+        else if (tell && m == 0)
+            fprintf(stderr, "recovered the logged steps of a run an earlier sweep left in %s (status \"interrupted\" "
+                    "if it never ended)\n", path);
+        else if (tell) fprintf(stderr, "%s: an interrupted rerun of a finished run; the finished run is kept\n", path);
     }
     closedir(d);
+    return merged;
 }
 
 /* One writer at a time per results file: an exclusive flock on RESULTS.lock for the whole sweep
@@ -252,20 +258,7 @@ static void slurm_dir_of(char *buf, size_t n, const char *results) { snprintf(bu
 static int collect_finished(const char *results) {
     char dir[700];
     slurm_dir_of(dir, sizeof dir, results);
-    DIR *d = opendir(dir);
-    if (!d) return 0;
-    struct dirent *ent;
-    int merged = 0;
-    while ((ent = readdir(d))) {
-        size_t len = strlen(ent->d_name);
-        if (len < 4 || strcmp(ent->d_name + len - 3, ".h5") != 0) continue;
-        char path[1100], err[1024];
-        snprintf(path, sizeof path, "%s/%s", dir, ent->d_name);
-        if (h5_merge_run(results, path, "interrupted", err, sizeof err) < 0) fprintf(stderr, "warning: %s\n", err);
-        else merged++;
-    }
-    closedir(d);
-    return merged;
+    return merge_run_files(results, dir, 0);
 }
 
 /* argv[0] with argv, without a shell; its exit status (-1 when it cannot start or was killed;
@@ -446,130 +439,6 @@ static int resolve_run(const Experiment *e, int i, const Options *o, char (*chos
     return 0;
 }
 
-static int cmd_run(const char *path, const Options *o, int list_only) {
-    Experiment e;
-    char err[2048];
-    if (experiment_load(&e, path, err, sizeof err) != 0) { fprintf(stderr, "error: %s\n", err); return 2; }
-    int n = e.nruns, nsel = 0, rc = 0, lock = -1;
-    RunConfig *cfgs = calloc((size_t)(n ? n : 1), sizeof(RunConfig));
-    char **yaml = calloc((size_t)(n ? n : 1), sizeof(char *));
-    char (*chosen)[TUNE_VALUE] = calloc((size_t)(n ? n : 1), TUNE_VALUE);
-    int *sel = calloc((size_t)(n ? n : 1), sizeof(int)), *todo = calloc((size_t)(n ? n : 1), sizeof(int));
-    char results[512], partial_dir[600], rev[64];
-    const char *rdir = o->results_dir ? o->results_dir : "results";
-    snprintf(results, sizeof results, "%s/%s.h5", rdir, e.name);
-    snprintf(partial_dir, sizeof partial_dir, "%s.partial", results);
-    int tuned = 0;
-    for (int i = 0; i < n; i++) tuned |= e.runs[i].tune_key[0] != 0;
-    if (tuned) tune_choose(&e, results, chosen, NULL);   /* choices already made by earlier sweeps */
-    for (int i = 0; i < n; i++) {   /* resolve every run first: a bad key stops the sweep before it starts */
-        if (!matches(e.runs[i].id, o->only)) continue;
-        if (resolve_run(&e, i, o, chosen, cfgs, yaml, err, sizeof err) != 0) { fprintf(stderr, "error: %s\n", err); rc = 2; goto out; }
-        sel[nsel++] = i;
-    }
-    if (list_only) {
-        printf("%s: %d runs (experiment %s, base %s)\n", path, nsel, e.name, e.base);
-        for (int k = 0; k < nsel; k++) {
-            const PlannedRun *p = &e.runs[sel[k]];
-            printf("%-48s", p->id);
-            for (int j = 0; j < p->nov; j++) printf(" %s=%s", p->ov[j].key, p->ov[j].value);
-            if (p->tune_key[0] && strcmp(p->role, "tune") != 0) {
-                if (chosen[sel[k]][0]) printf(" %s=%s", p->tune_key, chosen[sel[k]]);
-                else printf(" %s=(chosen by the tuning runs, on %s)", p->tune_key, p->tune_on);
-            }
-            printf("\n");
-        }
-        goto out;
-    }
-    const Dist *d = dist();
-    const int root = d->rank == 0;
-    if (d->size > 1) {   /* data-parallel: every process runs each run on its share of the batches */
-        if (o->jobs > 1) {
-            fprintf(stderr, "error: --jobs %d under mpirun: --jobs runs N runs side by side in N processes, mpirun runs each run "
-                    "on %d processes; use one or the other\n", o->jobs, d->size);
-            rc = 2;
-            goto out;
-        }
-        for (int k = 0; k < nsel; k++) {
-            const RunConfig *c = &cfgs[sel[k]];
-            if (task_find(c->task)->full_batch) {
-                fprintf(stderr, "error: run %s: task %s trains on one full batch; data-parallel runs (mpirun -np %d) split the "
-                        "batches of the vit and gpt tasks\n", e.runs[sel[k]].id, c->task, d->size);
-                rc = 2;
-                goto out;
-            }
-            if (c->batch_size % d->size != 0) {
-                fprintf(stderr, "error: run %s: key 'batch_size' = %d must be a multiple of the %d processes (each takes an equal "
-                        "share)\n", e.runs[sel[k]].id, c->batch_size, d->size);
-                rc = 2;
-                goto out;
-            }
-        }
-    }
-    int locked = 1;
-    if (root) {
-        make_dirs(rdir);
-        lock = lock_results(results);
-        locked = lock >= 0;
-    }
-    if (d->size > 1) d->broadcast(&locked, sizeof locked);
-    if (!locked) { rc = 2; goto out; }
-    if (root) {
-        char stale[700];
-        snprintf(stale, sizeof stale, "%s.merging", results);
-        remove(stale);   /* a merge copy left by a killed sweep (the results file itself is intact) */
-        make_dirs(partial_dir);
-        recover_partials(results, partial_dir);
-        int collected = collect_finished(results);
-        if (collected) printf("%s: collected %d run(s) finished by Slurm array tasks\n", results, collected);
-    }
-    git_revision(rev, sizeof rev);
-    int done = 0, failed = 0, total = 0, skipped = 0;
-    /* phase 1, the tuning runs; phase 2, every other run (tuned ones with the value chosen) */
-    for (int phase = tuned ? 1 : 2; phase <= 2; phase++) {
-        int ntodo = 0, planned = 0;
-        if (phase == 2 && tuned) {
-            int unresolved = root ? tune_choose(&e, results, chosen, stdout) : 0;
-            if (unresolved) fprintf(stderr, "error: %d tuning group(s) have no finished tuning run; their runs are skipped\n", unresolved);
-            if (d->size > 1) d->broadcast(chosen, (size_t)n * TUNE_VALUE);   /* process 0 read them */
-        }
-        for (int k = 0; k < nsel; k++) {
-            int i = sel[k], tuning = strcmp(e.runs[i].role, "tune") == 0;
-            if ((phase == 1) != tuning) continue;
-            planned++;
-            if (phase == 2 && e.runs[i].tune_key[0]) {
-                if (!chosen[i][0]) { failed++; continue; }
-                if (resolve_run(&e, i, o, chosen, cfgs, yaml, err, sizeof err) != 0) { fprintf(stderr, "error: %s\n", err); failed++; continue; }
-            }
-            if (!o->force && root && h5_run_done(results, e.runs[i].id, yaml[i])) continue;
-            todo[ntodo++] = i;
-        }
-        if (d->size > 1) {   /* process 0's list: the others never read the results file */
-            d->broadcast(&ntodo, sizeof ntodo);
-            d->broadcast(todo, sizeof(int) * (size_t)(ntodo ? ntodo : 1));
-        }
-        total += planned;
-        skipped += planned - ntodo;
-        printf("%s%s: %d runs, %d already in %s, %d to run\n", e.name, phase == 1 ? " (tuning runs)" : "",
-               planned, planned - ntodo, results, ntodo);
-        fflush(stdout);
-        sweep(&e, cfgs, yaml, chosen, todo, ntodo, o, results, partial_dir, rev, &done, &failed);
-    }
-    if (root) rmdir(partial_dir);
-    if (root && o->force && done > 0 && compact(results, err, sizeof err) != 0)   /* replaced runs leave space behind */
-        fprintf(stderr, "warning: %s\n", err);
-    printf("%s: %d runs finished, %d failed (see the errors above); results in %s\n", e.name, done, failed, results);
-    if (failed) rc = 1;
-out:
-    if (lock >= 0) close(lock);
-    for (int i = 0; i < n; i++) free(yaml[i]);
-    free(yaml); free(cfgs); free(sel); free(todo); free(chosen);
-    experiment_free(&e);
-    return rc;
-}
-
-/* ---- Slurm: submit, exec (one array task), collect, status ---- */
-
 /* An experiment's runs resolved as `loft run` would (tuned values from the results file; runs
    still waiting for their tuning keep a placeholder): cfgs, yaml, chosen are indexed like e.runs;
    sel lists the runs --only selects. */
@@ -614,6 +483,119 @@ static int plan_load(Plan *p, const char *path, const Options *o) {
     return 0;
 }
 
+static int cmd_run(const char *path, const Options *o, int list_only) {
+    Plan pl;   /* every run resolved first: a bad key stops the sweep before it starts */
+    if (plan_load(&pl, path, o)) return 2;
+    Experiment *e = &pl.e;
+    RunConfig *cfgs = pl.cfgs;
+    char **yaml = pl.yaml, (*chosen)[TUNE_VALUE] = pl.chosen, *results = pl.results;
+    const int n = e->nruns, nsel = pl.nsel, *sel = pl.sel, tuned = pl.tuned;
+    int rc = 0, lock = -1, *todo = calloc((size_t)(n ? n : 1), sizeof(int));
+    char err[2048], partial_dir[600], rev[64];
+    const char *rdir = o->results_dir ? o->results_dir : "results";
+    snprintf(partial_dir, sizeof partial_dir, "%s.partial", results);
+    if (list_only) {
+        printf("%s: %d runs (experiment %s, base %s)\n", path, nsel, e->name, e->base);
+        for (int k = 0; k < nsel; k++) {
+            const PlannedRun *p = &e->runs[sel[k]];
+            printf("%-48s", p->id);
+            for (int j = 0; j < p->nov; j++) printf(" %s=%s", p->ov[j].key, p->ov[j].value);
+            if (p->tune_key[0] && strcmp(p->role, "tune") != 0) {
+                if (chosen[sel[k]][0]) printf(" %s=%s", p->tune_key, chosen[sel[k]]);
+                else printf(" %s=(chosen by the tuning runs, on %s)", p->tune_key, p->tune_on);
+            }
+            printf("\n");
+        }
+        goto out;
+    }
+    const Dist *d = dist();
+    const int root = d->rank == 0;
+    if (d->size > 1) {   /* data-parallel: every process runs each run on its share of the batches */
+        if (o->jobs > 1) {
+            fprintf(stderr, "error: --jobs %d under mpirun: --jobs runs N runs side by side in N processes, mpirun runs each run "
+                    "on %d processes; use one or the other\n", o->jobs, d->size);
+            rc = 2;
+            goto out;
+        }
+        for (int k = 0; k < nsel; k++) {
+            const RunConfig *c = &cfgs[sel[k]];
+            if (task_find(c->task)->full_batch) {
+                fprintf(stderr, "error: run %s: task %s trains on one full batch; data-parallel runs (mpirun -np %d) split the "
+                        "batches of the vit and gpt tasks\n", e->runs[sel[k]].id, c->task, d->size);
+                rc = 2;
+                goto out;
+            }
+            if (c->batch_size % d->size != 0) {
+                fprintf(stderr, "error: run %s: key 'batch_size' = %d must be a multiple of the %d processes (each takes an equal "
+                        "share)\n", e->runs[sel[k]].id, c->batch_size, d->size);
+                rc = 2;
+                goto out;
+            }
+        }
+    }
+    int locked = 1;
+    if (root) {
+        make_dirs(rdir);
+        lock = lock_results(results);
+        locked = lock >= 0;
+    }
+    if (d->size > 1) d->broadcast(&locked, sizeof locked);
+    if (!locked) { rc = 2; goto out; }
+    if (root) {
+        char stale[700];
+        snprintf(stale, sizeof stale, "%s.merging", results);
+        remove(stale);   /* a merge copy left by a killed sweep (the results file itself is intact) */
+        make_dirs(partial_dir);
+        merge_run_files(results, partial_dir, 1);
+        int collected = collect_finished(results);
+        if (collected) printf("%s: collected %d run(s) finished by Slurm array tasks\n", results, collected);
+    }
+    git_revision(rev, sizeof rev);
+    int done = 0, failed = 0, total = 0, skipped = 0;
+    /* phase 1, the tuning runs; phase 2, every other run (tuned ones with the value chosen) */
+    for (int phase = tuned ? 1 : 2; phase <= 2; phase++) {
+        int ntodo = 0, planned = 0;
+        if (phase == 2 && tuned) {
+            int unresolved = root ? tune_choose(e, results, chosen, stdout) : 0;
+            if (unresolved) fprintf(stderr, "error: %d tuning group(s) have no finished tuning run; their runs are skipped\n", unresolved);
+            if (d->size > 1) d->broadcast(chosen, (size_t)n * TUNE_VALUE);   /* process 0 read them */
+        }
+        for (int k = 0; k < nsel; k++) {
+            int i = sel[k], tuning = strcmp(e->runs[i].role, "tune") == 0;
+            if ((phase == 1) != tuning) continue;
+            planned++;
+            if (phase == 2 && e->runs[i].tune_key[0]) {
+                if (!chosen[i][0]) { failed++; continue; }
+                if (resolve_run(e, i, o, chosen, cfgs, yaml, err, sizeof err) != 0) { fprintf(stderr, "error: %s\n", err); failed++; continue; }
+            }
+            if (!o->force && root && h5_run_done(results, e->runs[i].id, yaml[i])) continue;
+            todo[ntodo++] = i;
+        }
+        if (d->size > 1) {   /* process 0's list: the others never read the results file */
+            d->broadcast(&ntodo, sizeof ntodo);
+            d->broadcast(todo, sizeof(int) * (size_t)(ntodo ? ntodo : 1));
+        }
+        total += planned;
+        skipped += planned - ntodo;
+        printf("%s%s: %d runs, %d already in %s, %d to run\n", e->name, phase == 1 ? " (tuning runs)" : "",
+               planned, planned - ntodo, results, ntodo);
+        fflush(stdout);
+        sweep(e, cfgs, yaml, chosen, todo, ntodo, o, results, partial_dir, rev, &done, &failed);
+    }
+    if (root) rmdir(partial_dir);
+    if (root && o->force && done > 0 && compact(results, err, sizeof err) != 0)   /* replaced runs leave space behind */
+        fprintf(stderr, "warning: %s\n", err);
+    printf("%s: %d runs finished, %d failed (see the errors above); results in %s\n", e->name, done, failed, results);
+    if (failed) rc = 1;
+out:
+    if (lock >= 0) close(lock);
+    free(todo);
+    plan_free(&pl);
+    return rc;
+}
+
+/* ---- Slurm: submit, exec (one array task), collect, status ---- */
+
 /* collects finished task files into the results under the lock (waiting up to wait_s);
    returns the number merged, or -1 when the lock was not had */
 static int collect_locked(const char *results, int wait_s) {
@@ -624,26 +606,22 @@ static int collect_locked(const char *results, int wait_s) {
     return n;
 }
 
-static char (**array_states(const SlurmArray *arrays, int na, int **ntasks))[24];
-static void free_states(char (**states)[24], int na, int *ntasks);
-static int recover_interrupted(const Plan *p, const SlurmArray *arrays, int na, char (**states)[24], int *ntasks);
+static int recover_interrupted(const Plan *p, const SlurmArray *arrays, int na);
 
 /* finished task files into the results; logged steps of tasks that died, as "interrupted" */
 static int cmd_collect(const char *path, const Options *o) {
     Plan p;
     if (plan_load(&p, path, o)) return 2;
-    int na = 0, *ntasks;
+    int na = 0;
     SlurmArray *arrays = slurm_arrays(p.dir, &na);
-    char (**states)[24] = array_states(arrays, na, &ntasks);
     int lock = lock_results_wait(p.results, 600), n = -1;
     if (lock >= 0) {
         n = collect_finished(p.results);
-        recover_interrupted(&p, arrays, na, states, ntasks);
+        recover_interrupted(&p, arrays, na);
         close(lock);
         printf("%s: collected %d finished run(s) from %s\n", p.results, n, p.dir);
     }
-    free_states(states, na, ntasks);
-    free(arrays);
+    slurm_arrays_free(arrays, na);
     plan_free(&p);
     return n < 0 ? 2 : 0;
 }
@@ -704,57 +682,19 @@ static void self_path(char *buf, size_t n) {
     buf[k > 0 ? k : 0] = 0;
 }
 
-/* 1 when run id is queued (pending or running) in one of the arrays submitted before */
-static int queued(const char *id, const SlurmArray *arrays, int na, char (**states)[24], int *ntasks) {
-    for (int a = 0; a < na; a++) {
-        FILE *f = fopen(arrays[a].list, "r");
-        if (!f) continue;
-        char line[300];
-        int t = 0, hit = 0;
-        while (!hit && fgets(line, sizeof line, f)) {
-            line[strcspn(line, "\n")] = 0;
-            if (strcmp(line, id) == 0 && t < ntasks[a] && states[a] && slurm_state_live(states[a][t])) hit = 1;
-            t++;
-        }
-        fclose(f);
-        if (hit) return 1;
-    }
-    return 0;
-}
 
-/* the task states of every recorded array (states[a] NULL when the queue cannot be asked) */
-static char (**array_states(const SlurmArray *arrays, int na, int **ntasks))[24] {
-    char (**states)[24] = calloc((size_t)(na ? na : 1), sizeof *states);
-    *ntasks = calloc((size_t)(na ? na : 1), sizeof(int));
-    for (int a = 0; a < na; a++) {
-        FILE *f = fopen(arrays[a].list, "r");
-        int t = 0;
-        char line[300];
-        while (f && fgets(line, sizeof line, f)) t++;
-        if (f) fclose(f);
-        (*ntasks)[a] = t;
-        states[a] = calloc((size_t)(t ? t : 1), 24);
-        if (slurm_task_states(arrays[a].job, t, states[a]) != 0) { free(states[a]); states[a] = NULL; }
-    }
-    return states;
-}
-
-static void free_states(char (**states)[24], int na, int *ntasks) {
-    for (int a = 0; a < na; a++) free(states[a]);
-    free(states); free(ntasks);
-}
 
 /* the logged steps of array tasks that ended without finishing their run (killed, preempted,
    timed out: a <id>.h5.part whose run is not queued) go into the results, status "interrupted",
    before a resubmission overwrites them; the caller holds the results lock. Needs the queue:
    without it nothing is touched. Returns the number merged. */
-static int recover_interrupted(const Plan *p, const SlurmArray *arrays, int na, char (**states)[24], int *ntasks) {
-    for (int a = 0; a < na; a++) if (!states[a]) return 0;
+static int recover_interrupted(const Plan *p, const SlurmArray *arrays, int na) {
+    if (!slurm_arrays_known(arrays, na)) return 0;
     int merged = 0;
     for (int k = 0; k < p->e.nruns; k++) {
         char part[1100], err[1024];
         snprintf(part, sizeof part, "%s/%s.h5.part", p->dir, p->e.runs[k].id);
-        if (access(part, F_OK) != 0 || queued(p->e.runs[k].id, arrays, na, states, ntasks)) continue;
+        if (access(part, F_OK) != 0 || slurm_run_queued(arrays, na, p->e.runs[k].id)) continue;
         int m = h5_merge_run(p->results, part, "interrupted", err, sizeof err);
         if (m == 0) { merged++; printf("%s: recovered the logged steps of the interrupted task (status \"interrupted\")\n", p->e.runs[k].id); }
         else if (m < 0) fprintf(stderr, "warning: %s\n", err);
@@ -768,20 +708,18 @@ static int cmd_submit(const char *path, const Options *o) {
     if (plan_load(&p, path, o)) return 2;
     make_dirs(o->results_dir ? o->results_dir : "results");
     make_dirs(p.dir);
-    int na = 0, *ntasks;
+    int na = 0;
     SlurmArray *arrays = slurm_arrays(p.dir, &na);
-    char (**states)[24] = array_states(arrays, na, &ntasks);
-    for (int a = 0; a < na; a++)
-        if (!states[a]) {   /* unknown tasks may be running: submitting could run them twice */
-            fprintf(stderr, "error: squeue does not answer (is slurmctld reachable?); nothing submitted, so that no queued "
-                    "run is submitted twice\n");
-            free_states(states, na, ntasks); free(arrays); plan_free(&p);
-            return 2;
-        }
+    if (!slurm_arrays_known(arrays, na)) {   /* unknown tasks may be running: submitting could run them twice */
+        fprintf(stderr, "error: squeue does not answer (is slurmctld reachable?); nothing submitted, so that no queued "
+                "run is submitted twice\n");
+        slurm_arrays_free(arrays, na); plan_free(&p);
+        return 2;
+    }
     int lock = lock_results_wait(p.results, 60);   /* held until the arrays are recorded: one submit at a time */
-    if (lock < 0) { free_states(states, na, ntasks); free(arrays); plan_free(&p); return 2; }
+    if (lock < 0) { slurm_arrays_free(arrays, na); plan_free(&p); return 2; }
     collect_finished(p.results);
-    recover_interrupted(&p, arrays, na, states, ntasks);
+    recover_interrupted(&p, arrays, na);
     if (p.tuned) {   /* choices the collected tuning runs now make */
         tune_choose(&p.e, p.results, p.chosen, NULL);
         for (int k = 0; k < p.nsel; k++) resolve_run(&p.e, p.sel[k], o, p.chosen, p.cfgs, p.yaml, err, sizeof err);
@@ -790,12 +728,9 @@ static int cmd_submit(const char *path, const Options *o) {
     char lists[2][700], after_tuning[256] = "";
     long stamp = (long)time(NULL);
     for (int a = 0; a < na; a++) {   /* tuning runs still queued from earlier submits: the new runs wait for them */
-        FILE *lf = fopen(arrays[a].list, "r");
-        char line[300];
         int live = 0;
-        for (int t = 0; lf && fgets(line, sizeof line, lf); t++)
-            live |= strncmp(line, "tune.", 5) == 0 && t < ntasks[a] && slurm_state_live(states[a][t]);
-        if (lf) fclose(lf);
+        for (int t = 0; t < arrays[a].ntasks; t++)
+            live |= strncmp(arrays[a].ids[t], "tune.", 5) == 0 && slurm_state_live(arrays[a].state[t]);
         if (live && strlen(after_tuning) + strlen(arrays[a].job) + 2 < sizeof after_tuning)
             snprintf(after_tuning + strlen(after_tuning), sizeof after_tuning - strlen(after_tuning), "%s%s",
                      after_tuning[0] ? ":" : "", arrays[a].job);
@@ -811,7 +746,7 @@ static int cmd_submit(const char *path, const Options *o) {
             const PlannedRun *r = &p.e.runs[i];
             int known = !r->tune_key[0] || tuning || p.chosen[i][0];
             if (known && h5_run_done(p.results, r->id, p.yaml[i])) continue;
-            if (queued(r->id, arrays, na, states, ntasks)) { inqueue++; continue; }
+            if (slurm_run_queued(arrays, na, r->id)) { inqueue++; continue; }
             if (!known) waiting++;
             if (!lf[phase]) {   /* a new file: never another submit's list */
                 int fd = open(lists[phase], O_WRONLY | O_CREAT | O_EXCL, 0644);
@@ -821,7 +756,7 @@ static int cmd_submit(const char *path, const Options *o) {
                 fprintf(stderr, "error: %s: cannot create (%s)\n", lists[phase], strerror(errno));
                 if (lf[0]) fclose(lf[0]);
                 close(lock);
-                free_states(states, na, ntasks); free(arrays); plan_free(&p);
+                slurm_arrays_free(arrays, na); plan_free(&p);
                 return 2;
             }
             fprintf(lf[phase], "%s\n", r->id);
@@ -860,8 +795,7 @@ static int cmd_submit(const char *path, const Options *o) {
     }
     if (!count[0] && !count[1]) printf("%s: nothing to submit\n", p.e.name);
     close(lock);
-    free_states(states, na, ntasks);
-    free(arrays);
+    slurm_arrays_free(arrays, na);
     plan_free(&p);
     return rc;
 }
@@ -877,29 +811,21 @@ static int cmd_status(const char *path, const Options *o) {
     int nr = 0;
     char err[1024];
     if (file_exists(p.results) && h5_read_runs(p.results, 0, NULL, &recs, &nr, err, sizeof err) != 0) fprintf(stderr, "warning: %s\n", err);
-    int na = 0, *ntasks;
+    int na = 0;
     SlurmArray *arrays = slurm_arrays(p.dir, &na);
-    char (**states)[24] = array_states(arrays, na, &ntasks);
-    for (int a = 0; a < na; a++)
-        if (!states[a]) { fprintf(stderr, "warning: squeue does not answer: the states below come from the files alone\n"); break; }
+    if (!slurm_arrays_known(arrays, na)) fprintf(stderr, "warning: squeue does not answer: the states below come from the files alone\n");
     const char *names[] = { "complete", "diverged", "finished (to collect)", "running", "pending", "interrupted", "failed", "not submitted" };
     int counts[8] = { 0 };
     for (int k = 0; k < p.nsel; k++) {
         const PlannedRun *r = &p.e.runs[p.sel[k]];
         char state[160] = "", job[64] = "", f[1100];
         const char *q = "";   /* the queue's state of the last task that ran it */
-        for (int a = 0; a < na; a++) {
-            FILE *lf = fopen(arrays[a].list, "r");
-            char line[300];
-            for (int t = 0; lf && fgets(line, sizeof line, lf); t++) {
-                line[strcspn(line, "\n")] = 0;
-                if (strcmp(line, r->id) == 0) {
+        for (int a = 0; a < na; a++)
+            for (int t = 0; t < arrays[a].ntasks; t++)
+                if (strcmp(arrays[a].ids[t], r->id) == 0) {
                     snprintf(job, sizeof job, "%s_%d", arrays[a].job, t);
-                    q = states[a] && t < ntasks[a] ? states[a][t] : "";
+                    q = arrays[a].state[t];
                 }
-            }
-            if (lf) fclose(lf);
-        }
         const RunRecord *rec = NULL;
         for (int i = 0; i < nr; i++) if (strcmp(recs[i].id, r->id) == 0) rec = &recs[i];
         int s;
@@ -930,8 +856,7 @@ static int cmd_status(const char *path, const Options *o) {
     printf("%s:", p.e.name);
     for (int s = 0; s < 8; s++) if (counts[s]) printf(" %d %s,", counts[s], names[s]);
     printf(" of %d runs\n", p.nsel);
-    free_states(states, na, ntasks);
-    free(arrays);
+    slurm_arrays_free(arrays, na);
     h5_free_runs(recs, nr);
     plan_free(&p);
     return 0;

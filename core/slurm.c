@@ -112,6 +112,26 @@ int slurm_record(const char *dir, const SlurmArray *a) {
     return fclose(f) == 0 ? 0 : -1;
 }
 
+/* a->ids from its list file */
+static void read_ids(SlurmArray *a) {
+    FILE *f = fopen(a->list, "r");
+    char line[300];
+    int cap = 0;
+    a->ntasks = 0;
+    a->ids = NULL;
+    while (f && fgets(line, sizeof line, f)) {
+        if (a->ntasks == cap) {
+            cap = cap ? 2 * cap : 16;
+            char (*grown)[256] = realloc(a->ids, sizeof *a->ids * (size_t)cap);
+            if (!grown) break;
+            a->ids = grown;
+        }
+        line[strcspn(line, "\n")] = 0;
+        snprintf(a->ids[a->ntasks++], sizeof a->ids[0], "%s", line);
+    }
+    if (f) fclose(f);
+}
+
 SlurmArray *slurm_arrays(const char *dir, int *n) {
     char path[700], line[800];
     snprintf(path, sizeof path, "%s/jobs.txt", dir);
@@ -122,6 +142,7 @@ SlurmArray *slurm_arrays(const char *dir, int *n) {
     int cap = 0;
     while (fgets(line, sizeof line, f)) {
         SlurmArray s;   /* "JOB LIST": the list's path runs to the end of the line (it may hold spaces) */
+        memset(&s, 0, sizeof s);
         line[strcspn(line, "\n")] = 0;
         char *sp = strchr(line, ' ');
         if (!sp || sp == line || (size_t)(sp - line) >= sizeof s.job || !sp[1]) continue;
@@ -133,10 +154,30 @@ SlurmArray *slurm_arrays(const char *dir, int *n) {
             if (!grown) break;
             a = grown;
         }
+        read_ids(&s);
+        s.state = calloc((size_t)(s.ntasks ? s.ntasks : 1), sizeof *s.state);
+        s.known = slurm_task_states(s.job, s.ntasks, s.state) == 0;
         a[(*n)++] = s;
     }
     fclose(f);
     return a;
+}
+
+void slurm_arrays_free(SlurmArray *a, int n) {
+    for (int i = 0; i < n; i++) { free(a[i].ids); free(a[i].state); }
+    free(a);
+}
+
+int slurm_arrays_known(const SlurmArray *a, int n) {
+    for (int i = 0; i < n; i++) if (!a[i].known) return 0;
+    return 1;
+}
+
+int slurm_run_queued(const SlurmArray *a, int n, const char *id) {
+    for (int i = 0; i < n; i++)
+        for (int t = 0; a[i].known && t < a[i].ntasks; t++)
+            if (strcmp(a[i].ids[t], id) == 0 && slurm_state_live(a[i].state[t])) return 1;
+    return 0;
 }
 
 /* "123_4" (or "123_[4-7%2]" for a pending range) -> task indices marked with state */

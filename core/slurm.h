@@ -6,9 +6,15 @@
 #define LOFT_SLURM_H
 #include <stddef.h>
 
-/* one submitted array: its job id and the file listing its runs, one id per line (task i =
-   line i + 1) */
-typedef struct { char job[32]; char list[600]; } SlurmArray;
+/* one submitted array: its job id, the file listing its runs (one id per line: task i = line
+   i + 1), and, as slurm_arrays reads them, those ids and what the queue says of each task */
+typedef struct {
+    char job[32], list[600];
+    int ntasks;
+    char (*ids)[256];          /* (ntasks,) run ids */
+    char (*state)[24];         /* (ntasks,) queue states, "" when unknown to it */
+    int known;                 /* 0: squeue did not answer, state[] says nothing */
+} SlurmArray;
 
 /* Writes DIR/<stem>.sbatch (an array of n tasks, at most limit at once when limit > 0, after
    job `after` when not "") running `loft_path exec experiment --id <line i of list> --results
@@ -17,10 +23,16 @@ typedef struct { char job[32]; char list[600]; } SlurmArray;
 int slurm_submit_array(const char *dir, const char *stem, const char *list, int n, int limit, const char *after,
                        const char *loft_path, const char *experiment, const char *rdir, const char *const *sets,
                        int nsets, const char *const *extra, int nextra, char *job, size_t joblen, char *err, size_t errlen);
-/* appends the array to DIR/jobs.txt */
+/* appends the array's job and list to DIR/jobs.txt */
 int slurm_record(const char *dir, const SlurmArray *a);
-/* the arrays of DIR/jobs.txt (caller frees); *n their number (0 when none) */
+/* the arrays of DIR/jobs.txt with their run ids and the queue's state of every task
+   (slurm_task_states); *n their number (0 when none); free with slurm_arrays_free */
 SlurmArray *slurm_arrays(const char *dir, int *n);
+void slurm_arrays_free(SlurmArray *a, int n);
+/* 1 when every array's queue state is known (squeue answered) */
+int slurm_arrays_known(const SlurmArray *a, int n);
+/* 1 when run id is in a task the queue still holds (slurm_state_live) */
+int slurm_run_queued(const SlurmArray *a, int n, const char *id);
 
 /* The queue's state of each task (squeue; then sacct for tasks no longer queued, when it
    answers): state[i] for task i of job, "" when neither knows it (e.g. long finished without

@@ -1,9 +1,13 @@
 /* The matrix-factorization task: finite-difference checks of its loss gradient (full weight,
-   LoRA adapter, DoRA) in double, and the toy problem of spec section 6 (1024 x 512 target of
-   rank 8, r = 8, lr 10, 300 steps): LoFT fits it, LoRA stalls. */
+   LoRA adapter, DoRA) in double; its fast paths (the tiled loss kernel, W0 = 0, the effective
+   weight kept from the evaluation) against the plain computation, bit for bit; and the toy
+   problem of spec section 6 (1024 x 512 target of rank 8, r = 8, lr 10, 300 steps): LoFT fits
+   it, LoRA stalls. */
 #include <stdlib.h>
 #include "check.h"
 #include "check_util.h"
+#include "adapters/lora.h"
+#include "compute/kernels.h"
 #include "mf_train.h"
 #include "tasks/mf.h"
 
@@ -49,6 +53,59 @@ static void gradients(void) {
     }
 }
 
+/* number of entries where a and b differ as bits (0 = the same numbers) */
+static int bits_differ(const real *a, const real *b, size_t n) {
+    int d = 0;
+    for (size_t i = 0; i < n; i++) d += memcmp(&a[i], &b[i], sizeof(real)) != 0;
+    return d;
+}
+
+/* the loss kernel (64 x 64 tiles, target held transposed) against a plain loop; the W0 = 0
+   product and the kept effective weight against copy + merge and a fresh one */
+static void fast_paths(void) {
+    const int in = 130, out = 70, r = 3;   /* not multiples of the 64 tile */
+    for (int param = 1; param < 3; param++) {
+        MfTask *t = mf_create(in, out, r, (MfParam)param, 1, 0.5), *u = mf_create(in, out, r, (MfParam)param, 1, 0.5);
+        Rng rng;
+        rng_seed(&rng, 5);
+        mf_draw_problem(t, 2, MF_INIT_LINEAR, &rng);
+        mf_set_problem(u, t->target, t->A, t->B, t->bias, NULL);
+        size_t n = (size_t)in * out;
+        real *W = mallocCheck(sizeof(real) * n), *dW = mallocCheck(sizeof(real) * n);
+        double loss = 0, c = 2.0 / n;
+        mf_weight(t, W);
+        if (param == MF_ADAPTER) {   /* W0 = 0: s B A alone, against 0 + s B A */
+            real *W2 = mallocCheck(sizeof(real) * n);
+            vec_zero(W2, n);
+            lora_merge(W2, t->A, t->B, t->scale, in, out, r, +1);
+            CHECK(bits_differ(W, W2, n) == 0, "MF W0 = 0: s B A differs from 0 + s B A in %d entries", bits_differ(W, W2, n));
+            free(W2);
+        }
+        for (int o = 0; o < out; o++)
+            for (int i = 0; i < in; i++) {
+                double res = (double)W[(size_t)o * in + i] + t->bias[o] - t->target[(size_t)i * out + o];
+                loss += res * res;
+                dW[(size_t)o * in + i] = (real)(c * res);
+            }
+        double l1 = mf_loss_grad(t) * n;
+        CHECK_LE(fabs(l1 - loss) / loss, 1e-13, "MF loss kernel (tiled, 70 x 130) vs a plain loop (rel)");
+        CHECK(bits_differ(t->dWeff, dW, n) == 0, "MF loss kernel: dW differs from the plain loop in %d entries",
+              bits_differ(t->dWeff, dW, n));
+        /* the effective weight kept from an evaluation: the same gradients as computing it afresh */
+        for (int i = 0; i < r * in; i++) t->A[i] += (real)0.01, u->A[i] += (real)0.01;
+        mf_weight_for_step(t);
+        double lt = mf_loss_grad(t), lu = mf_loss_grad(u);
+        CHECK(lt == lu && bits_differ(t->gA, u->gA, (size_t)r * in) == 0 && bits_differ(t->gB, u->gB, (size_t)out * r) == 0,
+              "MF %s: gradients after mf_weight_for_step differ from fresh ones", param == MF_DORA ? "DoRA" : "LoRA");
+        /* and the next step computes it again (the parameters moved) */
+        for (int i = 0; i < r * in; i++) t->A[i] += (real)0.01, u->A[i] += (real)0.01;
+        lt = mf_loss_grad(t), lu = mf_loss_grad(u);
+        CHECK(lt == lu && bits_differ(t->gA, u->gA, (size_t)r * in) == 0, "MF: the kept effective weight was reused after a step");
+        free(W); free(dW);
+        mf_free(t); mf_free(u);
+    }
+}
+
 static double toy_run(const OptimConfig *cfg, const MfTask *like, MfTask **out_task) {
     MfTask *t = mf_create(1024, 512, 8, MF_ADAPTER, 1, 1.0);
     if (like) mf_set_problem(t, like->target, like->A, like->B, like->bias, NULL);
@@ -73,6 +130,7 @@ static void toy_problem(void) {
 
 int main(void) {
     gradients();
+    fast_paths();
     toy_problem();
     return test_exit("test_mf");
 }

@@ -44,3 +44,7 @@ void lora_backward_dW(real *dA, real *dB, const real *dW, const real *A, const r
 void lora_merge(real *W, const real *A, const real *B, double s, int in, int out, int r, int sign) {
     blas_gemm(0, 0, out, in, r, (real)(sign * s), B, r, A, in, 1, W, in);
 }
+
+void lora_product(real *W, const real *A, const real *B, double s, int in, int out, int r) {
+    blas_gemm(0, 0, out, in, r, (real)s, B, r, A, in, 0, W, in);
+}

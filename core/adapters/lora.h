@@ -31,4 +31,7 @@ void lora_backward_dW(real *dA, real *dB, const real *dW, const real *A, const r
 /* W (out,in) += sign * s B A: sign = +1 merges the adapter into W0, -1 unmerges */
 #define lora_merge LOFT_NAME(lora_merge)
 void lora_merge(real *W, const real *A, const real *B, double s, int in, int out, int r, int sign);
+/* W (out,in) [OUT] = s B A: lora_merge onto W0 = 0, without reading W (the same numbers) */
+#define lora_product LOFT_NAME(lora_product)
+void lora_product(real *W, const real *A, const real *B, double s, int in, int out, int r);
 #endif

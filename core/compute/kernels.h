@@ -207,10 +207,11 @@ void loft_adam_direction(real *M, const real *Q, size_t n, double inv_bc1, doubl
 void loft_cross_diagonal(real *vhat, const real *P, int rows, int r);
 
 /* ---- the matrix-factorization objective (cpu/mse.c) ---- */
-/* pred[i][o] = W[o][i] + bias[o] against target T (in,out): returns the sum of squared errors
-   and writes dW (out,in) [OUT] = c (pred - T)^T; W is (out,in), bias (out,) */
-#define mse_transposed_loss_grad LOFT_NAME(mse_transposed_loss_grad)
-double mse_transposed_loss_grad(real *dW, const real *W, const real *bias, const real *T, double c, int in, int out);
+/* pred[i][o] = W[o][i] + bias[o] against the target T (in,out), given transposed as Tt (out,in):
+   returns the sum of squared errors and writes dW (out,in) [OUT] = c (pred - T)^T; W is (out,in),
+   bias (out,) */
+#define mse_loss_grad LOFT_NAME(mse_loss_grad)
+double mse_loss_grad(real *dW, const real *W, const real *bias, const real *Tt, double c, int in, int out);
 /* dbias (out,) [OUT] = row sums of dW (out,in), accumulated in double */
 #define row_sums LOFT_NAME(row_sums)
 void row_sums(real *dbias, const real *dW, int in, int out);

@@ -15,7 +15,7 @@ MfTask *mf_create(int in, int out, int r, MfParam param, int use_bias, double sc
     MfTask *t = mallocCheck(sizeof(MfTask));
     t->in = in; t->out = out; t->r = r; t->param = param; t->use_bias = use_bias; t->scale = scale;
     size_t W = (size_t)out * in;
-    t->target = ALLOC(W); t->W = ALLOC(W); t->gW = ALLOC(W);
+    t->target = ALLOC(W); t->targetT = ALLOC(W); t->W = ALLOC(W); t->gW = ALLOC(W);
     t->Weff = ALLOC(W); t->dWeff = ALLOC(W);
     t->A = ALLOC((size_t)r * in); t->gA = ALLOC((size_t)r * in);
     t->B = ALLOC((size_t)out * r); t->gB = ALLOC((size_t)out * r);
@@ -28,7 +28,7 @@ MfTask *mf_create(int in, int out, int r, MfParam param, int use_bias, double sc
 
 void mf_free(MfTask *t) {
     if (!t) return;
-    real *tensors[] = { t->target, t->W, t->gW, t->Weff, t->dWeff, t->A, t->gA, t->B, t->gB, t->mag, t->gmag,
+    real *tensors[] = { t->target, t->targetT, t->W, t->gW, t->Weff, t->dWeff, t->A, t->gA, t->B, t->gB, t->mag, t->gmag,
                         t->bias, t->gbias, t->norm, t->V, t->dV };
     for (size_t i = 0; i < sizeof tensors / sizeof tensors[0]; i++) tensor_free(tensors[i]);
     free(t);
@@ -38,16 +38,23 @@ void mf_set_problem(MfTask *t, const real *target, const real *A0, const real *B
                     const real *bias0, const real *W0) {
     size_t W = (size_t)t->out * t->in;
     vec_copy(t->target, target, W);
+    transpose(t->targetT, target, t->in, t->out);
     vec_copy(t->A, A0, (size_t)t->r * t->in);
     vec_copy(t->B, B0, (size_t)t->out * t->r);
     if (bias0) vec_copy(t->bias, bias0, (size_t)t->out); else vec_zero(t->bias, (size_t)t->out);
     if (W0) vec_copy(t->W, W0, W); else vec_zero(t->W, W);
+    t->weff_fresh = 0;
     if (t->param == MF_FULL) lora_merge(t->W, t->A, t->B, t->scale, t->in, t->out, t->r, +1);
     if (t->param == MF_DORA) {
         vec_copy(t->Weff, t->W, W);
         lora_merge(t->Weff, t->A, t->B, t->scale, t->in, t->out, t->r, +1);
         dora_init_magnitude(t->mag, t->Weff, t->in, t->out);
     }
+}
+
+static int all_zero(const real *x, size_t n) {
+    for (size_t i = 0; i < n; i++) if (x[i] != 0) return 0;
+    return 1;
 }
 
 void mf_draw_problem(MfTask *t, int target_rank, MfInit init, Rng *rng) {
@@ -74,8 +81,19 @@ void mf_weight(MfTask *t, real *W) {
         dora_weight(t->V, t->norm, W, t->W, t->A, t->B, t->mag, t->scale, NULL, t->in, t->out, t->r);
         return;
     }
+    if (t->param == MF_ADAPTER && all_zero(t->W, n)) {   /* W0 = 0 (the notebook's problem): s B A alone */
+        lora_product(W, t->A, t->B, t->scale, t->in, t->out, t->r);
+        return;
+    }
     vec_copy(W, t->W, n);
     if (t->param == MF_ADAPTER) lora_merge(W, t->A, t->B, t->scale, t->in, t->out, t->r, +1);
+}
+
+const real *mf_weight_for_step(MfTask *t) {
+    if (t->param == MF_FULL) return t->W;
+    if (!t->weff_fresh) mf_weight(t, t->Weff);
+    t->weff_fresh = 1;
+    return t->Weff;
 }
 
 double mf_loss_grad(MfTask *t) {
@@ -87,10 +105,11 @@ double mf_loss_grad(MfTask *t) {
     vec_zero(t->gbias, out);
     const real *W = full ? t->W : t->Weff;
     real *dW = full ? t->gW : t->dWeff;   /* full W: its gradient is dL/dWeff itself */
-    if (!full) mf_weight(t, t->Weff);
+    if (!full && !t->weff_fresh) mf_weight(t, t->Weff);
+    t->weff_fresh = 0;   /* the step that follows changes the parameters */
     /* pred[i][o] = W[o][i] + b[o]; dL/dW[o][i] = 2 (pred[i][o] - T[i][o]) / (in out) */
     const double c = 2.0 / ((double)in * out);
-    double loss = mse_transposed_loss_grad(dW, W, t->bias, t->target, c, in, out);
+    double loss = mse_loss_grad(dW, W, t->bias, t->targetT, c, in, out);
     if (t->use_bias) row_sums(t->gbias, dW, in, out);
     if (t->param == MF_ADAPTER) lora_backward_dW(t->gA, t->gB, t->dWeff, t->A, t->B, t->scale, in, out, r);
     else if (t->param == MF_DORA) dora_backward_dW(t->gA, t->gB, t->gmag, t->dV, t->dWeff, t->V, t->norm, t->A, t->B, t->mag, t->scale, in, out, r);

@@ -17,6 +17,7 @@ typedef struct {
     MfParam param;
     double scale;          /* s in W0 + s B A */
     real *target;          /* (in,out) */
+    real *targetT;         /* (out,in) the target transposed, as the loss reads it */
     real *W;               /* (out,in) trained weight (MF_FULL) or frozen W0 */
     real *A, *B;           /* (r,in), (out,r) */
     real *mag;             /* (out,) DoRA magnitudes */
@@ -24,6 +25,7 @@ typedef struct {
     real *gW, *gA, *gB, *gmag, *gbias;
     real *Weff, *dWeff;    /* (out,in) work: effective weight and its gradient */
     real *V, *norm, *dV;   /* DoRA work: (out,in), (out,), backward buffer (out,in) */
+    int weff_fresh;        /* Weff (and DoRA's V, norm) already hold the current parameters' */
 } MfTask;
 
 #define mf_create LOFT_NAME(mf_create)
@@ -44,6 +46,10 @@ void mf_set_problem(MfTask *t, const real *target, const real *A0, const real *B
 /* the effective weight (out,in) [OUT] */
 #define mf_weight LOFT_NAME(mf_weight)
 void mf_weight(MfTask *t, real *W);
+/* the effective weight in t->Weff, kept for the next mf_loss_grad: call it only when the
+   parameters will not change before that call (the run loop evaluates, then takes the gradient) */
+#define mf_weight_for_step LOFT_NAME(mf_weight_for_step)
+const real *mf_weight_for_step(MfTask *t);
 /* loss at the current parameters; gradients are zeroed then filled */
 #define mf_loss_grad LOFT_NAME(mf_loss_grad)
 double mf_loss_grad(MfTask *t);

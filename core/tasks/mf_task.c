@@ -23,7 +23,6 @@ typedef struct {
     AdapterPair pairs[1];
     PlainTensor plain[3];
     int npairs, nplain;
-    real *W;                    /* (out,in) work: the run's effective weight */
 } Mf;
 
 static MfParam param_of(const RunConfig *c) {
@@ -142,10 +141,10 @@ static int mf_validate(const RunConfig *c, char *err, size_t errlen) {
         snprintf(err, errlen, "key 'target_rank' = %d must be <= min(in, out) = %d", c->target_rank, mn);
         return -1;
     }
-    /* out x in matrices held: target, W, gW, Weff, dWeff; DoRA's V, dV; full AdamW's moments; the
-       lockstep reference's five, its moments and the read-out buffer */
+    /* out x in matrices held: target (and transposed), W, gW, Weff, dWeff; DoRA's V, dV; full
+       AdamW's moments; the lockstep reference's six and its moments */
     const int full = method_adapter(c->method) == ADAPTER_NONE, ref = c->reference_distance && !full;
-    double mats = 5 + 2 * (method_adapter(c->method) == ADAPTER_DORA) + 2 * full + 8 * ref;
+    double mats = 6 + 2 * (method_adapter(c->method) == ADAPTER_DORA) + 2 * full + 8 * ref;
     double bytes = sizeof(real) * ((double)c->in * c->out * mats + 8.0 * c->rank * ((double)c->in + c->out));
     return task_memory_check(c, bytes, "matrix factorization, out x in matrices", err, errlen);
 }
@@ -156,7 +155,6 @@ static void mf_task_free(void *self) {
     optim_free(m->ropt);
     mf_free(m->t);
     mf_free(m->ref);
-    free(m->W);
     free(m);
 }
 
@@ -178,10 +176,8 @@ static void *mf_task_create(const RunConfig *c, char *err, size_t errlen) {
     mf_params(m->t, m->pairs, &m->npairs, m->plain, &m->nplain);
     if (c->reference_distance && param != MF_FULL) {   /* full AdamW from the same function, in lockstep */
         MfTask *ref = m->ref = mf_create(c->in, c->out, c->rank, MF_FULL, c->bias, 1.0);
-        m->W = mallocCheck(sizeof(real) * c->out * c->in);
-        mf_weight(m->t, m->W);
         mf_set_problem(ref, m->t->target, m->t->A, m->t->B, m->t->bias, NULL);
-        memcpy(ref->W, m->W, sizeof(real) * c->out * c->in);
+        mf_weight(m->t, ref->W);   /* the run's effective weight at the start */
         AdapterPair rpairs[1];
         PlainTensor rplain[3];
         int rnp, rnl;
@@ -218,12 +214,12 @@ static void mf_describe(void *self, H5Run *h) {
 
 static int mf_eval_due(void *self, long k, int last) { return last || k % ((Mf *)self)->c->log_every == 0; }
 
-/* ||W - W_adamw|| / ||W_adamw|| of the effective weights */
+/* ||W - W_adamw|| / ||W_adamw|| of the effective weights (the run loop takes the gradient at
+   these parameters next, so the effective weight is kept for it) */
 static void mf_evaluate(void *self, long k, int last, double *values) {
     (void)k; (void)last;
     Mf *m = self;
-    mf_weight(m->t, m->W);
-    values[0] = blas_rel_dist(m->W, m->ref->W, (size_t)m->c->out * m->c->in);
+    values[0] = blas_rel_dist(mf_weight_for_step(m->t), m->ref->W, (size_t)m->c->out * m->c->in);
 }
 
 static double mf_task_loss_grad(void *self, long k) { (void)k; return mf_loss_grad(((Mf *)self)->t); }

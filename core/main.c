@@ -342,9 +342,9 @@ static void sweep(const Experiment *e, RunConfig *cfgs, char **yaml, char (*chos
     char err[2048];
     int progress = isatty(STDERR_FILENO) && o->jobs <= 1, finished = 0;
     pid_t pids[256] = { 0 };
-    int slot_run[256];
+    int slot_run[256], ended[256], nended = 0;   /* ended: runs whose process exited, to merge */
     int next = 0, running = 0, jobs = o->jobs > 256 ? 256 : o->jobs;
-    while (next < ntodo || running > 0) {
+    while (next < ntodo || running > 0 || nended > 0) {
         while (running < jobs && next < ntodo) {
             int i = todo[next++];
             const PlannedRun *p = &e->runs[i];
@@ -389,6 +389,27 @@ static void sweep(const Experiment *e, RunConfig *cfgs, char **yaml, char (*chos
             running++;
         }
         if (jobs == 1) break;
+        /* the runs that ended are merged while the processes just started compute (the merge
+           copies the results file: on a large file it takes a while, and no core waits for it) */
+        for (int k = 0; k < nended; k++) {
+            int i = ended[k];
+            char pp[700];
+            partial_path(pp, sizeof pp, partial_dir, i);
+            if (h5_merge_run(results, pp, NULL, err, sizeof err) != 0) { fprintf(stderr, "error: %s\n", err); (*failed)++; continue; }
+            RunRecord rec;
+            RunSummary s = { 0 };
+            snprintf(s.status, sizeof s.status, "merged");
+            if (h5_read_run(results, e->runs[i].id, &rec) == 0) {
+                snprintf(s.status, sizeof s.status, "%s", rec.status);
+                s.final_loss = rec.final_loss; s.steps_done = rec.steps_done;
+                s.diverged_step = rec.diverged_step; s.wall_seconds = rec.wall_seconds;
+                s.steps_per_second = s.steps_done / (s.wall_seconds > 0 ? s.wall_seconds : 1);
+            }
+            (*done)++;
+            print_summary(++finished, ntodo, e->runs[i].id, &s);
+        }
+        nended = 0;
+        if (running == 0) continue;
         int status;
         pid_t pid = wait(&status);
         if (pid < 0) break;
@@ -396,30 +417,28 @@ static void sweep(const Experiment *e, RunConfig *cfgs, char **yaml, char (*chos
             if (pids[slot] != pid) continue;
             pids[slot] = 0;
             running--;
-            int i = slot_run[slot];
-            char pp[700];
-            partial_path(pp, sizeof pp, partial_dir, i);
-            if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) { (*failed)++; break; }
-            if (h5_merge_run(results, pp, NULL, err, sizeof err) != 0) { fprintf(stderr, "error: %s\n", err); (*failed)++; break; }
-            RunRecord *recs;
-            int nr;
-            RunSummary s = { 0 };
-            snprintf(s.status, sizeof s.status, "merged");
-            if (h5_read_runs(results, 0, NULL, &recs, &nr, err, sizeof err) == 0) {
-                for (int r = 0; r < nr; r++)
-                    if (strcmp(recs[r].id, e->runs[i].id) == 0) {
-                        snprintf(s.status, sizeof s.status, "%s", recs[r].status);
-                        s.final_loss = recs[r].final_loss; s.steps_done = recs[r].steps_done;
-                        s.diverged_step = recs[r].diverged_step; s.wall_seconds = recs[r].wall_seconds;
-                        s.steps_per_second = s.steps_done / (s.wall_seconds > 0 ? s.wall_seconds : 1);
-                    }
-                h5_free_runs(recs, nr);
-            }
-            (*done)++;
-            print_summary(++finished, ntodo, e->runs[i].id, &s);
+            if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) (*failed)++;
+            else ended[nended++] = slot_run[slot];
             break;
         }
     }
+}
+
+/* A final run whose config equals that of the tuning run its group chose (the tuning seed and
+   rank, the chosen value) is that run made again: deterministic, the same numbers bit for bit.
+   It is copied from the stored tuning run (attribute copy_of) instead of run. 1 when copied. */
+static int copy_tuning_twin(const Experiment *e, int i, const char *chosen, const char *yaml, const char *results) {
+    const PlannedRun *p = &e->runs[i];
+    if (!p->tune_key[0] || !chosen[0]) return 0;
+    for (int q = 0; q < e->nruns; q++) {
+        const PlannedRun *t = &e->runs[q];
+        if (strcmp(t->role, "tune") != 0 || strcmp(t->tune_group, p->tune_group) != 0 || strcmp(t->tune_value, chosen) != 0) continue;
+        if (!h5_run_done(results, t->id, yaml)) continue;   /* the stored tuning run's config must read alike */
+        char err[1024];
+        if (h5_copy_run(results, t->id, p->id, "final", err, sizeof err) != 0) { fprintf(stderr, "warning: %s\n", err); return 0; }
+        return 1;
+    }
+    return 0;
 }
 
 /* resolves run i (the tuned value of a final run when known, else a placeholder: the first value
@@ -551,7 +570,7 @@ static int cmd_run(const char *path, const Options *o, int list_only) {
         if (collected) printf("%s: collected %d run(s) finished by Slurm array tasks\n", results, collected);
     }
     git_revision(rev, sizeof rev);
-    int done = 0, failed = 0, total = 0, skipped = 0;
+    int done = 0, failed = 0, total = 0, skipped = 0, copied = 0;
     /* phase 1, the tuning runs; phase 2, every other run (tuned ones with the value chosen) */
     for (int phase = tuned ? 1 : 2; phase <= 2; phase++) {
         int ntodo = 0, planned = 0;
@@ -569,6 +588,7 @@ static int cmd_run(const char *path, const Options *o, int list_only) {
                 if (resolve_run(e, i, o, chosen, cfgs, yaml, err, sizeof err) != 0) { fprintf(stderr, "error: %s\n", err); failed++; continue; }
             }
             if (!o->force && root && h5_run_done(results, e->runs[i].id, yaml[i])) continue;
+            if (!o->force && root && phase == 2 && copy_tuning_twin(e, i, chosen[i], yaml[i], results)) { copied++; continue; }
             todo[ntodo++] = i;
         }
         if (d->size > 1) {   /* process 0's list: the others never read the results file */
@@ -577,8 +597,12 @@ static int cmd_run(const char *path, const Options *o, int list_only) {
         }
         total += planned;
         skipped += planned - ntodo;
-        printf("%s%s: %d runs, %d already in %s, %d to run\n", e->name, phase == 1 ? " (tuning runs)" : "",
-               planned, planned - ntodo, results, ntodo);
+        if (phase == 2 && copied)
+            printf("%s: %d runs, %d already in %s (%d of them copied from the tuning run with the same config), %d to run\n",
+                   e->name, planned, planned - ntodo, results, copied, ntodo);
+        else
+            printf("%s%s: %d runs, %d already in %s, %d to run\n", e->name, phase == 1 ? " (tuning runs)" : "",
+                   planned, planned - ntodo, results, ntodo);
         fflush(stdout);
         sweep(e, cfgs, yaml, chosen, todo, ntodo, o, results, partial_dir, rev, &done, &failed);
     }

@@ -127,9 +127,16 @@ expect "a misspelt report field is an error naming it" "[ $rc = 2 ] && grep -q \
 
 # --- hyper-parameters chosen on validation data
 "$LOFT" run tests/data/tune_tiny.lua --results "$T/tu" > "$T/tune1" 2>&1; rc=$?
-expect "tuning runs first, then every variant with its chosen lr (16 runs)" \
-  "[ $rc = 0 ] && grep -q '(tuning runs): 4 runs' '$T/tune1' && grep -q '^tuned lora: lr = ' '$T/tune1' && grep -q '16 runs finished, 0 failed' '$T/tune1'"
+expect "tuning runs first, then every variant with its chosen lr (4 + 12 runs, 2 of them copies)" \
+  "[ $rc = 0 ] && grep -q '(tuning runs): 4 runs' '$T/tune1' && grep -q '^tuned lora: lr = ' '$T/tune1' && grep -q '14 runs finished, 0 failed' '$T/tune1' && grep -q '(2 of them copied from the tuning run with the same config), 10 to run' '$T/tune1'"
 chosen=$(sed -n 's/^tuned lora: lr = \([^ ]*\) .*/\1/p' "$T/tune1")
+expect "the final run with the chosen tuning run's config (rank 2, seed 1) is a copy of it, its target shared" \
+  "h5dump -a '/runs/lora.rank=2.seed=1/copy_of' '$T/tu/tune_tiny.h5' | grep -q '\"tune.lora.lr=$chosen.seed=1\"' && h5dump -a '/runs/lora.rank=2.seed=1/role' '$T/tu/tune_tiny.h5' | grep -q '\"final\"' && h5ls -r '$T/tu/tune_tiny.h5' | grep -q 'lora.rank=2.seed=1/problem/target Dataset, same as /problems/'"
+mkdir -p "$T/tu2" && cp "$T/tu/tune_tiny.h5" "$T/tu2/"
+"$LOFT" run tests/data/tune_tiny.lua --results "$T/tu2" --only '*rank=2.seed=1' --force > "$T/tune1f" 2>&1
+"$LOFT" compare "$T/tu/tune_tiny.h5" "$T/tu2/tune_tiny.h5" > "$T/tune1c" 2>&1; rc=$?
+expect "the copies equal the same runs made again with --force, bit for bit" \
+  "[ $rc = 0 ] && grep -q '3 runs finished, 0 failed' '$T/tune1f' && grep -q '16 runs compared, 0 differ' '$T/tune1c'"
 expect "a final run records the choice (tuned_value = $chosen), and its config uses it" \
   "h5dump -a '/runs/lora.rank=1.seed=2/tuned_value' '$T/tu/tune_tiny.h5' | grep -q '\"$chosen\"' && h5dump -a '/runs/lora.rank=1.seed=2/config' '$T/tu/tune_tiny.h5' | grep -q 'lr: $chosen'"
 expect "a variant that sets lr itself is not tuned" "h5dump -a '/runs/pinned.rank=1.seed=1/config' '$T/tu/tune_tiny.h5' | grep -q 'lr: 0.01' && ! grep -q 'tuned pinned' '$T/tune1'"
@@ -203,8 +210,8 @@ expect "GPT domain adaptation: LoRA, LoFT and full AdamW runs complete" "grep -q
 expect "held-out loss and perplexity are recorded (perplexity = exp(loss))" \
   "h5dump -a '/runs/loft.seed=1/perplexity' '$T/g/gpt_tiny.h5' | grep -q DATA && h5dump -a '/runs/loft.seed=1/heldout_loss' '$T/g/gpt_tiny.h5' | grep -q DATA"
 "$LOFT" run tests/data/gpt_tune_tiny.lua $G > "$T/g3" 2>&1
-expect "GPT: lr chosen on the validation slice (val_loss), then the run with it" \
-  "grep -q '^tuned lora: lr = .* (val_loss ' '$T/g3' && grep -q '3 runs finished, 0 failed' '$T/g3'"
+expect "GPT: lr chosen on the validation slice (val_loss); the run with it is the chosen tuning run (copied)" \
+  "grep -q '^tuned lora: lr = .* (val_loss ' '$T/g3' && grep -q '2 runs finished, 0 failed' '$T/g3' && grep -q '1 of them copied' '$T/g3'"
 expect "cloze accuracy (4 choices) is recorded between 0 and 1" \
   "h5dump -a '/runs/loft.seed=1/cloze_accuracy' '$T/g/gpt_tiny.h5' | grep -Eq '\(0\): (0|1|0\.[0-9]+)\$'"
 

@@ -219,6 +219,40 @@ static int copy_run(hid_t s, hid_t d, const char *run, const char *key) {
     return rc < 0 ? -1 : 0;
 }
 
+/* dst.merging [OUT, name in tmp]: a copy of dst (an empty file when dst does not exist) opened
+   for writing; H5I_INVALID_HID - 1 when dst is not HDF5 or cannot be copied (err says so and what
+   is kept), a negative id when HDF5 cannot open the copy */
+static hid_t open_merging(const char *dst, char *tmp, size_t n, const char *kept, char *err, size_t errlen) {
+    snprintf(tmp, n, "%s.merging", dst);
+    remove(tmp);
+    if (access(dst, F_OK) != 0) return H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+    if (H5Fis_hdf5(dst) <= 0) {   /* exists but is not HDF5: never overwrite */
+        snprintf(err, errlen, "%s: exists and is not an HDF5 results file (left untouched; %s)", dst, kept);
+        return H5I_INVALID_HID - 1;
+    }
+    if (copy_file(dst, tmp) != 0) {
+        snprintf(err, errlen, "%s: cannot copy the results file for the merge (%s); results file unchanged, %s", tmp,
+                 strerror(errno), kept);
+        remove(tmp);
+        return H5I_INVALID_HID - 1;
+    }
+    return H5Fopen(tmp, H5F_ACC_RDWR, H5P_DEFAULT);
+}
+
+/* closes the copy d (rc: 0 when every write into it succeeded) and renames it over dst after
+   flushing it to disk; 0, or -1 with the copy removed and dst unchanged */
+static int commit_merging(hid_t d, int rc, const char *tmp, const char *dst) {
+    if (d >= 0) {
+        if (H5Fflush(d, H5F_SCOPE_GLOBAL) < 0) rc = -1;
+        if (H5Fclose(d) < 0) rc = -1, close_failed = 1;
+    }
+    if (rc == 0 && sync_path(tmp) != 0) rc = -1;
+    if (rc == 0 && rename(tmp, dst) != 0) rc = -1;
+    if (rc != 0) { remove(tmp); return -1; }
+    sync_path(dst);
+    return 0;
+}
+
 /* The merge never edits dst in place: dst is copied to dst.merging, the run goes into the copy,
    the copy is flushed and renamed over dst (rename(2) is atomic). A kill or a full disk at any
    point leaves dst as it was, and the partial file, which the next sweep merges again. */
@@ -247,42 +281,74 @@ int h5_merge_run(const char *dst, const char *src, const char *status_if_running
         remove(src);
         return 1;
     }
-    snprintf(tmp, sizeof tmp, "%s.merging", dst);
-    remove(tmp);
-    hid_t d;
-    if (access(dst, F_OK) == 0) {
-        if (H5Fis_hdf5(dst) <= 0) {   /* exists but is not HDF5: never overwrite */
-            snprintf(err, errlen, "%s: exists and is not an HDF5 results file (left untouched; partial file %s kept)", dst, src);
-            H5Fclose(s);
-            return -1;
-        }
-        if (copy_file(dst, tmp) != 0) {
-            snprintf(err, errlen, "%s: cannot copy the results file for the merge (%s); results file unchanged, "
-                     "partial file %s kept", tmp, strerror(errno), src);
-            remove(tmp);
-            H5Fclose(s);
-            return -1;
-        }
-        d = H5Fopen(tmp, H5F_ACC_RDWR, H5P_DEFAULT);
-    } else {
-        d = H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
-    }
+    char kept[700];
+    snprintf(kept, sizeof kept, "partial file %s kept", src);
+    hid_t d = open_merging(dst, tmp, sizeof tmp, kept, err, errlen);
+    if (d == H5I_INVALID_HID - 1) { H5Fclose(s); return -1; }
     int rc = d < 0 ? -1 : copy_run(s, d, run, key);
-    if (d >= 0) {
-        if (H5Fflush(d, H5F_SCOPE_GLOBAL) < 0) rc = -1;
-        if (H5Fclose(d) < 0) rc = -1, close_failed = 1;
-    }
     H5Fclose(s);
-    if (rc == 0 && sync_path(tmp) != 0) rc = -1;
-    if (rc == 0 && rename(tmp, dst) != 0) rc = -1;
-    if (rc != 0) {
+    if (commit_merging(d, rc, tmp, dst) != 0) {
         snprintf(err, errlen, "%s: merging %s into %s failed (full disk or I/O error?); the results file is unchanged and "
                  "the partial file is kept for the next sweep", src, run, dst);
-        remove(tmp);
         return -1;
     }
-    sync_path(dst);
     remove(src);
+    return 0;
+}
+
+/* key [OUT] of the /problems dataset that the object at path is (the same object: a hard link);
+   0, or -1 when it is none of them */
+typedef struct { haddr_t addr; char *key; size_t n; int found; } ProblemMatch;
+static herr_t match_problem(hid_t g, const char *name, const H5L_info_t *info, void *data) {
+    (void)info;
+    ProblemMatch *m = data;
+    H5O_info_t oi;
+    if (H5Oget_info_by_name(g, name, &oi, H5P_DEFAULT) >= 0 && oi.addr == m->addr) {
+        snprintf(m->key, m->n, "%s", name);
+        m->found = 1;
+        return 1;
+    }
+    return 0;
+}
+static int problem_key(hid_t f, const char *path, char *key, size_t n) {
+    H5O_info_t oi;
+    if (H5Lexists(f, "/problems", H5P_DEFAULT) <= 0 || H5Oget_info_by_name(f, path, &oi, H5P_DEFAULT) < 0) return -1;
+    ProblemMatch m = { oi.addr, key, n, 0 };
+    hid_t g = H5Gopen2(f, "/problems", H5P_DEFAULT);
+    H5Literate(g, H5_INDEX_NAME, H5_ITER_INC, NULL, match_problem, &m);
+    H5Gclose(g);
+    return m.found ? 0 : -1;
+}
+
+int h5_copy_run(const char *dst, const char *from, const char *to, const char *role, char *err, size_t errlen) {
+    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+    char tmp[1100], src[300], run[300], target[400], key[200];
+    snprintf(src, sizeof src, "/runs/%s", from);
+    snprintf(run, sizeof run, "/runs/%s", to);
+    hid_t d = open_merging(dst, tmp, sizeof tmp, "nothing copied", err, errlen);
+    if (d == H5I_INVALID_HID - 1) return -1;
+    int rc = d < 0 || H5Lexists(d, "/runs", H5P_DEFAULT) <= 0 || H5Lexists(d, src, H5P_DEFAULT) <= 0 ? -1 : 0;
+    if (rc == 0) {
+        hid_t lcpl = lcpl_intermediate();
+        if (H5Lexists(d, run, H5P_DEFAULT) > 0) H5Ldelete(d, run, H5P_DEFAULT);
+        rc = H5Ocopy(d, src, d, run, H5P_DEFAULT, lcpl) < 0 ? -1 : 0;
+        snprintf(target, sizeof target, "%s/problem/target", src);
+        if (rc == 0 && H5Lexists(d, target, H5P_DEFAULT) > 0 && problem_key(d, target, key, sizeof key) == 0) {
+            char shared[300];   /* the copy shares the stored target, as a merged run does */
+            snprintf(shared, sizeof shared, "/problems/%s", key);
+            snprintf(target, sizeof target, "%s/problem/target", run);
+            rc = H5Ldelete(d, target, H5P_DEFAULT) < 0 || H5Lcreate_hard(d, shared, d, target, lcpl, H5P_DEFAULT) < 0 ? -1 : 0;
+        }
+        H5Pclose(lcpl);
+        hid_t g = rc == 0 ? H5Gopen2(d, run, H5P_DEFAULT) : -1;
+        if (g < 0 || set_str(g, "role", role) != 0 || set_str(g, "copy_of", from) != 0) rc = -1;
+        if (g >= 0) H5Gclose(g);
+    }
+    if (commit_merging(d, rc, tmp, dst) != 0) {
+        snprintf(err, errlen, "%s: copying run %s as %s failed (no such run, full disk or I/O error?); the results file is "
+                 "unchanged", dst, from, to);
+        return -1;
+    }
     return 0;
 }
 

@@ -36,6 +36,10 @@ int h5run_end(H5Run *r, const char *status, double wall_seconds);
    interrupted run does not replace a finished (complete or diverged) one: src is then dropped
    and 1 returned. 0: merged; -1: failed (err says why; dst unchanged, src kept). */
 int h5_merge_run(const char *dst, const char *src, const char *status_if_running, char *err, size_t errlen);
+/* Stores /runs/<from> of dst again as /runs/<to> (its target shared), with attributes role and
+   copy_of = from: a run whose config equals one already made (a tuning run and the final run
+   the tuning chose). Atomic as the merge. 0, or -1 (err says why; dst unchanged). */
+int h5_copy_run(const char *dst, const char *from, const char *to, const char *role, char *err, size_t errlen);
 /* 1 when dst holds /runs/<id> with status complete or diverged and the same config text
    (config_yaml NULL: any config) */
 int h5_run_done(const char *dst, const char *id, const char *config_yaml);

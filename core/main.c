@@ -371,6 +371,11 @@ static void sweep(const Experiment *e, RunConfig *cfgs, char **yaml, char (*chos
             }
             fflush(stdout);
             pid_t parent = getpid(), pid = fork();
+            if (pid < 0) {
+                fprintf(stderr, "error: run %s: cannot start a process (%s)\n", p->id, strerror(errno));
+                (*failed)++;
+                continue;
+            }
             if (pid == 0) {
                 prctl(PR_SET_PDEATHSIG, SIGKILL);   /* a child never outlives the sweep */
                 if (getppid() != parent) _exit(1);
@@ -425,11 +430,15 @@ static void sweep(const Experiment *e, RunConfig *cfgs, char **yaml, char (*chos
 }
 
 /* A final run whose config equals that of the tuning run its group chose (the tuning seed and
-   rank, the chosen value) is that run made again: deterministic, the same numbers bit for bit.
-   It is copied from the stored tuning run (attribute copy_of) instead of run. 1 when copied. */
-static int copy_tuning_twin(const Experiment *e, int i, const char *chosen, const char *yaml, const char *results) {
+   rank, the chosen value) is that run made again: deterministic, the same numbers bit for bit on
+   the same code, BLAS and threads (as for any stored run the sweep skips). It is copied from the
+   stored tuning run (attribute copy_of) instead of run, unless it writes files besides its
+   results (a checkpoint, merged weights). 1 when copied. */
+static int copy_tuning_twin(const Experiment *e, int i, const char *chosen, const RunConfig *c, const char *yaml,
+                            const char *results) {
     const PlannedRun *p = &e->runs[i];
-    if (!p->tune_key[0] || !chosen[0]) return 0;
+    const TaskOps *ops = task_find(c->task);
+    if (!p->tune_key[0] || !chosen[0] || (ops && ops->writes_files && ops->writes_files(c))) return 0;
     for (int q = 0; q < e->nruns; q++) {
         const PlannedRun *t = &e->runs[q];
         if (strcmp(t->role, "tune") != 0 || strcmp(t->tune_group, p->tune_group) != 0 || strcmp(t->tune_value, chosen) != 0) continue;
@@ -588,7 +597,7 @@ static int cmd_run(const char *path, const Options *o, int list_only) {
                 if (resolve_run(e, i, o, chosen, cfgs, yaml, err, sizeof err) != 0) { fprintf(stderr, "error: %s\n", err); failed++; continue; }
             }
             if (!o->force && root && h5_run_done(results, e->runs[i].id, yaml[i])) continue;
-            if (!o->force && root && phase == 2 && copy_tuning_twin(e, i, chosen[i], yaml[i], results)) { copied++; continue; }
+            if (!o->force && root && phase == 2 && copy_tuning_twin(e, i, chosen[i], &cfgs[i], yaml[i], results)) { copied++; continue; }
             todo[ntodo++] = i;
         }
         if (d->size > 1) {   /* process 0's list: the others never read the results file */

@@ -45,6 +45,9 @@ typedef struct {
        0, or -1 with a message (the run is then recorded as failed) */
     int (*finish)(void *self, struct H5Run *h, const char *status, char *err, size_t errlen);
     void (*free)(void *self);
+    /* 1 when a run of this config writes files besides its results (checkpoint, tokenizer, merged
+       weights): such a run is always trained, never copied from an equal one. May be NULL (never) */
+    int (*writes_files)(const RunConfig *c);
 } TaskOps;
 
 /* the task registered under name (tasks/registry.c, generated from the files core/tasks/NAME_task.c), or NULL */

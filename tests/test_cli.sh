@@ -212,6 +212,10 @@ expect "held-out loss and perplexity are recorded (perplexity = exp(loss))" \
 "$LOFT" run tests/data/gpt_tune_tiny.lua $G > "$T/g3" 2>&1
 expect "GPT: lr chosen on the validation slice (val_loss); the run with it is the chosen tuning run (copied)" \
   "grep -q '^tuned lora: lr = .* (val_loss ' '$T/g3' && grep -q '2 runs finished, 0 failed' '$T/g3' && grep -q '1 of them copied' '$T/g3'"
+"$LOFT" run tests/data/gpt_tune_tiny.lua --set text_dir=$T/text --set tokenizer=$T/tok.txt --set gpt_checkpoint=$T/gpt.h5 \
+  --set save_merged=$T/merged_tuned --results $T/g4 > "$T/g4log" 2>&1
+expect "a run that writes files (save_merged) is trained, not copied from its tuning run" \
+  "grep -q '3 runs finished, 0 failed' '$T/g4log' && ! grep -q 'copied' '$T/g4log' && [ -s '$T/merged_tuned/model.safetensors' ]"
 expect "cloze accuracy (4 choices) is recorded between 0 and 1" \
   "h5dump -a '/runs/loft.seed=1/cloze_accuracy' '$T/g/gpt_tiny.h5' | grep -Eq '\(0\): (0|1|0\.[0-9]+)\$'"
 

@@ -296,24 +296,49 @@ int h5_merge_run(const char *dst, const char *src, const char *status_if_running
     return 0;
 }
 
-/* key [OUT] of the /problems dataset that the object at path is (the same object: a hard link);
-   0, or -1 when it is none of them */
-typedef struct { haddr_t addr; char *key; size_t n; int found; } ProblemMatch;
+/* the identity of the object at path (HDF5 1.10: its address; 1.12 on: its token); 0 or -1 */
+#if H5_VERSION_GE(1, 12, 0)
+typedef H5O_token_t ObjectId;
+static int object_id(hid_t loc, const char *path, ObjectId *id) {
+    H5O_info2_t oi;
+    if (H5Oget_info_by_name3(loc, path, &oi, H5O_INFO_BASIC, H5P_DEFAULT) < 0) return -1;
+    *id = oi.token;
+    return 0;
+}
+static int same_object(hid_t f, const ObjectId *a, const ObjectId *b) {
+    int cmp = 1;
+    return H5Otoken_cmp(f, a, b, &cmp) >= 0 && cmp == 0;
+}
+#else
+typedef haddr_t ObjectId;
+static int object_id(hid_t loc, const char *path, ObjectId *id) {
+    H5O_info_t oi;
+    if (H5Oget_info_by_name2(loc, path, &oi, H5O_INFO_BASIC, H5P_DEFAULT) < 0) return -1;
+    *id = oi.addr;
+    return 0;
+}
+static int same_object(hid_t f, const ObjectId *a, const ObjectId *b) { (void)f; return *a == *b; }
+#endif
+
+typedef struct { hid_t file; ObjectId id; char *key; size_t n; int found; } ProblemMatch;
 static herr_t match_problem(hid_t g, const char *name, const H5L_info_t *info, void *data) {
     (void)info;
     ProblemMatch *m = data;
-    H5O_info_t oi;
-    if (H5Oget_info_by_name(g, name, &oi, H5P_DEFAULT) >= 0 && oi.addr == m->addr) {
+    ObjectId id;
+    if (object_id(g, name, &id) == 0 && same_object(m->file, &id, &m->id)) {
         snprintf(m->key, m->n, "%s", name);
         m->found = 1;
         return 1;
     }
     return 0;
 }
+/* key [OUT] of the /problems dataset that the object at path is (the same object: a hard link);
+   0, or -1 when it is none of them */
 static int problem_key(hid_t f, const char *path, char *key, size_t n) {
-    H5O_info_t oi;
-    if (H5Lexists(f, "/problems", H5P_DEFAULT) <= 0 || H5Oget_info_by_name(f, path, &oi, H5P_DEFAULT) < 0) return -1;
-    ProblemMatch m = { oi.addr, key, n, 0 };
+    ProblemMatch m;
+    memset(&m, 0, sizeof m);
+    m.file = f; m.key = key; m.n = n;
+    if (H5Lexists(f, "/problems", H5P_DEFAULT) <= 0 || object_id(f, path, &m.id) != 0) return -1;
     hid_t g = H5Gopen2(f, "/problems", H5P_DEFAULT);
     H5Literate(g, H5_INDEX_NAME, H5_ITER_INC, NULL, match_problem, &m);
     H5Gclose(g);
@@ -331,13 +356,20 @@ int h5_copy_run(const char *dst, const char *from, const char *to, const char *r
     if (rc == 0) {
         hid_t lcpl = lcpl_intermediate();
         if (H5Lexists(d, run, H5P_DEFAULT) > 0) H5Ldelete(d, run, H5P_DEFAULT);
-        rc = H5Ocopy(d, src, d, run, H5P_DEFAULT, lcpl) < 0 ? -1 : 0;
+        /* the shared target is unlinked from the source run while it is copied (H5Ocopy would
+           duplicate its data) and then linked into both, as a merged run holds it */
+        char shared[300] = "";
         snprintf(target, sizeof target, "%s/problem/target", src);
-        if (rc == 0 && H5Lexists(d, target, H5P_DEFAULT) > 0 && problem_key(d, target, key, sizeof key) == 0) {
-            char shared[300];   /* the copy shares the stored target, as a merged run does */
+        if (H5Lexists(d, target, H5P_DEFAULT) > 0 && problem_key(d, target, key, sizeof key) == 0) {
             snprintf(shared, sizeof shared, "/problems/%s", key);
-            snprintf(target, sizeof target, "%s/problem/target", run);
-            rc = H5Ldelete(d, target, H5P_DEFAULT) < 0 || H5Lcreate_hard(d, shared, d, target, lcpl, H5P_DEFAULT) < 0 ? -1 : 0;
+            if (H5Ldelete(d, target, H5P_DEFAULT) < 0) rc = -1;
+        }
+        if (rc == 0) rc = H5Ocopy(d, src, d, run, H5P_DEFAULT, lcpl) < 0 ? -1 : 0;
+        if (rc == 0 && shared[0]) {
+            char copied[400];
+            snprintf(copied, sizeof copied, "%s/problem/target", run);
+            rc = H5Lcreate_hard(d, shared, d, target, lcpl, H5P_DEFAULT) < 0 || H5Lcreate_hard(d, shared, d, copied, lcpl, H5P_DEFAULT) < 0
+                     ? -1 : 0;
         }
         H5Pclose(lcpl);
         hid_t g = rc == 0 ? H5Gopen2(d, run, H5P_DEFAULT) : -1;

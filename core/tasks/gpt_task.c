@@ -503,7 +503,10 @@ static int gpt_finish(void *self, H5Run *h, const char *status, char *err, size_
     return checkpoint_save(c->gpt_checkpoint, t->tensors, t->ntensors, a, 6, err, errlen);
 }
 
+/* pretraining saves the tokenizer and the checkpoint; save_merged the merged weights */
+static int gpt_writes_files(const RunConfig *c) { return strcmp(c->gpt_target, "source") == 0 || c->save_merged[0]; }
+
 const TaskOps gpt_task = {
     "gpt", "float32", 0, gpt_validate, gpt_task_create, gpt_eval_columns, gpt_task_trainables, gpt_describe, gpt_eval_due,
-    gpt_evaluate, gpt_loss_grad, NULL, gpt_finish, gpt_task_free,
+    gpt_evaluate, gpt_loss_grad, NULL, gpt_finish, gpt_task_free, gpt_writes_files,
 };

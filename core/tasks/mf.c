@@ -14,6 +14,7 @@
 MfTask *mf_create(int in, int out, int r, MfParam param, int use_bias, double scale) {
     MfTask *t = mallocCheck(sizeof(MfTask));
     t->in = in; t->out = out; t->r = r; t->param = param; t->use_bias = use_bias; t->scale = scale;
+    t->weff_fresh = 0;
     size_t W = (size_t)out * in;
     t->target = ALLOC(W); t->targetT = ALLOC(W); t->W = ALLOC(W); t->gW = ALLOC(W);
     t->Weff = ALLOC(W); t->dWeff = ALLOC(W);

@@ -241,5 +241,5 @@ static int mf_finish(void *self, H5Run *h, const char *status, char *err, size_t
 
 const TaskOps mf_task = {
     "mf", "float64", 1, mf_validate, mf_task_create, mf_eval_columns, mf_trainables, mf_describe, mf_eval_due, mf_evaluate,
-    mf_task_loss_grad, mf_after_step, mf_finish, mf_task_free,
+    mf_task_loss_grad, mf_after_step, mf_finish, mf_task_free, NULL,
 };

@@ -282,7 +282,10 @@ static int vit_finish(void *self, H5Run *h, const char *status, char *err, size_
     return 0;
 }
 
+/* pretraining saves the checkpoint */
+static int vit_writes_files(const RunConfig *c) { return strcmp(c->vit_target, "source") == 0; }
+
 const TaskOps vit_task = {
     "vit", "float32", 0, vit_validate, vit_task_create, vit_eval_columns, vit_task_trainables, vit_describe, vit_eval_due,
-    vit_evaluate, vit_loss_grad, NULL, vit_finish, vit_task_free,
+    vit_evaluate, vit_loss_grad, NULL, vit_finish, vit_task_free, vit_writes_files,
 };

@@ -30,7 +30,7 @@ REAL_SRC   = $(BACKEND_SRC) core/init.c $(OPTIM_SRC) core/adapters/lora.c \
              core/adapters/dora.c core/adapters/spectral_init.c core/nn/blocks.c core/adapters/adapted_linear.c core/io/checkpoint.c $(MODEL_SRC)
 # compiled once and precision-free (no `real`): the run loop, the task registry, I/O, reports, Lua
 COMMON_SRC = core/rng.c core/io/h5data.c core/io/config.c core/io/h5log.c core/io/h5results.c \
-             core/run.c core/dist.c core/slurm.c core/tasks/registry.c core/methods/methods.c core/optim/optim_config.c $(BACKEND_COMMON_SRC) core/report.c core/stats.c core/tune.c \
+             core/run.c core/dist.c core/slurm.c core/tasks/registry.c core/methods/methods.c core/optim/optim_config.c $(BACKEND_COMMON_SRC) core/report.c core/stats.c core/tune.c core/start_evals.c \
              core/lua/lua_experiment.c core/io/mnist.c core/text/bpe.c \
              core/io/json.c core/io/safetensors.c core/io/files.c core/text/gpt2_vocab.c
 # the tasks (core/tasks/<name>_task.c), each compiled once: a task file picks its own precision

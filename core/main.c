@@ -33,6 +33,7 @@
 #include "report.h"
 #include "run.h"
 #include "slurm.h"
+#include "start_evals.h"
 #include "task.h"
 #include "tune.h"
 
@@ -41,7 +42,7 @@
 typedef struct {
     const char *only, *results_dir, *out, *title, *group_by, *id;
     const char *sets[MAX_SETS];
-    int nsets, jobs, force, array_limit;
+    int nsets, jobs, force, array_limit, recompute;
     double rtol;                     /* loft compare: relative tolerance (0: bit for bit) */
     double tensor_rtol;              /* loft compare: the final tensors' (< 0: rtol's) */
     char **extra;                    /* loft submit: the options after --, for sbatch */
@@ -79,6 +80,9 @@ static const char *HELP_RUN =
     "  --jobs N         N runs at a time, in N processes (default 1)\n"
     "  --set KEY=VALUE  override a config key for every run, after the experiment's own overrides\n"
     "  --force          rerun runs that are already complete\n"
+    "  --recompute      train every run and make every evaluation itself: no copies of tuning runs\n"
+    "                   with the same config, no step-0 evaluation taken from a run of this sweep\n"
+    "                   that started from the same function (the results are the same either way)\n"
     "  --results DIR    where NAME.h5 goes (default results)\n";
 
 static const char *HELP_SUBMIT =
@@ -129,6 +133,7 @@ static int parse_options(int argc, char **argv, int first, Options *o) {
             if (!strchr(argv[i + 1], '=')) { fprintf(stderr, "error: --set expects KEY=VALUE, got '%s'\n", argv[i + 1]); return -1; }
             o->sets[o->nsets++] = argv[++i];
         } else if (strcmp(a, "--force") == 0) o->force = 1;
+        else if (strcmp(a, "--recompute") == 0) o->recompute = 1;
         else if (strcmp(a, "--results") == 0 && has_next) o->results_dir = argv[++i];
         else if (strcmp(a, "--out") == 0 && has_next) o->out = argv[++i];
         else if (strcmp(a, "--title") == 0 && has_next) o->title = argv[++i];
@@ -336,9 +341,36 @@ static void print_summary(int done, int total, const char *id, const RunSummary 
     fflush(stdout);
 }
 
+/* run i's step-0 evaluation when the sweep has made it already (NULL with --recompute) */
+static const StartEval *start_eval_of(const StartEvals *starts, const RunConfig *c, const char *yaml, const Options *o) {
+    if (o->recompute) return NULL;
+    char key[8400];
+    start_key(c, yaml, key, sizeof key);
+    return start_evals_find(starts, key);
+}
+
+/* after run i was merged: its step-0 evaluation kept for the runs that start alike; s [OUT] its
+   summary read back from results */
+static void finished_run(StartEvals *starts, const RunConfig *c, const char *yaml, const char *results, const char *id,
+                         RunSummary *s) {
+    RunRecord rec;
+    memset(s, 0, sizeof *s);
+    snprintf(s->status, sizeof s->status, "merged");
+    if (h5_read_run(results, id, 1, &rec) != 0) return;
+    snprintf(s->status, sizeof s->status, "%s", rec.status);
+    s->final_loss = rec.final_loss; s->steps_done = rec.steps_done;
+    s->diverged_step = rec.diverged_step; s->wall_seconds = rec.wall_seconds;
+    s->steps_per_second = s->steps_done / (s->wall_seconds > 0 ? s->wall_seconds : 1);
+    char key[8400];
+    start_key(c, yaml, key, sizeof key);
+    start_evals_add(starts, key, &rec);
+    free(rec.traj);
+}
+
 /* runs todo (ntodo indices into e's runs) into results, N at a time; counts into *done, *failed */
 static void sweep(const Experiment *e, RunConfig *cfgs, char **yaml, char (*chosen)[TUNE_VALUE], const int *todo, int ntodo,
-                  const Options *o, const char *results, const char *partial_dir, const char *rev, int *done, int *failed) {
+                  const Options *o, const char *results, const char *partial_dir, const char *rev, StartEvals *starts,
+                  int *done, int *failed) {
     char err[2048];
     int progress = isatty(STDERR_FILENO) && o->jobs <= 1, finished = 0;
     pid_t pids[256] = { 0 };
@@ -349,8 +381,10 @@ static void sweep(const Experiment *e, RunConfig *cfgs, char **yaml, char (*chos
             int i = todo[next++];
             const PlannedRun *p = &e->runs[i];
             int tuned = p->tune_key[0] != 0, tuning = strcmp(p->role, "tune") == 0;
+            const StartEval *se = start_eval_of(starts, &cfgs[i], yaml[i], o);
             RunInfo info = { p->id, p->label, e->name, rev, progress, tuned ? (tuning ? "tune" : "final") : NULL,
-                             p->tune_group, p->tune_key, tuning ? p->tune_value : chosen[i], p->tune_on };
+                             p->tune_group, p->tune_key, tuning ? p->tune_value : chosen[i], p->tune_on,
+                             se ? se->values : NULL, se ? se->n : 0, se ? se->from : NULL };
             char pp[700];
             partial_path(pp, sizeof pp, partial_dir, i);
             if (dist()->rank != 0)   /* data-parallel: process 0 alone keeps the run */
@@ -365,6 +399,8 @@ static void sweep(const Experiment *e, RunConfig *cfgs, char **yaml, char (*chos
                 }
                 if (dist()->rank != 0) { remove(pp); (*done)++; continue; }
                 if (h5_merge_run(results, pp, NULL, err, sizeof err) != 0) { fprintf(stderr, "error: %s\n", err); (*failed)++; continue; }
+                RunSummary merged;
+                finished_run(starts, &cfgs[i], yaml[i], results, p->id, &merged);
                 (*done)++;
                 print_summary(++finished, ntodo, p->id, &s);
                 continue;
@@ -401,15 +437,8 @@ static void sweep(const Experiment *e, RunConfig *cfgs, char **yaml, char (*chos
             char pp[700];
             partial_path(pp, sizeof pp, partial_dir, i);
             if (h5_merge_run(results, pp, NULL, err, sizeof err) != 0) { fprintf(stderr, "error: %s\n", err); (*failed)++; continue; }
-            RunRecord rec;
-            RunSummary s = { 0 };
-            snprintf(s.status, sizeof s.status, "merged");
-            if (h5_read_run(results, e->runs[i].id, &rec) == 0) {
-                snprintf(s.status, sizeof s.status, "%s", rec.status);
-                s.final_loss = rec.final_loss; s.steps_done = rec.steps_done;
-                s.diverged_step = rec.diverged_step; s.wall_seconds = rec.wall_seconds;
-                s.steps_per_second = s.steps_done / (s.wall_seconds > 0 ? s.wall_seconds : 1);
-            }
+            RunSummary s;
+            finished_run(starts, &cfgs[i], yaml[i], results, e->runs[i].id, &s);
             (*done)++;
             print_summary(++finished, ntodo, e->runs[i].id, &s);
         }
@@ -580,6 +609,7 @@ static int cmd_run(const char *path, const Options *o, int list_only) {
     }
     git_revision(rev, sizeof rev);
     int done = 0, failed = 0, total = 0, skipped = 0, copied = 0;
+    StartEvals starts = { 0 };   /* the step-0 evaluations made in this invocation */
     /* phase 1, the tuning runs; phase 2, every other run (tuned ones with the value chosen) */
     for (int phase = tuned ? 1 : 2; phase <= 2; phase++) {
         int ntodo = 0, planned = 0;
@@ -597,7 +627,7 @@ static int cmd_run(const char *path, const Options *o, int list_only) {
                 if (resolve_run(e, i, o, chosen, cfgs, yaml, err, sizeof err) != 0) { fprintf(stderr, "error: %s\n", err); failed++; continue; }
             }
             if (!o->force && root && h5_run_done(results, e->runs[i].id, yaml[i])) continue;
-            if (!o->force && root && phase == 2 && copy_tuning_twin(e, i, chosen[i], &cfgs[i], yaml[i], results)) { copied++; continue; }
+            if (!o->force && !o->recompute && root && phase == 2 && copy_tuning_twin(e, i, chosen[i], &cfgs[i], yaml[i], results)) { copied++; continue; }
             todo[ntodo++] = i;
         }
         if (d->size > 1) {   /* process 0's list: the others never read the results file */
@@ -613,11 +643,12 @@ static int cmd_run(const char *path, const Options *o, int list_only) {
             printf("%s%s: %d runs, %d already in %s, %d to run\n", e->name, phase == 1 ? " (tuning runs)" : "",
                    planned, planned - ntodo, results, ntodo);
         fflush(stdout);
-        sweep(e, cfgs, yaml, chosen, todo, ntodo, o, results, partial_dir, rev, &done, &failed);
+        sweep(e, cfgs, yaml, chosen, todo, ntodo, o, results, partial_dir, rev, &starts, &done, &failed);
     }
     if (root) rmdir(partial_dir);
     if (root && o->force && done > 0 && compact(results, err, sizeof err) != 0)   /* replaced runs leave space behind */
         fprintf(stderr, "warning: %s\n", err);
+    start_evals_free(&starts);
     printf("%s: %d runs finished, %d failed (see the errors above); results in %s\n", e->name, done, failed, results);
     if (failed) rc = 1;
 out:
@@ -692,7 +723,7 @@ static int cmd_exec(const char *path, const Options *o) {
     snprintf(errfile, sizeof errfile, "%s/%s.err", p.dir, r->id);
     remove(errfile);
     RunInfo info = { r->id, r->label, p.e.name, rev, 0, r->tune_key[0] ? (tuning ? "tune" : "final") : NULL,
-                     r->tune_group, r->tune_key, tuning ? r->tune_value : p.chosen[i], r->tune_on };
+                     r->tune_group, r->tune_key, tuning ? r->tune_value : p.chosen[i], r->tune_on, NULL, 0, NULL };
     RunSummary sum;
     if (run_config(&p.cfgs[i], p.yaml[i], &info, part, &sum, err, sizeof err) != 0) {
         fprintf(stderr, "error: run %s: %s\n", r->id, err);

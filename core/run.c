@@ -124,7 +124,10 @@ static void train(const TaskOps *ops, void *task, const OptimApi *api, Optimizer
         int finite = 1, any_eval = 0;
         double row[BASE_COLS + TASK_MAX_EVALS], gn = NAN, row_loss = NAN;
         for (int i = 0; i < ne; i++) row[BASE_COLS + i] = NAN;
-        if (ne && d->rank == 0 && ops->eval_due(task, k, last)) ops->evaluate(task, k, last, row + BASE_COLS);
+        if (ne && d->rank == 0 && ops->eval_due(task, k, last)) {
+            if (k == 0 && !last && info->eval0 && info->eval0_n == ne) memcpy(row + BASE_COLS, info->eval0, sizeof(double) * ne);
+            else ops->evaluate(task, k, last, row + BASE_COLS);
+        }
         if (!last || ops->full_batch) {
             row_loss = loss = ops->loss_grad(task, k);
             if (gbuf) row_loss = loss = average_over_processes(api, opt, gbuf, elem, loss);
@@ -190,6 +193,7 @@ int run_config(const RunConfig *c, const char *yaml, const RunInfo *info, const 
     h5run_attr_int(h, "pair_state_bytes", (long long)api->pair_state_bytes(opt));
     h5run_attr_int(h, "processes", dist()->size);   /* data-parallel: each took 1/processes of every batch */
     h5run_attr_int(h, "gradient_numbers", (long long)api->grad_count(opt));   /* the all-reduce per step, in numbers */
+    if (info->eval0 && info->eval0_n == ne && c->steps > 0) h5run_attr_str(h, "eval0_from", info->eval0_from);
     ops->describe(task, h);
     double evals[TASK_MAX_EVALS];
     for (int i = 0; i < ne; i++) evals[i] = NAN;

@@ -13,6 +13,11 @@ typedef struct {
     /* tuning on validation data (NULL when the run has nothing to do with it): role "tune" or
        "final", the group, the key, its value and the metric the choice is made on */
     const char *role, *tune_group, *tuned_key, *tuned_value, *tuned_on;
+    /* the evaluation at step 0 already made by run eval0_from, whose start was the same function
+       (eval0_n values in the task's column order), or NULL: it is taken instead of evaluating */
+    const double *eval0;
+    int eval0_n;
+    const char *eval0_from;
 } RunInfo;
 
 typedef struct {

@@ -206,6 +206,13 @@ expect "GPT fine-tuning without a tokenizer says to run make pretrain-gpt" "grep
 expect "GPT pretraining writes the tokenizer (300 tokens) and the checkpoint" \
   "head -1 '$T/tok.txt' | grep -q 'loft-bpe 1 300' && h5dump -H -d /params/wte '$T/gpt.h5' | grep -q '( 4800 )'"
 "$LOFT" run tests/data/gpt_tiny.lua $G > "$T/g2" 2>&1
+expect "LoFT starts from LoRA's function (B = 0, same seed): its step-0 evaluation is taken from the LoRA run" \
+  "h5dump -a '/runs/loft.seed=1/eval0_from' '$T/g/gpt_tiny.h5' | grep -q '\"lora.seed=1\"' && ! h5dump -a '/runs/adamw.seed=1/eval0_from' '$T/g/gpt_tiny.h5' > /dev/null 2>&1"
+"$LOFT" run tests/data/gpt_tiny.lua --set text_dir=$T/text --set tokenizer=$T/tok.txt --set gpt_checkpoint=$T/gpt.h5 \
+  --results $T/g5 --recompute > "$T/g5log" 2>&1
+"$LOFT" compare "$T/g/gpt_tiny.h5" "$T/g5/gpt_tiny.h5" > "$T/g5c" 2>&1; rc=$?
+expect "with --recompute every run evaluates itself, and every logged number is the same bit for bit" \
+  "[ $rc = 0 ] && grep -q '3 runs compared, 0 differ' '$T/g5c' && ! h5dump -a '/runs/loft.seed=1/eval0_from' '$T/g5/gpt_tiny.h5' > /dev/null 2>&1"
 expect "GPT domain adaptation: LoRA, LoFT and full AdamW runs complete" "grep -q '3 runs finished, 0 failed' '$T/g2' && [ \$(grep -c complete '$T/g2') = 3 ]"
 expect "held-out loss and perplexity are recorded (perplexity = exp(loss))" \
   "h5dump -a '/runs/loft.seed=1/perplexity' '$T/g/gpt_tiny.h5' | grep -q DATA && h5dump -a '/runs/loft.seed=1/heldout_loss' '$T/g/gpt_tiny.h5' | grep -q DATA"

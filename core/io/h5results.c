@@ -141,20 +141,20 @@ int h5_read_runs(const char *path, int with_trajectory, const char *group_attr, 
     return 0;
 }
 
-int h5_read_run(const char *path, const char *id, RunRecord *run) {
+int h5_read_run(const char *path, const char *id, int with_trajectory, RunRecord *run) {
     H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
     hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
     if (f < 0) return -1;
     char name[300];
     snprintf(name, sizeof name, "/runs/%s", id);
-    Collect c = { NULL, 0, 0, 0, "group" };
+    Collect c = { NULL, 0, 0, with_trajectory, "group" };
     if (H5Lexists(f, "/runs", H5P_DEFAULT) > 0 && H5Lexists(f, name, H5P_DEFAULT) > 0) {
         hid_t g = H5Gopen2(f, "/runs", H5P_DEFAULT);
         visit(g, id, NULL, &c);
         H5Gclose(g);
     }
     H5Fclose(f);
-    if (c.n == 1) *run = c.runs[0];
+    if (c.n == 1) { *run = c.runs[0]; c.runs[0].traj = NULL; }   /* the caller frees run->traj */
     h5_free_runs(c.runs, c.n);
     return c.n == 1 ? 0 : -1;
 }

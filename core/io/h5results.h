@@ -23,9 +23,9 @@ typedef struct {
     size_t rows;
 } RunRecord;
 
-/* the run /runs/<id> without its trajectory (run->traj NULL); 0, or -1 when the file or the run
-   cannot be read */
-int h5_read_run(const char *path, const char *id, RunRecord *run);
+/* the run /runs/<id>, with its trajectory or without (run->traj NULL; else the caller frees it);
+   0, or -1 when the file or the run cannot be read */
+int h5_read_run(const char *path, const char *id, int with_trajectory, RunRecord *run);
 /* all runs of the file in HDF5's name order, their group read from the string attribute
    group_attr; 0, or -1 with a message naming the file */
 int h5_read_runs(const char *path, int with_trajectory, const char *group_attr, RunRecord **runs, int *n,

@@ -5,12 +5,14 @@
 #include "methods/methods.h"
 #include "start_evals.h"
 
-/* keys that act only after step 0: the optimizer's, how long, what is logged and when */
+/* keys that act only after step 0: the method and AdamW's keys, every method setting
+   (settings.def), how long, what is logged and when */
 static const char *const AFTER_START[] = {
-    "method", "steps", "lr", "beta1", "beta2", "eps", "weight_decay", "damping", "max_grad_norm",
-    "alternate_update", "alternate_first", "rescale_grads", "reproject_momentum", "reproject_second_moment",
-    "project_full_update", "clip_projected", "parity", "row_block", "loraplus_lr_ratio", "lorapro_mode",
-    "lorapro_x", "eval_every", "log_every", "loss_threshold", "memory_limit_gb",
+    "method", "steps", "lr", "beta1", "beta2", "eps", "weight_decay",
+#define OPTIM_SETTING(name, type, size, lo, hi, choices, def, methods, ablation, help) #name,
+#include "methods/settings.def"
+#undef OPTIM_SETTING
+    "eval_every", "log_every", "loss_threshold", "memory_limit_gb",
 };
 
 void start_key(const RunConfig *c, const char *yaml, char *key, size_t n) {

@@ -16,8 +16,10 @@ LDLIBS  = $(PKG_LIBS) -lm
 # the compute backend: the CPU implementation of compute/kernels.h and compute/memory.h (a second
 # backend replaces this list and BACKEND_COMMON_SRC and nothing else)
 BACKEND_SRC        = core/compute/cpu/gemm.c core/compute/cpu/vec.c core/compute/cpu/layers.c \
-                     core/compute/cpu/adamw.c core/compute/cpu/small_linalg.c core/compute/cpu/dora_rows.c \
+                     core/compute/cpu/adamw.c core/compute/cpu/transpose.c core/compute/cpu/dora_rows.c \
                      core/compute/cpu/loft_rows.c core/compute/cpu/mse.c core/compute/cpu/memory.c
+# host code every backend links (r x r eigen-solvers, the init-time SVD): called through the seam
+HOST_SRC           = core/compute/host/small_linalg.c
 BACKEND_COMMON_SRC = core/compute/cpu/backend.c core/compute/cpu/index_memory.c
 # compiled twice, in float32 (-DLOFT_F32) and float64: the backend, layers, adapters, optimizers, models
 # (the models in core/tasks/ are every .c there but the tasks and the registry)
@@ -26,7 +28,7 @@ MODEL_SRC  = $(filter-out $(TASK_SRC) core/tasks/registry.c,$(wildcard core/task
 # the optimizers: every file of core/optim/ but the precision-free settings (a method is one file
 # there plus one line of core/methods/methods.def)
 OPTIM_SRC  = $(filter-out core/optim/optim_config.c,$(wildcard core/optim/*.c))
-REAL_SRC   = $(BACKEND_SRC) core/init.c $(OPTIM_SRC) core/adapters/lora.c \
+REAL_SRC   = $(BACKEND_SRC) $(HOST_SRC) core/init.c $(OPTIM_SRC) core/adapters/lora.c \
              core/adapters/dora.c core/adapters/spectral_init.c core/nn/blocks.c core/adapters/adapted_linear.c core/io/checkpoint.c $(MODEL_SRC)
 # compiled once and precision-free (no `real`): the run loop, the task registry, I/O, reports, Lua
 COMMON_SRC = core/rng.c core/io/h5data.c core/io/config.c core/io/h5log.c core/io/h5results.c \

@@ -42,6 +42,7 @@
 typedef struct {
     const char *only, *results_dir, *out, *title, *group_by, *id;
     const char *sets[MAX_SETS];
+    char **argv;   /* the command line, to hand the runs to the build of their device */
     int nsets, jobs, force, array_limit, recompute;
     double rtol;                     /* loft compare: relative tolerance (0: bit for bit) */
     double tensor_rtol;              /* loft compare: the final tensors' (< 0: rtol's) */
@@ -540,6 +541,43 @@ static int plan_load(Plan *p, const char *path, const Options *o) {
     return 0;
 }
 
+/* The runs a command is about to compute (indices sel[0..nsel) of p) need the device of their
+   config key `device`; this build computes on compute_device(). When they all need the other
+   device, the command is run again, unchanged, by the build of that device beside this one
+   (build/loft <-> build/loft-cuda): execv, so nothing returns. A mix of devices, or a device
+   whose build is absent, is an error (2). 0 when this build is the right one. */
+static int hand_to_device(const Plan *p, const int *sel, int nsel, const Options *o) {
+    const char *here = compute_device(), *want = NULL;
+    for (int k = 0; k < nsel; k++) {
+        const char *dev = p->cfgs[sel[k]].device;
+        if (!want) want = dev;
+        else if (strcmp(want, dev) != 0) {
+            fprintf(stderr, "error: run %s has device: %s and run %s device: %s; one command computes on one device "
+                    "(select the runs with --only, or set device for all with --set device=...)\n",
+                    p->e.runs[sel[0]].id, want, p->e.runs[sel[k]].id, dev);
+            return 2;
+        }
+    }
+    if (!want || strcmp(want, here) == 0) return 0;
+    char self[1024], other[1100];
+    ssize_t len = readlink("/proc/self/exe", self, sizeof self - 1);
+    self[len > 0 ? len : 0] = 0;
+    char *slash = strrchr(self, '/');
+    if (slash) *slash = 0;
+    snprintf(other, sizeof other, "%s/%s", slash ? self : ".", strcmp(want, "cuda") == 0 ? "loft-cuda" : "loft");
+    if (access(other, X_OK) != 0) {
+        fprintf(stderr, "error: run %s has device: %s, which this build (%s) does not compute on, and %s is not built%s\n",
+                p->e.runs[sel[0]].id, want, here, other,
+                strcmp(want, "cuda") == 0 ? " (make builds it when CUDA's nvcc is installed: /usr/local/cuda/bin or PATH)" : "");
+        return 2;
+    }
+    fflush(stdout);
+    fflush(stderr);
+    execv(other, o->argv);
+    fprintf(stderr, "error: cannot start %s: %s\n", other, strerror(errno));
+    return 2;
+}
+
 static int cmd_run(const char *path, const Options *o, int list_only) {
     Plan pl;   /* every run resolved first: a bad key stops the sweep before it starts */
     if (plan_load(&pl, path, o)) return 2;
@@ -565,6 +603,7 @@ static int cmd_run(const char *path, const Options *o, int list_only) {
         }
         goto out;
     }
+    if ((rc = hand_to_device(&pl, sel, nsel, o)) != 0) goto out;
     const Dist *d = dist();
     const int root = d->rank == 0;
     if (d->size > 1) {   /* data-parallel: every process runs each run on its share of the batches */
@@ -702,7 +741,8 @@ static int cmd_exec(const char *path, const Options *o) {
     for (int k = 0; k < p.e.nruns && i < 0; k++) if (strcmp(p.e.runs[k].id, o->id) == 0) i = k;
     if (i < 0) { fprintf(stderr, "error: %s has no run with id '%s' (see loft list)\n", path, o->id); plan_free(&p); return 2; }
     const PlannedRun *r = &p.e.runs[i];
-    int tuning = strcmp(r->role, "tune") == 0, rc = 0;
+    int tuning = strcmp(r->role, "tune") == 0, rc = hand_to_device(&p, &i, 1, o);
+    if (rc != 0) { plan_free(&p); return rc; }
     make_dirs(p.dir);
     if (r->tune_key[0] && !tuning) {   /* a tuned run: its group's tuning runs first go into the results */
         if (collect_locked(p.results, 600) < 0) { plan_free(&p); return 2; }
@@ -1153,6 +1193,7 @@ static int loft_main(int argc, char **argv) {
     if (!known) { fprintf(stderr, "error: unknown command '%s'\n\n%s", cmd, USAGE); return 2; }
     if (argc < 3 || argv[2][0] == '-') { fprintf(stderr, "error: loft %s needs a file (see loft %s --help)\n", cmd, cmd); return 2; }
     Options o = { 0 };
+    o.argv = argv;
     o.jobs = 1;
     o.tensor_rtol = -1;
     if (strcmp(cmd, "compare") == 0) {

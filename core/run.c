@@ -61,6 +61,8 @@ static void common_attrs(H5Run *h, const RunConfig *c, const char *yaml, const R
     h5run_attr_str(h, "config", yaml);
     h5run_attr_str(h, "git_revision", info->git_revision ? info->git_revision : "unknown");
     h5run_attr_str(h, "blas", compute_backend());
+    h5run_attr_str(h, "device", compute_device());
+    h5run_attr_int(h, "tf32", c->tf32 && strcmp(precision, "float32") == 0);   /* as it acted: MF runs in double */
     h5run_attr_str(h, "precision", precision);
     h5run_attr_int(h, "optimizer_state_bytes", (long long)state_bytes);
     if (info->role) {   /* tuning on validation data */
@@ -158,6 +160,7 @@ int run_config(const RunConfig *c, const char *yaml, const RunInfo *info, const 
     const TaskOps *ops = task_find(c->task);
     if (!ops) { snprintf(err, errlen, "task '%s' is not registered (tasks/registry.c)", c->task); return -1; }
     const OptimApi *api = optim_api(ops->precision);
+    if (compute_select(c->device, c->tf32, err, errlen) != 0) return -1;
     void *task = ops->create(c, err, errlen);
     Optimizer *opt = NULL;
     H5Run *h = NULL;

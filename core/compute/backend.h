@@ -1,8 +1,21 @@
 /* The compute backend as a whole, precision-free: its name and configuration for the run
-   record, and how many threads it may use (1 in each process of a `--jobs N` sweep). */
+   record, the device it computes on, and how many threads it may use (1 in each process of a
+   `--jobs N` sweep). Each build links one backend: build/loft the CPU one (compute/cpu/),
+   build/loft-cuda the CUDA one (compute/cuda/). */
 #ifndef LOFT_COMPUTE_BACKEND_H
 #define LOFT_COMPUTE_BACKEND_H
-/* e.g. the BLAS library's own description (OpenBLAS: version, threading, core) */
+#include <stddef.h>
+/* e.g. the BLAS library's own description (OpenBLAS: version, threading, core), or the GPU's
+   name, compute capability, CUDA and cuBLAS versions and the TF32 setting */
 const char *compute_backend(void);
+/* the device this build's backend computes on: "cpu" or "cuda" */
+const char *compute_device(void);
 void compute_set_threads(int n);
+/* Prepares the backend for a run that asks for `device` (config key device) with TF32 GEMMs
+   allowed or not (key tf32; float32 GEMMs only). 0, or -1 with a message in err when this build
+   computes elsewhere or the device cannot be used (no GPU, no driver). */
+int compute_select(const char *device, int tf32, char *err, size_t errlen);
+/* The host is about to read or write tensor memory (host code shared by the backends,
+   compute/host/): a backend whose device runs asynchronously waits for its queued work here. */
+void compute_host_access(void);
 #endif

@@ -42,6 +42,9 @@ void vec_axpby(real *y, real a, const real *x, real b, size_t n);
 /* sum of x (n,) * y (n,), accumulated in double */
 #define vec_dot LOFT_NAME(vec_dot)
 double vec_dot(const real *x, const real *y, size_t n);
+/* 1 when some entry of x (n,) is not zero (NaN counts as not zero), else 0 */
+#define vec_any_nonzero LOFT_NAME(vec_any_nonzero)
+int vec_any_nonzero(const real *x, size_t n);
 /* x (n,) [OUT] = v */
 #define vec_fill LOFT_NAME(vec_fill)
 void vec_fill(real *x, real v, size_t n);
@@ -144,7 +147,8 @@ void precond_step(real *p, const real *u, const real *v, size_t n, double step, 
 void adamw_step(real *p, real *m, real *v, const real *g, size_t n, double lr, double beta1,
                 double beta2, double eps, double decay, long step);
 
-/* ---- small dense linear algebra on r x r matrices (cpu/small_linalg.c; O(r^3)) ---- */
+/* ---- small dense linear algebra on r x r matrices (host/small_linalg.c, host code every backend
+   shares: sym_pinv, sym_sylvester, svd_dense; cpu/transpose.c: transpose, small_matmul) ---- */
 /* S = (G + damping I)^+ for a symmetric positive semi-definite G.
    S is (r,r) [OUT], G is (r,r). Computed in double by a cyclic Jacobi eigendecomposition;
    eigenvalues at or below r * 1e-15 (double) or r * 1e-7 (float) times the largest are

@@ -110,6 +110,12 @@ static const Field FIELDS[] = {
     F(gpt_depth, T_INT, 1, 16, 0, 0, NULL, "4", "gpt: blocks"),
     F(gpt_heads, T_INT, 1, 64, 0, 0, NULL, "4", "gpt: attention heads (divide the width)"),
     F(gpt_mlp, T_INT, 1, 16384, 0, 0, NULL, "512", "gpt: hidden width of the MLP"),
+    F(device, T_ENUM, 0, 0, 0, 0, "cpu|cuda", "cpu",
+      "where the run computes: cpu (OpenBLAS), or cuda (an NVIDIA GPU: build/loft-cuda, built by make when nvcc "
+      "exists; `loft run` hands such runs to it)"),
+    F(tf32, T_BOOL, 0, 0, 0, 0, NULL, "false",
+      "device cuda, float32 tasks: cuBLAS may round float32 GEMM inputs to TF32 on tensor cores (recorded); "
+      "false = full float32"),
     F(memory_limit_gb, T_FLOAT, 0, BIG, 0, 0, NULL, "16",
       "refuse a run whose estimated memory exceeds this many GiB (checked before any allocation)"),
     F(log_every, T_INT, 1, 1e9, 0, 0, NULL, "1", "log a trajectory row every this many steps"),
@@ -361,6 +367,10 @@ static int config_validate_method(const RunConfig *c, char *err, size_t errlen) 
     if (spectral && method_of(c->method)->adapter != ADAPTER_LORA) {
         snprintf(err, errlen, "key 'init' = %s initialises LoRA factors B, A from W0 or its gradient; method %s %s", c->init,
                  c->method, method_of(c->method)->adapter == ADAPTER_NONE ? "trains no adapter" : "is DoRA (magnitudes too): not supported");
+        return -1;
+    }
+    if (c->tf32 && strcmp(c->device, "cuda") != 0) {
+        snprintf(err, errlen, "key 'tf32' = true applies to device: cuda (TF32 is a GPU tensor-core format); device is %s", c->device);
         return -1;
     }
     if (strcmp(c->parity, "none") != 0 && !is_loft(c->method)) {

@@ -42,6 +42,8 @@ typedef struct {
     char text_dir[CONFIG_STR], corpus[CONFIG_STR], tokenizer[CONFIG_STR], gpt_checkpoint[CONFIG_STR], save_merged[CONFIG_STR];
     char gpt_target[16];            /* source | jargon */
     int vocab, ctx, gpt_width, gpt_depth, gpt_heads, gpt_mlp;
+    char device[8];                 /* cpu | cuda: the compute backend the run needs */
+    int tf32;                       /* cuda float32: TF32 tensor-core GEMMs allowed */
     double memory_limit_gb;         /* a run estimated to need more is refused before it starts */
     /* logging and reporting */
     int log_every;

@@ -4,6 +4,7 @@
 #include <string.h>
 #include "../check.h"
 #include "../init.h"
+#include "../compute/backend.h"
 #include "../compute/kernels.h"
 #include "../compute/memory.h"
 #include "gpt.h"
@@ -75,6 +76,7 @@ real *gpt_param(Gpt *m, const char *name, size_t *count) {
 
 void gpt_init(Gpt *m, Rng *rng) {
     vec_zero(m->params, m->nparams);
+    compute_host_access();   /* the layer-norm weights are set on the host */
     const double resid = 0.02 / sqrt(2.0 * m->s.depth);
     for (int i = 0; i < GPT_NPARAM; i++) {
         const char *n = GPT_PARAM_NAMES[i];

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "../check.h"
+#include "../compute/backend.h"
 #include "../io/json.h"
 #include "../io/safetensors.h"
 #include "gpt2_hf.h"
@@ -53,6 +54,7 @@ static int is_buffer(const char *name) {   /* tensors a GPT-2 file may hold that
 int gpt2_load(Gpt *m, const char *path, char *err, size_t errlen) {
     Safetensors st;
     if (st_open(&st, path, err, errlen)) return -1;
+    compute_host_access();   /* the parameters are written on the host */
     Slot *s = mallocCheck(sizeof(Slot) * (size_t)(4 + 12 * m->s.depth));
     int n = slots(m, s), rc = -1;
     double *buf = NULL;
@@ -92,6 +94,7 @@ done:
 }
 
 int gpt2_save(Gpt *m, const char *path, char *err, size_t errlen) {
+    compute_host_access();   /* the merged weights are read on the host */
     Slot *s = mallocCheck(sizeof(Slot) * (size_t)(4 + 12 * m->s.depth));
     int n = slots(m, s);
     StOut *o = mallocCheck(sizeof(StOut) * (size_t)n);

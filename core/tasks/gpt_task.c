@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "../check.h"
+#include "../compute/backend.h"
 #include "../compute/memory.h"
 #include "../io/checkpoint.h"
 #include "../io/files.h"
@@ -394,6 +395,7 @@ static void *gpt_task_create(const RunConfig *c, char *err, size_t errlen) {
     rng_seed(&t->rng, (uint64_t)c->seed);
     gpt_init(t->m, &t->rng);
     t->ntensors = gpt_tensors(t->m, t->tensors);
+    compute_host_access();   /* the loaders write the parameters on the host */
     if (t->hf && gpt2_load(t->m, c->gpt_checkpoint, err, errlen)) goto fail;
     if (!t->source && !t->hf && checkpoint_load(c->gpt_checkpoint, t->tensors, t->ntensors, NULL, err, errlen)) {
         char tmp[1100];
@@ -500,6 +502,7 @@ static int gpt_finish(void *self, H5Run *h, const char *status, char *err, size_
     if (!t->source) return 0;
     NamedValue a[] = { { "vocab", c->vocab }, { "ctx", c->ctx }, { "width", c->gpt_width }, { "depth", c->gpt_depth },
                        { "heads", c->gpt_heads }, { "mlp", c->gpt_mlp } };
+    compute_host_access();   /* checkpoint_save reads the parameters on the host */
     return checkpoint_save(c->gpt_checkpoint, t->tensors, t->ntensors, a, 6, err, errlen);
 }
 

@@ -53,10 +53,7 @@ void mf_set_problem(MfTask *t, const real *target, const real *A0, const real *B
     }
 }
 
-static int all_zero(const real *x, size_t n) {
-    for (size_t i = 0; i < n; i++) if (x[i] != 0) return 0;
-    return 1;
-}
+static int all_zero(const real *x, size_t n) { return !vec_any_nonzero(x, n); }
 
 void mf_draw_problem(MfTask *t, int target_rank, MfInit init, Rng *rng) {
     const int in = t->in, out = t->out, r = t->r, k = target_rank;
@@ -73,7 +70,7 @@ void mf_draw_problem(MfTask *t, int target_rank, MfInit init, Rng *rng) {
         lora_init(A, B, in, out, r, init == MF_INIT_GAUSSIAN ? LORA_INIT_GAUSSIAN : LORA_INIT_KAIMING, rng);
     }
     mf_set_problem(t, T, A, B, t->use_bias ? b : NULL, NULL);
-    free(L); free(R); free(T); free(A); free(B); free(b);
+    tensor_free(L); tensor_free(R); tensor_free(T); tensor_free(A); tensor_free(B); tensor_free(b);
 }
 
 void mf_weight(MfTask *t, real *W) {

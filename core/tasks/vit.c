@@ -4,6 +4,7 @@
 #include <string.h>
 #include "../check.h"
 #include "../init.h"
+#include "../compute/backend.h"
 #include "../compute/kernels.h"
 #include "../compute/memory.h"
 #include "vit.h"
@@ -108,6 +109,7 @@ void vit_init(Vit *v, Rng *rng) {
     init_linear(v->p.patch_w, v->p.patch_b, C, v->pp, rng);
     init_normal(v->p.cls, C, 0, 0.02, rng);
     init_normal(v->p.pos, (size_t)v->T * C, 0, 0.02, rng);
+    compute_host_access();   /* the layer norms are set on the host */
     for (int l = 0; l < L; l++) {
         for (int i = 0; i < C; i++) {
             v->p.ln1_w[l * C + i] = 1; v->p.ln1_b[l * C + i] = 0;
@@ -116,6 +118,7 @@ void vit_init(Vit *v, Rng *rng) {
         for (int m = 0; m < VIT_NMOD; m++) init_linear(v->blk.lin[l][m].W, v->blk.lin[l][m].b, v->blk.lin[l][m].out, v->blk.lin[l][m].in, rng);
         (void)H;
     }
+    compute_host_access();
     for (int i = 0; i < C; i++) { v->p.lnf_w[i] = 1; v->p.lnf_b[i] = 0; }
     init_linear(v->p.head_w, v->p.head_b, v->s.classes, C, rng);
 }

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "../check.h"
+#include "../compute/backend.h"
 #include "../compute/memory.h"
 #include "../io/checkpoint.h"
 #include "../io/h5log.h"
@@ -32,6 +33,7 @@ static int vit_tensors(Vit *v, NamedTensor *t) {
 static int load_checkpoint(Vit *v, const char *path, char *err, size_t errlen) {
     NamedTensor t[VIT_NPARAM];
     int n = vit_tensors(v, t);
+    compute_host_access();   /* checkpoint_load writes the parameters on the host */
     if (checkpoint_load(path, t, n, "head_w,head_b", err, errlen) == 0) return 0;   /* every target gets a new head */
     char tmp[1100];
     snprintf(tmp, sizeof tmp, "%s (build it with `make pretrain-vit`)", err);
@@ -44,6 +46,7 @@ static int save_checkpoint(Vit *v, const char *path, char *err, size_t errlen) {
     int n = vit_tensors(v, t);
     NamedValue a[] = { { "image", v->s.image }, { "patch", v->s.patch }, { "width", v->s.width }, { "depth", v->s.depth },
                        { "heads", v->s.heads }, { "mlp", v->s.mlp }, { "classes", v->s.classes } };
+    compute_host_access();   /* checkpoint_save reads them on the host */
     return checkpoint_save(path, t, n, a, 7, err, errlen);
 }
 

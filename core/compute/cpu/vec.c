@@ -24,6 +24,11 @@ double vec_dot(const real *x, const real *y, size_t n) {
     return s;
 }
 
+int vec_any_nonzero(const real *x, size_t n) {
+    for (size_t i = 0; i < n; i++) if (x[i] != 0) return 1;
+    return 0;
+}
+
 void vec_fill(real *x, real v, size_t n) {
     for (size_t i = 0; i < n; i++) x[i] = v;
 }

@@ -1,7 +1,11 @@
-/* Jacobi pseudo-inverse of a small symmetric PSD matrix, transposes and r x r products. */
+/* Host code every backend shares (compute/kernels.h): the Jacobi pseudo-inverse and the Sylvester
+   solver of small symmetric r x r matrices, in double, and the init-time dense SVD (LAPACK). The
+   r x r solvers read and write their tensors on the host, after compute_host_access() (a GPU
+   backend's tensors are unified memory: it waits for its queued kernels there). */
 #include <math.h>
 #include <string.h>
 #include "../../check.h"
+#include "../backend.h"
 #include "../kernels.h"
 
 /* eigendecomposition of the symmetric (r,r) matrix a, in place: on return the diagonal of a
@@ -44,6 +48,7 @@ static void jacobi_eig(double *a, double *v, int r) {
 }
 
 int sym_pinv(real *S, const real *G, int r, double damping) {
+    compute_host_access();
     double *a = mallocCheck(sizeof(double) * r * r);
     double *v = mallocCheck(sizeof(double) * r * r);
     double *inv_lambda = mallocCheck(sizeof(double) * r);
@@ -106,6 +111,7 @@ static void symmetric_part(double *a, const real *G, int r) {
 }
 
 void sym_sylvester(real *X, const real *P, const real *Q, const real *C, int r) {
+    compute_host_access();
     const size_t rr = (size_t)r * r;
     double *p = mallocCheck(sizeof(double) * rr), *u = mallocCheck(sizeof(double) * rr);
     double *q = mallocCheck(sizeof(double) * rr), *v = mallocCheck(sizeof(double) * rr);
@@ -142,19 +148,4 @@ void sym_sylvester(real *X, const real *P, const real *Q, const real *C, int r) 
             X[i * r + j] = (real)s;
         }
     free(p); free(u); free(q); free(v); free(f); free(t);
-}
-
-void transpose(real *out, const real *in, int rows, int cols) {
-    for (int i = 0; i < rows; i++)
-        for (int j = 0; j < cols; j++) out[(size_t)j * rows + i] = in[(size_t)i * cols + j];
-}
-
-void small_matmul(real *out, const real *A, int transA, const real *B, int transB, int r) {
-    for (int i = 0; i < r; i++)
-        for (int j = 0; j < r; j++) {
-            real s = 0;
-            for (int k = 0; k < r; k++)
-                s += (transA ? A[k * r + i] : A[i * r + k]) * (transB ? B[j * r + k] : B[k * r + j]);
-            out[i * r + j] = s;
-        }
 }

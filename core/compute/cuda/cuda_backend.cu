@@ -50,6 +50,7 @@ static void describe(void) {
     cudaRuntimeGetVersion(&rt);
     cudaDriverGetVersion(&drv);
     cublasGetVersion(handle, &cublas);
+    cudaGetLastError();   /* a failed version query must not be reported at the next launch */
     snprintf(description, sizeof description, "CUDA %s (sm_%d%d, %.0f GiB), runtime %d.%d, driver %d.%d, cuBLAS %d, TF32 %s%s",
              p.name, p.major, p.minor, p.totalGlobalMem / 1073741824.0, rt / 1000, rt % 1000 / 10, drv / 1000,
              drv % 1000 / 10, cublas, tf32_on ? "on" : "off", sync_each ? ", LOFT_CUDA_SYNC=1" : "");

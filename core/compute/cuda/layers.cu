@@ -194,6 +194,7 @@ void attention_forward(real *out, real *att, const real *qkv, int B, int T, int 
     const int hs = C / NH, C3 = 3 * C;
     const real scale = (real)(1.0 / sqrt((double)hs));
     const long long TT = (long long)T * T;
+    if (T == 0 || NH == 0) return;
     for (int b = 0; b < B; b++) {
         const real *q = qkv + (size_t)b * T * C3, *k = q + C, *v = q + 2 * C;
         real *a = att + (size_t)b * NH * TT, *o = out + (size_t)b * T * C;
@@ -223,6 +224,7 @@ void attention_backward(real *dqkv, real *datt, const real *dout, const real *qk
     const int hs = C / NH, C3 = 3 * C;
     const real scale = (real)(1.0 / sqrt((double)hs));
     const long long TT = (long long)T * T;
+    if (T == 0 || NH == 0) return;
     for (int b = 0; b < B; b++) {
         const real *q = qkv + (size_t)b * T * C3, *k = q + C, *v = q + 2 * C;
         real *dq = dqkv + (size_t)b * T * C3, *dk = dq + C, *dv = dq + 2 * C;
@@ -257,7 +259,7 @@ static __global__ void crossentropy_forward_kernel(double *row_loss, real *probs
     if (threadIdx.x == 0) row_loss[n] = -(l[targets[n]] - maxv - log(total));
 }
 double crossentropy_forward(real *probs, const real *logits, const int *targets, int N, int V) {
-    if (N == 0) return 0;
+    if (N == 0) return NAN;   /* the CPU's mean over no rows, 0 / 0 */
     double *rows = loft_cuda_partials((size_t)N);
     crossentropy_forward_kernel<<<N, THREADS>>>(rows, probs, logits, targets, N, V);
     LAUNCHED();

@@ -2,24 +2,30 @@
 #include "cuda_util.h"
 
 #define TILE 32
-/* out (cols,rows) = in (rows,cols)^T through a shared tile, both sides coalesced */
+/* out (cols,rows) = in (rows,cols)^T through a shared tile, both sides coalesced; the blocks
+   walk the tiles (any number of them: a 1-D grid has no 65535 limit on rows) */
 static __global__ void transpose_kernel(real *out, const real *in, int rows, int cols) {
     __shared__ real tile[TILE][TILE + 1];
-    const int bx = blockIdx.x * TILE, by = blockIdx.y * TILE;
-    for (int y = threadIdx.y; y < TILE; y += blockDim.y) {
-        const int i = by + y, j = bx + threadIdx.x;
-        if (i < rows && j < cols) tile[y][threadIdx.x] = in[(size_t)i * cols + j];
-    }
-    __syncthreads();
-    for (int y = threadIdx.y; y < TILE; y += blockDim.y) {
-        const int j = bx + y, i = by + threadIdx.x;
-        if (i < rows && j < cols) out[(size_t)j * rows + i] = tile[threadIdx.x][y];
+    const size_t tiles_x = (cols + TILE - 1) / TILE, ntiles = tiles_x * ((rows + TILE - 1) / TILE);
+    for (size_t t = blockIdx.x; t < ntiles; t += gridDim.x) {   /* the same count for every thread */
+        const int bx = (int)(t % tiles_x) * TILE, by = (int)(t / tiles_x) * TILE;
+        for (int y = threadIdx.y; y < TILE; y += blockDim.y) {
+            const int i = by + y, j = bx + threadIdx.x;
+            if (i < rows && j < cols) tile[y][threadIdx.x] = in[(size_t)i * cols + j];
+        }
+        __syncthreads();
+        for (int y = threadIdx.y; y < TILE; y += blockDim.y) {
+            const int j = bx + y, i = by + threadIdx.x;
+            if (i < rows && j < cols) out[(size_t)j * rows + i] = tile[threadIdx.x][y];
+        }
+        __syncthreads();   /* the tile is refilled next round */
     }
 }
 void transpose(real *out, const real *in, int rows, int cols) {
     if (rows == 0 || cols == 0) return;
-    dim3 grid((cols + TILE - 1) / TILE, (rows + TILE - 1) / TILE), block(TILE, 8);
-    transpose_kernel<<<grid, block>>>(out, in, rows, cols);
+    const size_t ntiles = (size_t)((cols + TILE - 1) / TILE) * ((rows + TILE - 1) / TILE);
+    dim3 block(TILE, 8);
+    transpose_kernel<<<(unsigned)(ntiles < 65535 ? ntiles : 65535), block>>>(out, in, rows, cols);
     LAUNCHED();
 }
 

@@ -165,6 +165,17 @@ static void layers(void) {
     gelu_backward(dx, x, dy, n);        tensor("gelu_backward (+=)", dx, n, TOL_MATH);
     gelu_tanh_forward(y, x, n);         tensor("gelu_tanh_forward", y, n, TOL_MATH);
     gelu_tanh_backward(dx, x, dy, n);   tensor("gelu_tanh_backward (+=)", dx, n, TOL_MATH);
+    /* many rows: the GPU sums columns in chunks of rows (more than one chunk from 129 rows) */
+    const int NB = 1037;
+    real *bx = rand_tensor((size_t)NB * C, -1, 1), *bd = rand_tensor((size_t)NB * C, -1, 1), *bdx = rand_tensor((size_t)NB * C, -1, 1);
+    real *bm = tensor_alloc(NB), *br = tensor_alloc(NB), *bo = tensor_alloc((size_t)NB * C);
+    bias_backward(db, bd, NB, OC);
+    tensor("bias_backward, 1037 rows (+=)", db, OC, TOL_GEMM);
+    layernorm_forward(bo, bm, br, bx, lnw, lnb, NB, C);
+    layernorm_backward(bdx, ldw, ldb, bd, bx, lnw, bm, br, NB, C);
+    tensor("layernorm_backward dweight, 1037 rows", ldw, C, TOL_GEMM);
+    tensor("layernorm_backward dbias, 1037 rows", ldb, C, TOL_GEMM);
+    tensor_free(bx); tensor_free(bd); tensor_free(bdx); tensor_free(bm); tensor_free(br); tensor_free(bo);
     real *all[] = { inp, W, bias, out, dout, dinp, dW, db, lnw, lnb, lo, mean, rstd, ldout, ldw, ldb, x, y, dx, dy };
     for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) tensor_free(all[i]);
 }

@@ -15,19 +15,62 @@ void bias_broadcast(real *out, const real *bias, int N, int OC) {
     LAUNCHED();
 }
 
-/* dbias[o] += sum over n of dout[n][o], rows added in order (one thread per column) */
-static __global__ void column_sum_kernel(real *dbias, const real *dout, int N, int OC) {
-    GRID_STRIDE(o, (size_t)OC) {
-        real s = dbias[o];
-        for (int n = 0; n < N; n++) s += dout[(size_t)n * OC + o];
-        dbias[o] = s;
+/* Column sums of an (N, OC) matrix in two passes, deterministic: the rows are cut into at most
+   COL_CHUNKS chunks; pass 1 sums each chunk of each column in double (a block is 32 columns x 8
+   row lanes, reduced in shared memory), pass 2 adds the chunks of a column in order. One thread
+   per column looping over all N rows would leave a GPT-2-sized layer (N = 8192) to a few blocks. */
+#define COL_CHUNKS 64
+static int col_chunks(int N) { int c = (N + 127) / 128; return c < 1 ? 1 : c > COL_CHUNKS ? COL_CHUNKS : c; }
+
+/* partial[(which * chunks + chunk) * OC + o] for which = 0: sum of dout, 1: sum of
+   ((inp - mean) rstd) dout (the layer norm's weight gradient; only when inp != NULL) */
+static __global__ void column_partials_kernel(double *partial, const real *dout, const real *inp, const real *mean,
+                                              const real *rstd, int N, int OC, int chunks) {
+    __shared__ double s0[8][33], s1[8][33];
+    const int o = blockIdx.x * 32 + threadIdx.x, chunk = blockIdx.y;
+    const int per = (N + chunks - 1) / chunks, n0 = chunk * per, n1 = n0 + per < N ? n0 + per : N;
+    double a = 0, w = 0;
+    if (o < OC)
+        for (int n = n0 + threadIdx.y; n < n1; n += 8) {
+            const real d = dout[(size_t)n * OC + o];
+            a += d;
+            if (inp) w += (double)((inp[(size_t)n * OC + o] - mean[n]) * rstd[n]) * d;
+        }
+    s0[threadIdx.y][threadIdx.x] = a;
+    s1[threadIdx.y][threadIdx.x] = w;
+    __syncthreads();
+    if (threadIdx.y == 0 && o < OC) {
+        double ta = 0, tw = 0;
+        for (int y = 0; y < 8; y++) { ta += s0[y][threadIdx.x]; tw += s1[y][threadIdx.x]; }
+        partial[(size_t)chunk * OC + o] = ta;
+        if (inp) partial[((size_t)chunks + chunk) * OC + o] = tw;
     }
 }
-void bias_backward(real *dbias, const real *dout, int N, int OC) {
-    if (OC == 0) return;
-    column_sum_kernel<<<grid_for((size_t)OC), THREADS>>>(dbias, dout, N, OC);
+static __global__ void column_finish_kernel(real *dsum, real *dweighted, const double *partial, int OC, int chunks) {
+    GRID_STRIDE(o, (size_t)OC) {
+        double a = 0, w = 0;
+        for (int c = 0; c < chunks; c++) {
+            a += partial[(size_t)c * OC + o];
+            if (dweighted) w += partial[((size_t)chunks + c) * OC + o];
+        }
+        dsum[o] += (real)a;
+        if (dweighted) dweighted[o] += (real)w;
+    }
+}
+/* dsum (OC,) += column sums of dout (N,OC); with inp: dweighted (OC,) += column sums of
+   ((inp - mean) rstd) dout, inp (N,OC), mean and rstd (N,) */
+static void column_sums(real *dsum, real *dweighted, const real *dout, const real *inp, const real *mean, const real *rstd,
+                        int N, int OC) {
+    if (OC == 0 || N == 0) return;
+    const int chunks = col_chunks(N);
+    double *partial = loft_cuda_partials((size_t)(inp ? 2 : 1) * chunks * OC);
+    column_partials_kernel<<<dim3((OC + 31) / 32, chunks), dim3(32, 8)>>>(partial, dout, inp, mean, rstd, N, OC, chunks);
+    LAUNCHED();
+    column_finish_kernel<<<grid_for((size_t)OC), THREADS>>>(dsum, dweighted, partial, OC, chunks);
     LAUNCHED();
 }
+
+void bias_backward(real *dbias, const real *dout, int N, int OC) { column_sums(dbias, NULL, dout, NULL, NULL, NULL, N, OC); }
 
 void linear_forward(real *out, const real *inp, const real *weight, const real *bias, int N, int C, int OC) {
     if (bias) bias_broadcast(out, bias, N, OC);
@@ -86,27 +129,12 @@ static __global__ void layernorm_dinp_kernel(real *dinp, const real *dout, const
         dx[i] += (real)((dnorm - dnorm_mean - norm * dnorm_norm_mean) * rstd[n]);
     }
 }
-/* dweight, dbias: one thread per column, rows added in order */
-static __global__ void layernorm_dparams_kernel(real *dweight, real *dbias, const real *dout, const real *inp,
-                                                const real *mean, const real *rstd, int N, int C) {
-    GRID_STRIDE(i, (size_t)C) {
-        real dw = dweight[i], db = dbias[i];
-        for (int n = 0; n < N; n++) {
-            real norm = (inp[(size_t)n * C + i] - mean[n]) * rstd[n];
-            dw += norm * dout[(size_t)n * C + i];
-            db += dout[(size_t)n * C + i];
-        }
-        dweight[i] = dw;
-        dbias[i] = db;
-    }
-}
 void layernorm_backward(real *dinp, real *dweight, real *dbias, const real *dout, const real *inp,
                         const real *weight, const real *mean, const real *rstd, int N, int C) {
     if (N == 0) return;
     layernorm_dinp_kernel<<<(N + ROWS_PER_BLOCK - 1) / ROWS_PER_BLOCK, THREADS>>>(dinp, dout, inp, weight, mean, rstd, N, C);
     LAUNCHED();
-    layernorm_dparams_kernel<<<grid_for((size_t)C), THREADS>>>(dweight, dbias, dout, inp, mean, rstd, N, C);
-    LAUNCHED();
+    column_sums(dbias, dweight, dout, inp, mean, rstd, N, C);
 }
 
 /* ---- GELU ---- */

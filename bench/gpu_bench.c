@@ -5,8 +5,10 @@
    forward's FLOPs) and its fraction of the rate a large GEMM of the model's own shape reaches in
    this same run (the "GEMM-bound part"), and LoFT / LoRA. TF32 on by default (--no-tf32: full
    float32). Also links against the CPU backend (`--smoke`: tiny shapes, to check this program).
+   PyTorch (bench/torch_step.py) on the same device, shapes and TF32 setting where python3 has
+   torch (and, on the GPU, CUDA): AdamW and LoRA rows (LoFT has no PyTorch twin).
    Prints Markdown tables. Not a test: nothing is asserted.
-   Usage: gpu_bench [--smoke] [--no-tf32] */
+   Usage: gpu_bench [--smoke] [--no-tf32] [--no-torch] */
 #define LOFT_F32
 #include <math.h>
 #include <stdio.h>
@@ -87,13 +89,29 @@ static double step_ms(GptShape s, int B, const char *method, int r, size_t *stat
     return best * 1e3;
 }
 
-static void shape_table(const char *title, GptShape s, int B) {
+static int torch_ok;   /* python3 has torch, on this device */
+
+/* PyTorch's best step in ms for the same shape and method (0: not available) */
+static double torch_ms(GptShape s, int B, const char *method, int r, int tf32) {
+    if (!torch_ok || strcmp(method, "loft") == 0) return 0;
+    char cmd[512], out[128] = "";
+    snprintf(cmd, sizeof cmd, "OPENBLAS_NUM_THREADS=1 /usr/bin/python3 bench/torch_step.py gpt %s %d %d 1 %d %d %d %d %d %s %d %s 2>/dev/null",
+             method, r > 0 ? r : 1, B, s.width, s.ctx, s.depth, s.heads, s.vocab, compute_device(), tf32, s.gelu_tanh ? "tanh" : "erf");
+    FILE *p = popen(cmd, "r");
+    if (!p) return 0;
+    double ms = 0;
+    if (fgets(out, sizeof out, p)) sscanf(out, "%lf", &ms);
+    pclose(p);
+    return ms;
+}
+
+static void shape_table(const char *title, GptShape s, int B, int tf32) {
     const double flops = 3 * forward_flops(s) * B;
     const double peak = gemm_tflops(B * s.ctx, 4 * s.width, s.width);
     printf("\n### %s: %d layers, width %d, context %d, vocabulary %d, batch %d\n\n", title, s.depth, s.width, s.ctx, s.vocab, B);
     printf("Same-run GEMM (%d x %d x %d, the MLP's shape): %.1f TFLOP/s.\n\n", B * s.ctx, 4 * s.width, s.width, peak);
-    printf("| method | r | step (ms) | tokens/s | model TFLOP/s | of the GEMM rate | / LoRA same r | optimizer state (MB) |\n");
-    printf("|---|---|---|---|---|---|---|---|\n");
+    printf("| method | r | step (ms) | tokens/s | model TFLOP/s | of the GEMM rate | / LoRA same r | optimizer state (MB) | PyTorch (ms) |\n");
+    printf("|---|---|---|---|---|---|---|---|---|\n");
     const char *methods[] = { "adamw", "lora", "loft" };
     const int ranks[] = { 1, 8, 64 };
     double lora_ms[3] = { 0, 0, 0 };
@@ -103,31 +121,39 @@ static void shape_table(const char *title, GptShape s, int B) {
             const double ms = step_ms(s, B, methods[mi], mi ? ranks[ri] : 0, &state);
             if (mi == 1) lora_ms[ri] = ms;
             const double tf = flops / (ms * 1e-3) / 1e12;
-            char ratio[32] = "", rank[16] = "-";
+            char ratio[32] = "", rank[16] = "-", torch[32] = "-";
             if (mi == 2) snprintf(ratio, sizeof ratio, "%.2fx", ms / lora_ms[ri]);
             if (mi) snprintf(rank, sizeof rank, "%d", ranks[ri]);
-            printf("| %s | %s | %.2f | %.0f | %.2f | %.0f %% | %s | %.1f |\n", methods[mi], rank, ms, B * s.ctx / (ms * 1e-3), tf,
-                   100 * tf / peak, ratio, state / 1e6);
+            const double tms = torch_ms(s, B, methods[mi], mi ? ranks[ri] : 0, tf32);
+            if (tms > 0) snprintf(torch, sizeof torch, "%.2f (%.2fx ours)", tms, tms / ms);
+            printf("| %s | %s | %.2f | %.0f | %.2f | %.0f %% | %s | %.1f | %s |\n", methods[mi], rank, ms, B * s.ctx / (ms * 1e-3), tf,
+                   100 * tf / peak, ratio, state / 1e6, torch);
             fflush(stdout);
         }
 }
 
 int main(int argc, char **argv) {
-    int smoke = 0, tf32 = 1;
+    int smoke = 0, tf32 = 1, no_torch = 0;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--smoke") == 0) smoke = 1;
         else if (strcmp(argv[i], "--no-tf32") == 0) tf32 = 0;
-        else { fprintf(stderr, "usage: %s [--smoke] [--no-tf32]\n", argv[0]); return 2; }
+        else if (strcmp(argv[i], "--no-torch") == 0) no_torch = 1;
+        else { fprintf(stderr, "usage: %s [--smoke] [--no-tf32] [--no-torch]\n", argv[0]); return 2; }
     }
     char err[512];
     if (strcmp(compute_device(), "cpu") == 0) tf32 = 0;
     if (compute_select(compute_device(), tf32, err, sizeof err) != 0) { printf("SKIP gpu_bench: %s\n", err); return 0; }
     printf("## GPT training step on %s\n", compute_backend());
+    char probe[160];
+    snprintf(probe, sizeof probe, "/usr/bin/python3 -c 'import torch, sys; sys.exit(0 if \"%s\" == \"cpu\" or torch.cuda.is_available() else 1)' "
+             "> /dev/null 2>&1", compute_device());
+    torch_ok = !no_torch && system(probe) == 0;
+    printf("PyTorch: %s\n", torch_ok ? "bench/torch_step.py on the same device" : "not available (python3 without torch for this device)");
     if (smoke) {
-        shape_table("smoke", (GptShape){ 300, 16, 32, 1, 2, 64, 0 }, 2);
+        shape_table("smoke", (GptShape){ 300, 16, 32, 1, 2, 64, 0 }, 2, tf32);
         return 0;
     }
-    shape_table("The ablation's GPT", (GptShape){ 1024, 64, 128, 4, 4, 512, 0 }, 16);
-    shape_table("GPT-2 small", (GptShape){ 50257, 1024, 768, 12, 12, 3072, 1 }, 8);
+    shape_table("The ablation's GPT", (GptShape){ 1024, 64, 128, 4, 4, 512, 0 }, 16, tf32);
+    shape_table("GPT-2 small", (GptShape){ 50257, 1024, 768, 12, 12, 3072, 1 }, 8, tf32);
     return 0;
 }

@@ -1,7 +1,10 @@
 """The ViT or GPT training step of bench/step_bench.c in PyTorch (Debian's python3-torch), same
 shapes, same threads: full AdamW, LoRA (A, B on qkv, proj, fc1, fc2, frozen base) or DoRA.
-Prints "ms_per_step peak_rss_mb". LoFT has no PyTorch twin here; it is compared with LoRA.
-Usage: python3 bench/torch_step.py vit|gpt METHOD RANK BATCH THREADS [WIDTH CTX] (GPT: MLP = 4 x WIDTH)"""
+Prints "ms_per_step peak_rss_mb" (on a GPU: the peak of allocated GPU memory in MB instead). LoFT
+has no PyTorch twin here; it is compared with LoRA.
+Usage: python3 bench/torch_step.py vit|gpt METHOD RANK BATCH THREADS [WIDTH CTX [LAYERS HEADS VOCAB DEVICE TF32 GELU]]
+(GPT: MLP = 4 x WIDTH; DEVICE cpu|cuda, TF32 0|1 for float32 matmuls on a GPU, GELU erf|tanh; bench/gpu_bench.c
+passes all of them for GPT-2 small's shape on the GPU)"""
 import math
 import resource
 import sys
@@ -13,6 +16,7 @@ import torch.nn.functional as F
 
 C, L, NH, H, K, P = 128, 4, 4, 512, 10, 16
 V, CTX = 1024, 64
+DEVICE, GELU_TANH = "cpu", False
 T = 17   # tokens per sequence: the ViT's 16 patches + class token, or the GPT's context
 
 
@@ -52,10 +56,10 @@ class Block(nn.Module):
         q, k, v = (t.reshape(b, T, NH, C // NH).transpose(1, 2) for t in self.qkv(self.ln1(x)).split(C, -1))
         s = q @ k.transpose(-1, -2) / math.sqrt(C // NH)
         if self.causal:
-            s = s.masked_fill(torch.triu(torch.ones(T, T, dtype=torch.bool), 1), float("-inf"))
+            s = s.masked_fill(torch.triu(torch.ones(T, T, dtype=torch.bool, device=s.device), 1), float("-inf"))
         att = torch.softmax(s, -1)
         x = x + self.proj((att @ v).transpose(1, 2).reshape(b, T, C))
-        return x + self.fc2(F.gelu(self.fc1(self.ln2(x))))
+        return x + self.fc2(F.gelu(self.fc1(self.ln2(x)), approximate="tanh" if GELU_TANH else "none"))
 
 
 class ViT(nn.Module):
@@ -106,18 +110,22 @@ class GPT(nn.Module):
 
 
 def main():
-    global T, C, H, CTX
+    global T, C, H, CTX, L, NH, V, DEVICE, GELU_TANH
     model_name, method, r, batch, threads = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
     if model_name == "gpt" and len(sys.argv) > 7:
         C, CTX = int(sys.argv[6]), int(sys.argv[7])
         H = 4 * C
+    if model_name == "gpt" and len(sys.argv) > 13:
+        L, NH, V, DEVICE = int(sys.argv[8]), int(sys.argv[9]), int(sys.argv[10]), sys.argv[11]
+        torch.backends.cuda.matmul.allow_tf32 = sys.argv[12] == "1"
+        GELU_TANH = sys.argv[13] == "tanh"
     torch.set_num_threads(threads)
     torch.manual_seed(0)
     kind = method if method != "loft" else "lora"
     if model_name == "gpt":
         T = CTX
-        model = GPT(kind, max(r, 1))
-        img, y = torch.randint(0, V, (batch, CTX)), torch.randint(0, V, (batch * CTX,))
+        model = GPT(kind, max(r, 1)).to(DEVICE)
+        img, y = torch.randint(0, V, (batch, CTX), device=DEVICE), torch.randint(0, V, (batch * CTX,), device=DEVICE)
         loss_of = lambda: F.cross_entropy(model(img).reshape(-1, V), y)
     else:
         model = ViT(kind, max(r, 1))
@@ -125,15 +133,21 @@ def main():
         loss_of = lambda: F.cross_entropy(model(img), y)
     opt = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=1e-4)
     times = []
+    gpu = DEVICE != "cpu"
     for s in range(3 + 20):
+        if gpu:
+            torch.cuda.synchronize()
         t0 = time.perf_counter()
         opt.zero_grad()
         loss_of().backward()
         torch.nn.utils.clip_grad_norm_([p for p in model.parameters() if p.requires_grad], 1.0)
         opt.step()
+        if gpu:
+            torch.cuda.synchronize()
         if s >= 3:
             times.append(time.perf_counter() - t0)
-    print("%.3f %.1f" % (1e3 * min(times), resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024))
+    peak = torch.cuda.max_memory_allocated() / 2**20 if gpu else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print("%.3f %.1f" % (1e3 * min(times), peak))
 
 
 if __name__ == "__main__":

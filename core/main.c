@@ -842,7 +842,7 @@ static int cmd_submit(const char *path, const Options *o) {
             snprintf(after_tuning + strlen(after_tuning), sizeof after_tuning - strlen(after_tuning), "%s%s",
                      after_tuning[0] ? ":" : "", arrays[a].job);
     }
-    int count[2] = { 0, 0 }, waiting = 0, inqueue = 0;
+    int count[2] = { 0, 0 }, waiting = 0, inqueue = 0, gpus[2] = { 0, 0 };
     FILE *lf[2] = { NULL, NULL };
     for (int phase = 0; phase < 2; phase++) {
         snprintf(lists[phase], sizeof lists[phase], "%s/%s-%ld-%ld-%s.txt", p.dir, p.e.name, stamp, (long)getpid(),
@@ -868,6 +868,7 @@ static int cmd_submit(const char *path, const Options *o) {
             }
             fprintf(lf[phase], "%s\n", r->id);
             count[phase]++;
+            gpus[phase] |= strcmp(p.cfgs[i].device, "cuda") == 0;   /* its tasks ask Slurm for a GPU */
         }
         if (lf[phase]) fclose(lf[phase]);
     }
@@ -884,7 +885,7 @@ static int cmd_submit(const char *path, const Options *o) {
                     "fail (loft status)\n", waiting);
         char stem[200];
         snprintf(stem, sizeof stem, "%s-%ld-%ld-%s", p.e.name, stamp, (long)getpid(), phase ? "runs" : "tune");
-        if (slurm_submit_array(p.dir, stem, lists[phase], count[phase], o->array_limit, phase ? after : "", self, path,
+        if (slurm_submit_array(p.dir, stem, lists[phase], count[phase], o->array_limit, phase ? after : "", gpus[phase], self, path,
                                o->results_dir ? o->results_dir : "results", o->sets, o->nsets, (const char *const *)o->extra,
                                o->nextra, jobs[phase], sizeof jobs[phase], err, sizeof err) != 0) {
             fprintf(stderr, "error: %s\n", err);

@@ -54,7 +54,7 @@ static void shell_quote(FILE *f, const char *s) {
     fputc('\'', f);
 }
 
-int slurm_submit_array(const char *dir, const char *stem, const char *list, int n, int limit, const char *after,
+int slurm_submit_array(const char *dir, const char *stem, const char *list, int n, int limit, const char *after, int gpu,
                        const char *loft_path, const char *experiment, const char *rdir, const char *const *sets,
                        int nsets, const char *const *extra, int nextra, char *job, size_t joblen, char *err, size_t errlen) {
     char script[700], cwd[1024];
@@ -66,7 +66,8 @@ int slurm_submit_array(const char *dir, const char *stem, const char *list, int 
     fprintf(f, "#SBATCH --job-name=loft-%s\n", stem);
     if (limit > 0) fprintf(f, "#SBATCH --array=0-%d%%%d\n", n - 1, limit);
     else fprintf(f, "#SBATCH --array=0-%d\n", n - 1);
-    fprintf(f, "#SBATCH --cpus-per-task=1\n");   /* --output goes on sbatch's command line: a path may hold spaces */
+    fprintf(f, "#SBATCH --cpus-per-task=1\n");
+    if (gpu) fprintf(f, "#SBATCH --gres=gpu:1\n");   /* device: cuda (loft exec hands the run to loft-cuda) */   /* --output goes on sbatch's command line: a path may hold spaces */
     fprintf(f, "cd ");
     shell_quote(f, cwd);
     fprintf(f, " || exit 1\nid=$(sed -n \"$((SLURM_ARRAY_TASK_ID + 1))p\" ");

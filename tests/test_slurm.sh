@@ -169,5 +169,11 @@ expect "resubmitted: the interrupted task's logged steps go into the results fir
 expect "resubmitted: the interrupted run completes; the bad run fails again (it cannot run)" \
   "grep -q 'submitted job' '$T/resub' && grep -q 'long.seed=1 .* complete' '$T/st_re' && grep -q 'bad.seed=1 .* failed' '$T/st_re'"
 
+# runs with device: cuda ask Slurm for a GPU per task; this localhost Slurm has none (no gres), so
+# sbatch refuses them, with its message, and nothing is recorded as queued
+"$LOFT" submit "$T/sweep.lua" --results "$T/gpu" --set device=cuda > "$T/gpu.out" 2>&1; rc=$?
+expect "device: cuda runs: the sbatch script asks for --gres=gpu:1 (refused here: no GPU in this Slurm)" \
+  "grep -qx '#SBATCH --gres=gpu:1' '$T'/gpu/*.slurm/*-tune.sbatch && [ $rc != 0 ] && grep -q 'sbatch refused' '$T/gpu.out'"
+
 echo "test_slurm: $checks checks, $failures failed"
 [ $failures = 0 ]

@@ -16,9 +16,9 @@ LDLIBS  = $(PKG_LIBS) -lm
 # the compute backend: the CPU implementation of compute/kernels.h and compute/memory.h (a second
 # backend replaces this list and BACKEND_COMMON_SRC and nothing else)
 BACKEND_SRC        = core/compute/cpu/gemm.c core/compute/cpu/vec.c core/compute/cpu/layers.c \
-                     core/compute/cpu/adamw.c core/compute/cpu/transpose.c core/compute/cpu/dora_rows.c \
+                     core/compute/cpu/adamw.c core/compute/cpu/transpose.c core/compute/cpu/solvers.c core/compute/cpu/dora_rows.c \
                      core/compute/cpu/loft_rows.c core/compute/cpu/mse.c core/compute/cpu/memory.c
-# host code every backend links (r x r eigen-solvers, the init-time SVD): called through the seam
+# host code every backend links (r x r eigen-solvers on host arrays, the init-time SVD)
 HOST_SRC           = core/compute/host/small_linalg.c
 BACKEND_COMMON_SRC = core/compute/cpu/backend.c core/compute/cpu/index_memory.c
 # compiled twice, in float32 (-DLOFT_F32) and float64: the backend, layers, adapters, optimizers, models

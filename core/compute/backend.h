@@ -15,7 +15,8 @@ void compute_set_threads(int n);
    allowed or not (key tf32; float32 GEMMs only). 0, or -1 with a message in err when this build
    computes elsewhere or the device cannot be used (no GPU, no driver). */
 int compute_select(const char *device, int tf32, char *err, size_t errlen);
-/* The host is about to read or write tensor memory (host code shared by the backends,
-   compute/host/): a backend whose device runs asynchronously waits for its queued work here. */
+/* The host is about to read or write tensor memory directly (initialisers, checkpoint and GPT-2
+   loaders and savers): a backend whose device runs asynchronously waits for its queued work here
+   (the CUDA backend's tensors are unified memory, readable from the host after that). */
 void compute_host_access(void);
 #endif

@@ -147,8 +147,9 @@ void precond_step(real *p, const real *u, const real *v, size_t n, double step, 
 void adamw_step(real *p, real *m, real *v, const real *g, size_t n, double lr, double beta1,
                 double beta2, double eps, double decay, long step);
 
-/* ---- small dense linear algebra on r x r matrices (host/small_linalg.c, host code every backend
-   shares: sym_pinv, sym_sylvester, svd_dense; cpu/transpose.c: transpose, small_matmul) ---- */
+/* ---- small dense linear algebra on r x r matrices (cpu/solvers.c, cuda/solvers.cu: sym_pinv and
+   sym_sylvester, solved on the host by host/small_linalg.c, shared with svd_dense;
+   cpu/transpose.c: transpose, small_matmul) ---- */
 /* S = (G + damping I)^+ for a symmetric positive semi-definite G.
    S is (r,r) [OUT], G is (r,r). Computed in double by a cyclic Jacobi eigendecomposition;
    eigenvalues at or below r * 1e-15 (double) or r * 1e-7 (float) times the largest are

@@ -1,12 +1,12 @@
-/* Host code every backend shares (compute/kernels.h): the Jacobi pseudo-inverse and the Sylvester
-   solver of small symmetric r x r matrices, in double, and the init-time dense SVD (LAPACK). The
-   r x r solvers read and write their tensors on the host, after compute_host_access() (a GPU
-   backend's tensors are unified memory: it waits for its queued kernels there). */
+/* Host code every backend shares (small_linalg.h): the Jacobi pseudo-inverse and the Sylvester
+   solver of small symmetric r x r matrices, in double, on host arrays (each backend's sym_pinv /
+   sym_sylvester brings its tensors here: cpu/solvers.c as they are, cuda/solvers.cu by copies),
+   and the init-time dense SVD (LAPACK; svd_dense of compute/kernels.h takes host arrays). */
 #include <math.h>
 #include <string.h>
 #include "../../check.h"
-#include "../backend.h"
 #include "../kernels.h"
+#include "small_linalg.h"
 
 /* eigendecomposition of the symmetric (r,r) matrix a, in place: on return the diagonal of a
    holds the eigenvalues and the columns of v (r,r) the eigenvectors */
@@ -47,8 +47,7 @@ static void jacobi_eig(double *a, double *v, int r) {
     }
 }
 
-int sym_pinv(real *S, const real *G, int r, double damping) {
-    compute_host_access();
+int host_sym_pinv(real *S, const real *G, int r, double damping) {
     double *a = mallocCheck(sizeof(double) * r * r);
     double *v = mallocCheck(sizeof(double) * r * r);
     double *inv_lambda = mallocCheck(sizeof(double) * r);
@@ -110,8 +109,7 @@ static void symmetric_part(double *a, const real *G, int r) {
         for (int j = 0; j < r; j++) a[i * r + j] = 0.5 * ((double)G[i * r + j] + (double)G[j * r + i]);
 }
 
-void sym_sylvester(real *X, const real *P, const real *Q, const real *C, int r) {
-    compute_host_access();
+void host_sym_sylvester(real *X, const real *P, const real *Q, const real *C, int r) {
     const size_t rr = (size_t)r * r;
     double *p = mallocCheck(sizeof(double) * rr), *u = mallocCheck(sizeof(double) * rr);
     double *q = mallocCheck(sizeof(double) * rr), *v = mallocCheck(sizeof(double) * rr);

@@ -136,10 +136,10 @@ cuda-absent:
 CUDA_CHECKS = kernel_check_f32 kernel_check_f64 step_check_f32 step_check_f64
 CUDA_CHECK_BINS = $(CUDA_CHECKS:%=$(BUILD)/tests/cpu/%) $(if $(WITH_CUDA),$(CUDA_CHECKS:%=$(BUILD)/tests/cuda/%)) $(BUILD)/gpu_bench_cpu
 PREC_FLAG = $(if $(findstring _f32,$@),-DLOFT_F32)
-$(BUILD)/tests/cpu/%: $(BUILD)/libloft.a tests/cuda/*.c
+$(BUILD)/tests/cpu/%: $(BUILD)/libloft.a tests/cuda/*.c tests/cuda/*.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(PREC_FLAG) tests/cuda/$(basename $(subst _f32,,$(subst _f64,,$*))).c -o $@ $(BUILD)/libloft.a $(LDLIBS)
-$(BUILD)/tests/cuda/%: $(BUILD)/libloft-cuda.a tests/cuda/*.c
+$(BUILD)/tests/cuda/%: $(BUILD)/libloft-cuda.a tests/cuda/*.c tests/cuda/*.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(PREC_FLAG) tests/cuda/$(basename $(subst _f32,,$(subst _f64,,$*))).c -o $@ $(BUILD)/libloft-cuda.a $(LDLIBS) $(CUDA_LIBS)
 # on a machine with an NVIDIA GPU: every kernel, one training step of each task and short runs of

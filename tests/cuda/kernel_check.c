@@ -13,6 +13,7 @@
 #include "compute/backend.h"
 #include "compute/kernels.h"
 #include "compute/memory.h"
+#include "record.h"
 
 #ifdef LOFT_F32
 #define PREC(f32, f64) (f32)
@@ -26,8 +27,6 @@
 #define TOL_SUM 1e-12                 /* double accumulations of the same terms, another order */
 #define TOL_HOST 0.0                  /* host code both backends share (compute/host/): the same bits */
 
-static FILE *io;
-static int checking, checks, failures;
 static uint64_t lcg = 88172645463325252ull;
 
 static double uniform(void) {   /* in [-1, 1) */
@@ -49,47 +48,6 @@ static int *index_tensor(const int *host, size_t n) {
     int *t = itensor_alloc(n);
     itensor_upload(t, host, n);
     return t;
-}
-
-/* records, or compares with the record, the n values v of output `name` */
-static void values(const char *name, const double *v, size_t n, double tol) {
-    char rec_name[64] = { 0 };
-    uint64_t rn = n;
-    if (!checking) {
-        snprintf(rec_name, sizeof rec_name, "%s", name);
-        fwrite(rec_name, 1, sizeof rec_name, io);
-        fwrite(&rn, sizeof rn, 1, io);
-        fwrite(v, sizeof(double), n, io);
-        return;
-    }
-    checks++;
-    if (fread(rec_name, 1, sizeof rec_name, io) != sizeof rec_name || fread(&rn, sizeof rn, 1, io) != 1 ||
-        strcmp(rec_name, name) != 0 || rn != n) {
-        printf("  FAIL %-34s the record has '%s' (%llu values) here: record and check builds differ\n", name, rec_name,
-               (unsigned long long)rn);
-        exit(1);
-    }
-    double *ref = malloc(sizeof(double) * (n ? n : 1)), dmax = 0, rmax = 0;
-    if (fread(ref, sizeof(double), n, io) != n) { printf("  FAIL %s: the record is short\n", name); exit(1); }
-    int nan_mismatch = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (isnan(ref[i]) || isnan(v[i])) { nan_mismatch |= isnan(ref[i]) != isnan(v[i]); continue; }
-        if (isinf(ref[i]) || isinf(v[i])) { nan_mismatch |= ref[i] != v[i]; continue; }
-        dmax = fmax(dmax, fabs(v[i] - ref[i]));
-        rmax = fmax(rmax, fabs(ref[i]));
-    }
-    const double err = rmax > 0 ? dmax / rmax : dmax;
-    const int ok = !nan_mismatch && err <= tol;
-    printf("  %s %-34s %8zu values  error %.2e  (bound %.0e)\n", ok ? "ok  " : "FAIL", name, n, err, tol);
-    failures += !ok;
-    free(ref);
-}
-
-static void tensor(const char *name, const real *t, size_t n, double tol) {
-    double *h = malloc(sizeof(double) * (n ? n : 1));
-    tensor_to_host(h, t, n);
-    values(name, h, n, tol);
-    free(h);
 }
 
 static void scalar(const char *name, double v, double tol) { values(name, &v, 1, tol); }

@@ -16,48 +16,9 @@
 #include "io/config.h"
 #include "optim/optimizer.h"
 #include "task.h"
+#include "record.h"
 
-static FILE *io;
-static int checking, checks, failures;
 static double tol;
-
-static void values(const char *name, const double *v, size_t n) {
-    char rec_name[64] = { 0 };
-    uint64_t rn = n;
-    if (!checking) {
-        snprintf(rec_name, sizeof rec_name, "%s", name);
-        fwrite(rec_name, 1, sizeof rec_name, io);
-        fwrite(&rn, sizeof rn, 1, io);
-        fwrite(v, sizeof(double), n, io);
-        return;
-    }
-    checks++;
-    if (fread(rec_name, 1, sizeof rec_name, io) != sizeof rec_name || fread(&rn, sizeof rn, 1, io) != 1 ||
-        strcmp(rec_name, name) != 0 || rn != n) {
-        printf("  FAIL %-28s the record has '%s' (%llu values) here\n", name, rec_name, (unsigned long long)rn);
-        exit(1);
-    }
-    double *ref = malloc(sizeof(double) * (n ? n : 1)), dmax = 0, rmax = 0;
-    if (fread(ref, sizeof(double), n, io) != n) { printf("  FAIL %s: the record is short\n", name); exit(1); }
-    int nan_mismatch = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (isnan(ref[i]) || isnan(v[i])) { nan_mismatch |= isnan(ref[i]) != isnan(v[i]); continue; }
-        dmax = fmax(dmax, fabs(v[i] - ref[i]));
-        rmax = fmax(rmax, fabs(ref[i]));
-    }
-    const double err = rmax > 0 ? dmax / rmax : dmax;
-    const int ok = !nan_mismatch && err <= tol;
-    printf("  %s %-28s %8zu values  error %.2e  (bound %.0e)\n", ok ? "ok  " : "FAIL", name, n, err, tol);
-    failures += !ok;
-    free(ref);
-}
-
-static void tensor(const char *name, const real *t, size_t n) {
-    double *h = malloc(sizeof(double) * (n ? n : 1));
-    tensor_to_host(h, t, n);
-    values(name, h, n);
-    free(h);
-}
 
 int main(int argc, char **argv) {
     if (argc < 4 || (strcmp(argv[1], "record") != 0 && strcmp(argv[1], "check") != 0)) {
@@ -102,11 +63,11 @@ int main(int argc, char **argv) {
         for (int i = 0; i < ne; i++) {
             char name[64];
             snprintf(name, sizeof name, "step-0 %s", cols[i]);
-            values(name, &ev[i], 1);
+            values(name, &ev[i], 1, tol);
         }
     }
     const double loss = ops->loss_grad(task, 0);
-    values("training loss", &loss, 1);
+    values("training loss", &loss, 1, tol);
     TaskTrainables tr;
     ops->trainables(task, &tr);
     const AdapterPair *pairs = tr.pairs;
@@ -114,14 +75,14 @@ int main(int argc, char **argv) {
     for (int i = 0; i < tr.npairs; i++) {
         char name[64];
         snprintf(name, sizeof name, "pair %d gradient of A", i);
-        tensor(name, pairs[i].gA, (size_t)pairs[i].r * pairs[i].n);
+        tensor(name, pairs[i].gA, (size_t)pairs[i].r * pairs[i].n, tol);
         snprintf(name, sizeof name, "pair %d gradient of B", i);
-        tensor(name, pairs[i].gB, (size_t)pairs[i].m * pairs[i].r);
+        tensor(name, pairs[i].gB, (size_t)pairs[i].m * pairs[i].r, tol);
     }
     for (int i = 0; i < tr.nplain; i++) {
         char name[64];
         snprintf(name, sizeof name, "plain %d gradient", i);
-        tensor(name, plain[i].g, plain[i].size);
+        tensor(name, plain[i].g, plain[i].size, tol);
     }
     fclose(io);
     ops->free(task);

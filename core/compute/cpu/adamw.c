@@ -3,15 +3,7 @@
    the element-wise pieces of AltLoRA+ (a second moment without bias correction). */
 #include <math.h>
 #include "../kernels.h"
-
-typedef struct { real b1, c1, b2, c2, keep, step_size, sqrt_bc2, eps; } AdamConsts;
-
-static AdamConsts consts(double lr, double beta1, double beta2, double eps, double decay, long step) {
-    const double bc1 = 1.0 - pow(beta1, (double)step), bc2 = 1.0 - pow(beta2, (double)step);
-    AdamConsts k = { (real)beta1, (real)(1.0 - beta1), (real)beta2, (real)(1.0 - beta2),
-                     (real)(1.0 - decay), (real)(lr / bc1), (real)sqrt(bc2), (real)eps };
-    return k;
-}
+#include "../adam_consts.h"
 
 static inline void moment_elem(real *m, real *v, real g, const AdamConsts *k) {
     *m = k->b1 * *m + k->c1 * g;
@@ -24,19 +16,19 @@ static inline real apply_elem(real p, real m, real v, const AdamConsts *k) {
 }
 
 void adam_moments(real *m, real *v, const real *g, size_t n, double beta1, double beta2) {
-    AdamConsts k = consts(0, beta1, beta2, 0, 0, 1);
+    AdamConsts k = adam_consts(0, beta1, beta2, 0, 0, 1);
     for (size_t i = 0; i < n; i++) moment_elem(&m[i], &v[i], g[i], &k);
 }
 
 void adamw_apply(real *p, const real *m, const real *v, size_t n, double lr, double beta1,
                  double beta2, double eps, double decay, long step) {
-    AdamConsts k = consts(lr, beta1, beta2, eps, decay, step);
+    AdamConsts k = adam_consts(lr, beta1, beta2, eps, decay, step);
     for (size_t i = 0; i < n; i++) p[i] = apply_elem(p[i], m[i], v[i], &k);
 }
 
 void adamw_step(real *p, real *m, real *v, const real *g, size_t n, double lr, double beta1,
                 double beta2, double eps, double decay, long step) {
-    AdamConsts k = consts(lr, beta1, beta2, eps, decay, step);
+    AdamConsts k = adam_consts(lr, beta1, beta2, eps, decay, step);
     for (size_t i = 0; i < n; i++) {
         moment_elem(&m[i], &v[i], g[i], &k);
         p[i] = apply_elem(p[i], m[i], v[i], &k);

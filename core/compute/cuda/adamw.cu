@@ -3,15 +3,7 @@
    rounded to `real` the same way, so a GPU step matches the CPU step up to the device's
    sqrt and division rounding. Also AltLoRA+'s uncorrected second moment and its step. */
 #include "cuda_util.h"
-
-typedef struct { real b1, c1, b2, c2, keep, step_size, sqrt_bc2, eps; } AdamConsts;
-
-static AdamConsts consts(double lr, double beta1, double beta2, double eps, double decay, long step) {
-    const double bc1 = 1.0 - pow(beta1, (double)step), bc2 = 1.0 - pow(beta2, (double)step);
-    AdamConsts k = { (real)beta1, (real)(1.0 - beta1), (real)beta2, (real)(1.0 - beta2),
-                     (real)(1.0 - decay), (real)(lr / bc1), (real)sqrt(bc2), (real)eps };
-    return k;
-}
+#include "../adam_consts.h"
 
 static __device__ inline void moment_elem(real *m, real *v, real g, const AdamConsts &k) {
     *m = k.b1 * *m + k.c1 * g;
@@ -38,21 +30,21 @@ static __global__ void step_kernel(real *p, real *m, real *v, const real *g, siz
 
 void adam_moments(real *m, real *v, const real *g, size_t n, double beta1, double beta2) {
     if (!n) return;
-    moments_kernel<<<grid_for(n), THREADS>>>(m, v, g, n, consts(0, beta1, beta2, 0, 0, 1));
+    moments_kernel<<<grid_for(n), THREADS>>>(m, v, g, n, adam_consts(0, beta1, beta2, 0, 0, 1));
     LAUNCHED();
 }
 
 void adamw_apply(real *p, const real *m, const real *v, size_t n, double lr, double beta1,
                  double beta2, double eps, double decay, long step) {
     if (!n) return;
-    apply_kernel<<<grid_for(n), THREADS>>>(p, m, v, n, consts(lr, beta1, beta2, eps, decay, step));
+    apply_kernel<<<grid_for(n), THREADS>>>(p, m, v, n, adam_consts(lr, beta1, beta2, eps, decay, step));
     LAUNCHED();
 }
 
 void adamw_step(real *p, real *m, real *v, const real *g, size_t n, double lr, double beta1,
                 double beta2, double eps, double decay, long step) {
     if (!n) return;
-    step_kernel<<<grid_for(n), THREADS>>>(p, m, v, g, n, consts(lr, beta1, beta2, eps, decay, step));
+    step_kernel<<<grid_for(n), THREADS>>>(p, m, v, g, n, adam_consts(lr, beta1, beta2, eps, decay, step));
     LAUNCHED();
 }
 

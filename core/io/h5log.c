@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <time.h>
 #include <unistd.h>
 #include "config.h"
@@ -222,7 +224,20 @@ static int copy_run(hid_t s, hid_t d, const char *run, const char *key) {
 /* dst.merging [OUT, name in tmp]: a copy of dst (an empty file when dst does not exist) opened
    for writing; H5I_INVALID_HID - 1 when dst is not HDF5 or cannot be copied (err says so and what
    is kept), a negative id when HDF5 cannot open the copy */
-static hid_t open_merging(const char *dst, char *tmp, size_t n, const char *kept, char *err, size_t errlen) {
+#define MERGE_SLACK (64 * 1024)   /* HDF5's metadata and allocation granularity, beyond the data copied */
+
+/* bytes free for an unprivileged writer on the file system of path's folder (-1: unknown) */
+static long long free_bytes(const char *path) {
+    char dir[1100];
+    snprintf(dir, sizeof dir, "%s", path);
+    struct statvfs v;
+    return statvfs(dirname(dir), &v) == 0 ? (long long)v.f_bavail * (long long)v.f_frsize : -1;
+}
+
+/* The copy dst.merging, open for writing, with room for `need` more bytes: libhdf5 (1.10) can
+   crash instead of failing when the disk fills inside H5Ocopy, so a merge that would not fit
+   stops here, before any HDF5 write, with ENOSPC's message. */
+static hid_t open_merging(const char *dst, char *tmp, size_t n, long long need, const char *kept, char *err, size_t errlen) {
     snprintf(tmp, n, "%s.merging", dst);
     remove(tmp);
     if (access(dst, F_OK) != 0) return H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
@@ -233,6 +248,13 @@ static hid_t open_merging(const char *dst, char *tmp, size_t n, const char *kept
     if (copy_file(dst, tmp) != 0) {
         snprintf(err, errlen, "%s: cannot copy the results file for the merge (%s); results file unchanged, %s", tmp,
                  strerror(errno), kept);
+        remove(tmp);
+        return H5I_INVALID_HID - 1;
+    }
+    const long long avail = free_bytes(tmp);
+    if (avail >= 0 && avail < need) {
+        snprintf(err, errlen, "%s: %s: about %lld KiB needed for the merge, %lld KiB free; results file unchanged, %s", tmp,
+                 strerror(ENOSPC), need / 1024, avail / 1024, kept);
         remove(tmp);
         return H5I_INVALID_HID - 1;
     }
@@ -283,7 +305,8 @@ int h5_merge_run(const char *dst, const char *src, const char *status_if_running
     }
     char kept[700];
     snprintf(kept, sizeof kept, "partial file %s kept", src);
-    hid_t d = open_merging(dst, tmp, sizeof tmp, kept, err, errlen);
+    struct stat st;
+    hid_t d = open_merging(dst, tmp, sizeof tmp, 2 * (stat(src, &st) == 0 ? (long long)st.st_size : 0) + MERGE_SLACK, kept, err, errlen);
     if (d == H5I_INVALID_HID - 1) { H5Fclose(s); return -1; }
     int rc = d < 0 ? -1 : copy_run(s, d, run, key);
     H5Fclose(s);
@@ -345,12 +368,30 @@ static int problem_key(hid_t f, const char *path, char *key, size_t n) {
     return m.found ? 0 : -1;
 }
 
+/* bytes the datasets of run (its trajectory and final tensors) take in file: what copying the
+   run writes, besides metadata (-1 when the file cannot be read) */
+static long long run_storage_bytes(const char *file, const char *run) {
+    hid_t f = H5Fopen(file, H5F_ACC_RDONLY, H5P_DEFAULT);
+    if (f < 0) return -1;
+    const char *sets[] = { "trajectory", "final/A", "final/B", "final/W", "final/bias", "final/mag", "final/adapters" };
+    long long total = 0;
+    for (size_t i = 0; H5Lexists(f, run, H5P_DEFAULT) > 0 && i < sizeof sets / sizeof sets[0]; i++) {
+        char path[400];
+        snprintf(path, sizeof path, "%s/%s", run, sets[i]);
+        if (H5Lexists(f, path, H5P_DEFAULT) <= 0) continue;   /* negative too: a missing group on the way (errors are off) */
+        hid_t ds = H5Dopen2(f, path, H5P_DEFAULT);
+        if (ds >= 0) { total += (long long)H5Dget_storage_size(ds); H5Dclose(ds); }
+    }
+    H5Fclose(f);
+    return total;
+}
+
 int h5_copy_run(const char *dst, const char *from, const char *to, const char *role, char *err, size_t errlen) {
     H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
     char tmp[1100], src[300], run[300], target[400], key[200];
     snprintf(src, sizeof src, "/runs/%s", from);
     snprintf(run, sizeof run, "/runs/%s", to);
-    hid_t d = open_merging(dst, tmp, sizeof tmp, "nothing copied", err, errlen);
+    hid_t d = open_merging(dst, tmp, sizeof tmp, 2 * run_storage_bytes(dst, src) + MERGE_SLACK, "nothing copied", err, errlen);
     if (d == H5I_INVALID_HID - 1) return -1;
     int rc = d < 0 || H5Lexists(d, "/runs", H5P_DEFAULT) <= 0 || H5Lexists(d, src, H5P_DEFAULT) <= 0 ? -1 : 0;
     if (rc == 0) {

@@ -20,6 +20,7 @@
 #include "compute/kernels.h"
 #include "check.h"
 #include "init.h"
+#include "nn/batch_split.h"
 #include "tasks/gpt.h"
 #include "tasks/vit.h"
 
@@ -29,6 +30,22 @@ static GptShape GSHAPE = { 1024, 64, 128, 4, 4, 512, 0 };   /* the ablation's GP
 enum { VIT_BATCH = 64, GPT_BATCH = 16 };
 
 static int is_gpt;
+static int split_threads = 1;   /* > 1: the batch split over this many threads (batch_threads), 1 BLAS thread each */
+
+/* one share of the batch through a model (batch_split.h): the step's inputs, host arrays */
+typedef struct { const float *images; const int *labels, *tokens; } Inputs;
+static double share_step(void *model, int lo, int hi, void *ctx) {
+    const Inputs *in = ctx;
+    if (is_gpt) {
+        const int T = GSHAPE.ctx;
+        double loss = gpt_forward(model, in->tokens + (size_t)lo * T, in->labels + (size_t)lo * T, hi - lo, T);
+        gpt_backward(model, in->labels + (size_t)lo * T, hi - lo, T);
+        return loss;
+    }
+    double loss = vit_forward(model, in->images + (size_t)lo * 784, in->labels + lo, hi - lo);
+    vit_backward(model, in->labels + lo, hi - lo);
+    return loss;
+}
 
 static double now(void) { struct timespec t; clock_gettime(CLOCK_MONOTONIC, &t); return t.tv_sec + 1e-9 * t.tv_nsec; }
 
@@ -87,6 +104,39 @@ static void child(const char *method, int r) {
         adapter = v->adapter; nadapter = v->nadapter;
     }
     for (size_t i = 0; i < nadapter; i++) adapter[i] += 0.01f * (float)rng_normal(&rng);
+    /* the split (batch_threads): replicas of the model, made as the tasks make theirs */
+    BatchSplit split = { .n = 1, .step = share_step };
+    split.model[0] = is_gpt ? (void *)g : (void *)v;
+    split.size[0] = is_gpt ? g->nparams : v->nparams;
+    split.size[1] = nadapter;
+    for (int i = 0; i < split_threads; i++) {
+        if (i > 0) {
+            Rng scratch;
+            rng_seed(&scratch, 2);
+            AdapterPair sp[64];
+            PlainTensor sl[64];
+            int snp, snl;
+            const int Bs = (B + split_threads - 1) / split_threads;
+            if (is_gpt) {
+                Gpt *m = gpt_create(GSHAPE, Bs, GSHAPE.ctx);
+                gpt_init(m, &scratch);
+                if (!full) gpt_add_adapters(m, "qkv,proj,fc1,fc2", kind, r, 1.0, 0, &scratch, err, sizeof err);
+                gpt_trainables(m, full, "", sp, &snp, sl, &snl, 64, err, sizeof err);
+                split.model[split.n++] = m;
+            } else {
+                Vit *m = vit_create(VSHAPE, Bs);
+                vit_init(m, &scratch);
+                if (!full) vit_add_adapters(m, "qkv,proj,fc1,fc2", kind, r, 1.0, 0, &scratch, err, sizeof err);
+                vit_trainables(m, full, "head", sp, &snp, sl, &snl, 64, err, sizeof err);
+                split.model[split.n++] = m;
+            }
+        }
+        void *m = split.model[i];
+        split.params[i][0] = is_gpt ? ((Gpt *)m)->params : ((Vit *)m)->params;
+        split.grads[i][0] = is_gpt ? ((Gpt *)m)->grads : ((Vit *)m)->grads;
+        split.params[i][1] = is_gpt ? ((Gpt *)m)->adapter : ((Vit *)m)->adapter;
+        split.grads[i][1] = is_gpt ? ((Gpt *)m)->adapter_grad : ((Vit *)m)->adapter_grad;
+    }
     OptimConfig oc = optim_config_default(strcmp(method, "loft") == 0 ? METHOD_LOFT : full ? METHOD_FULL_ADAMW : METHOD_LORA_ADAMW);
     oc.max_grad_norm = 1.0;
     Optimizer *opt = optim_create(&oc, pairs, np, plain, nl, err, sizeof err);
@@ -94,10 +144,13 @@ static void child(const char *method, int r) {
     int *labels = mallocCheck(sizeof(int) * B * GSHAPE.ctx), *tokens = mallocCheck(sizeof(int) * B * GSHAPE.ctx);
     init_uniform(images, (size_t)B * 784, 0, 1, &rng);
     for (int i = 0; i < B * GSHAPE.ctx; i++) { labels[i] = (int)(rng_u64(&rng) % (is_gpt ? GSHAPE.vocab : 10)); tokens[i] = (int)(rng_u64(&rng) % GSHAPE.vocab); }
+    Inputs in = { images, labels, tokens };
+    split.ctx = &in;
     double best = INFINITY;
     for (int s = 0; s < WARMUP + REPS; s++) {
         double t0 = now();
-        if (is_gpt) { gpt_forward(g, tokens, labels, B, GSHAPE.ctx); gpt_backward(g, labels, B, GSHAPE.ctx); }
+        if (split.n > 1) batch_split_step(&split, B);
+        else if (is_gpt) { gpt_forward(g, tokens, labels, B, GSHAPE.ctx); gpt_backward(g, labels, B, GSHAPE.ctx); }
         else { vit_forward(v, images, labels, B); vit_backward(v, labels, B); }
         optim_step(opt, 1e-4);
         if (s >= WARMUP) best = fmin(best, now() - t0);
@@ -105,6 +158,7 @@ static void child(const char *method, int r) {
     printf("%.3f %zu\n", best * 1e3, optim_state_bytes(opt));
     fflush(stdout);
     optim_free(opt);
+    for (int i = 1; i < split.n; i++) { if (is_gpt) gpt_free(split.model[i]); else vit_free(split.model[i]); }
     if (g) gpt_free(g);
     if (v) vit_free(v);
     free(images); free(labels); free(tokens);
@@ -222,7 +276,9 @@ int main(int argc, char **argv) {
     if (strcmp(argv[1], "gpt-scale") == 0)
         return scaling(argv[0], system("/usr/bin/python3 -c 'import torch' > /dev/null 2>&1") == 0);
     if (argc == 8 && strcmp(argv[2], "--child") == 0) {
-        openblas_set_num_threads(atoi(argv[5]));
+        const int t = atoi(argv[5]);   /* < 0: the batch split over -t threads, one BLAS thread each */
+        split_threads = t < 0 ? -t : 1;
+        openblas_set_num_threads(t < 0 ? 1 : t);
         GSHAPE.width = atoi(argv[6]);
         GSHAPE.mlp = 4 * GSHAPE.width;
         GSHAPE.ctx = atoi(argv[7]);
@@ -242,12 +298,14 @@ int main(int argc, char **argv) {
     printf("model FLOPs per step: forward %.2f GFLOP; full fine-tuning step ~3x forward = %.2f GFLOP\n\n", fwd / 1e9, 3 * fwd / 1e9);
     if (!have_torch) printf("(PyTorch not found: `apt-get install python3-torch` for the comparison columns)\n\n");
     printf("Step times: the best of %d steps after %d warm-up steps, each method in its own process; \"best\" is the\n"
-           "faster of the %d-core and 1-core runs, for ours and for PyTorch alike. Ours on N cores: OpenBLAS on N threads\n"
-           "(our loops are single-threaded SIMD). PyTorch on N cores: OpenBLAS on N threads and the faster of N and 1\n"
-           "intra-op threads (torch.set_num_threads); on 1 core both are 1.\n\n", REPS, WARMUP, threads);
-    printf("| method | r | ours ms (%d cores) | ours ms (1 core) | PyTorch ms (%d cores) | PyTorch ms (1 core) | PyTorch best / ours best | ours GFLOP/s | %% of sgemm 1024^3 | ours %s/s | ours peak RSS MB | PyTorch peak RSS MB | optimizer state KB |\n",
-           threads, threads, is_gpt ? "tokens" : "images");
-    printf("|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+           "fastest of the %d-core, 1-core and batch-split runs (ours) and of the %d-core and 1-core runs (PyTorch). Ours on N\n"
+           "cores: OpenBLAS on N threads (our loops are single-threaded SIMD), or the batch split over N threads with\n"
+           "one OpenBLAS thread each (config key batch_threads, nn/batch_split.h). PyTorch on N cores: OpenBLAS on N\n"
+           "threads and the faster of N and 1 intra-op threads (torch.set_num_threads); on 1 core both are 1.\n\n",
+           REPS, WARMUP, threads, threads);
+    printf("| method | r | ours ms (%d cores) | ours ms (1 core) | ours ms (batch_threads %d) | PyTorch ms (%d cores) | PyTorch ms (1 core) | PyTorch best / ours best | ours GFLOP/s | %% of sgemm 1024^3 | ours %s/s | ours peak RSS MB | PyTorch peak RSS MB | optimizer state KB |\n",
+           threads, threads, threads, is_gpt ? "tokens" : "images");
+    printf("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
     const char *methods[] = { "adamw", "lora", "dora", "loft" };
     const int ranks[] = { 1, 4, 8, 16 };
     double lora_ms[4] = { 0 }, loft_ms[4] = { 0 }, worst_ratio = INFINITY, worst_sgemm = INFINITY;
@@ -256,9 +314,10 @@ int main(int argc, char **argv) {
         for (int ri = 0; ri < (mi == 0 ? 1 : 4); ri++) {
             int r = mi == 0 ? 0 : ranks[ri];
             Result ours = measure(argv[0], methods[mi], r, threads), ours1 = threads > 1 ? measure(argv[0], methods[mi], r, 1) : ours;
+            Result oursS = threads > 1 ? measure(argv[0], methods[mi], r, -threads) : ours;   /* batch_threads = cores */
             Result pt = have_torch ? torch_step(methods[mi], r, threads) : (Result){ 0, 0, 0 };
             Result pt1 = have_torch && threads > 1 ? torch_step(methods[mi], r, 1) : pt;
-            double best = fmin(ours.ms, ours1.ms), pt_best = pt1.ms > 0 ? fmin(pt.ms, pt1.ms) : pt.ms;
+            double best = fmin(fmin(ours.ms, ours1.ms), oursS.ms), pt_best = pt1.ms > 0 ? fmin(pt.ms, pt1.ms) : pt.ms;
             /* full fine-tuning does 3x the forward work; adapter methods skip the frozen weight
                gradients (~2x forward); count the work each really does */
             double flops = (mi == 0 ? 3 : 2) * fwd, gflops = flops / (best * 1e-3) / 1e9;
@@ -275,8 +334,8 @@ int main(int argc, char **argv) {
             if (mi == 0) worst_sgemm = 100 * gflops / peak;
             char rk[8] = "-";
             if (r) snprintf(rk, sizeof rk, "%d", r);
-            printf("| %s | %s | %.1f | %.1f | %s | %s | %s | %.1f | %.0f%% | %.0f | %.0f | %s | %.0f |\n", methods[mi], rk,
-                   ours.ms, ours1.ms, ptms, pt1ms, ratio, gflops, 100 * gflops / peak,
+            printf("| %s | %s | %.1f | %.1f | %.1f | %s | %s | %s | %.1f | %.0f%% | %.0f | %.0f | %s | %.0f |\n", methods[mi], rk,
+                   ours.ms, ours1.ms, oursS.ms, ptms, pt1ms, ratio, gflops, 100 * gflops / peak,
                    tokens / (best * 1e-3), ours.rss_mb, ptrss, ours.state / 1024.0);
             if (mi == 3) loft_state[ri] = ours.state;
         }

@@ -238,5 +238,32 @@ mkdir -p "$T/gpt2_bad" && cp tests/golden/gpt2_tiny/model.safetensors tests/gold
 "$LOFT" run tests/data/gpt_tiny.lua --set text_dir=$T/text --set gpt_checkpoint=$T/gpt2_bad/model.safetensors --results $T/h3 --only lora > "$T/h3log" 2>&1
 expect "a GPT-2 folder without config.json: the error names the file" "grep -q 'gpt2_bad/config.json: cannot open' '$T/h3log'"
 
+# --- batch_threads: the batch split over threads (nn/batch_split.h). One step's loss, step-0
+#     evaluations and every gradient (tests/cuda/step_check.c, CPU build) with 2 and 3 threads
+#     against 1, for AdamW, LoRA and DoRA on the tiny ViT and GPT; then whole runs
+SC="$(dirname "$LOFT")/tests/cpu/step_check_f32"
+VK="data_file=$T/mnist.bin checkpoint=$T/ckpt.h5 vit_width=16 vit_depth=1 vit_heads=2 vit_mlp=16 batch_size=8 rank=2"
+GK="text_dir=$T/text tokenizer=$T/tok.txt gpt_checkpoint=$T/gpt.h5 vocab=300 ctx=16 gpt_width=16 gpt_depth=1 gpt_heads=2 gpt_mlp=16 batch_size=5 rank=2"
+bad=""
+for task in vit gpt; do
+  keys=$VK; [ $task = gpt ] && keys=$GK
+  for m in adamw lora dora; do
+    "$SC" record "$T/bt.bin" configs/$task.yaml method=$m $keys > /dev/null 2>&1 || bad="$bad $task/$m:record"
+    for n in 2 3; do
+      LOFT_STEP_TOL=1e-5 "$SC" check "$T/bt.bin" configs/$task.yaml method=$m $keys batch_threads=$n > "$T/bt_$task$m$n" 2>&1 || bad="$bad $task/$m/$n"
+    done
+  done
+done
+expect "batch_threads 2 and 3 (5 rows: uneven shares) give one step's loss and every gradient of batch_threads 1 within 1e-5, ViT and GPT x AdamW, LoRA, DoRA${bad:+ (failed:$bad)}" "[ -z '$bad' ]"
+expect "... and the comparison looked at the adapters' gradients" "grep -q 'ok   pair 0 gradient of A' '$T/bt_gptlora2'"
+"$LOFT" run tests/data/gpt_tiny.lua $G --set batch_threads=2 --results "$T/bt2" > "$T/bt2log" 2>&1
+"$LOFT" compare "$T/g/gpt_tiny.h5" "$T/bt2/gpt_tiny.h5" --columns loss,grad_norm --rtol 1e-3 > "$T/bt2c" 2>&1; rc=$?
+expect "GPT runs with batch_threads 2 follow batch_threads 1 (loss, gradient norm within 1e-3 over 6 steps)" "[ $rc = 0 ]"
+"$LOFT" run tests/data/gpt_tiny.lua $G --set batch_threads=9 --results "$T/bt9" > "$T/bt9log" 2>&1; rc=$?
+expect "batch_threads larger than the batch is refused before any run, naming the key" \
+  "[ $rc = 2 ] && grep -q \"key 'batch_threads' = 9: each thread needs at least one row of the batch\" '$T/bt9log'"
+"$LOFT" run tests/data/tiny.lua --set batch_threads=2 --results "$T/bt_mf" > "$T/btmf" 2>&1; rc=$?
+expect "batch_threads on the mf task is refused, saying why" "[ $rc = 2 ] && grep -q 'the mf task trains on one full matrix' '$T/btmf'"
+
 echo "test_cli: $checks checks, $failures failed"
 [ $failures = 0 ]

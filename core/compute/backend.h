@@ -11,6 +11,10 @@ const char *compute_backend(void);
 /* the device this build's backend computes on: "cpu" or "cuda" */
 const char *compute_device(void);
 void compute_set_threads(int n);
+/* fn(ctx, i) for i = 0 .. n-1 at once: on the CPU each on its own thread (i = 0 on the caller's),
+   with BLAS single-threaded meanwhile (one core each; restored after); a GPU backend runs them in
+   turn (its device is the parallelism). The fn must not share writable memory. */
+void compute_parallel(int n, void (*fn)(void *ctx, int i), void *ctx);
 /* Prepares the backend for a run that asks for `device` (config key device) with TF32 GEMMs
    allowed or not (key tf32; float32 GEMMs only). 0, or -1 with a message in err when this build
    computes elsewhere or the device cannot be used (no GPU, no driver). */

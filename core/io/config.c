@@ -83,6 +83,11 @@ static const Field FIELDS[] = {
       "train set; source = digits 0-4 from scratch (pretraining)"),
     F(imbalance_ratio, T_FLOAT, 1, BIG, 0, 0, NULL, "50", "vit imbalanced: most / least frequent class in the train set"),
     F(batch_size, T_INT, 1, 4096, 0, 0, NULL, "32", "vit: images per step"),
+    F(batch_threads, T_INT, 1, 16, 0, 0, NULL, "1",
+      "vit, gpt on the cpu: split each training batch over this many threads, each with its own copy of the "
+      "model (weights, activations, gradients) and one BLAS thread; the gradient is their row-weighted mean, "
+      "equal to the whole batch's up to float rounding (another summation order: results differ from 1 in the "
+      "last bits). For one run on a multi-core machine; a --jobs N sweep already uses the cores"),
     F(eval_every, T_INT, 1, 1e9, 0, 0, NULL, "25", "vit: test accuracy every this many steps (and at the end)"),
     F(target_modules, T_STR, 0, 0, 0, 0, NULL, "\"qkv,proj,fc1,fc2\"", "vit: layers that get adapters"),
     F(modules_to_save, T_STR, 0, 0, 0, 1, NULL, "\"head\"", "vit: trained in full besides adapters: head, norm, pos, patch"),
@@ -368,6 +373,16 @@ static int config_validate_method(const RunConfig *c, char *err, size_t errlen) 
         snprintf(err, errlen, "key 'init' = %s initialises LoRA factors B, A from W0 or its gradient; method %s %s", c->init,
                  c->method, method_of(c->method)->adapter == ADAPTER_NONE ? "trains no adapter" : "is DoRA (magnitudes too): not supported");
         return -1;
+    }
+    if (c->batch_threads > 1) {
+        const char *why = strcmp(c->task, "mf") == 0 ? "the mf task trains on one full matrix, not on batches"
+                        : strcmp(c->device, "cpu") != 0 ? "it splits batches over CPU cores (device is not cpu)"
+                        : c->batch_threads > c->batch_size ? "each thread needs at least one row of the batch" : NULL;
+        if (why) {
+            snprintf(err, errlen, "key 'batch_threads' = %d: %s (batch_size = %d, task %s, device %s)", c->batch_threads, why,
+                     c->batch_size, c->task, c->device);
+            return -1;
+        }
     }
     if (c->tf32 && strcmp(c->device, "cuda") != 0) {
         snprintf(err, errlen, "key 'tf32' = true applies to device: cuda (TF32 is a GPU tensor-core format); device is %s", c->device);

@@ -37,7 +37,7 @@ typedef struct {
     char data_file[CONFIG_STR], checkpoint[CONFIG_STR], target_modules[CONFIG_STR], modules_to_save[CONFIG_STR];
     char vit_target[16];            /* unseen | imbalanced | source */
     double imbalance_ratio;
-    int batch_size, eval_every, vit_width, vit_depth, vit_heads, vit_patch, vit_mlp;
+    int batch_size, batch_threads, eval_every, vit_width, vit_depth, vit_heads, vit_patch, vit_mlp;
     /* the GPT task */
     char text_dir[CONFIG_STR], corpus[CONFIG_STR], tokenizer[CONFIG_STR], gpt_checkpoint[CONFIG_STR], save_merged[CONFIG_STR];
     char gpt_target[16];            /* source | jargon */

@@ -17,6 +17,7 @@
 #include "../io/files.h"
 #include "../io/h5log.h"
 #include "../dist.h"
+#include "../nn/batch_split.h"
 #include "../task.h"
 #include "../text/bpe.h"
 #include "../text/gpt2_vocab.h"
@@ -297,6 +298,7 @@ typedef struct {
     PlainTensor plain[MAX_PLAIN];
     int npairs, nplain;
     Windows w;                  /* the batch of token windows */
+    BatchSplit split;           /* batch_threads > 1: the model and its replicas (model[0] = m) */
 } GptTask;
 
 /* bytes of a GPT run: parameters x 4 (weights, gradients, two moments), the activations of
@@ -324,6 +326,7 @@ static int gpt_validate(const RunConfig *c, char *err, size_t errlen) {
 static void gpt_task_free(void *self) {
     GptTask *t = self;
     if (!t) return;
+    for (int i = 1; i < t->split.n; i++) gpt_free(t->split.model[i]);
     gpt_free(t->m);
     if (t->bpe.bytes) bpe_free(&t->bpe);
     free(t->text); free(t->tok); free(t->w.host_x); free(t->w.host_y); itensor_free(t->w.x); itensor_free(t->w.y); free(t->w.host_logits); free(t->z.cands); free(t->z.answer);
@@ -362,6 +365,49 @@ static void init_batch(void *self, int j) {
     (void)j;
     GptTask *t = self;
     train_batch(t, &t->init_rng, 0);   /* whole batches: every process computes the same init */
+}
+
+/* share [lo, hi) of the windows in t->w through model m (batch_split.h) */
+static double share_step(void *model, int lo, int hi, void *ctx) {
+    GptTask *t = ctx;
+    const int T = t->c->ctx;
+    const int *x = t->w.x + (size_t)lo * T, *y = t->w.y + (size_t)lo * T;
+    double loss = gpt_forward(model, x, y, hi - lo, T);
+    if (isfinite(loss)) gpt_backward(model, y, hi - lo, T);
+    return loss;
+}
+
+/* batch_threads - 1 replicas of t->m for the split batch: the same shape, adapters and trainables
+   (their values are copied from t->m before every split step); 0, or -1 with a message */
+static int make_replicas(GptTask *t, char *err, size_t errlen) {
+    const RunConfig *c = t->c;
+    BatchSplit *s = &t->split;
+    const int n = c->batch_threads;
+    s->n = 1;
+    s->model[0] = t->m;
+    s->step = share_step;
+    s->ctx = t;
+    s->size[0] = t->m->nparams;
+    s->size[1] = t->m->nadapter;
+    for (int i = 0; i < n; i++) {
+        Gpt *m = i == 0 ? t->m : gpt_create(t->m->s, (c->batch_size + n - 1) / n, c->ctx);
+        if (!m) { snprintf(err, errlen, "batch_threads: cannot make a replica of the GPT"); return -1; }
+        if (i > 0) {
+            s->model[s->n++] = m;
+            Rng scratch;   /* the draws are overwritten by t->m's values */
+            rng_seed(&scratch, 1);
+            gpt_init(m, &scratch);
+            AdapterPair pairs[MAX_PAIRS];
+            PlainTensor plain[MAX_PLAIN];
+            int np, nl;
+            if (!t->full && gpt_add_adapters(m, c->target_modules, (method_adapter(c->method) == ADAPTER_DORA) ? ADAPT_DORA : ADAPT_LORA,
+                                             c->rank, config_scale(c), 0, &scratch, err, errlen)) return -1;
+            if (gpt_trainables(m, t->full, c->modules_to_save, pairs, &np, plain, &nl, MAX_PLAIN, err, errlen)) return -1;
+        }
+        s->params[i][0] = m->params; s->grads[i][0] = m->grads;
+        s->params[i][1] = m->adapter; s->grads[i][1] = m->adapter_grad;
+    }
+    return 0;
 }
 
 static void *gpt_task_create(const RunConfig *c, char *err, size_t errlen) {
@@ -416,6 +462,7 @@ static void *gpt_task_create(const RunConfig *c, char *err, size_t errlen) {
         rng_seed(&t->init_rng, (uint64_t)c->seed ^ INIT_STREAM);
         if (blocks_spectral_init(&t->m->blk, spectral, config_init_gamma(c), c->init_batches, init_batch, t, err, errlen)) goto fail;
     }
+    if (make_replicas(t, err, errlen) != 0) goto fail;   /* after the spectral init: it runs unsplit */
     return t;
 fail:
     gpt_task_free(t);
@@ -481,6 +528,7 @@ static double train_batch(GptTask *t, Rng *rng, int shard) {
         memcpy(t->w.host_y + (b - lo) * c->ctx, t->tok + s0 + 1, sizeof(int) * c->ctx);
     }
     upload(&t->w, (hi - lo) * c->ctx);
+    if (t->split.n > 1) return batch_split_step(&t->split, hi - lo);
     double loss = gpt_forward(t->m, t->w.x, t->w.y, hi - lo, c->ctx);
     if (isfinite(loss)) gpt_backward(t->m, t->w.y, hi - lo, c->ctx);
     return loss;

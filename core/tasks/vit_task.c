@@ -13,6 +13,7 @@
 #include "../io/h5log.h"
 #include "../io/mnist.h"
 #include "../dist.h"
+#include "../nn/batch_split.h"
 #include "../task.h"
 #include "vit.h"
 
@@ -127,6 +128,7 @@ typedef struct {
     PlainTensor plain[MAX_PLAIN];
     int npairs, nplain;
     Batch batch;                /* images and labels of a step or an evaluation */
+    BatchSplit split;           /* batch_threads > 1: the model and its replicas (model[0] = v) */
     int *which;                 /* (B,) the batch's indices in its set */
 } VitTask;
 
@@ -155,11 +157,55 @@ static void vit_task_free(void *self) {
     free(t->batch.host_images); free(t->batch.host_labels); free(t->batch.host_logits); free(t->which);
     imageset_free(&t->train); imageset_free(&t->val); imageset_free(&t->test);
     mnist_free(&t->m);
+    for (int i = 1; i < t->split.n; i++) vit_free(t->split.model[i]);
     vit_free(t->v);
     free(t);
 }
 
 static double train_batch(VitTask *t, Rng *rng, int shard);
+
+/* share [lo, hi) of the rows in t->batch through model v (batch_split.h) */
+static double share_step(void *model, int lo, int hi, void *ctx) {
+    VitTask *t = ctx;
+    Vit *v = model;
+    const real *images = t->batch.images + (size_t)lo * MNIST_PIXELS;
+    const int *labels = t->batch.labels + lo;
+    double loss = vit_forward(v, images, labels, hi - lo);
+    if (isfinite(loss)) vit_backward(v, labels, hi - lo);
+    return loss;
+}
+
+/* batch_threads - 1 replicas of t->v for the split batch: the same shape, adapters and trainables
+   (their values are copied from t->v before every split step); 0, or -1 with a message */
+static int make_replicas(VitTask *t, int full, char *err, size_t errlen) {
+    const RunConfig *c = t->c;
+    BatchSplit *s = &t->split;
+    const int n = c->batch_threads;
+    s->n = 1;
+    s->model[0] = t->v;
+    s->step = share_step;
+    s->ctx = t;
+    s->size[0] = t->v->nparams;
+    s->size[1] = t->v->nadapter;
+    for (int i = 0; i < n; i++) {
+        Vit *v = i == 0 ? t->v : vit_create(t->v->s, (c->batch_size + n - 1) / n);
+        if (i > 0) {
+            s->model[s->n++] = v;
+            Rng scratch;   /* the draws are overwritten by t->v's values */
+            rng_seed(&scratch, 1);
+            vit_init(v, &scratch);
+            AdapterPair pairs[MAX_PAIRS];
+            PlainTensor plain[MAX_PLAIN];
+            int np, nl;
+            if (!full && vit_add_adapters(v, c->target_modules, (method_adapter(c->method) == ADAPTER_DORA) ? ADAPT_DORA : ADAPT_LORA,
+                                          c->rank, config_scale(c), 0, &scratch, err, errlen) != 0) return -1;
+            if (vit_trainables(v, full, c->modules_to_save, pairs, &np, plain, &nl, MAX_PLAIN, err, errlen) != 0) return -1;
+        }
+        s->params[i][0] = v->params; s->grads[i][0] = v->grads;
+        s->params[i][1] = v->adapter; s->grads[i][1] = v->adapter_grad;
+    }
+    return 0;
+}
 
 /* init batch j of a spectral init: a random training batch of its own stream */
 static void init_batch(void *self, int j) {
@@ -205,6 +251,7 @@ static void *vit_task_create(const RunConfig *c, char *err, size_t errlen) {
         rng_seed(&t->init_rng, (uint64_t)c->seed ^ INIT_STREAM);
         if (blocks_spectral_init(&t->v->blk, spectral, config_init_gamma(c), c->init_batches, init_batch, t, err, errlen)) goto fail;
     }
+    if (make_replicas(t, full, err, errlen) != 0) goto fail;   /* after the spectral init: it runs unsplit */
     return t;
 fail:
     vit_task_free(t);
@@ -258,6 +305,7 @@ static double train_batch(VitTask *t, Rng *rng, int shard) {
     int lo = 0, hi = B;
     if (shard) dist_shard(B, &lo, &hi);
     batch_of(&t->batch, &t->m, &t->train, t->which + lo, hi - lo);
+    if (t->split.n > 1) return batch_split_step(&t->split, hi - lo);
     double loss = vit_forward(t->v, t->batch.images, t->batch.labels, hi - lo);
     if (isfinite(loss)) vit_backward(t->v, t->batch.labels, hi - lo);
     return loss;

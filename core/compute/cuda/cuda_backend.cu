@@ -89,6 +89,10 @@ const char *compute_device(void) { return "cuda"; }
 /* the GPU's parallelism is its own; the host runs only the r x r solvers (single-threaded loops) */
 void compute_set_threads(int n) { (void)n; }
 
+void compute_parallel(int n, void (*fn)(void *ctx, int i), void *ctx) {
+    for (int i = 0; i < n; i++) fn(ctx, i);   /* in turn: the GPU is the parallelism */
+}
+
 void compute_host_access(void) {
     if (ready) CUDA_CHECK(cudaDeviceSynchronize());
 }

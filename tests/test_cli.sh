@@ -259,6 +259,9 @@ expect "... and the comparison looked at the adapters' gradients" "grep -q 'ok  
 "$LOFT" run tests/data/gpt_tiny.lua $G --set batch_threads=2 --results "$T/bt2" > "$T/bt2log" 2>&1
 "$LOFT" compare "$T/g/gpt_tiny.h5" "$T/bt2/gpt_tiny.h5" --columns loss,grad_norm --rtol 1e-3 > "$T/bt2c" 2>&1; rc=$?
 expect "GPT runs with batch_threads 2 follow batch_threads 1 (loss, gradient norm within 1e-3 over 6 steps)" "[ $rc = 0 ]"
+"$LOFT" run tests/data/gpt_tiny.lua $G --set batch_threads=2 --results "$T/bt2b" > /dev/null 2>&1
+"$LOFT" compare "$T/bt2/gpt_tiny.h5" "$T/bt2b/gpt_tiny.h5" > "$T/bt2d" 2>&1; rc=$?
+expect "batch_threads 2 is deterministic: the same runs again, bit for bit" "[ $rc = 0 ] && grep -q '3 runs compared, 0 differ' '$T/bt2d'"
 "$LOFT" run tests/data/gpt_tiny.lua $G --set batch_threads=9 --results "$T/bt9" > "$T/bt9log" 2>&1; rc=$?
 expect "batch_threads larger than the batch is refused before any run, naming the key" \
   "[ $rc = 2 ] && grep -q \"key 'batch_threads' = 9: each thread needs at least one row of the batch\" '$T/bt9log'"

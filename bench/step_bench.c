@@ -277,7 +277,10 @@ int main(int argc, char **argv) {
         return scaling(argv[0], system("/usr/bin/python3 -c 'import torch' > /dev/null 2>&1") == 0);
     if (argc == 8 && strcmp(argv[2], "--child") == 0) {
         const int t = atoi(argv[5]);   /* < 0: the batch split over -t threads, one BLAS thread each */
-        split_threads = t < 0 ? -t : 1;
+        split_threads = t < 0 ? -t : 1;   /* at most BATCH_SPLIT_MAX, and a row per thread */
+        const int rows = is_gpt ? GPT_BATCH : VIT_BATCH;
+        if (split_threads > BATCH_SPLIT_MAX) split_threads = BATCH_SPLIT_MAX;
+        if (split_threads > rows) split_threads = rows;
         openblas_set_num_threads(t < 0 ? 1 : t);
         GSHAPE.width = atoi(argv[6]);
         GSHAPE.mlp = 4 * GSHAPE.width;
@@ -287,6 +290,7 @@ int main(int argc, char **argv) {
     }
     const int B = is_gpt ? GPT_BATCH : VIT_BATCH, tokens = is_gpt ? B * GSHAPE.ctx : B;
     int threads = openblas_get_num_threads();
+    const int split_n = threads < BATCH_SPLIT_MAX ? (threads < B ? threads : B) : (BATCH_SPLIT_MAX < B ? BATCH_SPLIT_MAX : B);
     int have_torch = system("/usr/bin/python3 -c 'import torch' > /dev/null 2>&1") == 0;
     const int rows = is_gpt ? tokens : B * 17;
     double peak = sgemm_gflops(1024, 1024, 1024), shaped = sgemm_gflops(rows, 3 * 128, 128);
@@ -304,7 +308,7 @@ int main(int argc, char **argv) {
            "threads and the faster of N and 1 intra-op threads (torch.set_num_threads); on 1 core both are 1.\n\n",
            REPS, WARMUP, threads, threads);
     printf("| method | r | ours ms (%d cores) | ours ms (1 core) | ours ms (batch_threads %d) | PyTorch ms (%d cores) | PyTorch ms (1 core) | PyTorch best / ours best | ours GFLOP/s | %% of sgemm 1024^3 | ours %s/s | ours peak RSS MB | PyTorch peak RSS MB | optimizer state KB |\n",
-           threads, threads, threads, is_gpt ? "tokens" : "images");
+           threads, split_n, threads, is_gpt ? "tokens" : "images");
     printf("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
     const char *methods[] = { "adamw", "lora", "dora", "loft" };
     const int ranks[] = { 1, 4, 8, 16 };
@@ -314,7 +318,7 @@ int main(int argc, char **argv) {
         for (int ri = 0; ri < (mi == 0 ? 1 : 4); ri++) {
             int r = mi == 0 ? 0 : ranks[ri];
             Result ours = measure(argv[0], methods[mi], r, threads), ours1 = threads > 1 ? measure(argv[0], methods[mi], r, 1) : ours;
-            Result oursS = threads > 1 ? measure(argv[0], methods[mi], r, -threads) : ours;   /* batch_threads = cores */
+            Result oursS = threads > 1 ? measure(argv[0], methods[mi], r, -split_n) : ours;   /* batch_threads = cores */
             Result pt = have_torch ? torch_step(methods[mi], r, threads) : (Result){ 0, 0, 0 };
             Result pt1 = have_torch && threads > 1 ? torch_step(methods[mi], r, 1) : pt;
             double best = fmin(fmin(ours.ms, ours1.ms), oursS.ms), pt_best = pt1.ms > 0 ? fmin(pt.ms, pt1.ms) : pt.ms;

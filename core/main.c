@@ -630,6 +630,12 @@ static int cmd_run(const char *path, const Options *o, int list_only) {
                 rc = 2;
                 goto out;
             }
+            if (c->batch_threads > c->batch_size / d->size) {
+                fprintf(stderr, "error: run %s: key 'batch_threads' = %d: each thread needs at least one row of its process's "
+                        "share, batch_size / processes = %d\n", e->runs[sel[k]].id, c->batch_threads, c->batch_size / d->size);
+                rc = 2;
+                goto out;
+            }
         }
     }
     int locked = 1;

@@ -12,7 +12,7 @@ static const char *const AFTER_START[] = {
 #define OPTIM_SETTING(name, type, size, lo, hi, choices, def, methods, ablation, help) #name,
 #include "methods/settings.def"
 #undef OPTIM_SETTING
-    "eval_every", "log_every", "loss_threshold", "memory_limit_gb",
+    "eval_every", "log_every", "loss_threshold", "memory_limit_gb", "batch_threads",
 };
 
 void start_key(const RunConfig *c, const char *yaml, char *key, size_t n) {

@@ -59,5 +59,10 @@ $MPI "$LOFT" run "$T/dp.lua" $V --results "$T/j" --jobs 2 > "$T/j.out" 2>&1; rc=
 expect "--jobs 2 under mpirun is refused with a message" "[ $rc != 0 ] && grep -q 'use one or the other' '$T/j.out'"
 mpirun --oversubscribe -np 3 "$LOFT" run "$T/dp.lua" $V --results "$T/k" > "$T/k.out" 2>&1; rc=$?
 expect "a batch of 8 on 3 processes is refused, naming batch_size" "[ $rc != 0 ] && grep -q \"key 'batch_size' = 8 must be a multiple of the 3 processes\" '$T/k.out'"
+$MPI "$LOFT" run "$T/dp.lua" $V --results "$T/bt" --set batch_threads=5 > "$T/bt.out" 2>&1; rc=$?
+expect "batch_threads 5 on a process's 4 rows is refused, naming the key" "[ $rc != 0 ] && grep -q \"key 'batch_threads' = 5: each thread needs at least one row of its process's share\" '$T/bt.out'"
+$MPI "$LOFT" run "$T/dp.lua" $V --results "$T/bt2" --set batch_threads=2 --only lora > "$T/bt2.out" 2>&1; rc=$?
+"$LOFT" compare "$T/one/dp.h5" "$T/bt2/dp.h5" --only lora --rtol 1e-5 > "$T/bt2c" 2>&1; rc2=$?
+expect "mpirun -np 2 with batch_threads 2 (each process splits its 4 rows over 2 threads) follows one process within 1e-5" "[ $rc = 0 ] && [ $rc2 = 0 ]"
 echo "test_mpi: $checks checks, $failures failed"
 [ $failures = 0 ]

@@ -34,7 +34,8 @@ double batch_split_step(BatchSplit *s, int B) {
         loss += w * sh.loss[i];
         for (int b = 0; b < BATCH_SPLIT_BUFS; b++) {
             if (!s->size[b]) continue;
-            if (i == 0) vec_scale(s->grads[0][b], (real)w, s->size[b]);
+            if (i == 0 && hi > lo) vec_scale(s->grads[0][b], (real)w, s->size[b]);
+            else if (i == 0) vec_zero(s->grads[0][b], s->size[b]);   /* no rows: its step never ran */
             else if (hi > lo) vec_axpby(s->grads[0][b], (real)w, s->grads[i][b], 1, s->size[b]);
         }
     }

@@ -303,11 +303,14 @@ typedef struct {
 
 /* bytes of a GPT run: parameters x 4 (weights, gradients, two moments), the activations of
    nn/blocks for B x T tokens, and the logits, probabilities and their gradient (B T V), float32 */
-static double gpt_bytes(const GptShape *s, int B, int T) {
-    const double C = s->width, H = s->mlp, L = s->depth, V = s->vocab, N = (double)B * T;
+static double gpt_bytes(const GptShape *s, int B, int T, int threads) {
+    /* batch_threads: each replica holds weights and gradients (2 x params) and the activations of
+       its share, ceil(B / threads) rows */
+    const int rows = threads * ((B + threads - 1) / threads);
+    const double C = s->width, H = s->mlp, L = s->depth, V = s->vocab, N = (double)rows * T;
     const double params = V * C + (double)s->ctx * C + L * (4 * C * C + 2 * C * H + 9 * C + H) + 2 * C;
-    const double acts = N * (L * (13 * C + 2 * H + 12 * C) + 8 * C + 2 * H) + 2 * L * B * s->heads * (double)T * T + 3 * N * V;
-    return 4 * (4 * params + acts);
+    const double acts = N * (L * (13 * C + 2 * H + 12 * C) + 8 * C + 2 * H) + 2 * L * rows * s->heads * (double)T * T + 3 * N * V;
+    return 4 * ((4 + 2 * (threads - 1)) * params + acts);
 }
 
 static int gpt_validate(const RunConfig *c, char *err, size_t errlen) {
@@ -320,7 +323,7 @@ static int gpt_validate(const RunConfig *c, char *err, size_t errlen) {
         return -1;
     }
     GptShape s = { c->vocab, c->ctx, c->gpt_width, c->gpt_depth, c->gpt_heads, c->gpt_mlp, 0 };
-    return task_memory_check(c, gpt_bytes(&s, c->batch_size, c->ctx), "GPT parameters, moments and activations", err, errlen);
+    return task_memory_check(c, gpt_bytes(&s, c->batch_size, c->ctx, c->batch_threads), "GPT parameters, moments and activations", err, errlen);
 }
 
 static void gpt_task_free(void *self) {
@@ -344,7 +347,7 @@ static int model_shape(GptShape *shape, const GptTask *t, char *err, size_t errl
     dir_of(dir, sizeof dir, c->gpt_checkpoint);
     path_in(path, sizeof path, dir, "config.json");
     if (gpt2_read_config(path, shape, err, errlen)) return -1;
-    if (task_memory_check(c, gpt_bytes(shape, c->batch_size, c->ctx), "the GPT-2 shape of config.json", err, errlen)) {
+    if (task_memory_check(c, gpt_bytes(shape, c->batch_size, c->ctx, c->batch_threads), "the GPT-2 shape of config.json", err, errlen)) {
         char tmp[1100];
         snprintf(tmp, sizeof tmp, "%s: %s", path, err);
         snprintf(err, errlen, "%s", tmp);

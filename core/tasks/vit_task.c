@@ -143,11 +143,14 @@ static int vit_validate(const RunConfig *c, char *err, size_t errlen) {
         return -1;
     }
     /* parameters x 4 (weights, gradients, two moments) and the activations of nn/blocks for
-       B x (P + 1) tokens, in float32 */
-    const double C = c->vit_width, H = c->vit_mlp, L = c->vit_depth, B = c->batch_size, T = (28 / c->vit_patch) * (28 / c->vit_patch) + 1;
+       B x (P + 1) tokens, in float32; with batch_threads, each replica's weights and gradients and
+       the activations of its share (ceil(B / threads) rows) */
+    const int n = c->batch_threads;
+    const double C = c->vit_width, H = c->vit_mlp, L = c->vit_depth, B = n * ((c->batch_size + n - 1) / n),
+                 T = (28 / c->vit_patch) * (28 / c->vit_patch) + 1;
     const double params = L * (4 * C * C + 2 * C * H + 9 * C + H) + 50 * C + T * C;
     const double acts = B * T * (L * (13 * C + 2 * H + 12 * C) + 8 * C + 2 * H) + 2 * L * B * c->vit_heads * T * T;
-    return task_memory_check(c, 4 * (4 * params + acts), "ViT parameters, moments and activations", err, errlen);
+    return task_memory_check(c, 4 * ((4 + 2 * (n - 1)) * params + acts), "ViT parameters, moments and activations", err, errlen);
 }
 
 static void vit_task_free(void *self) {

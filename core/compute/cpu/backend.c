@@ -25,7 +25,7 @@ int compute_select(const char *device, int tf32, char *err, size_t errlen) {
     return 0;
 }
 
-void compute_host_access(void) {}
+void compute_host_access(void) {}   /* tensors are host memory, nothing is queued */
 
 typedef struct { void (*fn)(void *, int); void *ctx; int i; } Share;
 
@@ -53,4 +53,4 @@ void compute_parallel(int n, void (*fn)(void *ctx, int i), void *ctx) {
         else fn(ctx, i);   /* no thread to be had: in turn, the result is the same */
     }
     openblas_set_num_threads(blas);
-}   /* tensors are host memory, nothing is queued */
+}

@@ -94,9 +94,11 @@ static const char *HELP_SUBMIT =
     "queued) as Slurm job arrays, one task per run: the tuning runs first, then the other runs in an\n"
     "array that starts after them (--dependency=afterany) and takes the values they chose. Each task\n"
     "runs `loft exec` into RESULTS/NAME.h5.slurm/<id>.h5; `loft collect`, or the next `loft run`,\n"
-    "merges the finished ones into RESULTS/NAME.h5 (under the file's lock). Prints the job ids.\n\n"
+    "merges the finished ones into RESULTS/NAME.h5 (under the file's lock). Prints the job ids.\n"
+    "A final run whose config equals the tuning run its group chose is copied from it by its task,\n"
+    "as loft run copies it; runs with device: cuda ask for a GPU each (--gres=gpu:1).\n\n"
     "  --array-limit K  at most K tasks of an array at once (sbatch --array=...%K)\n"
-    "  --only, --set, --results as for loft run\n"
+    "  --only, --set, --results, --recompute as for loft run\n"
     "  -- OPTIONS       passed to sbatch as they are (e.g. -- --partition=gpu --time=30)\n";
 
 static const char *HELP_LIST = "loft list EXPERIMENT.lua [--only PATTERN] [--set KEY=VALUE ...]\n\n"
@@ -467,20 +469,26 @@ static void sweep(const Experiment *e, RunConfig *cfgs, char **yaml, char (*chos
    the same code, BLAS and threads (as for any stored run the sweep skips). It is copied from the
    stored tuning run (attribute copy_of) instead of run, unless it writes files besides its
    results (a checkpoint, merged weights). 1 when copied. */
-static int copy_tuning_twin(const Experiment *e, int i, const char *chosen, const RunConfig *c, const char *yaml,
-                            const char *results) {
+/* the index of the stored tuning run that final run i equals (see copy_tuning_twin), or -1 */
+static int tuning_twin(const Experiment *e, int i, const char *chosen, const RunConfig *c, const char *yaml, const char *results) {
     const PlannedRun *p = &e->runs[i];
     const TaskOps *ops = task_find(c->task);
-    if (!p->tune_key[0] || !chosen[0] || (ops && ops->writes_files && ops->writes_files(c))) return 0;
+    if (!p->tune_key[0] || !chosen[0] || (ops && ops->writes_files && ops->writes_files(c))) return -1;
     for (int q = 0; q < e->nruns; q++) {
         const PlannedRun *t = &e->runs[q];
         if (strcmp(t->role, "tune") != 0 || strcmp(t->tune_group, p->tune_group) != 0 || strcmp(t->tune_value, chosen) != 0) continue;
-        if (!h5_run_done(results, t->id, yaml)) continue;   /* the stored tuning run's config must read alike */
-        char err[1024];
-        if (h5_copy_run(results, t->id, p->id, "final", err, sizeof err) != 0) { fprintf(stderr, "warning: %s\n", err); return 0; }
-        return 1;
+        if (h5_run_done(results, t->id, yaml)) return q;   /* the stored tuning run's config must read alike */
     }
-    return 0;
+    return -1;
+}
+
+static int copy_tuning_twin(const Experiment *e, int i, const char *chosen, const RunConfig *c, const char *yaml,
+                            const char *results) {
+    const int q = tuning_twin(e, i, chosen, c, yaml, results);
+    if (q < 0) return 0;
+    char err[1024];
+    if (h5_copy_run(results, e->runs[q].id, e->runs[i].id, "final", err, sizeof err) != 0) { fprintf(stderr, "warning: %s\n", err); return 0; }
+    return 1;
 }
 
 /* resolves run i (the tuned value of a final run when known, else a placeholder: the first value
@@ -773,6 +781,22 @@ static int cmd_exec(const char *path, const Options *o) {
     remove(errfile);
     RunInfo info = { r->id, r->label, p.e.name, rev, 0, r->tune_key[0] ? (tuning ? "tune" : "final") : NULL,
                      r->tune_group, r->tune_key, tuning ? r->tune_value : p.chosen[i], r->tune_on, NULL, 0, NULL };
+    /* a final run equal to the tuning run its group chose is copied from it, as `loft run` does */
+    const int twin = r->tune_key[0] && !tuning && !o->recompute ? tuning_twin(&p.e, i, p.chosen[i], &p.cfgs[i], p.yaml[i], p.results) : -1;
+    if (twin >= 0) {
+        int ok = h5_extract_run(p.results, p.e.runs[twin].id, r->id, "final", part, err, sizeof err) == 0;
+        if (ok && rename(part, done) != 0) {
+            snprintf(err, sizeof err, "%s: cannot rename to %s (%s)", part, done, strerror(errno));
+            remove(part);
+            ok = 0;
+        }
+        if (ok) {
+            printf("%s: copied from the tuning run %s (the same config; --recompute trains it)\n", r->id, p.e.runs[twin].id);
+            plan_free(&p);
+            return 0;
+        }
+        fprintf(stderr, "warning: %s; the run is trained instead\n", err);
+    }
     RunSummary sum;
     if (run_config(&p.cfgs[i], p.yaml[i], &info, part, &sum, err, sizeof err) != 0) {
         fprintf(stderr, "error: run %s: %s\n", r->id, err);
@@ -891,7 +915,7 @@ static int cmd_submit(const char *path, const Options *o) {
                     "fail (loft status)\n", waiting);
         char stem[200];
         snprintf(stem, sizeof stem, "%s-%ld-%ld-%s", p.e.name, stamp, (long)getpid(), phase ? "runs" : "tune");
-        if (slurm_submit_array(p.dir, stem, lists[phase], count[phase], o->array_limit, phase ? after : "", gpus[phase], self, path,
+        if (slurm_submit_array(p.dir, stem, lists[phase], count[phase], o->array_limit, phase ? after : "", gpus[phase], o->recompute, self, path,
                                o->results_dir ? o->results_dir : "results", o->sets, o->nsets, (const char *const *)o->extra,
                                o->nextra, jobs[phase], sizeof jobs[phase], err, sizeof err) != 0) {
             fprintf(stderr, "error: %s\n", err);

@@ -54,7 +54,7 @@ static void shell_quote(FILE *f, const char *s) {
     fputc('\'', f);
 }
 
-int slurm_submit_array(const char *dir, const char *stem, const char *list, int n, int limit, const char *after, int gpu,
+int slurm_submit_array(const char *dir, const char *stem, const char *list, int n, int limit, const char *after, int gpu, int recompute,
                        const char *loft_path, const char *experiment, const char *rdir, const char *const *sets,
                        int nsets, const char *const *extra, int nextra, char *job, size_t joblen, char *err, size_t errlen) {
     char script[700], cwd[1024];
@@ -76,7 +76,7 @@ int slurm_submit_array(const char *dir, const char *stem, const char *list, int 
     shell_quote(f, loft_path);
     fprintf(f, " exec ");
     shell_quote(f, experiment);
-    fprintf(f, " --id \"$id\" --results ");
+    fprintf(f, " --id \"$id\"%s --results ", recompute ? " --recompute" : "");
     shell_quote(f, rdir);
     for (int i = 0; i < nsets; i++) {
         fprintf(f, " --set ");

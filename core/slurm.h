@@ -19,9 +19,10 @@ typedef struct {
 /* Writes DIR/<stem>.sbatch (an array of n tasks, at most limit at once when limit > 0, after
    job `after` when not "") running `loft_path exec experiment --id <line i of list> --results
    rdir [--set ...]` from cwd, and submits it with sbatch (extra: options passed through, nextra
-   of them). gpu: each task asks for one GPU (--gres=gpu:1; runs with device: cuda). 0 with the
-   job id in job, or -1 with a message (sbatch missing or refusing). */
-int slurm_submit_array(const char *dir, const char *stem, const char *list, int n, int limit, const char *after, int gpu,
+   of them). gpu: each task asks for one GPU (--gres=gpu:1; runs with device: cuda); recompute:
+   the tasks get --recompute (no copies of tuning runs). 0 with the job id in job, or -1 with a
+   message (sbatch missing or refusing). */
+int slurm_submit_array(const char *dir, const char *stem, const char *list, int n, int limit, const char *after, int gpu, int recompute,
                        const char *loft_path, const char *experiment, const char *rdir, const char *const *sets,
                        int nsets, const char *const *extra, int nextra, char *job, size_t joblen, char *err, size_t errlen);
 /* appends the array's job and list to DIR/jobs.txt */

@@ -126,6 +126,9 @@ expect "after loft collect: 10 complete" "grep -q 'sweep: 10 complete, of 10 run
 "$LOFT" compare "$T/s/sweep.h5" "$T/l/sweep.h5" > "$T/cmp" 2>&1; rc=$?
 cat "$T/cmp"
 expect "the Slurm sweep is bit-identical to loft run --jobs 1 (10 runs)" "[ $rc = 0 ] && grep -q '10 runs compared, 0 differ' '$T/cmp'"
+twins=$(for f in "$T"/s/sweep.h5.slurm/*.out; do cat "$f"; done 2> /dev/null | grep -c 'copied from the tuning run')
+expect "the final run equal to the chosen tuning run is copied by its array task, not trained ($twins), as loft run copies it" \
+  "[ $twins -ge 1 ] && h5dump -a /runs/lora.rank=2.seed=1/copy_of '$T/s/sweep.h5' | grep -q '\"tune.'"
 "$LOFT" run "$T/sweep.lua" --results "$T/x" --jobs 1 --set steps=59 > /dev/null 2>&1
 "$LOFT" compare "$T/s/sweep.h5" "$T/x/sweep.h5" > /dev/null 2>&1; rc=$?
 expect "loft compare sees a sweep that differs (59 steps): exit 1" "[ $rc = 1 ]"

@@ -425,6 +425,48 @@ int h5_copy_run(const char *dst, const char *from, const char *to, const char *r
     return 0;
 }
 
+int h5_extract_run(const char *results, const char *from, const char *to, const char *role, const char *dst, char *err,
+                   size_t errlen) {
+    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+    char src[300], run[300], target[400], key[200] = "";
+    snprintf(src, sizeof src, "/runs/%s", from);
+    snprintf(run, sizeof run, "/runs/%s", to);
+    hid_t s = H5Fopen(results, H5F_ACC_RDONLY, H5P_DEFAULT);
+    if (s < 0 || H5Lexists(s, "/runs", H5P_DEFAULT) <= 0 || H5Lexists(s, src, H5P_DEFAULT) <= 0) {
+        snprintf(err, errlen, "%s: no run %s to copy", results, from);
+        if (s >= 0) H5Fclose(s);
+        return -1;
+    }
+    snprintf(target, sizeof target, "%s/problem/target", src);
+    const int shared = H5Lexists(s, target, H5P_DEFAULT) > 0 && problem_key(s, target, key, sizeof key) == 0;
+    hid_t d = H5Fcreate(dst, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+    int rc = d < 0 ? -1 : 0;
+    if (rc == 0) {
+        hid_t lcpl = lcpl_intermediate();
+        rc = H5Ocopy(s, src, d, run, H5P_DEFAULT, lcpl) < 0 ? -1 : 0;   /* the target's data comes along once */
+        if (rc == 0 && shared) {   /* a run file holds its target under /problems only (h5_merge_run links it) */
+            char copied[400], home[300];
+            snprintf(copied, sizeof copied, "%s/problem/target", run);
+            snprintf(home, sizeof home, "/problems/%s", key);
+            rc = H5Lcreate_hard(d, copied, d, home, lcpl, H5P_DEFAULT) < 0 || H5Ldelete(d, copied, H5P_DEFAULT) < 0 ||
+                 set_str(d, "target_key", key) != 0 ? -1 : 0;
+        }
+        H5Pclose(lcpl);
+        if (rc == 0 && set_str(d, "run_id", to) != 0) rc = -1;
+        hid_t g = rc == 0 ? H5Gopen2(d, run, H5P_DEFAULT) : -1;
+        if (g < 0 || set_str(g, "role", role) != 0 || set_str(g, "copy_of", from) != 0) rc = -1;
+        if (g >= 0) H5Gclose(g);
+        if (H5Fclose(d) < 0) rc = -1;
+    }
+    H5Fclose(s);
+    if (rc != 0) {
+        snprintf(err, errlen, "%s: copying run %s of %s as %s failed (full disk or I/O error?)", dst, from, results, to);
+        remove(dst);
+        return -1;
+    }
+    return 0;
+}
+
 int h5_run_done(const char *dst, const char *id, const char *config_yaml) {
     H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
     hid_t f = H5Fopen(dst, H5F_ACC_RDONLY, H5P_DEFAULT);

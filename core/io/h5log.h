@@ -40,6 +40,12 @@ int h5_merge_run(const char *dst, const char *src, const char *status_if_running
    copy_of = from: a run whose config equals one already made (a tuning run and the final run
    the tuning chose). Atomic as the merge. 0, or -1 (err says why; dst unchanged). */
 int h5_copy_run(const char *dst, const char *from, const char *to, const char *role, char *err, size_t errlen);
+/* The same copy into a new run file dst (the layout of a partial run file, as a sweep's or a
+   Slurm task's run leaves it, for h5_merge_run): run `from` of results as run `to`, attributes
+   role and copy_of set, its shared target stored once under /problems. Results is only read.
+   0, or -1 with a message (dst removed). */
+int h5_extract_run(const char *results, const char *from, const char *to, const char *role, const char *dst, char *err,
+                   size_t errlen);
 /* 1 when dst holds /runs/<id> with status complete or diverged and the same config text
    (config_yaml NULL: any config) */
 int h5_run_done(const char *dst, const char *id, const char *config_yaml);

@@ -468,8 +468,8 @@ static void sweep(const Experiment *e, RunConfig *cfgs, char **yaml, char (*chos
    rank, the chosen value) is that run made again: deterministic, the same numbers bit for bit on
    the same code, BLAS and threads (as for any stored run the sweep skips). It is copied from the
    stored tuning run (attribute copy_of) instead of run, unless it writes files besides its
-   results (a checkpoint, merged weights). 1 when copied. */
-/* the index of the stored tuning run that final run i equals (see copy_tuning_twin), or -1 */
+   results (a checkpoint, merged weights). tuning_twin: the index of that stored tuning run, or -1;
+   copy_tuning_twin: 1 when copied. */
 static int tuning_twin(const Experiment *e, int i, const char *chosen, const RunConfig *c, const char *yaml, const char *results) {
     const PlannedRun *p = &e->runs[i];
     const TaskOps *ops = task_find(c->task);
@@ -552,6 +552,12 @@ static int plan_load(Plan *p, const char *path, const Options *o) {
     return 0;
 }
 
+/* the running executable's absolute path, for the sbatch script and the other device's build */
+static void self_path(char *buf, size_t n) {
+    ssize_t k = readlink("/proc/self/exe", buf, n - 1);
+    buf[k > 0 ? k : 0] = 0;
+}
+
 /* The runs a command is about to compute (indices sel[0..nsel) of p) need the device of their
    config key `device`; this build computes on compute_device(). When they all need the other
    device, the command is run again, unchanged, by the build of that device beside this one
@@ -571,8 +577,7 @@ static int hand_to_device(const Plan *p, const int *sel, int nsel, const Options
     }
     if (!want || strcmp(want, here) == 0) return 0;
     char self[1024], other[1100];
-    ssize_t len = readlink("/proc/self/exe", self, sizeof self - 1);
-    self[len > 0 ? len : 0] = 0;
+    self_path(self, sizeof self);
     char *slash = strrchr(self, '/');
     if (slash) *slash = 0;
     snprintf(other, sizeof other, "%s/%s", slash ? self : ".", strcmp(want, "cuda") == 0 ? "loft-cuda" : "loft");
@@ -811,12 +816,6 @@ static int cmd_exec(const char *path, const Options *o) {
     }
     plan_free(&p);
     return rc;
-}
-
-/* the running executable's absolute path, for the sbatch script */
-static void self_path(char *buf, size_t n) {
-    ssize_t k = readlink("/proc/self/exe", buf, n - 1);
-    buf[k > 0 ? k : 0] = 0;
 }
 
 

@@ -118,7 +118,6 @@ void vit_init(Vit *v, Rng *rng) {
         for (int m = 0; m < VIT_NMOD; m++) init_linear(v->blk.lin[l][m].W, v->blk.lin[l][m].b, v->blk.lin[l][m].out, v->blk.lin[l][m].in, rng);
         (void)H;
     }
-    compute_host_access();
     for (int i = 0; i < C; i++) { v->p.lnf_w[i] = 1; v->p.lnf_b[i] = 0; }
     init_linear(v->p.head_w, v->p.head_b, v->s.classes, C, rng);
 }

@@ -120,17 +120,24 @@ double loft_cuda_sum_partials(size_t n) {
     return s;
 }
 
-/* ---- index tensors (compute/memory.h), managed like the others ---- */
-int *itensor_alloc_at(size_t n, const char *file, int line) {
-    loft_cublas();
-    int *p = NULL;
-    if (cudaMallocManaged((void **)&p, sizeof(int) * (n ? n : 1), cudaMemAttachGlobal) != cudaSuccess) {
-        fprintf(stderr, "error: out of GPU memory allocating %zu indices at %s:%d\n", n, file, line);
+void *loft_cuda_managed(size_t bytes, const char *what, const char *file, int line) {
+    loft_cublas();   /* the device opens here if nothing opened it yet */
+    void *p = NULL;
+    if (!bytes) bytes = 1;
+    if (cudaMallocManaged(&p, bytes, cudaMemAttachGlobal) != cudaSuccess) {
+        fprintf(stderr, "error: out of GPU memory allocating %s at %s:%d\n", what, file, line);
         exit(EXIT_FAILURE);
     }
-    CUDA_CHECK(cudaMemset(p, 0, sizeof(int) * (n ? n : 1)));
-    CUDA_CHECK(cudaDeviceSynchronize());
+    CUDA_CHECK(cudaMemset(p, 0, bytes));
+    CUDA_CHECK(cudaDeviceSynchronize());   /* the host may write it next (initialisers) */
     return p;
+}
+
+/* ---- index tensors (compute/memory.h), managed like the others ---- */
+int *itensor_alloc_at(size_t n, const char *file, int line) {
+    char what[64];
+    snprintf(what, sizeof what, "%zu indices", n);
+    return (int *)loft_cuda_managed(sizeof(int) * n, what, file, line);
 }
 
 void itensor_free(int *t) { if (t) CUDA_CHECK(cudaFree(t)); }

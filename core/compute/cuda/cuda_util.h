@@ -20,6 +20,9 @@ void loft_cuda_fail(const char *what, const char *detail, const char *file, int 
 /* after a kernel launch: the launch error if any; with LOFT_CUDA_SYNC=1 in the environment, waits
    for the kernel and reports its error at the launch that caused it (debugging) */
 void loft_cuda_launched(const char *file, int line);
+/* zeroed unified memory of `bytes` (at least 1), the device idle after (the host may write it
+   next); exits naming `what`, file:line when the GPU has no room */
+void *loft_cuda_managed(size_t bytes, const char *what, const char *file, int line);
 /* a device buffer of at least n doubles for reduction partials (grown as needed, one per process) */
 double *loft_cuda_partials(size_t n);
 /* the sum, in index order on the host, of the n partials the last kernel wrote (waits for it) */

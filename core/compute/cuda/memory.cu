@@ -5,15 +5,9 @@
 #include "cuda_util.h"
 
 real *tensor_alloc_at(size_t n, const char *file, int line) {
-    loft_cublas();   /* the device opens here if nothing opened it yet */
-    real *p = NULL;
-    if (cudaMallocManaged((void **)&p, sizeof(real) * (n ? n : 1), cudaMemAttachGlobal) != cudaSuccess) {
-        fprintf(stderr, "error: out of GPU memory allocating a tensor of %zu numbers at %s:%d\n", n, file, line);
-        exit(EXIT_FAILURE);
-    }
-    CUDA_CHECK(cudaMemset(p, 0, sizeof(real) * (n ? n : 1)));
-    CUDA_CHECK(cudaDeviceSynchronize());   /* the host may write it next (initialisers) */
-    return p;
+    char what[64];
+    snprintf(what, sizeof what, "a tensor of %zu numbers", n);
+    return (real *)loft_cuda_managed(sizeof(real) * n, what, file, line);
 }
 
 void tensor_free(real *t) { if (t) CUDA_CHECK(cudaFree(t)); }

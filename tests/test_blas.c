@@ -1,6 +1,9 @@
 /* Tests of the small kernels: cblas GEMM against its naive twin for every transpose case, and
-   the Jacobi pseudo-inverse (inverse of a well-conditioned Gram matrix, zero matrix, rank 1). */
+   the Jacobi pseudo-inverse (inverse of a well-conditioned Gram matrix, zero matrix, rank 1),
+   LoFT's cross-term transport and its packed second moment. */
+#include <math.h>
 #include <stdlib.h>
+#include <string.h>
 #include "compute/cpu/reference.h"
 #include "compute/kernels.h"
 #include "check.h"
@@ -52,27 +55,70 @@ static void test_pinv(Rng *rng) {
     CHECK_LE(rel_err(PSP, P, r * r), 1e-12, "pinv of rank one: |P S P - P| / |P|");
 }
 
-/* LoFT's cross-term transport (two GEMMs over all rows) against C^T P[i] C and C P[i] C^T
-   by the r x r products of each row, for symmetric P[i] */
-static void test_transport(Rng *rng) {
-    enum { rows = 7, r = 5 };
-    real P[rows * r * r], ref[rows * r * r], work[rows * r * r], C[r * r], g[r], t[r * r];
+/* LoFT's cross terms for one step (transport by two GEMMs per block of rows, then the moment
+   update) against C^T P[i] C or C P[i] C^T by the r x r products of each row, then
+   b2 P[i] + (1 - b2) g[i] g[i]^T, for symmetric P[i]; more rows than one block; and without C */
+static void test_cross_terms_step(Rng *rng) {
+    enum { rows = 71, r = 5 };
+    static real P[rows * r * r], ref[rows * r * r], work[rows * r * r];
+    real C[r * r], g[r], t[r * r], gr[rows * r];
+    const double b2 = 0.999;
     init_normal(C, r * r, 0, 1, rng);
-    for (int parity_d1 = 0; parity_d1 < 2; parity_d1++) {
+    init_normal(gr, rows * r, 0, 1, rng);
+    for (int mode = 0; mode < 3; mode++) {   /* exact, parity D1, no transport */
         for (int i = 0; i < rows; i++) {   /* P[i] = sum of three outer products: symmetric */
-            real *Pi = P + i * r * r;
+            real *Pi = P + i * r * r, *Ri = ref + i * r * r;
             memset(Pi, 0, sizeof(real) * r * r);
             for (int k = 0; k < 3; k++) {
                 init_normal(g, r, 0, 1, rng);
                 for (int a = 0; a < r; a++) for (int b = 0; b < r; b++) Pi[a * r + b] += g[a] * g[b];
             }
-            if (parity_d1) { small_matmul(t, Pi, 0, C, 1, r); small_matmul(ref + i * r * r, C, 0, t, 0, r); }
-            else           { small_matmul(t, Pi, 0, C, 0, r); small_matmul(ref + i * r * r, C, 1, t, 0, r); }
+            if (mode == 1)      { small_matmul(t, Pi, 0, C, 1, r); small_matmul(Ri, C, 0, t, 0, r); }
+            else if (mode == 0) { small_matmul(t, Pi, 0, C, 0, r); small_matmul(Ri, C, 1, t, 0, r); }
+            else memcpy(Ri, Pi, sizeof(real) * r * r);
+            const real *gi = gr + i * r;
+            for (int a = 0; a < r; a++) for (int b = 0; b < r; b++) Ri[a * r + b] = b2 * Ri[a * r + b] + (1 - b2) * gi[a] * gi[b];
         }
-        loft_transport_cross_terms(P, rows, C, r, parity_d1, work);
-        CHECK_LE(rel_err(P, ref, rows * r * r), 1e-14, parity_d1 ? "cross-term transport C P C^T vs per-row products (rel)"
-                                                                 : "cross-term transport C^T P C vs per-row products (rel)");
+        loft_cross_terms_step(P, gr, mode == 2 ? NULL : C, rows, r, mode == 1, b2, work);
+        static const char *what[3] = { "cross terms: C^T P C, then the moment update, vs per-row products (rel)",
+                                        "cross terms: C P C^T (parity D1), then the moment update, vs per-row products (rel)",
+                                        "cross terms without transport: the moment update alone (rel)" };
+        CHECK_LE(rel_err(P, ref, rows * r * r), 1e-14, what[mode]);
     }
+}
+
+/* LoFT's second moment h^T P[i] h from the packed cross terms times the packed Khatri-Rao rows
+   (one GEMM of inner dimension r(r+1)/2) against the r x r double sum, for P[i] not symmetric
+   (the fold P_ab + P_ba keeps the full sum exact) and more held rows than one pass of K takes;
+   and the diagonal form v[i] . (h * h) */
+static void test_packed_second_moment(Rng *rng) {
+    enum { rows = 6, r = 5, hrows = 70, w = r * (r + 1) / 2 };
+    real P[rows * r * r], Pp[rows * w], H[hrows * r], K[w * hrows], Q[rows * hrows], ref[rows * hrows];
+    init_normal(P, rows * r * r, 0, 1, rng);
+    init_normal(H, hrows * r, 0, 1, rng);
+    CHECK_LE(fabs((double)loft_packed_width(r) - w), 0, "loft_packed_width(5) = 15");
+    loft_pack_cross_terms(Pp, P, rows, r);
+    loft_khatri_rao(K, H, hrows, r, 1);
+    blas_gemm(0, 0, rows, hrows, w, 1, Pp, w, K, hrows, 0, Q, hrows);
+    for (int i = 0; i < rows; i++)
+        for (int j = 0; j < hrows; j++) {
+            double q = 0;
+            for (int a = 0; a < r; a++)
+                for (int b = 0; b < r; b++) q += (double)P[i * r * r + a * r + b] * H[j * r + a] * H[j * r + b];
+            ref[i * hrows + j] = q;
+        }
+    CHECK_LE(rel_err(Q, ref, rows * hrows), 1e-14, "packed cross terms x packed Khatri-Rao = h^T P h (rel)");
+    real v[rows * r];
+    init_normal(v, rows * r, 0, 1, rng);
+    loft_khatri_rao(K, H, hrows, r, 0);
+    blas_gemm(0, 0, rows, hrows, r, 1, v, r, K, hrows, 0, Q, hrows);
+    for (int i = 0; i < rows; i++)
+        for (int j = 0; j < hrows; j++) {
+            double q = 0;
+            for (int a = 0; a < r; a++) q += (double)v[i * r + a] * H[j * r + a] * H[j * r + a];
+            ref[i * hrows + j] = q;
+        }
+    CHECK_LE(rel_err(Q, ref, rows * hrows), 1e-14, "diagonal second moment v x Khatri-Rao squares = sum v_a h_a^2 (rel)");
 }
 
 int main(void) {
@@ -80,6 +126,7 @@ int main(void) {
     rng_seed(&rng, 1);
     test_gemm(&rng);
     test_pinv(&rng);
-    test_transport(&rng);
+    test_cross_terms_step(&rng);
+    test_packed_second_moment(&rng);
     return test_exit("test_blas");
 }

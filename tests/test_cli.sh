@@ -257,8 +257,16 @@ done
 expect "batch_threads 2 and 3 (5 rows: uneven shares) give one step's loss and every gradient of batch_threads 1 within 1e-5, ViT and GPT x AdamW, LoRA, DoRA${bad:+ (failed:$bad)}" "[ -z '$bad' ]"
 expect "... and the comparison looked at the adapters' gradients" "grep -q 'ok   pair 0 gradient of A' '$T/bt_gptlora2'"
 "$LOFT" run tests/data/gpt_tiny.lua $G --set batch_threads=2 --results "$T/bt2" > "$T/bt2log" 2>&1
-"$LOFT" compare "$T/g/gpt_tiny.h5" "$T/bt2/gpt_tiny.h5" --columns loss,grad_norm --rtol 1e-3 > "$T/bt2c" 2>&1; rc=$?
-expect "GPT runs with batch_threads 2 follow batch_threads 1 (loss, gradient norm within 1e-3 over 6 steps)" "[ $rc = 0 ]"
+# the bound of whole runs is looser than the one step's above: LoFT's float32 second moment h^T P h
+# starts from rank-one cross terms, whose sum cancels, so its first steps amplify any rounding
+# change (measured, LoFT at r = 2: 1.2e-3 at 3 threads, 3.1e-3 at 4; before the packed second
+# moment of 2026-12-02, 3.9e-5 and 8.0e-4), while LoRA and AdamW follow within 3e-8 (2 to 4 threads)
+"$LOFT" compare "$T/g/gpt_tiny.h5" "$T/bt2/gpt_tiny.h5" --columns loss,grad_norm --rtol 1e-2 > "$T/bt2c" 2>&1; rc=$?
+expect "GPT runs with batch_threads 2 follow batch_threads 1 (loss, gradient norm within 1e-2 over 6 steps)" "[ $rc = 0 ]"
+for m in lora adamw; do
+  "$LOFT" compare "$T/g/gpt_tiny.h5" "$T/bt2/gpt_tiny.h5" --only "$m*" --columns loss,grad_norm --rtol 1e-6 > "$T/bt2$m" 2>&1; rc=$?
+  expect "... and the $m run within 1e-6" "[ $rc = 0 ] && grep -q '1 runs compared, 0 differ' '$T/bt2$m'"
+done
 "$LOFT" run tests/data/gpt_tiny.lua $G --set batch_threads=2 --results "$T/bt2b" > /dev/null 2>&1
 "$LOFT" compare "$T/bt2/gpt_tiny.h5" "$T/bt2b/gpt_tiny.h5" > "$T/bt2d" 2>&1; rc=$?
 expect "batch_threads 2 is deterministic: the same runs again, bit for bit" "[ $rc = 0 ] && grep -q '3 runs compared, 0 differ' '$T/bt2d'"

@@ -45,6 +45,9 @@ double vec_dot(const real *x, const real *y, size_t n);
 /* 1 when some entry of x (n,) is not zero (NaN counts as not zero), else 0 */
 #define vec_any_nonzero LOFT_NAME(vec_any_nonzero)
 int vec_any_nonzero(const real *x, size_t n);
+/* 1 when x (n,) and y (n,) hold the same bits, else 0 */
+#define vec_equal LOFT_NAME(vec_equal)
+int vec_equal(const real *x, const real *y, size_t n);
 /* x (n,) [OUT] = v */
 #define vec_fill LOFT_NAME(vec_fill)
 void vec_fill(real *x, real v, size_t n);
@@ -192,17 +195,25 @@ void dora_rows_backward(real *dmag, real *dV, const real *dWd, const real *V, co
 void row_norms(real *mag, const real *W, int in, int out);
 
 /* ---- LoFT-AdamW's per-row pieces (cpu/loft_rows.c) ---- */
-/* P[i] (rows,r,r) [OUT] <- C^T P[i] C (exact) or C P[i] C^T (parity D1), for symmetric P[i]
-   (LoFT's cross terms are); work (rows,r,r) [BUFFER]. Two GEMMs over all rows at once. */
-#define loft_transport_cross_terms LOFT_NAME(loft_transport_cross_terms)
-void loft_transport_cross_terms(real *P, int rows, const real *C, int r, int parity_d1, real *work);
-/* mom (rows,r) [OUT] = b1 mom + (1-b1) g; P[i] (rows,r,r) [OUT] = b2 P[i] + (1-b2) g[i] g[i]^T */
-#define loft_moments LOFT_NAME(loft_moments)
-void loft_moments(real *mom, real *P, const real *g, int rows, int r, double beta1, double beta2);
-/* the Khatri-Rao rows of the held factor H (hrows,r): K (r*r, hrows) [OUT] with
-   K[(a r + b), j] = H[j,a] H[j,b] (cross = 1), or K (r, hrows) with K[a, j] = H[j,a]^2 (cross = 0) */
+/* LoFT's cross terms for one step, P (rows,r,r) [OUT]: each P[i] transported, P[i] <- C^T P[i] C
+   (exact) or C P[i] C^T (parity D1), when C (r,r) is not NULL, then P[i] = b2 P[i] + (1-b2)
+   g[i] g[i]^T with g (rows,r); P[i] symmetric (LoFT's are). work (rows,r,r) [BUFFER]. The CPU
+   takes it by blocks of rows, so each block's matrices stay in cache through both. */
+#define loft_cross_terms_step LOFT_NAME(loft_cross_terms_step)
+void loft_cross_terms_step(real *P, const real *g, const real *C, int rows, int r, int parity_d1, double beta2, real *work);
+/* the pairs (a, b) with a <= b of an r x r matrix, in row order (0,0), (0,1), ..., (0,r-1),
+   (1,1), ...: the packed width of LoFT's symmetric cross terms, r (r + 1) / 2 */
+static inline int loft_packed_width(int r) { return r * (r + 1) / 2; }
+/* the Khatri-Rao rows of the held factor H (hrows,r): K (loft_packed_width(r), hrows) [OUT] with
+   K[(a,b), j] = H[j,a] H[j,b] for the pairs a <= b (cross = 1), or K (r, hrows) with
+   K[a, j] = H[j,a]^2 (cross = 0). With loft_pack_cross_terms: h^T P[i] h = Pp[i] . K[:, j]. */
 #define loft_khatri_rao LOFT_NAME(loft_khatri_rao)
 void loft_khatri_rao(real *K, const real *H, int hrows, int r, int cross);
+/* Pp (rows, loft_packed_width(r)) [OUT] = each P[i] (rows,r,r) folded onto its pairs a <= b:
+   P[i]_aa on the diagonal, P[i]_ab + P[i]_ba off it (so h^T P[i] h = sum over pairs of
+   Pp[i](a,b) h_a h_b, for any P[i], with half the products of the r x r sum) */
+#define loft_pack_cross_terms LOFT_NAME(loft_pack_cross_terms)
+void loft_pack_cross_terms(real *Pp, const real *P, int rows, int r);
 /* AdamW's direction from the first moment M (n,) [OUT] and the second moment Q (n,):
    M = (M / bc1) / (sqrt(max(Q, 0)) / sqrt_bc2 + eps) */
 #define loft_adam_direction LOFT_NAME(loft_adam_direction)

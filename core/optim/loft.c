@@ -47,6 +47,7 @@ void loft_pair_init(LoftPair *lp, const AdapterPair *pair, const OptimConfig *cf
         sd->delta = tensor_alloc((size_t)rows * r);
         lp->gram[s] = tensor_alloc((size_t)r * r);
         lp->S[s] = tensor_alloc((size_t)r * r);
+        lp->S_of[s] = tensor_alloc((size_t)r * r);
     }
     lp->V = tensor_alloc((size_t)n * r);
     lp->gV = tensor_alloc((size_t)n * r);
@@ -59,16 +60,23 @@ void loft_pair_init(LoftPair *lp, const AdapterPair *pair, const OptimConfig *cf
     lp->M = tensor_alloc(lp->stream);
     lp->Q = tensor_alloc(lp->stream);
     lp->T = tensor_alloc((size_t)big * r);
+    if (cfg->reproject_second_moment) {   /* a block has at most stream / min(m, n) rows (projected_direction) */
+        const int small = m < n ? m : n;
+        size_t blk = cfg->row_block > 0 ? (size_t)cfg->row_block : STREAM_ELEMS / (size_t)(small > 0 ? small : 1);
+        if (blk < 1) blk = 1;
+        if (blk > (size_t)big) blk = (size_t)big;
+        lp->Pp = tensor_alloc(blk * loft_packed_width(r));
+    }
 }
 
 void loft_pair_free(LoftPair *lp) {
     for (int s = 0; s < 2; s++) {
         LoftSide *sd = &lp->side[s];
         tensor_free(sd->Sprev); tensor_free(sd->mom); tensor_free(sd->P); tensor_free(sd->v); tensor_free(sd->vhat); tensor_free(sd->Hprev);
-        tensor_free(sd->g); tensor_free(sd->delta); tensor_free(lp->gram[s]); tensor_free(lp->S[s]);
+        tensor_free(sd->g); tensor_free(sd->delta); tensor_free(lp->gram[s]); tensor_free(lp->S[s]); tensor_free(lp->S_of[s]);
     }
     tensor_free(lp->V); tensor_free(lp->gV); tensor_free(lp->C); tensor_free(lp->tmp);
-    tensor_free(lp->K); tensor_free(lp->M); tensor_free(lp->Q); tensor_free(lp->T);
+    tensor_free(lp->K); tensor_free(lp->M); tensor_free(lp->Q); tensor_free(lp->T); tensor_free(lp->Pp);
 }
 
 size_t loft_pair_state_bytes(const LoftPair *lp) {
@@ -95,9 +103,16 @@ static void held_gram(LoftPair *lp, int s, const OptimConfig *cfg) {
         mat_identity(lp->S[s], r);
         return;
     }
+    /* S is a function of the Gram alone (and the side's fixed damping): under alternation the
+       held factor of one side did not move in the last step, so its Gram is the same to the bit
+       and the pseudo-inverse is kept (what it would give again, without its r x r solve) */
+    const size_t rr = (size_t)r * r;
+    if (lp->S_known[s] && vec_equal(lp->gram[s], lp->S_of[s], rr)) return;
     /* parity D6: 1e-6 when moving A (held B, side 1), 1e-8 when moving B (held A, side 0) */
     double damping = parity(cfg) ? (s == 1 ? 1e-6 : 1e-8) : cfg->damping;
     sym_pinv(lp->S[s], lp->gram[s], r, damping);
+    vec_copy(lp->S_of[s], lp->gram[s], rr);
+    lp->S_known[s] = 1;
 }
 
 void loft_pair_begin(LoftPair *lp, const OptimConfig *cfg) {
@@ -165,7 +180,6 @@ static void side_accumulate(LoftPair *lp, int s, const OptimConfig *cfg) {
         blas_gemm(0, 0, rows, r, r, 1, sd->mom, r, lp->C, r, 0, lp->tmp, r);
         vec_copy(sd->mom, lp->tmp, nr);
     }
-    if (move_second) loft_transport_cross_terms(sd->P, rows, lp->C, r, parity(cfg), lp->K);   /* K: free until projected_direction */
     if (snapshot) {
         vec_copy(sd->Hprev, H, (size_t)hrows * r);
         if (sd->Sprev) vec_copy(sd->Sprev, lp->S[s], (size_t)r * r);
@@ -177,7 +191,9 @@ static void side_accumulate(LoftPair *lp, int s, const OptimConfig *cfg) {
         adam_moments(sd->mom, sd->v, sd->g, nr, b1, b2);
         return;
     }
-    loft_moments(sd->mom, sd->P, sd->g, rows, r, b1, b2);
+    vec_axpby(sd->mom, (real)(1.0 - b1), sd->g, (real)b1, nr);   /* mom = b1 mom + (1 - b1) g */
+    /* the cross terms transported (when they move) and updated; K: free until projected_direction */
+    loft_cross_terms_step(sd->P, sd->g, move_second ? lp->C : NULL, rows, r, parity(cfg), b2, lp->K);
 }
 
 /* delta (rows,r) [OUT] = (D H) S where D (rows, hrows) is AdamW's direction in the full space,
@@ -194,7 +210,9 @@ static void projected_direction(LoftPair *lp, int s, const OptimConfig *cfg, lon
         blas_gemm(0, 0, hrows, r, r, 1, H, r, lp->S[s], r, 0, lp->tmp, r);
         Hm = lp->tmp;
     }
-    const int kdim = sd->P ? r * r : r;      /* inner dimension of the second-moment product */
+    /* inner dimension of the second-moment product: the pairs a <= b of the symmetric cross
+       terms (h^T P h sums each off-diagonal pair once, folded), or the diagonal v */
+    const int kdim = sd->P ? loft_packed_width(r) : r;
     real *K = lp->K;   /* (kdim, hrows) */
     loft_khatri_rao(K, Hm, hrows, r, sd->P != NULL);
     int blk = cfg->row_block > 0 ? cfg->row_block : STREAM_ELEMS / (hrows > 0 ? hrows : 1);
@@ -202,11 +220,13 @@ static void projected_direction(LoftPair *lp, int s, const OptimConfig *cfg, lon
     if (blk > rows) blk = rows;
     real *M = lp->M, *Q = lp->Q, *T = lp->T;   /* (blk, hrows), (blk, hrows), (blk, r) */
     const double inv_bc1 = 1.0 / (1.0 - pow(cfg->beta1, (double)step)), sqrt_bc2 = sqrt(1.0 - pow(cfg->beta2, (double)step));
-    const real *second = sd->P ? sd->P : sd->v;
     for (int i0 = 0; i0 < rows; i0 += blk) {
         int nb = rows - i0 < blk ? rows - i0 : blk;
+        const real *second = lp->Pp;   /* (nb, kdim) */
+        if (sd->P) loft_pack_cross_terms(lp->Pp, sd->P + (size_t)i0 * r * r, nb, r);
+        else second = sd->v + (size_t)i0 * r;
         blas_gemm(0, 1, nb, hrows, r, 1, sd->mom + (size_t)i0 * r, r, Hm, r, 0, M, hrows);
-        blas_gemm(0, 0, nb, hrows, kdim, 1, second + (size_t)i0 * kdim, kdim, K, hrows, 0, Q, hrows);
+        blas_gemm(0, 0, nb, hrows, kdim, 1, second, kdim, K, hrows, 0, Q, hrows);
         loft_adam_direction(M, Q, (size_t)nb * hrows, inv_bc1, sqrt_bc2, cfg->eps);
         blas_gemm(0, 0, nb, r, hrows, 1, M, hrows, H, r, 0, T, r);
         blas_gemm(0, 0, nb, r, r, 1, T, r, lp->S[s], r, 0, sd->delta + (size_t)i0 * r, r);

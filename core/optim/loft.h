@@ -24,9 +24,12 @@ typedef struct {
     real *V, *gV;      /* (n,r) working copies of A^T and gA^T */
     real *gram[2];     /* (r,r) Gram matrix of side s's held factor: [0] = V^T V, [1] = U^T U */
     real *S[2];        /* (r,r) (gram + delta I)^+ (block 2 on) or I: [0] = SV, [1] = SU */
+    real *S_of[2];     /* (r,r) the Gram S[s] was last taken of (valid when S_known[s]) */
+    int S_known[2];
     real *C;           /* (r,r) work: transport matrix */
     real *tmp;         /* (max(m,n,2r),r) work */
     real *K, *M, *Q, *T;  /* work of the streamed update: (r*r, max(m,n)), 2 x (stream), (max(m,n), r) */
+    real *Pp;          /* a block of rows' packed cross terms (block rows, r(r+1)/2), with block 4 */
     size_t stream;     /* elements of M and Q */
     int phase;         /* side that moves next under alternation */
 } LoftPair;

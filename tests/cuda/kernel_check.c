@@ -266,20 +266,22 @@ static void small_and_rows(void) {
     const int lrows = 37, lr = 4;
     real *P = tensor_alloc((size_t)lrows * lr * lr), *mom = rand_tensor((size_t)lrows * lr, -1, 1), *lg = rand_tensor((size_t)lrows * lr, -1, 1);
     real *Cm = rand_tensor(lr * lr, -1, 1), *work = tensor_alloc((size_t)lrows * lr * lr), *vhat = tensor_alloc((size_t)lrows * lr);
-    loft_moments(mom, P, lg, lrows, lr, 0.9, 0.999);   /* P from 0: b2 0 + (1-b2) g g^T, symmetric */
-    loft_moments(mom, P, mom, lrows, lr, 0.9, 0.999);
-    tensor("loft_moments mom", mom, (size_t)lrows * lr, TOL_ELEM);
-    tensor("loft_moments P", P, (size_t)lrows * lr * lr, TOL_ELEM);
-    loft_transport_cross_terms(P, lrows, Cm, lr, 0, work);
-    tensor("loft_transport_cross_terms exact", P, (size_t)lrows * lr * lr, TOL_GEMM);
-    loft_transport_cross_terms(P, lrows, Cm, lr, 1, work);
-    tensor("loft_transport_cross_terms parity", P, (size_t)lrows * lr * lr, TOL_GEMM);
+    loft_cross_terms_step(P, lg, NULL, lrows, lr, 0, 0.999, work);   /* P from 0: b2 0 + (1-b2) g g^T, symmetric */
+    loft_cross_terms_step(P, mom, NULL, lrows, lr, 0, 0.999, work);
+    tensor("loft_cross_terms_step update", P, (size_t)lrows * lr * lr, TOL_ELEM);
+    loft_cross_terms_step(P, lg, Cm, lrows, lr, 0, 0.999, work);
+    tensor("loft_cross_terms_step exact", P, (size_t)lrows * lr * lr, TOL_GEMM);
+    loft_cross_terms_step(P, mom, Cm, lrows, lr, 1, 0.999, work);
+    tensor("loft_cross_terms_step parity", P, (size_t)lrows * lr * lr, TOL_GEMM);
     loft_cross_diagonal(vhat, P, lrows, lr);
     tensor("loft_cross_diagonal", vhat, (size_t)lrows * lr, TOL_GEMM);
     const int hrows = 45;
     real *Hf = rand_tensor((size_t)hrows * lr, -1, 1), *K = tensor_alloc((size_t)lr * lr * hrows);
     loft_khatri_rao(K, Hf, hrows, lr, 1);
-    tensor("loft_khatri_rao cross", K, (size_t)lr * lr * hrows, TOL_ELEM);
+    tensor("loft_khatri_rao cross", K, (size_t)loft_packed_width(lr) * hrows, TOL_ELEM);
+    real *Pn = rand_tensor((size_t)lrows * lr * lr, -1, 1), *Pp = tensor_alloc((size_t)lrows * loft_packed_width(lr));   /* not symmetric */
+    loft_pack_cross_terms(Pp, Pn, lrows, lr);
+    tensor("loft_pack_cross_terms", Pp, (size_t)lrows * loft_packed_width(lr), TOL_ELEM);
     loft_khatri_rao(K, Hf, hrows, lr, 0);
     tensor("loft_khatri_rao diagonal", K, (size_t)lr * hrows, TOL_ELEM);
     real *Mq = rand_tensor((size_t)hrows * lr, -1, 1), *Qq = rand_tensor((size_t)hrows * lr, -0.1, 1);
@@ -293,7 +295,7 @@ static void small_and_rows(void) {
     tensor("mse_loss_grad dW", mdW, (size_t)mout * min, TOL_ELEM);
     row_sums(mdb, mdW, min, mout);
     tensor("row_sums", mdb, mout, TOL_SUM);
-    real *all[] = { A, B, O, G, S, Q, X, M, Mt, V, mag, norm, Wd, frozen, dWd, dmag, dV, P, mom, lg, Cm, work, vhat, Hf, K, Mq, Qq,
+    real *all[] = { A, B, O, G, S, Q, X, M, Mt, V, mag, norm, Wd, frozen, dWd, dmag, dV, P, mom, lg, Cm, work, vhat, Hf, K, Pn, Pp, Mq, Qq,
                     mW, mb, mT, mdW, mdb };
     for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) tensor_free(all[i]);
 }

@@ -29,6 +29,8 @@ int vec_any_nonzero(const real *x, size_t n) {
     return 0;
 }
 
+int vec_equal(const real *x, const real *y, size_t n) { return memcmp(x, y, sizeof(real) * n) == 0; }
+
 void vec_fill(real *x, real v, size_t n) {
     for (size_t i = 0; i < n; i++) x[i] = v;
 }

@@ -52,6 +52,24 @@ int vec_any_nonzero(const real *x, size_t n) {
     return loft_cuda_sum_partials(RED_BLOCKS) > 0;
 }
 
+/* entries whose bits differ (a float compare would take -0 for 0 and NaN for unequal) */
+#ifdef LOFT_F32
+static __device__ bool same_bits(float a, float b) { return __float_as_int(a) == __float_as_int(b); }
+#else
+static __device__ bool same_bits(double a, double b) { return __double_as_longlong(a) == __double_as_longlong(b); }
+#endif
+static __global__ void differ_kernel(double *partials, const real *x, const real *y, size_t n) {
+    double s = 0.0;
+    GRID_STRIDE(i, n) s += !same_bits(x[i], y[i]);
+    s = block_sum(s);
+    if (threadIdx.x == 0) partials[blockIdx.x] = s;
+}
+int vec_equal(const real *x, const real *y, size_t n) {
+    differ_kernel<<<RED_BLOCKS, THREADS>>>(loft_cuda_partials(RED_BLOCKS), x, y, n);
+    LAUNCHED();
+    return loft_cuda_sum_partials(RED_BLOCKS) == 0;
+}
+
 static __global__ void fill_kernel(real *x, real v, size_t n) { GRID_STRIDE(i, n) x[i] = v; }
 void vec_fill(real *x, real v, size_t n) {
     if (!n) return;

@@ -34,6 +34,7 @@ static void gradients(void) {
         rng_seed(&rng, 3);
         mf_draw_problem(t, 2, MF_INIT_LINEAR, &rng);
         for (int i = 0; i < out * in; i++) t->W[i] += (real)(0.1 * ((i % 5) - 2));   /* W0 != 0 */
+        t->w0_zero = -1;   /* W0 written: the task looks again (mf.h) */
         mf_loss_grad(t);
         char what[96];
         if (param == MF_FULL) {

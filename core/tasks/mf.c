@@ -15,6 +15,7 @@ MfTask *mf_create(int in, int out, int r, MfParam param, int use_bias, double sc
     MfTask *t = mallocCheck(sizeof(MfTask));
     t->in = in; t->out = out; t->r = r; t->param = param; t->use_bias = use_bias; t->scale = scale;
     t->weff_fresh = 0;
+    t->w0_zero = -1;
     size_t W = (size_t)out * in;
     t->target = ALLOC(W); t->targetT = ALLOC(W); t->W = ALLOC(W); t->gW = ALLOC(W);
     t->Weff = ALLOC(W); t->dWeff = ALLOC(W);
@@ -45,6 +46,7 @@ void mf_set_problem(MfTask *t, const real *target, const real *A0, const real *B
     if (bias0) vec_copy(t->bias, bias0, (size_t)t->out); else vec_zero(t->bias, (size_t)t->out);
     if (W0) vec_copy(t->W, W0, W); else vec_zero(t->W, W);
     t->weff_fresh = 0;
+    t->w0_zero = -1;
     if (t->param == MF_FULL) lora_merge(t->W, t->A, t->B, t->scale, t->in, t->out, t->r, +1);
     if (t->param == MF_DORA) {
         vec_copy(t->Weff, t->W, W);
@@ -79,7 +81,8 @@ void mf_weight(MfTask *t, real *W) {
         dora_weight(t->V, t->norm, W, t->W, t->A, t->B, t->mag, t->scale, NULL, t->in, t->out, t->r);
         return;
     }
-    if (t->param == MF_ADAPTER && all_zero(t->W, n)) {   /* W0 = 0 (the notebook's problem): s B A alone */
+    if (t->param == MF_ADAPTER && t->w0_zero < 0) t->w0_zero = all_zero(t->W, n);   /* once, not every step */
+    if (t->param == MF_ADAPTER && t->w0_zero) {   /* W0 = 0 (the notebook's problem): s B A alone */
         lora_product(W, t->A, t->B, t->scale, t->in, t->out, t->r);
         return;
     }

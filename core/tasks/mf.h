@@ -26,6 +26,9 @@ typedef struct {
     real *Weff, *dWeff;    /* (out,in) work: effective weight and its gradient */
     real *V, *norm, *dV;   /* DoRA work: (out,in), (out,), backward buffer (out,in) */
     int weff_fresh;        /* Weff (and DoRA's V, norm) already hold the current parameters' */
+    int w0_zero;           /* W0 (MF_ADAPTER) is all zero: 1, 0, or -1 not yet looked at. Whoever writes W0
+                              sets -1 (mf_set_problem, the spectral inits), except a scaling (LoRA-Pro's
+                              decay), which keeps a zero W0 zero */
 } MfTask;
 
 #define mf_create LOFT_NAME(mf_create)

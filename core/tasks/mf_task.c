@@ -164,6 +164,7 @@ static int spectral_start(MfTask *t, const RunConfig *c, char *err, size_t errle
     if (kind == SPECTRAL_NONE) return 0;
     vec_zero(t->B, (size_t)t->out * t->r);
     mf_loss_grad(t);   /* dWeff (out,in) = dL/dW at W0 */
+    t->w0_zero = -1;   /* lora-ga writes the offset W0 = -s B0 A0 */
     return spectral_init(kind, t->A, t->B, t->W, t->dWeff, t->in, t->out, t->r, t->scale, config_init_gamma(c), err, errlen);
 }
 

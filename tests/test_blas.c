@@ -1,6 +1,6 @@
 /* Tests of the small kernels: cblas GEMM against its naive twin for every transpose case, and
    the Jacobi pseudo-inverse (inverse of a well-conditioned Gram matrix, zero matrix, rank 1),
-   LoFT's cross-term transport and its packed second moment. */
+   LoFT's cross-term transport and its packed second moment, vec_equal. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -121,6 +121,19 @@ static void test_packed_second_moment(Rng *rng) {
     CHECK_LE(rel_err(Q, ref, rows * hrows), 1e-14, "diagonal second moment v x Khatri-Rao squares = sum v_a h_a^2 (rel)");
 }
 
+/* vec_equal: a copy is equal, one entry's sign is not, and -0 is not 0 (the bits differ) */
+static void test_vec_equal(void) {
+    real a[5] = { 1, -2, 0, 3.5, 1e-300 }, b[5];
+    memcpy(b, a, sizeof a);
+    CHECK_LE(fabs(vec_equal(a, b, 5) - 1.0), 0, "vec_equal: a copy is equal");
+    b[4] = -b[4];
+    CHECK_LE(fabs(vec_equal(a, b, 5) - 0.0), 0, "vec_equal: the last entry negated is not");
+    memcpy(b, a, sizeof a);
+    b[2] = -0.0;
+    CHECK_LE(fabs(vec_equal(a, b, 5) - 0.0), 0, "vec_equal: -0 against 0 is not (bits)");
+    CHECK_LE(fabs(vec_equal(a, b, 2) - 1.0), 0, "vec_equal: only the first n entries count");
+}
+
 int main(void) {
     Rng rng;
     rng_seed(&rng, 1);
@@ -128,5 +141,6 @@ int main(void) {
     test_pinv(&rng);
     test_cross_terms_step(&rng);
     test_packed_second_moment(&rng);
+    test_vec_equal();
     return test_exit("test_blas");
 }

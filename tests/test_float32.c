@@ -1,10 +1,11 @@
 /* The float32 build of the core (the one networks use): GEMM against its naive twin, the
    vectorised element-wise layers (GELU, softmax cross-entropy: libmvec's erff / expf / tanhf)
-   against the same formulas in double, LoFT with every block off equal to LoRA bit for bit, and
-   LoFT fitting a smaller toy problem in float. */
+   against the same formulas in double, LoFT's packed second moment against double, LoFT with
+   every block off equal to LoRA bit for bit, and LoFT fitting a smaller toy problem in float. */
 #define LOFT_F32
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 #include "compute/cpu/reference.h"
 #include "compute/kernels.h"
 #include "check.h"
@@ -68,6 +69,42 @@ static void elementwise_f32(Rng *rng) {
     free(x); free(y); free(d); free(logits); free(probs);
 }
 
+/* LoFT's second moment h^T P h in float32 from the packed cross terms (one GEMM over the pairs
+   a <= b) against the double sum, for cross terms of full rank (P = sum of 2r weighted outer
+   products, as after a few steps) at r = 16; and no worse than the plain r x r float sum */
+static void packed_second_moment_f32(Rng *rng) {
+    enum { rows = 40, r = 16, hrows = 70, w = r * (r + 1) / 2 };
+    static real P[rows * r * r], Pp[rows * w], H[hrows * r], K[w * hrows], Q[rows * hrows];
+    real g[r];
+    memset(P, 0, sizeof P);
+    for (int i = 0; i < rows; i++)
+        for (int t = 0; t < 2 * r; t++) {
+            init_normal(g, r, 0, 1, rng);
+            for (int a = 0; a < r; a++)
+                for (int b = 0; b < r; b++) P[i * r * r + a * r + b] = 0.999f * P[i * r * r + a * r + b] + 0.001f * g[a] * g[b];
+        }
+    init_normal(H, hrows * r, 0, 1, rng);
+    loft_pack_cross_terms(Pp, P, rows, r);
+    loft_khatri_rao(K, H, hrows, r, 1);
+    blas_gemm(0, 0, rows, hrows, w, 1, Pp, w, K, hrows, 0, Q, hrows);
+    double worst = 0, worst_plain = 0;
+    for (int i = 0; i < rows; i++)
+        for (int j = 0; j < hrows; j++) {
+            double q = 0;
+            real plain = 0;
+            for (int a = 0; a < r; a++)
+                for (int b = 0; b < r; b++) {
+                    q += (double)P[i * r * r + a * r + b] * H[j * r + a] * H[j * r + b];
+                    plain += P[i * r * r + a * r + b] * (H[j * r + a] * H[j * r + b]);
+                }
+            worst = fmax(worst, fabs(Q[i * hrows + j] - q) / q);
+            worst_plain = fmax(worst_plain, fabs(plain - q) / q);
+        }
+    CHECK_LE(worst, 1e-5, "float32 packed second moment h^T P h, r = 16, full-rank P: worst relative error");
+    CHECK_LE(worst, 2 * worst_plain, "... at most twice the plain r x r float sum's worst error");
+    printf("  packed %.2e, plain r x r sum %.2e (worst relative error over %d entries)\n", worst, worst_plain, rows * hrows);
+}
+
 static MfTask *toy(const MfTask *like) {
     MfTask *t = mf_create(256, 128, 4, MF_ADAPTER, 1, 1.0);
     if (like) { mf_set_problem(t, like->target, like->A, like->B, like->bias, NULL); return t; }
@@ -82,6 +119,7 @@ int main(void) {
     rng_seed(&rng, 2);
     gemm_f32(&rng);
     elementwise_f32(&rng);
+    packed_second_moment_f32(&rng);
     MfTask *a = toy(NULL), *b = toy(a), *c = toy(a);
     OptimConfig lora = optim_config_default(METHOD_LORA_ADAMW), off = optim_config_default(METHOD_LOFT);
     off.alternate_update = off.rescale_grads = off.reproject_momentum = 0;

@@ -105,9 +105,10 @@ static void held_gram(LoftPair *lp, int s, const OptimConfig *cfg) {
     }
     /* S is a function of the Gram alone (and the side's fixed damping): under alternation the
        held factor of one side did not move in the last step, so its Gram is the same to the bit
-       and the pseudo-inverse is kept (what it would give again, without its r x r solve) */
+       and the pseudo-inverse is kept (what it would give again, without its r x r solve).
+       Without alternation both factors move every step: no compare (a GPU sync) */
     const size_t rr = (size_t)r * r;
-    if (lp->S_known[s] && vec_equal(lp->gram[s], lp->S_of[s], rr)) return;
+    if (cfg->alternate_update && lp->S_known[s] && vec_equal(lp->gram[s], lp->S_of[s], rr)) return;
     /* parity D6: 1e-6 when moving A (held B, side 1), 1e-8 when moving B (held A, side 0) */
     double damping = parity(cfg) ? (s == 1 ? 1e-6 : 1e-8) : cfg->damping;
     sym_pinv(lp->S[s], lp->gram[s], r, damping);

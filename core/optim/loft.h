@@ -28,7 +28,9 @@ typedef struct {
     int S_known[2];
     real *C;           /* (r,r) work: transport matrix */
     real *tmp;         /* (max(m,n,2r),r) work */
-    real *K, *M, *Q, *T;  /* work of the streamed update: (r*r, max(m,n)), 2 x (stream), (max(m,n), r) */
+    real *K, *M, *Q, *T;  /* work of the streamed update: (r*r, max(m,n)), 2 x (stream), (max(m,n), r); K
+                             holds r(r+1)/2 Khatri-Rao rows there and is the cross terms' transport
+                             work before it (all rows at once on the GPU: rows x r x r) */
     real *Pp;          /* a block of rows' packed cross terms (block rows, r(r+1)/2), with block 4 */
     size_t stream;     /* elements of M and Q */
     int phase;         /* side that moves next under alternation */

@@ -87,6 +87,15 @@ static void vectors(void) {
     vec_zero(c, n);                     tensor("vec_zero", c, n, 0);
     scalar("vec_any_nonzero (zero)", vec_any_nonzero(c, n), 0);
     mat_identity(c, 7);                 tensor("mat_identity", c, 49, 0);
+    vec_copy(c, a, n);
+    scalar("vec_equal (a copy)", vec_equal(c, a, n), 0);
+    compute_host_access();              /* a host write to the tensor follows */
+    c[n - 1] = -c[n - 1];
+    scalar("vec_equal (last entry negated)", vec_equal(c, a, n), 0);
+    vec_zero(a, 1);
+    vec_copy(c, a, n);
+    vec_scale(c, (real)-1, 1);          /* -0 against 0: the bits differ */
+    scalar("vec_equal (-0 against 0)", vec_equal(c, a, n), 0);
     tensor_free(a); tensor_free(b); tensor_free(c);
 }
 

@@ -139,6 +139,7 @@ static void child(const char *method, int r) {
     }
     OptimConfig oc = optim_config_default(strcmp(method, "loft") == 0 ? METHOD_LOFT : full ? METHOD_FULL_ADAMW : METHOD_LORA_ADAMW);
     oc.max_grad_norm = 1.0;
+    oc.threads = split.n;   /* with the split, the pair steps spread over its threads, as in a run (optim_config_of_run) */
     Optimizer *opt = optim_create(&oc, pairs, np, plain, nl, err, sizeof err);
     float *images = mallocCheck(sizeof(float) * B * 784);
     int *labels = mallocCheck(sizeof(int) * B * GSHAPE.ctx), *tokens = mallocCheck(sizeof(int) * B * GSHAPE.ctx);

@@ -3,6 +3,7 @@
    full AdamW on W; with m != n and r = min(m, n) it is not, and the steps that move the tall
    factor stay in its column space; the streamed update does not depend on the block size; block 2
    off (spec 3.1) equals LoFT when blocks 3-5 calibrate the state and acts where they do not. */
+#include <math.h>
 #include <stdlib.h>
 #include "compute/kernels.h"
 #include "check.h"
@@ -293,6 +294,62 @@ static void pinv_kept_is_fresh(void) {
     }
 }
 
+/* The pair steps spread over threads (OptimConfig.threads: a run's batch_threads) give what
+   they give in turn: three MF problems of different shapes in one optimizer, 15 steps with
+   clipping, threads 1 against 2 and 3. LoFT bit for bit (each pair's work is the same; its part
+   of the norm is one sum); LoRA-AdamW within 1e-14 (its parts of the norm are summed per pair) */
+static void pair_threads_same(void) {
+    const int shape[3][3] = { { 9, 7, 3 }, { 12, 5, 2 }, { 6, 10, 4 } };   /* in, out, r */
+    const MethodId methods[2] = { METHOD_LOFT, METHOD_LORA_ADAMW };
+    for (int mi = 0; mi < 2; mi++) {
+        real *result[3][3];   /* [threads - 1][problem]: A then B */
+        for (int threads = 1; threads <= 3; threads++) {
+            MfTask *t[3];
+            AdapterPair pairs[3];
+            PlainTensor plain[3];
+            int np, nl;
+            for (int k = 0; k < 3; k++) {
+                t[k] = make_task(shape[k][0], shape[k][1], shape[k][2], MF_ADAPTER, 0, NULL, 40 + k);
+                mf_params(t[k], &pairs[k], &np, plain, &nl);
+            }
+            OptimConfig cfg = optim_config_default(methods[mi]);
+            cfg.threads = threads;
+            cfg.max_grad_norm = 0.5;
+            char err[256];
+            Optimizer *o = optim_create(&cfg, pairs, 3, NULL, 0, err, sizeof err);
+            double top = 0;
+            for (long s = 0; s < 15; s++) {
+                for (int k = 0; k < 3; k++) mf_loss_grad(t[k]);
+                top = fmax(top, optim_step(o, 0.02));
+            }
+            optim_free(o);
+            if (threads == 1) CHECK(top > cfg.max_grad_norm, "pair threads: the clipping must act (largest norm %.3g)", top);
+            for (int k = 0; k < 3; k++) {
+                const size_t na = (size_t)shape[k][2] * shape[k][0], nb = (size_t)shape[k][1] * shape[k][2];
+                result[threads - 1][k] = mallocCheck(sizeof(real) * (na + nb));
+                memcpy(result[threads - 1][k], t[k]->A, sizeof(real) * na);
+                memcpy(result[threads - 1][k] + na, t[k]->B, sizeof(real) * nb);
+                mf_free(t[k]);
+            }
+        }
+        for (int threads = 2; threads <= 3; threads++) {
+            double worst = 0;
+            int same = 1;
+            for (int k = 0; k < 3; k++) {
+                const size_t n = (size_t)shape[k][2] * shape[k][0] + (size_t)shape[k][1] * shape[k][2];
+                worst = fmax(worst, rel_err(result[threads - 1][k], result[0][k], n));
+                same &= same_bits(result[threads - 1][k], result[0][k], n);
+            }
+            char what[128];
+            snprintf(what, sizeof what, "%s, pair steps on %d threads vs in turn, 15 steps with clipping (%s)",
+                     mi == 0 ? "LoFT" : "LoRA-AdamW", threads, mi == 0 ? "bits differ: 1" : "rel");
+            CHECK_LE(mi == 0 ? (double)!same : worst, mi == 0 ? 0 : 1e-14, what);
+        }
+        for (int threads = 1; threads <= 3; threads++)
+            for (int k = 0; k < 3; k++) free(result[threads - 1][k]);
+    }
+}
+
 int main(void) {
     lora_equals_loft_off(0.0, "no clipping");
     lora_equals_loft_off(0.05, "with clipping at 0.05");
@@ -314,5 +371,6 @@ int main(void) {
     block2_identity(6, 6, 6, 1, 0.0, 1e-9);
     block2_acts_without_calibration();
     pinv_kept_is_fresh();
+    pair_threads_same();
     return test_exit("test_loft_identities");
 }

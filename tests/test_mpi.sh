@@ -45,11 +45,12 @@ expect "LoRA: np = 2 matches np = 1 at batch 8 after 20 steps (every logged numb
 # all-reduce: in one process, scaling every gradient entry by 1 +- 1.2e-7 (one float32 ulp)
 # moves LoFT's adapters by 1.3e-5 after one step and 5.5e-4 after 20 (LoRA: 1.4e-8, 2.1e-7);
 # its projected AdamW update normalises every entry of the m x n gradient, so entries whose sums
-# nearly cancel turn rounding into lr-sized steps. The trajectory is bounded at 1e-5, the final
-# adapters at 1e-4; the numbers printed.
-"$LOFT" compare "$T/two/dp.h5" "$T/one/dp.h5" --rtol 1e-5 --tensor-rtol 1e-4 --only loft > "$T/cmp2" 2>&1; rc=$?
+# nearly cancel turn rounding into lr-sized steps. Since the packed second moment (2026-12-02, a
+# different rounding of h^T P h) the same pair measures 2.3e-5 (logged numbers) and 7.1e-4 (the
+# adapters): the trajectory is bounded at 1e-4, the final adapters at 3e-3; the numbers printed.
+"$LOFT" compare "$T/two/dp.h5" "$T/one/dp.h5" --rtol 1e-4 --tensor-rtol 3e-3 --only loft > "$T/cmp2" 2>&1; rc=$?
 cat "$T/cmp2"
-expect "LoFT: np = 2 matches np = 1 at batch 8 after 20 steps (every logged number 1e-5, adapters 1e-4; measured ~3e-5)" "[ $rc = 0 ]"
+expect "LoFT: np = 2 matches np = 1 at batch 8 after 20 steps (every logged number 1e-4, adapters 3e-3; measured 2.3e-5, 7.1e-4)" "[ $rc = 0 ]"
 # a run that only process 1 cannot start (its private run file goes to a TMPDIR that does not
 # exist): every process skips it together, no gradients of two runs get mixed, nothing hangs
 timeout 120 $MPI -x TMPDIR=/nonexistent-loft-dir "$LOFT" run "$T/dp.lua" $V --results "$T/f" > "$T/f.out" 2>&1; rc=$?

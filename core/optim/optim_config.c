@@ -61,6 +61,7 @@ OptimConfig optim_config_default(MethodId method) {
     c.beta1 = 0.9;
     c.beta2 = 0.999;
     c.eps = method == METHOD_LOFT ? 1e-4 : 1e-8;
+    c.threads = 1;
 #define OPTIM_SETTING(name, type, size, lo, hi, choices, def, methods, ablation, help) DEFAULT_##type(c.name, def)
 #include "../methods/settings.def"
 #undef OPTIM_SETTING
@@ -80,6 +81,7 @@ OptimConfig optim_config_of_run(const RunConfig *c) {
     int id = method_find(c->method);
     OptimConfig o = optim_config_default(id < 0 ? METHOD_FULL_ADAMW : (MethodId)id);
     o.beta1 = c->beta1; o.beta2 = c->beta2; o.eps = c->eps; o.weight_decay = c->weight_decay;
+    o.threads = c->batch_threads > 1 ? c->batch_threads : 1;   /* the cores the batch split uses */
 #define OPTIM_SETTING(name, type, size, lo, hi, choices, def, methods, ablation, help) memcpy(&o.name, &c->name, sizeof o.name);
 #include "../methods/settings.def"
 #undef OPTIM_SETTING

@@ -12,6 +12,7 @@
 typedef struct {
     MethodId method;
     double beta1, beta2, eps, weight_decay;
+    int threads;   /* the adapter pairs step on this many threads at once (a run's batch_threads); 1: in turn */
     /* the methods' settings, one field per line of settings.def (as in RunConfig) */
 #define OPTIM_SETTING(name, type, size, lo, hi, choices, def, methods, ablation, help) CONFIG_FIELD_##type(name, size)
 #include "../methods/settings.def"

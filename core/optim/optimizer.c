@@ -1,10 +1,11 @@
 /* The optimizer object: the adapter pairs, stepped by the method's pair optimizer (methods.def,
-   pair_optimizer.h), AdamW on the plain tensors, one shared step count, and global-norm gradient
-   clipping. */
+   pair_optimizer.h), AdamW on the plain tensors, one shared step count, global-norm gradient
+   clipping, and the pair steps spread over threads when the run has them (batch_threads). */
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
 #include "../check.h"
+#include "../compute/backend.h"
 #include "../compute/kernels.h"
 #include "../compute/memory.h"
 #include "optimizer.h"
@@ -28,6 +29,8 @@ struct Optimizer {
     AdamTensor *adam;      /* the plain tensors */
     int nadam;
     AdapterPair *pairs;    /* the pairs as given (their gradients, for grads_copy) */
+    int threads;           /* the pair steps' threads (cfg.threads, at most npairs) */
+    int *owner;            /* (npairs,) the thread that steps pair i: a fixed, balanced assignment */
 };
 
 static void *pair_at(const Optimizer *o, int i) { return o->pair_state + (size_t)i * o->po->state_size; }
@@ -68,6 +71,26 @@ Optimizer *optim_create(const OptimConfig *cfg, const AdapterPair *pairs, int np
     o->pairs = mallocCheck(sizeof(AdapterPair) * (size_t)(npairs ? npairs : 1));
     if (npairs) memcpy(o->pairs, pairs, sizeof(AdapterPair) * (size_t)npairs);
     for (int i = 0; i < npairs; i++) o->po->init(pair_at(o, i), &pairs[i], &o->cfg);
+    /* the pairs over the threads, largest first to the least loaded (cost ~ the m x n
+       second-moment product and the (m + n) r^2 cross terms): fixed, so runs repeat bit for bit */
+    o->threads = cfg->threads > 1 ? (cfg->threads < npairs ? cfg->threads : npairs) : 1;
+    o->owner = mallocCheck(sizeof(int) * (size_t)(npairs ? npairs : 1));
+    double load[64] = { 0 };
+    if (o->threads > 64) o->threads = 64;
+    char *placed = calloc((size_t)(npairs ? npairs : 1), 1);
+    for (int k = 0; k < npairs; k++) {
+        int big = -1, least = 0;
+        double cost_big = -1;
+        for (int i = 0; i < npairs; i++) {
+            double cost = (double)pairs[i].m * pairs[i].n + (double)(pairs[i].m + pairs[i].n) * pairs[i].r * pairs[i].r;
+            if (!placed[i] && cost > cost_big) { big = i; cost_big = cost; }
+        }
+        for (int t = 1; t < o->threads; t++) if (load[t] < load[least]) least = t;
+        placed[big] = 1;
+        o->owner[big] = least;
+        load[least] += cost_big;
+    }
+    free(placed);
     o->nadam = nplain;
     o->adam = mallocCheck(sizeof(AdamTensor) * (size_t)(nplain ? nplain : 1));
     for (int i = 0; i < nplain; i++) {
@@ -79,13 +102,43 @@ Optimizer *optim_create(const OptimConfig *cfg, const AdapterPair *pairs, int np
     return o;
 }
 
+/* one phase of the step over thread t's pairs, in their order: the pair optimizer's begin, its
+   part of the squared gradient norm (into sq[i], summed in pair order by the caller), or its step */
+typedef enum { PAIRS_BEGIN, PAIRS_SQNORM, PAIRS_STEP } PairPhase;
+typedef struct { Optimizer *o; double lr; PairPhase phase; double *sq; } PairWork;
+
+static void pair_work(void *ctx, int t) {
+    PairWork *w = ctx;
+    Optimizer *o = w->o;
+    for (int i = 0; i < o->npairs; i++) {
+        if (o->owner[i] != t) continue;
+        if (w->phase == PAIRS_BEGIN) o->po->begin(pair_at(o, i), &o->cfg);
+        else if (w->phase == PAIRS_SQNORM) { w->sq[i] = 0.0; o->po->sqnorm(pair_at(o, i), &o->cfg, &w->sq[i]); }
+        else o->po->step(pair_at(o, i), &o->cfg, w->lr, o->step);
+    }
+}
+
+/* a phase over every pair: on the threads (each pair's state is its own), or in turn */
+static void pairs_run(Optimizer *o, PairWork *w, PairPhase phase) {
+    w->phase = phase;
+    if (o->threads > 1) compute_parallel(o->threads, pair_work, w);
+    else pair_work(w, 0);
+}
+
 double optim_step(Optimizer *o, double lr) {
     const OptimConfig *c = &o->cfg;
     o->step++;
-    if (o->po->begin)
-        for (int i = 0; i < o->npairs; i++) o->po->begin(pair_at(o, i), c);
+    PairWork w = { o, lr, PAIRS_BEGIN, NULL };
+    if (o->po->begin) pairs_run(o, &w, PAIRS_BEGIN);
     double sq = 0.0;
-    for (int i = 0; i < o->npairs; i++) o->po->sqnorm(pair_at(o, i), c, &sq);
+    if (o->threads > 1) {   /* each pair's part apart, then summed in pair order */
+        w.sq = mallocCheck(sizeof(double) * (size_t)o->npairs);
+        pairs_run(o, &w, PAIRS_SQNORM);
+        for (int i = 0; i < o->npairs; i++) sq += w.sq[i];
+        free(w.sq);
+    } else {
+        for (int i = 0; i < o->npairs; i++) o->po->sqnorm(pair_at(o, i), c, &sq);
+    }
     for (int i = 0; i < o->nadam; i++) sq += blas_sumsq(o->adam[i].t.g, o->adam[i].t.size);
     double norm = sqrt(sq);
     if (c->max_grad_norm > 0) {
@@ -95,7 +148,7 @@ double optim_step(Optimizer *o, double lr) {
             for (int i = 0; i < o->nadam; i++) vec_scale(o->adam[i].t.g, (real)coef, o->adam[i].t.size);
         }
     }
-    for (int i = 0; i < o->npairs; i++) o->po->step(pair_at(o, i), c, lr, o->step);
+    pairs_run(o, &w, PAIRS_STEP);
     /* parity D5 applies to every parameter of the authors' optimizer, plain tensors included */
     const double decay = optim_parity(c) ? c->weight_decay : lr * c->weight_decay;
     for (int i = 0; i < o->nadam; i++) {
@@ -146,7 +199,7 @@ void optim_free(Optimizer *o) {
     if (!o) return;
     for (int i = 0; i < o->npairs; i++) o->po->free(pair_at(o, i));
     for (int i = 0; i < o->nadam; i++) { tensor_free(o->adam[i].m); tensor_free(o->adam[i].v); }
-    free(o->adam); free(o->pair_state); free(o->pairs); free(o);
+    free(o->adam); free(o->pair_state); free(o->pairs); free(o->owner); free(o);
 }
 
 static Optimizer *create_opaque(const OptimConfig *cfg, const void *pairs, int npairs, const void *plain, int nplain,

@@ -26,6 +26,14 @@ static real *factor(LoftPair *lp, int s) { return s == 0 ? lp->pair.B : lp->V; }
 static real *held(LoftPair *lp, int s) { return factor(lp, 1 - s); }
 static real *raw_grad(LoftPair *lp, int s) { return s == 0 ? lp->pair.gB : lp->gV; }
 
+/* rows per block of the streamed update of a side with `rows` rows and `hrows` held rows: row_block,
+   or as many as fit STREAM_ELEMS elements of (rows, hrows); at least 1, at most rows */
+static int block_rows(const OptimConfig *cfg, int rows, int hrows) {
+    int blk = cfg->row_block > 0 ? cfg->row_block : STREAM_ELEMS / (hrows > 0 ? hrows : 1);
+    if (blk < 1) blk = 1;
+    return blk > rows ? rows : blk;
+}
+
 void loft_pair_init(LoftPair *lp, const AdapterPair *pair, const OptimConfig *cfg) {
     memset(lp, 0, sizeof(*lp));
     lp->pair = *pair;
@@ -60,12 +68,9 @@ void loft_pair_init(LoftPair *lp, const AdapterPair *pair, const OptimConfig *cf
     lp->M = tensor_alloc(lp->stream);
     lp->Q = tensor_alloc(lp->stream);
     lp->T = tensor_alloc((size_t)big * r);
-    if (cfg->reproject_second_moment) {   /* a block has at most stream / min(m, n) rows (projected_direction) */
-        const int small = m < n ? m : n;
-        size_t blk = cfg->row_block > 0 ? (size_t)cfg->row_block : STREAM_ELEMS / (size_t)(small > 0 ? small : 1);
-        if (blk < 1) blk = 1;
-        if (blk > (size_t)big) blk = (size_t)big;
-        lp->Pp = tensor_alloc(blk * loft_packed_width(r));
+    if (cfg->reproject_second_moment) {   /* the larger block of the two sides (projected_direction) */
+        int b0 = block_rows(cfg, m, n), b1 = block_rows(cfg, n, m);
+        lp->Pp = tensor_alloc((size_t)(b0 > b1 ? b0 : b1) * loft_packed_width(r));
     }
 }
 
@@ -216,9 +221,7 @@ static void projected_direction(LoftPair *lp, int s, const OptimConfig *cfg, lon
     const int kdim = sd->P ? loft_packed_width(r) : r;
     real *K = lp->K;   /* (kdim, hrows) */
     loft_khatri_rao(K, Hm, hrows, r, sd->P != NULL);
-    int blk = cfg->row_block > 0 ? cfg->row_block : STREAM_ELEMS / (hrows > 0 ? hrows : 1);
-    if (blk < 1) blk = 1;
-    if (blk > rows) blk = rows;
+    const int blk = block_rows(cfg, rows, hrows);
     real *M = lp->M, *Q = lp->Q, *T = lp->T;   /* (blk, hrows), (blk, hrows), (blk, r) */
     const double inv_bc1 = 1.0 / (1.0 - pow(cfg->beta1, (double)step)), sqrt_bc2 = sqrt(1.0 - pow(cfg->beta2, (double)step));
     for (int i0 = 0; i0 < rows; i0 += blk) {

@@ -31,6 +31,7 @@ struct Optimizer {
     AdapterPair *pairs;    /* the pairs as given (their gradients, for grads_copy) */
     int threads;           /* the pair steps' threads (cfg.threads, at most npairs) */
     int *owner;            /* (npairs,) the thread that steps pair i: a fixed, balanced assignment */
+    double *sq;            /* (npairs,) each pair's part of the squared gradient norm (threads > 1) */
 };
 
 static void *pair_at(const Optimizer *o, int i) { return o->pair_state + (size_t)i * o->po->state_size; }
@@ -73,24 +74,24 @@ Optimizer *optim_create(const OptimConfig *cfg, const AdapterPair *pairs, int np
     for (int i = 0; i < npairs; i++) o->po->init(pair_at(o, i), &pairs[i], &o->cfg);
     /* the pairs over the threads, largest first to the least loaded (cost ~ the m x n
        second-moment product and the (m + n) r^2 cross terms): fixed, so runs repeat bit for bit */
-    o->threads = cfg->threads > 1 ? (cfg->threads < npairs ? cfg->threads : npairs) : 1;
-    o->owner = mallocCheck(sizeof(int) * (size_t)(npairs ? npairs : 1));
-    double load[64] = { 0 };
+    o->threads = cfg->threads < npairs ? cfg->threads : npairs;
     if (o->threads > 64) o->threads = 64;
-    char *placed = calloc((size_t)(npairs ? npairs : 1), 1);
+    if (o->threads < 1) o->threads = 1;
+    o->owner = mallocCheck(sizeof(int) * (size_t)(npairs ? npairs : 1));
+    o->sq = mallocCheck(sizeof(double) * (size_t)(npairs ? npairs : 1));
+    double load[64] = { 0 };
+    for (int i = 0; i < npairs; i++) o->owner[i] = -1;   /* -1: not placed yet */
     for (int k = 0; k < npairs; k++) {
         int big = -1, least = 0;
         double cost_big = -1;
         for (int i = 0; i < npairs; i++) {
             double cost = (double)pairs[i].m * pairs[i].n + (double)(pairs[i].m + pairs[i].n) * pairs[i].r * pairs[i].r;
-            if (!placed[i] && cost > cost_big) { big = i; cost_big = cost; }
+            if (o->owner[i] < 0 && cost > cost_big) { big = i; cost_big = cost; }
         }
         for (int t = 1; t < o->threads; t++) if (load[t] < load[least]) least = t;
-        placed[big] = 1;
         o->owner[big] = least;
         load[least] += cost_big;
     }
-    free(placed);
     o->nadam = nplain;
     o->adam = mallocCheck(sizeof(AdamTensor) * (size_t)(nplain ? nplain : 1));
     for (int i = 0; i < nplain; i++) {
@@ -128,14 +129,12 @@ static void pairs_run(Optimizer *o, PairWork *w, PairPhase phase) {
 double optim_step(Optimizer *o, double lr) {
     const OptimConfig *c = &o->cfg;
     o->step++;
-    PairWork w = { o, lr, PAIRS_BEGIN, NULL };
+    PairWork w = { o, lr, PAIRS_BEGIN, o->sq };
     if (o->po->begin) pairs_run(o, &w, PAIRS_BEGIN);
     double sq = 0.0;
     if (o->threads > 1) {   /* each pair's part apart, then summed in pair order */
-        w.sq = mallocCheck(sizeof(double) * (size_t)o->npairs);
         pairs_run(o, &w, PAIRS_SQNORM);
         for (int i = 0; i < o->npairs; i++) sq += w.sq[i];
-        free(w.sq);
     } else {
         for (int i = 0; i < o->npairs; i++) o->po->sqnorm(pair_at(o, i), c, &sq);
     }
@@ -199,7 +198,7 @@ void optim_free(Optimizer *o) {
     if (!o) return;
     for (int i = 0; i < o->npairs; i++) o->po->free(pair_at(o, i));
     for (int i = 0; i < o->nadam; i++) { tensor_free(o->adam[i].m); tensor_free(o->adam[i].v); }
-    free(o->adam); free(o->pair_state); free(o->pairs); free(o->owner); free(o);
+    free(o->adam); free(o->pair_state); free(o->pairs); free(o->owner); free(o->sq); free(o);
 }
 
 static Optimizer *create_opaque(const OptimConfig *cfg, const void *pairs, int npairs, const void *plain, int nplain,

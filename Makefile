@@ -204,6 +204,15 @@ ABLATION_SET =
 else
 ABLATION_SET = --set device=$(DEVICE) --results results/$(DEVICE)
 endif
+# OpenBLAS picks its kernels for the CPU it runs on (DYNAMIC_ARCH), and with them the float32 runs'
+# rounding: the README's ViT and GPT tables came from its Cooperlake kernels. On a CPU with AVX-512
+# BF16 the ablation and the pretraining use those, so the tables repeat there to the digit; on
+# others OpenBLAS chooses. Each run's `blas` attribute names the kernels it ran on.
+# BLAS_CORE=NAME sets OPENBLAS_CORETYPE (e.g. Haswell, SkylakeX); BLAS_CORE= leaves it to OpenBLAS.
+BLAS_CORE ?= $(shell grep -qw avx512_bf16 /proc/cpuinfo 2>/dev/null && echo Cooperlake)
+ifneq ($(BLAS_CORE),)
+ablation results/vit_pretrained.h5 results/gpt_pretrained.h5: export OPENBLAS_CORETYPE = $(BLAS_CORE)
+endif
 ablation: $(LOFT) $(if $(filter cpu,$(DEVICE)),,$(BUILD)/loft-$(DEVICE)) results/vit_pretrained.h5 results/gpt_pretrained.h5
 	$(LOFT) run experiments/mf_ablation.lua --jobs $(JOBS) $(ABLATION_SET)
 	$(LOFT) run experiments/fullrank_check.lua $(ABLATION_SET)

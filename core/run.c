@@ -24,6 +24,24 @@ double run_now(void) {
 
 /* the attributes every run records: method, label, toggles as they acted, hyper-parameters,
    config text, revision, BLAS, precision, optimizer state size */
+/* the host CPU's model name (/proc/cpuinfo), beside the BLAS kernels it ran: the float32 runs'
+   rounding follows the kernels OpenBLAS picks for it */
+static void cpu_model(char *out, size_t n) {
+    snprintf(out, n, "unknown");
+    FILE *f = fopen("/proc/cpuinfo", "r");
+    if (!f) return;
+    char line[512];
+    while (fgets(line, sizeof line, f)) {
+        char *colon = strchr(line, ':');
+        if (strncmp(line, "model name", 10) != 0 || !colon) continue;
+        colon += strspn(colon + 1, " \t") + 1;
+        colon[strcspn(colon, "\n")] = 0;
+        snprintf(out, n, "%s", colon);
+        break;
+    }
+    fclose(f);
+}
+
 static void common_attrs(H5Run *h, const RunConfig *c, const char *yaml, const RunInfo *info, const OptimConfig *o,
                          size_t state_bytes, const char *precision) {
     const MethodInfo *mi = method_info(o->method);
@@ -61,6 +79,9 @@ static void common_attrs(H5Run *h, const RunConfig *c, const char *yaml, const R
     h5run_attr_str(h, "config", yaml);
     h5run_attr_str(h, "git_revision", info->git_revision ? info->git_revision : "unknown");
     h5run_attr_str(h, "blas", compute_backend());
+    char cpu[256];
+    cpu_model(cpu, sizeof cpu);
+    h5run_attr_str(h, "cpu", cpu);
     h5run_attr_str(h, "device", compute_device());
     h5run_attr_int(h, "tf32", c->tf32 && strcmp(precision, "float32") == 0);   /* as it acted: MF runs in double */
     h5run_attr_str(h, "precision", precision);

@@ -17,7 +17,7 @@ void blocks_alloc(Blocks *k, int L, int C, int NH, int H, int Bmax, int Tmax, in
         { &k->qkv, L * BT * 3 * C }, { &k->att, L * att }, { &k->atto, L * BT * C }, { &k->res1, L * BT * C },
         { &k->ln2, L * BT * C }, { &k->ln2_mean, L * BT }, { &k->ln2_rstd, L * BT }, { &k->h, L * BT * H },
         { &k->gact, L * BT * H }, { &k->f, BT * C }, { &k->xa, (size_t)L * BLOCKS_NMOD * BT * 3 * C },
-        { &k->dx, BT * C }, { &k->dres, BT * C }, { &k->dgact, BT * H }, { &k->dh, BT * H }, { &k->dln2, BT * C },
+        { &k->dx, BT * C }, { &k->dgact, BT * H }, { &k->dh, BT * H }, { &k->dln2, BT * C },
         { &k->datto, BT * C }, { &k->dqkv, BT * 3 * C }, { &k->datt, att }, { &k->dln1, BT * C },
     };
     size_t n = sizeof table / sizeof table[0], total = 0;
@@ -67,20 +67,19 @@ void blocks_backward(Blocks *k, int B, int T) {
         real *x = k->x + o * C, *ln1 = k->ln1 + o * C, *qkv = k->qkv + o * 3 * C, *atto = k->atto + o * C;
         real *res1 = k->res1 + o * C, *ln2 = k->ln2 + o * C, *h = k->h + o * H, *ga = k->gact + o * H;
         real *att = k->att + (size_t)l * k->Bmax * NH * k->Tmax * k->Tmax;
-        /* x' = res1 + fc2(gelu(fc1(ln2(res1)))): dres = dx + the MLP path */
-        vec_copy(k->dres, k->dx, (size_t)BT * C);
+        /* x' = res1 + fc2(gelu(fc1(ln2(res1)))): d res1 = dx + the MLP path, gathered in dx itself
+           (the MLP's backward reads dx before layernorm's backward adds to it) */
         vec_zero(k->dgact, (size_t)BT * H);
         alinear_backward(&k->lin[l][3], k->dgact, k->dx, ga, xa_of(k, l, 3), BT);
         vec_zero(k->dh, (size_t)BT * H);
         (k->gelu_tanh ? gelu_tanh_backward : gelu_backward)(k->dh, h, k->dgact, (size_t)BT * H);
         vec_zero(k->dln2, (size_t)BT * C);
         alinear_backward(&k->lin[l][2], k->dln2, k->dh, ln2, xa_of(k, l, 2), BT);
-        layernorm_backward(k->dres, k->g_ln2_w + l * C, k->g_ln2_b + l * C, k->dln2, res1, k->ln2_w + l * C,
+        layernorm_backward(k->dx, k->g_ln2_w + l * C, k->g_ln2_b + l * C, k->dln2, res1, k->ln2_w + l * C,
                            k->ln2_mean + o, k->ln2_rstd + o, BT, C);
-        /* res1 = x + proj(attention(qkv(ln1(x)))): dx = dres + the attention path */
-        vec_copy(k->dx, k->dres, (size_t)BT * C);
+        /* res1 = x + proj(attention(qkv(ln1(x)))): d x = d res1 + the attention path, again in dx */
         vec_zero(k->datto, (size_t)BT * C);
-        alinear_backward(&k->lin[l][1], k->datto, k->dres, atto, xa_of(k, l, 1), BT);
+        alinear_backward(&k->lin[l][1], k->datto, k->dx, atto, xa_of(k, l, 1), BT);
         vec_zero(k->dqkv, (size_t)BT * 3 * C);
         attention_backward(k->dqkv, k->datt, k->datto, qkv, att, B, T, C, NH, k->causal);
         vec_zero(k->dln1, (size_t)BT * C);

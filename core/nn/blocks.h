@@ -38,8 +38,7 @@ typedef struct {
     real *f;                  /* (N, C) fc2 output of the current layer */
     real *xa;                 /* (L, 4, N, 3C) LoRA caches x A^T, one slot per module */
     /* gradients of the activations, for one layer at a time */
-    real *dx;                 /* (N, C): d x[L] on entry to backward, d x[0] on exit */
-    real *dres;               /* (N, C) d res1 */
+    real *dx;                 /* (N, C): d x[L] on entry to backward, d x[0] on exit (d res1 between) */
     real *dgact;              /* (N, H) d gelu(h) */
     real *dh;                 /* (N, H) d h */
     real *dln2;               /* (N, C) d ln2 */

@@ -31,11 +31,9 @@ static inline void batch_split_rows(int B, int n, int i, int *lo, int *hi) {
     *lo = (int)((long)B * i / n);
     *hi = (int)((long)B * (i + 1) / n);
 }
-/* the model's parameters copied into the replicas (after an optimizer step, before the next split) */
-#define batch_split_sync LOFT_NAME(batch_split_sync)
-void batch_split_sync(BatchSplit *s);
-/* the step over the B rows of the batch, split: syncs, runs the shares at once, combines their
-   gradients into model[0]'s; returns the mean loss over the B rows */
+/* the step over the B rows of the batch, split: runs the shares at once (each replica first takes
+   model[0]'s parameters), combines their gradients into model[0]'s, on the same threads; returns
+   the mean loss over the B rows */
 #define batch_split_step LOFT_NAME(batch_split_step)
 double batch_split_step(BatchSplit *s, int B);
 #endif

@@ -1,7 +1,6 @@
 /* The optimizer object: the adapter pairs, stepped by the method's pair optimizer (methods.def,
    pair_optimizer.h), AdamW on the plain tensors, one shared step count, global-norm gradient
-   clipping, and the pair and plain-tensor steps spread over threads when the run has them
-   (batch_threads). */
+   clipping, and the pair steps spread over threads when the run has them (batch_threads). */
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -30,19 +29,12 @@ struct Optimizer {
     AdamTensor *adam;      /* the plain tensors */
     int nadam;
     AdapterPair *pairs;    /* the pairs as given (their gradients, for grads_copy) */
-    int threads;           /* the step's threads (cfg.threads, at most npairs + nadam) */
-    int *owner;            /* (npairs + nadam,) the thread that steps pair i, then plain tensor i:
-                              a fixed, balanced assignment */
-    double *sq;            /* (npairs + nadam,) each one's part of the squared gradient norm (threads > 1) */
+    int threads;           /* the pair steps' threads (cfg.threads, at most npairs) */
+    int *owner;            /* (npairs,) the thread that steps pair i: a fixed, balanced assignment */
+    double *sq;            /* (npairs,) each pair's part of the squared gradient norm (threads > 1) */
 };
 
 static void *pair_at(const Optimizer *o, int i) { return o->pair_state + (size_t)i * o->po->state_size; }
-
-/* a pair's share of the step's work, for placing it on a thread: the m x n second-moment
-   product and the (m + n) r^2 cross terms (a plain tensor's share is its size) */
-static double pair_cost(const AdapterPair *p) {
-    return (double)p->m * p->n + (double)(p->m + p->n) * p->r * p->r;
-}
 
 static int config_error(const OptimConfig *c, char *err, size_t errlen) {
     const char *msg = NULL;
@@ -80,6 +72,26 @@ Optimizer *optim_create(const OptimConfig *cfg, const AdapterPair *pairs, int np
     o->pairs = mallocCheck(sizeof(AdapterPair) * (size_t)(npairs ? npairs : 1));
     if (npairs) memcpy(o->pairs, pairs, sizeof(AdapterPair) * (size_t)npairs);
     for (int i = 0; i < npairs; i++) o->po->init(pair_at(o, i), &pairs[i], &o->cfg);
+    /* the pairs over the threads, largest first to the least loaded (cost ~ the m x n
+       second-moment product and the (m + n) r^2 cross terms): fixed, so runs repeat bit for bit */
+    o->threads = cfg->threads < npairs ? cfg->threads : npairs;
+    if (o->threads > 64) o->threads = 64;
+    if (o->threads < 1) o->threads = 1;
+    o->owner = mallocCheck(sizeof(int) * (size_t)(npairs ? npairs : 1));
+    o->sq = mallocCheck(sizeof(double) * (size_t)(npairs ? npairs : 1));
+    double load[64] = { 0 };
+    for (int i = 0; i < npairs; i++) o->owner[i] = -1;   /* -1: not placed yet */
+    for (int k = 0; k < npairs; k++) {
+        int big = -1, least = 0;
+        double cost_big = -1;
+        for (int i = 0; i < npairs; i++) {
+            double cost = (double)pairs[i].m * pairs[i].n + (double)(pairs[i].m + pairs[i].n) * pairs[i].r * pairs[i].r;
+            if (o->owner[i] < 0 && cost > cost_big) { big = i; cost_big = cost; }
+        }
+        for (int t = 1; t < o->threads; t++) if (load[t] < load[least]) least = t;
+        o->owner[big] = least;
+        load[least] += cost_big;
+    }
     o->nadam = nplain;
     o->adam = mallocCheck(sizeof(AdamTensor) * (size_t)(nplain ? nplain : 1));
     for (int i = 0; i < nplain; i++) {
@@ -88,94 +100,60 @@ Optimizer *optim_create(const OptimConfig *cfg, const AdapterPair *pairs, int np
         a->m = tensor_alloc(plain[i].size);
         a->v = tensor_alloc(plain[i].size);
     }
-    /* the pairs and plain tensors over the threads, largest first to the least loaded (a pair's
-       cost ~ the m x n second-moment product and the (m + n) r^2 cross terms, a plain tensor's its
-       size): fixed, so runs repeat bit for bit */
-    const int items = npairs + nplain;
-    o->threads = cfg->threads < items ? cfg->threads : items;
-    if (o->threads > 64) o->threads = 64;
-    if (o->threads < 1) o->threads = 1;
-    o->owner = mallocCheck(sizeof(int) * (size_t)(items ? items : 1));
-    o->sq = mallocCheck(sizeof(double) * (size_t)(items ? items : 1));
-    double load[64] = { 0 };
-    for (int i = 0; i < items; i++) o->owner[i] = -1;   /* -1: not placed yet */
-    for (int k = 0; k < items; k++) {
-        int big = -1, least = 0;
-        double cost_big = -1;
-        for (int i = 0; i < items; i++) {
-            const double cost = i < npairs ? pair_cost(&pairs[i]) : (double)plain[i - npairs].size;
-            if (o->owner[i] < 0 && cost > cost_big) { big = i; cost_big = cost; }
-        }
-        for (int t = 1; t < o->threads; t++) if (load[t] < load[least]) least = t;
-        o->owner[big] = least;
-        load[least] += cost_big;
-    }
     return o;
 }
 
-/* one phase of the step over thread t's pairs and plain tensors, in their order: the pair
-   optimizer's begin (pairs only), the part of the squared gradient norm (into sq[i], summed in
-   order by the caller), the clipping scale, or the step */
-typedef enum { PAIRS_BEGIN, PAIRS_SQNORM, PAIRS_SCALE, PAIRS_STEP } PairPhase;
-typedef struct { Optimizer *o; double lr, decay; real coef; PairPhase phase; double *sq; } PairWork;
-
-static void item_work(PairWork *w, int i) {
-    Optimizer *o = w->o;
-    const OptimConfig *c = &o->cfg;
-    if (i < o->npairs) {
-        if (w->phase == PAIRS_BEGIN) o->po->begin(pair_at(o, i), c);
-        else if (w->phase == PAIRS_SQNORM) { w->sq[i] = 0.0; o->po->sqnorm(pair_at(o, i), c, &w->sq[i]); }
-        else if (w->phase == PAIRS_SCALE) o->po->scale_grads(pair_at(o, i), w->coef);
-        else o->po->step(pair_at(o, i), c, w->lr, o->step);
-        return;
-    }
-    AdamTensor *a = &o->adam[i - o->npairs];
-    if (w->phase == PAIRS_SQNORM) w->sq[i] = blas_sumsq(a->t.g, a->t.size);
-    else if (w->phase == PAIRS_SCALE) vec_scale(a->t.g, w->coef, a->t.size);
-    else if (w->phase == PAIRS_STEP)
-        adamw_step(a->t.p, a->m, a->v, a->t.g, a->t.size, w->lr, c->beta1, c->beta2, c->eps, w->decay, o->step);
-}
+/* one phase of the step over thread t's pairs, in their order: the pair optimizer's begin, its
+   part of the squared gradient norm (into sq[i], summed in pair order by the caller), or its step */
+typedef enum { PAIRS_BEGIN, PAIRS_SQNORM, PAIRS_STEP } PairPhase;
+typedef struct { Optimizer *o; double lr; PairPhase phase; double *sq; } PairWork;
 
 static void pair_work(void *ctx, int t) {
     PairWork *w = ctx;
-    const int items = w->o->npairs + (w->phase == PAIRS_BEGIN ? 0 : w->o->nadam);
-    for (int i = 0; i < items; i++)
-        if (w->o->owner[i] == t) item_work(w, i);
+    Optimizer *o = w->o;
+    for (int i = 0; i < o->npairs; i++) {
+        if (o->owner[i] != t) continue;
+        if (w->phase == PAIRS_BEGIN) o->po->begin(pair_at(o, i), &o->cfg);
+        else if (w->phase == PAIRS_SQNORM) { w->sq[i] = 0.0; o->po->sqnorm(pair_at(o, i), &o->cfg, &w->sq[i]); }
+        else o->po->step(pair_at(o, i), &o->cfg, w->lr, o->step);
+    }
 }
 
-/* a phase over every pair and plain tensor: on the threads (each one's state is its own), or in
-   turn (pairs first, then the plain tensors, in order) */
+/* a phase over every pair: on the threads (each pair's state is its own), or in turn */
 static void pairs_run(Optimizer *o, PairWork *w, PairPhase phase) {
     w->phase = phase;
-    if (o->threads > 1) { compute_parallel(o->threads, pair_work, w); return; }
-    const int items = o->npairs + (phase == PAIRS_BEGIN ? 0 : o->nadam);
-    for (int i = 0; i < items; i++) item_work(w, i);
+    if (o->threads > 1) compute_parallel(o->threads, pair_work, w);
+    else pair_work(w, 0);
 }
 
 double optim_step(Optimizer *o, double lr) {
     const OptimConfig *c = &o->cfg;
     o->step++;
-    /* parity D5 applies to every parameter of the authors' optimizer, plain tensors included */
-    const double decay = optim_parity(c) ? c->weight_decay : lr * c->weight_decay;
-    PairWork w = { o, lr, decay, 1, PAIRS_BEGIN, o->sq };
+    PairWork w = { o, lr, PAIRS_BEGIN, o->sq };
     if (o->po->begin) pairs_run(o, &w, PAIRS_BEGIN);
     double sq = 0.0;
-    if (o->threads > 1) {   /* each one's part apart, then summed in order */
+    if (o->threads > 1) {   /* each pair's part apart, then summed in pair order */
         pairs_run(o, &w, PAIRS_SQNORM);
-        for (int i = 0; i < o->npairs + o->nadam; i++) sq += w.sq[i];
+        for (int i = 0; i < o->npairs; i++) sq += w.sq[i];
     } else {
         for (int i = 0; i < o->npairs; i++) o->po->sqnorm(pair_at(o, i), c, &sq);
-        for (int i = 0; i < o->nadam; i++) sq += blas_sumsq(o->adam[i].t.g, o->adam[i].t.size);
     }
+    for (int i = 0; i < o->nadam; i++) sq += blas_sumsq(o->adam[i].t.g, o->adam[i].t.size);
     double norm = sqrt(sq);
     if (c->max_grad_norm > 0) {
         double coef = c->max_grad_norm / (norm + 1e-6);
         if (coef < 1.0) {
-            w.coef = (real)coef;
-            pairs_run(o, &w, PAIRS_SCALE);
+            for (int i = 0; i < o->npairs; i++) o->po->scale_grads(pair_at(o, i), (real)coef);
+            for (int i = 0; i < o->nadam; i++) vec_scale(o->adam[i].t.g, (real)coef, o->adam[i].t.size);
         }
     }
     pairs_run(o, &w, PAIRS_STEP);
+    /* parity D5 applies to every parameter of the authors' optimizer, plain tensors included */
+    const double decay = optim_parity(c) ? c->weight_decay : lr * c->weight_decay;
+    for (int i = 0; i < o->nadam; i++) {
+        AdamTensor *a = &o->adam[i];
+        adamw_step(a->t.p, a->m, a->v, a->t.g, a->t.size, lr, c->beta1, c->beta2, c->eps, decay, o->step);
+    }
     return norm;
 }
 

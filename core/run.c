@@ -22,8 +22,6 @@ double run_now(void) {
     return t.tv_sec + 1e-9 * t.tv_nsec;
 }
 
-/* the attributes every run records: method, label, toggles as they acted, hyper-parameters,
-   config text, revision, BLAS, precision, optimizer state size */
 /* the host CPU's model name (/proc/cpuinfo), beside the BLAS kernels it ran: the float32 runs'
    rounding follows the kernels OpenBLAS picks for it */
 static void cpu_model(char *out, size_t n) {
@@ -42,6 +40,8 @@ static void cpu_model(char *out, size_t n) {
     fclose(f);
 }
 
+/* the attributes every run records: method, label, toggles as they acted, hyper-parameters,
+   config text, revision, BLAS, CPU, precision, optimizer state size */
 static void common_attrs(H5Run *h, const RunConfig *c, const char *yaml, const RunInfo *info, const OptimConfig *o,
                          size_t state_bytes, const char *precision) {
     const MethodInfo *mi = method_info(o->method);

@@ -64,6 +64,9 @@ expect "the diverging run is recorded as diverged with its step" "grep -q 'boom.
 expect "the runs after the diverging one ran (boom.seed=2 complete or diverged)" "grep -q 'boom.seed=2' '$T/show'"
 expect "h5dump: status is a UTF-8 string attribute" \
   "h5dump -a '/runs/loft.rank=2.seed=1/status' '$T/r/tiny.h5' | grep -q 'H5T_CSET_UTF8' && h5dump -a '/runs/loft.rank=2.seed=1/status' '$T/r/tiny.h5' | grep -q '\"complete\"'"
+cpu_name=$(sed -n 's/^model name[[:space:]]*:[[:space:]]*//p' /proc/cpuinfo | head -1)
+expect "a run records the BLAS kernels it ran on (blas) and the CPU's model name (cpu)" \
+  "h5dump -a '/runs/loft.rank=2.seed=1/blas' '$T/r/tiny.h5' | grep -q 'OpenBLAS' && h5dump -a '/runs/loft.rank=2.seed=1/cpu' '$T/r/tiny.h5' | grep -qF '\"${cpu_name:-unknown}\"'"
 expect "h5dump: trajectory has 41 rows and 5 columns (with the distance to AdamW)" \
   "h5dump -H -d '/runs/loft.rank=2.seed=1/trajectory' '$T/r/tiny.h5' | grep -q '( 41, 5 ) / ( H5S_UNLIMITED, 5 )'"
 expect "h5dump: the run stores its problem (target linked, A0, B0) and final factors" \

@@ -594,19 +594,6 @@ static int hand_to_device(const Plan *p, const int *sel, int nsel, const Options
     return 2;
 }
 
-static int file_exists(const char *path) { return access(path, F_OK) == 0; }
-
-/* a warning when the runs already in the results file were made on other BLAS kernels than this
-   process's, whose runs are about to join them (report_kernel_mix) */
-static void warn_kernel_mix(const char *results) {
-    RunRecord *recs;
-    int nr;
-    char err[256];
-    if (!file_exists(results) || h5_read_runs(results, 0, NULL, &recs, &nr, err, sizeof err) != 0) return;
-    report_kernel_mix(stderr, results, recs, nr, compute_backend());
-    h5_free_runs(recs, nr);
-}
-
 static int cmd_run(const char *path, const Options *o, int list_only) {
     Plan pl;   /* every run resolved first: a bad key stops the sweep before it starts */
     if (plan_load(&pl, path, o)) return 2;
@@ -682,7 +669,7 @@ static int cmd_run(const char *path, const Options *o, int list_only) {
         if (collected) printf("%s: collected %d run(s) finished by Slurm array tasks\n", results, collected);
     }
     git_revision(rev, sizeof rev);
-    int done = 0, failed = 0, total = 0, skipped = 0, copied = 0, kernels_checked = 0;
+    int done = 0, failed = 0, total = 0, skipped = 0, copied = 0;
     StartEvals starts = { 0 };   /* the step-0 evaluations made in this invocation */
     /* phase 1, the tuning runs; phase 2, every other run (tuned ones with the value chosen) */
     for (int phase = tuned ? 1 : 2; phase <= 2; phase++) {
@@ -717,7 +704,6 @@ static int cmd_run(const char *path, const Options *o, int list_only) {
             printf("%s%s: %d runs, %d already in %s, %d to run\n", e->name, phase == 1 ? " (tuning runs)" : "",
                    planned, planned - ntodo, results, ntodo);
         fflush(stdout);
-        if (root && ntodo > 0 && !kernels_checked) { warn_kernel_mix(results); kernels_checked = 1; }
         sweep(e, cfgs, yaml, chosen, todo, ntodo, o, results, partial_dir, rev, &starts, &done, &failed);
     }
     if (root) rmdir(partial_dir);
@@ -951,6 +937,8 @@ static int cmd_submit(const char *path, const Options *o) {
     return rc;
 }
 
+static int file_exists(const char *path) { return access(path, F_OK) == 0; }
+
 /* every run's state: complete / diverged / failed / interrupted (in the results file or by
    the queue), finished (a task's file waiting for `loft collect`), running, pending, not submitted */
 static int cmd_status(const char *path, const Options *o) {
@@ -1151,7 +1139,6 @@ static int cmd_results(const char *cmd, const char *arg, const Options *o) {
         runs = sorted;
     }
     int rc = 0;
-    if (strcmp(cmd, "show") != 0) report_kernel_mix(stderr, path, runs, n, NULL);
     if (strcmp(cmd, "show") == 0) {
         printf("%s: %d runs\n", path, n);
         report_show(stdout, runs, n);

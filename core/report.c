@@ -8,28 +8,6 @@
 #include "report.h"
 #include "stats.h"
 
-int report_kernel_mix(FILE *out, const char *path, const RunRecord *runs, int n, const char *adding) {
-    enum { MAX_SETS = 8 };
-    const char *set[MAX_SETS];
-    int count[MAX_SETS] = { 0 }, nset = 0;
-    for (int i = -1; i < n; i++) {
-        const char *b = i < 0 ? adding : runs[i].blas;
-        if (!b || !b[0]) continue;
-        int k = 0;
-        while (k < nset && strcmp(set[k], b) != 0) k++;
-        if (k == nset && nset < MAX_SETS) set[nset++] = b;
-        if (k < nset && i >= 0) count[k]++;
-    }
-    if (nset > 1) {
-        fprintf(out, "warning: %s: runs made on %d BLAS builds or kernel sets; their float32 numbers round differently, "
-                "so a table over them mixes draws (README: the float32 tables depend on the BLAS kernels; make ablation "
-                "sets OPENBLAS_CORETYPE):\n", path, nset);
-        for (int k = 0; k < nset; k++)
-            fprintf(out, "  %4d run(s)%s: %s\n", count[k], adding && strcmp(set[k], adding) == 0 ? " (and this process's)" : "", set[k]);
-    }
-    return nset;
-}
-
 void report_show(FILE *out, const RunRecord *runs, int n) {
     fprintf(out, "%-44s %-10s %4s %5s %-11s %7s %12s %9s\n", "run", "method", "rank", "seed", "status", "steps", "final loss", "to thr.");
     for (int i = 0; i < n; i++) {

@@ -9,11 +9,6 @@
 
 /* one line per run: id, method, rank, seed, status, steps, final loss, steps to threshold */
 void report_show(FILE *out, const RunRecord *runs, int n);
-/* when the runs (and `adding`, the BLAS of runs about to join them; NULL: none) were made on
-   more than one BLAS build or kernel set (their `blas` attributes, "" ignored): a warning on out
-   naming each with its count, since their float32 numbers round differently. Returns the number
-   of distinct sets */
-int report_kernel_mix(FILE *out, const char *path, const RunRecord *runs, int n, const char *adding);
 /* the tables (rows = labels in first-seen order, columns = ranks, one section per group of
    runs) into <stem>.md and <stem>.tex; ntables = 0: final loss, steps to the loss threshold and
    every evaluation column found. Cells: mean ± 95 % interval over seeds, the best of a column in

@@ -53,19 +53,6 @@ exec 9> "$T/lk/tiny.h5.lock"; flock -n 9
 "$LOFT" run tests/data/tiny.lua --results "$T/lk" --force --only adamw.seed=1 > "$T/lerr" 2>&1; rc=$?
 exec 9>&-
 expect "a second sweep on the same results file stops with a clear message" "[ $rc = 2 ] && grep -q 'is being written by another' '$T/lerr'"
-# runs made on other BLAS kernels than the file's (OpenBLAS's SSE3 Prescott kernels, which no
-# current x86-64 CPU gets by default) are named when they join it and when it is tabulated
-OPENBLAS_CORETYPE=Prescott "$LOFT" run tests/data/tiny.lua --results "$T/lk" --only 'loft.rank=2.seed=1' > "$T/kmix" 2>&1
-b1=$(h5dump -a '/runs/adamw.seed=1/blas' "$T/lk/tiny.h5" | grep '(0)'); b2=$(h5dump -a '/runs/loft.rank=2.seed=1/blas' "$T/lk/tiny.h5" | grep '(0)')
-"$LOFT" table "$T/lk/tiny.h5" --out "$T/kmixt" > "$T/kmixt.log" 2>&1
-if [ "$b1" != "$b2" ]; then
-  expect "a run on other BLAS kernels than the file's runs warns, naming both sets" \
-    "grep -q 'runs made on 2 BLAS builds or kernel sets' '$T/kmix' && grep -q \"0 run(s) (and this process's): .*Prescott\" '$T/kmix'"
-  expect "loft table warns of a file whose runs mix BLAS kernels, with each set's count" \
-    "grep -q 'runs made on 2 BLAS builds' '$T/kmixt.log' && grep -q '1 run(s): .*Prescott' '$T/kmixt.log' && grep -q 'wrote' '$T/kmixt.log'"
-else
-  expect "runs on the same BLAS kernels give no kernel warning" "! grep -q 'BLAS builds' '$T/kmix' && ! grep -q 'BLAS builds' '$T/kmixt.log'"
-fi
 
 # --- a tiny sweep with a diverging run
 "$LOFT" run tests/data/tiny.lua --results "$T/r" > "$T/run1" 2>&1; rc=$?

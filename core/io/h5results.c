@@ -103,7 +103,6 @@ static herr_t visit(hid_t grp, const char *name, const H5L_info_t *info, void *d
     attr_str(g, "tuned_key", r->tuned_key, sizeof r->tuned_key);
     attr_str(g, "tuned_value", r->tuned_value, sizeof r->tuned_value);
     attr_str(g, "tuned_on", r->tuned_on, sizeof r->tuned_on);
-    attr_str(g, "blas", r->blas, sizeof r->blas);
     r->rank = (long)attr_num(g, "rank", 0);
     r->seed = (long)attr_num(g, "seed", 0);
     r->steps = (long)attr_num(g, "steps", 0);

@@ -11,7 +11,6 @@ typedef struct {
     char group[32];                       /* the string attribute runs are tabulated apart by ("" if none) */
     char role[8];                         /* "tune": a run that chose a hyper-parameter on validation data */
     char tune_group[256], tuned_key[64], tuned_value[64], tuned_on[64];
-    char blas[160];                       /* the BLAS (and kernels) it ran on ("" in older files) */
     long rank, seed, steps, steps_done, diverged_step, steps_to_threshold;
     double final_loss, wall_seconds, loss_threshold;
     double state_per_layer;               /* optimizer state of the adapter pairs, numbers per pair (NaN: none / older file) */

@@ -1,10 +1,11 @@
 /* Config errors: every error path of the YAML reader, overrides and cross-key checks gives the
-   promised message (file, line, key, what was expected), and the resolved YAML reads back to
-   the same config. */
+   promised message (file, line, key, what was expected, the closest known name), the warning for
+   a setting its method ignores, and the resolved YAML reads back to the same config. */
 #include <stdlib.h>
 #include <unistd.h>
 #include "check_util.h"
 #include "io/config.h"
+#include "io/suggest.h"
 #include "task.h"
 
 static char dir[64];
@@ -67,11 +68,101 @@ static void same_configs(void) {
     free(full); free(old); free(changed);
 }
 
+/* the edit distance and the closeness rule behind "did you mean" */
+static void suggestions(void) {
+    static const struct { const char *a, *b; int d; } cases[] = {
+        { "rnak", "rank", 1 }, { "lrr", "lr", 1 }, { "kitten", "sitting", 3 }, { "", "abc", 3 }, { "abc", "", 3 },
+        { "rank", "rank", 0 }, { "ca", "abc", 3 }, { "reproject_momentun", "reproject_momentum", 1 },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        int d = suggest_distance(cases[i].a, strlen(cases[i].a), cases[i].b, strlen(cases[i].b));
+        CHECK(d == cases[i].d, "distance('%s', '%s') = %d, expected %d", cases[i].a, cases[i].b, d, cases[i].d);
+    }
+    Suggest s;
+    suggest_begin(&s, "rnak");
+    suggest_offer_list(&s, "seed|rank|rate", '|');
+    CHECK(suggest_best(&s) && strcmp(suggest_best(&s), "rank") == 0, "rnak -> rank among seed|rank|rate");
+    suggest_begin(&s, "zzzzzz");
+    suggest_offer_list(&s, "seed|rank|rate", '|');
+    CHECK(suggest_best(&s) == NULL, "nothing close to zzzzzz: no suggestion");
+    suggest_begin(&s, "ab");
+    suggest_offer_list(&s, "in|lr", '|');
+    CHECK(suggest_best(&s) == NULL, "no name that every character of would change (ab vs in, lr)");
+    printf("  %s edit distance and the closeness rule\n", g_failures ? "FAIL" : "ok  ");
+}
+
+/* a setting given to a method it does not act for (methods/settings.def) warns; keys at their
+   defaults, and settings of the method itself, do not */
+static void inactive_settings(void) {
+    RunConfig c;
+    char err[1024], buf[2048];
+    config_defaults(&c);
+    int rc = config_load_yaml(&c, "configs/mf.yaml", err, sizeof err);   /* it lists every LoFT switch at its default */
+    config_set(&c, "method", "lora", "test", err, sizeof err);
+    CHECK(rc == 0 && config_inactive_settings(&c, buf, sizeof buf) == 0, "base config + method lora: no warning, got '%s'", buf);
+    config_set(&c, "reproject_momentum", "false", "test", err, sizeof err);
+    int n = config_inactive_settings(&c, buf, sizeof buf);
+    CHECK(n == 1 && strcmp(buf, "key 'reproject_momentum' does not act for method lora (it acts for: loft)\n") == 0,
+          "method lora, reproject_momentum = false: %d warning(s) '%s'", n, buf);
+    config_set(&c, "damping", "0", "test", err, sizeof err);   /* given explicitly, even at its default */
+    n = config_inactive_settings(&c, buf, sizeof buf);
+    CHECK(n == 2 && strstr(buf, "key 'damping' does not act for method lora (it acts for: loft, altlora, altlora-plus)\n"),
+          "method lora, damping = 0 given: %d warning(s) '%s'", n, buf);
+    config_set(&c, "method", "loft", "test", err, sizeof err);
+    CHECK(config_inactive_settings(&c, buf, sizeof buf) == 0, "method loft acts for both: got '%s'", buf);
+    config_set(&c, "method", "altlora", "test", err, sizeof err);
+    n = config_inactive_settings(&c, buf, sizeof buf);
+    CHECK(n == 1 && strstr(buf, "key 'reproject_momentum' does not act for method altlora"), "method altlora: '%s'", buf);
+    config_set(&c, "max_grad_norm", "1", "test", err, sizeof err);   /* acts for every method ("*") */
+    CHECK(config_inactive_settings(&c, buf, sizeof buf) == 1, "max_grad_norm acts for every method: '%s'", buf);
+
+    /* a YAML file counts only with a value other than the default */
+    config_defaults(&c);
+    rc = config_load_yaml_text(&c, "method: lora\ndamping: 0\nlorapro_mode: efficient\n", "at-defaults", err, sizeof err);
+    CHECK(rc == 0 && config_inactive_settings(&c, buf, sizeof buf) == 0, "YAML keys at their defaults: no warning, got '%s'", buf);
+    config_defaults(&c);
+    rc = config_load_yaml_text(&c, "method: lora-plus\nlorapro_mode: full\n", "off-default", err, sizeof err);
+    n = config_inactive_settings(&c, buf, sizeof buf);
+    CHECK(rc == 0 && n == 1 && strcmp(buf, "key 'lorapro_mode' does not act for method lora-plus (it acts for: lora-pro)\n") == 0,
+          "YAML lorapro_mode: full for lora-plus: %d '%s'", n, buf);
+
+    /* printed once per (key, method) until the next reset (each experiment load resets) */
+    config_defaults(&c);
+    config_set(&c, "method", "dora", "test", err, sizeof err);
+    config_set(&c, "rescale_grads", "false", "test", err, sizeof err);
+    FILE *out = tmpfile();
+    config_warnings_reset();
+    int first = config_warn_inactive(&c, out), second = config_warn_inactive(&c, out);
+    config_warnings_reset();
+    int third = config_warn_inactive(&c, out);
+    char text[1024] = "";
+    rewind(out);
+    size_t got = fread(text, 1, sizeof text - 1, out);
+    text[got] = 0;
+    fclose(out);
+    static const char line[] = "warning: key 'rescale_grads' does not act for method dora (it acts for: loft)\n";
+    CHECK(first == 1 && second == 0 && third == 1 && got == 2 * strlen(line) && strncmp(text, line, strlen(line)) == 0,
+          "warned %d, %d, %d times: '%s'", first, second, third, text);
+    printf("  %s a setting its method ignores warns (once), keys at their defaults do not\n", g_failures ? "FAIL" : "ok  ");
+}
+
 int main(void) {
     same_configs();
+    suggestions();
+    inactive_settings();
     snprintf(dir, sizeof dir, "/tmp/loft-config-XXXXXX");
     if (!mkdtemp(dir)) { perror("mkdtemp"); return 1; }
-    expect_yaml_error("typo.yaml", "method: loft\nrank: 4\nlrr: 3\n", "typo.yaml:3: unknown key 'lrr' (known keys: task, method");
+    expect_yaml_error("typo.yaml", "method: loft\nrank: 4\nlrr: 3\n", "typo.yaml:3: unknown key 'lrr'; did you mean 'lr'? (`loft keys` lists every key)");
+    expect_yaml_error("far.yaml", "method: loft\nzzzzzz: 3\n", "far.yaml:2: unknown key 'zzzzzz' (known keys: task, method");
+    expect_yaml_error("enumtypo.yaml", "method: lroa\n", "enumtypo.yaml:1: key 'method' expects one of full-adamw|adamw|lora-adamw|"
+                      "lora|dora-adamw|dora|loft|loft-adamw|altlora|altlora-plus|altlora+|lora-plus|lora+|lora-pro, got 'lroa'; did you mean 'lora'?");
+    {
+        RunConfig c;
+        char err[1024] = "";
+        config_defaults(&c);
+        int rc = config_set(&c, "method", "sgd", "--set", err, sizeof err);
+        CHECK(rc != 0 && strstr(err, "got 'sgd'") && !strstr(err, "did you mean"), "no method is close to sgd: '%s'", err);
+    }
     expect_yaml_error("type.yaml", "steps: many\n", "type.yaml:1: key 'steps' expects an integer in [1, 1e+09], got 'many'");
     expect_yaml_error("frac.yaml", "\nrank: 2.5\n", "frac.yaml:2: key 'rank' expects an integer in [1, 1e+06], got '2.5'");
     expect_yaml_error("range.yaml", "beta1: 1.0\n", "range.yaml:1: key 'beta1' expects a number in [0, 1), got '1.0'");
@@ -91,7 +182,21 @@ int main(void) {
         int rc = config_load_yaml(&c, "/nonexistent/mf.yaml", err, sizeof err);
         CHECK(rc != 0 && strstr(err, "/nonexistent/mf.yaml: cannot open the config file"), "missing file: got '%s'", err);
     }
-    expect_set_error("rnak", "4", "--set: unknown key 'rnak'");
+    expect_set_error("rnak", "4", "--set: unknown key 'rnak'; did you mean 'rank'?");
+    expect_set_error("reproject_momentun", "false", "--set: unknown key 'reproject_momentun'; did you mean 'reproject_momentum'?");
+    {   /* a Lua override's origin (the experiment and run) leads the message; valid keys still set */
+        RunConfig c;
+        char err[512] = "";
+        config_defaults(&c);
+        int rc = config_set(&c, "rnak", "4", "experiments/x.lua, run lora.seed=1", err, sizeof err);
+        CHECK(rc != 0 && strcmp(err, "experiments/x.lua, run lora.seed=1: unknown key 'rnak'; did you mean 'rank'? "
+                                     "(`loft keys` lists every key)") == 0, "a Lua override's typo: '%s'", err);
+        rc = config_set(&c, "rank", "4", "--set", err, sizeof err) | config_set(&c, "method", "lora", "--set", err, sizeof err);
+        CHECK(rc == 0 && c.rank == 4 && strcmp(c.method, "lora") == 0, "valid keys and method names still set");
+    }
+    expect_set_error("method", "altlroa", "--set: key 'method' expects one of");
+    expect_set_error("method", "altlroa", "got 'altlroa'; did you mean 'altlora'?");
+    expect_set_error("lorapro_x", "sylvestr", "did you mean 'sylvester'?");
     expect_set_error("parity", "tnurbek", "--set: key 'parity' expects one of none|tnurbek-148998d, got 'tnurbek'");
     expect_invalid("rank", "600", NULL, NULL, "key 'rank' = 600 must be <= min(in, out) = 512");
     expect_invalid("task", "mff", NULL, NULL, "key 'task' = 'mff' names no task (registered: gpt, mf, vit)");

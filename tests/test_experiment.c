@@ -1,6 +1,7 @@
 /* The Lua experiment API: grid expansion (variants x grid x seeds), the order and content of the
    overrides, run ids, the automatic full-AdamW reference, and the errors of a bad experiment file
-   (each names the file and, for Lua errors, the line). */
+   (each names the file and, for Lua errors, the line): strict globals, "did you mean", the hint
+   for the keyword key `in`, and the note on an experiment with neither variants nor grid. */
 #include <stdlib.h>
 #include <unistd.h>
 #include "check_util.h"
@@ -103,6 +104,89 @@ static void expect_error(const char *name, const char *text, const char *expect)
     if (rc == 0) experiment_free(&e);
 }
 
+/* the file loads; its run count is nruns (-1: any) */
+static void expect_ok(const char *name, const char *text, int nruns, const char *what) {
+    Experiment e;
+    char err[1024] = "";
+    int rc = experiment_load(&e, write_temp(dir, name, text), err, sizeof err);
+    CHECK(rc == 0 && (nruns < 0 || e.nruns == nruns), "%s: rc %d, %d runs, expected %d (%s)", name, rc, rc ? 0 : e.nruns, nruns, err);
+    printf("  %s %s\n", rc == 0 && (nruns < 0 || e.nruns == nruns) ? "ok  " : "FAIL", what);
+    if (rc == 0) experiment_free(&e);
+}
+
+/* reading a name nobody defined is an error at its line; defining globals, the standard library
+   and the DSL's functions keep working */
+static void strict_globals(void) {
+    char want[256];
+    snprintf(want, sizeof want, "%s/typo.lua:3: undefined name 'rnaks'; did you mean 'ranks'?", dir);
+    expect_error("typo.lua", "local ranks = { 1, 2 }\nexperiment { base = 'configs/mf.yaml',\n  grid = { rank = rnaks } }\n", want);
+    {   /* nothing close: no suggestion */
+        Experiment e;
+        char err[1024] = "";
+        int rc = experiment_load(&e, write_temp(dir, "typo2.lua", "experiment { base = 'configs/mf.yaml',\n  variants = { { method = lroa } } }\n"),
+                                 err, sizeof err);
+        snprintf(want, sizeof want, "%s/typo2.lua:2: undefined name 'lroa'", dir);
+        CHECK(rc != 0 && strcmp(err, want) == 0, "an undefined name with no close one: expected '%s', got '%s'", want, err);
+        if (rc == 0) experiment_free(&e);
+    }
+    expect_error("fn.lua", "function helper(x) return x * steps_per_rank end\nexperiment { base = 'b', set = { steps = helper(2) } }\n",
+                 "fn.lua:1: undefined name 'steps_per_rank'");
+    expect_error("global.lua", "RANKS = { 1, 2 }\nexperiment { base = 'b', grid = { rank = RANKs } }\n",
+                 "undefined name 'RANKs'; did you mean 'RANKS'?");
+    expect_error("expt.lua", "experimnet { base = 'b' }\n", "expt.lua:1: undefined name 'experimnet'; did you mean 'experiment'?");
+    expect_ok("globals_ok.lua",
+              "RANKS = { 1, 2 }                                  -- a new global\n"
+              "function lrs(n) local t = {} for i = 1, n do t[#t + 1] = 10 ^ -i end return t end\n"
+              "local steps = math.floor(2.5 * 100)\n"
+              "local label = string.format('lora-%d', 1)\n"
+              "local v = { { label = label, method = 'lora' } }\n"
+              "table.insert(v, { label = 'loft', method = 'loft' })\n"
+              "assert(type(pairs) == 'function' and select('#', 1, 2) == 2 and tostring(1) == '1' and rawget(_G, 'nope') == nil)\n"
+              "experiment { base = 'configs/mf.yaml', set = { steps = steps, lr = lrs(2)[2] }, grid = { rank = RANKS },\n"
+              "  variants = with_block_ablations(v, { lr = 0.5 }), seeds = { 1 } }\n",
+              8 * 2, "strict globals: new globals, locals, the standard library and with_block_ablations still work");
+}
+
+/* `in` is a Lua keyword: a syntax error at `in =` says how to write the key */
+static void in_keyword(void) {
+    expect_error("in.lua", "experiment { base = 'configs/mf.yaml',\n  set = { in = 24, out = 16 } }\n",
+                 "in.lua:2: unexpected symbol near 'in'; write [\"in\"] = ... (in is a Lua keyword)");
+    expect_error("in2.lua", "local s = {}\ns.in = 24\n", "write [\"in\"] = ... (in is a Lua keyword)");
+    Experiment e;
+    char err[1024] = "";
+    int rc = experiment_load(&e, write_temp(dir, "forin.lua", "for k in pairs({}) do end\nfor in pairs({}) do end\n"), err, sizeof err);
+    CHECK(rc != 0 && strstr(err, "near 'in'") && !strstr(err, "Lua keyword"), "a syntax error near a loop's in gets no key hint: '%s'", err);
+    if (rc == 0) experiment_free(&e);
+    expect_ok("in_ok.lua", "experiment { base = 'configs/mf.yaml', set = { [\"in\"] = 24 } }\n", 1, "[\"in\"] = 24 is a valid key");
+}
+
+/* experiment{} without variants and grid: one run per seed of the base config, labelled 'base'
+   with a note (set's method instead, without: the pretraining experiments); with variants or a
+   grid, no note */
+static void plain_experiment(void) {
+    Experiment e;
+    char err[1024] = "";
+    int rc = experiment_load(&e, write_temp(dir, "plain.lua", "experiment { base = 'configs/mf.yaml', seeds = { 1, 2 } }\n"), err, sizeof err);
+    CHECK(rc == 0 && e.nruns == 2 && strcmp(e.runs[0].id, "base.seed=1") == 0 && strcmp(e.runs[0].label, "base") == 0,
+          "plain experiment: rc %d, %d runs, first id '%s' (%s)", rc, rc ? 0 : e.nruns, rc ? "" : e.runs[0].id, err);
+    CHECK(rc == 0 && strstr(e.notice, "plain.lua: experiment{} has neither variants nor grid: one run per seed of the base "
+                                      "config configs/mf.yaml, labelled 'base'; to compare settings add variants"),
+          "plain experiment: the note says what runs and what to add, got '%s'", rc ? "" : e.notice);
+    if (rc == 0) experiment_free(&e);
+    rc = experiment_load(&e, "tests/data/vit_tiny_pretrain.lua", err, sizeof err);
+    CHECK(rc == 0 && e.nruns == 1 && strcmp(e.runs[0].id, "adamw.seed=1") == 0 && e.notice[0] == 0,
+          "no variants, set.method (a pretraining run): labelled by the method, no note: rc %d '%s'", rc, rc ? err : e.notice);
+    if (rc == 0) experiment_free(&e);
+    rc = experiment_load(&e, write_temp(dir, "gridonly.lua", "experiment { base = 'configs/mf.yaml', grid = { rank = { 1, 2 } } }\n"), err, sizeof err);
+    CHECK(rc == 0 && e.nruns == 2 && e.notice[0] == 0 && strcmp(e.runs[0].id, "base.rank=1.seed=1") == 0,
+          "a grid without variants: no note, ids base.rank=...: rc %d, '%s'", rc, rc ? err : e.notice);
+    if (rc == 0) experiment_free(&e);
+    rc = experiment_load(&e, "tests/data/tiny.lua", err, sizeof err);
+    CHECK(rc == 0 && e.notice[0] == 0, "an experiment with variants has no note: '%s'", rc ? err : e.notice);
+    if (rc == 0) experiment_free(&e);
+    printf("  %s neither variants nor grid: label 'base' and a note\n", g_failures ? "FAIL" : "ok  ");
+}
+
 int main(void) {
     snprintf(dir, sizeof dir, "/tmp/loft-lua-XXXXXX");
     if (!mkdtemp(dir)) { perror("mkdtemp"); return 1; }
@@ -135,7 +219,11 @@ int main(void) {
             experiment_free(&e);
         }
     }
-    expect_error("field.lua", "experiment{ base = 'configs/mf.yaml', seed = {1} }", "unknown field 'seed'");
+    expect_error("field.lua", "experiment{ base = 'configs/mf.yaml', seed = {1} }", "unknown field 'seed'; did you mean 'seeds'?");
+    expect_error("field2.lua", "experiment{ base = 'configs/mf.yaml', varaints = {} }", "unknown field 'varaints'; did you mean 'variants'? (known: name,");
+    expect_error("field3.lua", "experiment{ base = 'configs/mf.yaml', zzzzzz = 1 }", "unknown field 'zzzzzz' (known: name,");
+    expect_error("report.lua", "experiment{ base = 'configs/mf.yaml', report = { tabels = {} } }",
+                 "report: unknown field 'tabels'; did you mean 'tables'?");
     expect_error("tuneat.lua", "experiment{ base = 'configs/mf.yaml', variants = { { label = 'a', tune_at = { steps = 3 } } },\n"
                  "  tune = { lr = { 0.1, 1 }, on = 'final_loss', rank = 2 } }", "tune_at.steps is not a key tune fixes");
     expect_error("twice.lua", "experiment{ base = 'a' }\nexperiment{ base = 'b' }\n", "twice.lua:2: experiment{} is called twice");
@@ -153,6 +241,9 @@ int main(void) {
                  " tune = { lr = { 1, 2 }, on = 'final_loss' } }", "sets both lr and tune_values");
     tune_values();
     tune_at();
+    strict_globals();
+    in_keyword();
+    plain_experiment();
     char cmd[128];
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
     if (system(cmd) != 0) printf("  (could not remove %s)\n", dir);

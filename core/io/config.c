@@ -11,6 +11,7 @@
 #include <yaml.h>
 #include "../methods/methods.h"
 #include "config.h"
+#include "suggest.h"
 
 typedef enum { T_INT, T_LONG, T_FLOAT, T_BOOL, T_STR, T_ENUM } FieldType;
 
@@ -24,10 +25,11 @@ typedef struct {
     const char *def;         /* default, in YAML text */
     const char *help;
     const char *methods;     /* a method's setting (methods/settings.def): the methods it acts for; else NULL */
+    int setting;             /* a method's setting: CONFIG_SETTING_<name> (RunConfig.set_by); else -1 */
 } Field;
 
 #define F(name, type, lo, hi, open, null, choices, def, help) \
-    { #name, type, offsetof(RunConfig, name), sizeof(((RunConfig *)0)->name), lo, hi, open, null, choices, def, help, NULL }
+    { #name, type, offsetof(RunConfig, name), sizeof(((RunConfig *)0)->name), lo, hi, open, null, choices, def, help, NULL, -1 }
 #define BIG 1e300
 
 /* the `method` key's choices: every name and alias of methods/methods.def */
@@ -72,7 +74,8 @@ static const Field FIELDS[] = {
     F(eps, T_FLOAT, 0, BIG, 0, 0, NULL, "1e-4", "Adam epsilon"),
     F(weight_decay, T_FLOAT, 0, BIG, 0, 0, NULL, "0", "decoupled weight decay lambda"),
 #define OPTIM_SETTING(name, type, size, lo, hi, choices, def, methods, ablation, help) \
-    { #name, type, offsetof(RunConfig, name), sizeof(((RunConfig *)0)->name), lo, hi, 0, 0, choices, def, help, methods },
+    { #name, type, offsetof(RunConfig, name), sizeof(((RunConfig *)0)->name), lo, hi, 0, 0, choices, def, help, methods, \
+      CONFIG_SETTING_##name },
 #include "../methods/settings.def"
 #undef OPTIM_SETTING
     F(data_file, T_STR, 0, 0, 0, 1, NULL, "\"data/mnist.bin\"", "vit: the converted MNIST digits (make data)"),
@@ -205,10 +208,18 @@ static int parse_value(RunConfig *c, const Field *f, const char *v) {
     return -1;
 }
 
-/* "where: key 'k' ..." errors; where is "file:line" or an origin */
-static int set_key(RunConfig *c, const char *key, const char *value, const char *where, char *err, size_t errlen) {
+/* "where: key 'k' ..." errors; where is "file:line" or an origin. by: CONFIG_BY_DEFAULT, _YAML or
+   _OVERRIDE, recorded for the methods' settings */
+static int set_key(RunConfig *c, const char *key, const char *value, const char *where, int by, char *err, size_t errlen) {
     const Field *f = find_field(key);
     if (!f) {
+        Suggest s;
+        suggest_begin(&s, key);
+        for (size_t i = 0; i < NFIELDS; i++) suggest_offer(&s, FIELDS[i].key, strlen(FIELDS[i].key));
+        if (suggest_best(&s)) {
+            snprintf(err, errlen, "%s: unknown key '%s'; did you mean '%s'? (`loft keys` lists every key)", where, key, suggest_best(&s));
+            return -1;
+        }
         char known[1024] = "";
         for (size_t i = 0; i < NFIELDS; i++) {
             strncat(known, FIELDS[i].key, sizeof known - strlen(known) - 1);
@@ -218,11 +229,18 @@ static int set_key(RunConfig *c, const char *key, const char *value, const char 
         return -1;
     }
     if (parse_value(c, f, value) != 0) {
-        char exp[160];
+        char exp[160], hint[SUGGEST_MAX + 32] = "";
         expected(f, exp, sizeof exp);
-        snprintf(err, errlen, "%s: key '%s' expects %s, got '%s'", where, key, exp, value);
+        if (f->type == T_ENUM) {   /* the method key's choices are every name and alias of methods.def */
+            Suggest s;
+            suggest_begin(&s, value);
+            suggest_offer_list(&s, f->choices, '|');
+            suggest_hint(&s, hint, sizeof hint);
+        }
+        snprintf(err, errlen, "%s: key '%s' expects %s, got '%s'%s", where, key, exp, value, hint);
         return -1;
     }
+    if (f->setting >= 0) c->set_by[f->setting] = (unsigned char)by;
     return 0;
 }
 
@@ -233,7 +251,7 @@ void config_defaults(RunConfig *c) {
         const char *d = FIELDS[i].def;
         char unq[64];
         if (d[0] == '"') { snprintf(unq, sizeof unq, "%.*s", (int)strlen(d) - 2, d + 1); d = unq; }
-        if (set_key(c, FIELDS[i].key, d, "default", err, sizeof err) != 0) {
+        if (set_key(c, FIELDS[i].key, d, "default", CONFIG_BY_DEFAULT, err, sizeof err) != 0) {
             fprintf(stderr, "internal error: %s\n", err);
             abort();
         }
@@ -241,7 +259,7 @@ void config_defaults(RunConfig *c) {
 }
 
 int config_set(RunConfig *c, const char *key, const char *value, const char *origin, char *err, size_t errlen) {
-    return set_key(c, key, value, origin, err, errlen);
+    return set_key(c, key, value, origin, CONFIG_BY_OVERRIDE, err, errlen);
 }
 
 /* reads the mapping the parser delivers into c; path names the source in errors */
@@ -300,7 +318,7 @@ static int load_parsed(RunConfig *c, yaml_parser_t *p, const char *path, char *e
                     rc = -1;
                 } else if (f) seen[f - FIELDS] = (unsigned)line;
             } else {
-                rc = set_key(c, key, v, where, err, errlen);
+                rc = set_key(c, key, v, where, CONFIG_BY_YAML, err, errlen);
                 have_key = 0;
             }
             break;
@@ -357,7 +375,92 @@ int config_same(const char *a, const char *b) {
 
 static int config_validate_method(const RunConfig *c, char *err, size_t errlen);
 
-int config_validate(const RunConfig *c, char *err, size_t errlen) { return config_validate_method(c, err, errlen); }
+int config_validate(const RunConfig *c, char *err, size_t errlen) {
+    if (config_validate_method(c, err, errlen) != 0) return -1;
+    config_warn_inactive(c, stderr);
+    return 0;
+}
+
+/* 1 when the value of setting f in c equals its default */
+static int at_default(const RunConfig *c, const Field *f) {
+    static RunConfig def;
+    static int have = 0;
+    if (!have) { config_defaults(&def); have = 1; }
+    const char *a = (const char *)c + f->offset, *b = (const char *)&def + f->offset;
+    switch (f->type) {
+    case T_INT: case T_BOOL: return *(const int *)a == *(const int *)b;
+    case T_LONG: return *(const long *)a == *(const long *)b;
+    case T_FLOAT: return *(const double *)a == *(const double *)b || (isnan(*(const double *)a) && isnan(*(const double *)b));
+    case T_STR: case T_ENUM: return strcmp(a, b) == 0;
+    }
+    return 0;
+}
+
+/* 1 when the space-separated list of methods (settings.def; "*" = every method) names method m */
+static int acts_for(const char *methods, const char *m) {
+    if (strcmp(methods, "*") == 0) return 1;
+    size_t n = strlen(m);
+    for (const char *p = methods; *p;) {
+        size_t k = strcspn(p, " ");
+        if (k == n && strncmp(p, m, n) == 0) return 1;
+        p += k + (p[k] ? 1 : 0);
+    }
+    return 0;
+}
+
+/* the i-th field that is a method setting given to c for a method it does not act for; NULL past the last */
+static const Field *inactive_setting(const RunConfig *c, size_t *i) {
+    const char *m = method_of(c->method)->name;
+    for (; *i < NFIELDS; (*i)++) {
+        const Field *f = &FIELDS[*i];
+        if (f->setting < 0 || acts_for(f->methods, m)) continue;
+        int by = c->set_by[f->setting];
+        if (by == CONFIG_BY_OVERRIDE || (by == CONFIG_BY_YAML && !at_default(c, f))) { (*i)++; return f; }
+    }
+    return NULL;
+}
+
+/* "key 'K' does not act for method M (it acts for: a, b)" into buf */
+static void inactive_line(const RunConfig *c, const Field *f, char *buf, size_t n) {
+    char list[256] = "";
+    for (size_t k = 0, j = 0; f->methods[k] && j + 3 < sizeof list; k++) {
+        if (f->methods[k] == ' ') { list[j++] = ','; list[j++] = ' '; }
+        else list[j++] = f->methods[k];
+        list[j] = 0;
+    }
+    snprintf(buf, n, "key '%s' does not act for method %s (it acts for: %s)", f->key, c->method, list);
+}
+
+int config_inactive_settings(const RunConfig *c, char *buf, size_t n) {
+    int count = 0;
+    size_t used = 0, i = 0;
+    if (n) buf[0] = 0;
+    for (const Field *f; (f = inactive_setting(c, &i)) != NULL; count++) {
+        char line[512];
+        inactive_line(c, f, line, sizeof line);
+        if (used < n) used += (size_t)snprintf(buf + used, n - used, "%s\n", line);
+    }
+    return count;
+}
+
+static unsigned char warned[CONFIG_NSETTINGS][METHOD_COUNT];   /* (setting, method) reported since the reset */
+
+void config_warnings_reset(void) { memset(warned, 0, sizeof warned); }
+
+int config_warn_inactive(const RunConfig *c, FILE *out) {
+    int count = 0, m = method_find(c->method);
+    size_t i = 0;
+    if (m < 0) return 0;
+    for (const Field *f; (f = inactive_setting(c, &i)) != NULL;) {
+        if (warned[f->setting][m]) continue;
+        warned[f->setting][m] = 1;
+        char line[512];
+        inactive_line(c, f, line, sizeof line);
+        fprintf(out, "warning: %s\n", line);
+        count++;
+    }
+    return count;
+}
 
 /* checks that hold for every task */
 static int is_loft(const char *method) { return strcmp(method_of(method)->name, "loft") == 0; }

@@ -4,8 +4,17 @@
 #ifndef LOFT_CONFIG_H
 #define LOFT_CONFIG_H
 #include <stddef.h>
+#include <stdio.h>
 
 #define CONFIG_STR 256
+
+/* CONFIG_SETTING_<name>: the index of each line of methods/settings.def, and their number */
+enum {
+#define OPTIM_SETTING(name, type, size, lo, hi, choices, def, methods, ablation, help) CONFIG_SETTING_##name,
+#include "../methods/settings.def"
+#undef OPTIM_SETTING
+    CONFIG_NSETTINGS
+};
 
 typedef struct {
     /* what runs */
@@ -49,7 +58,11 @@ typedef struct {
     int log_every;
     double loss_threshold;          /* steps-to-threshold in the tables */
     int reference_distance;         /* log the distance to full AdamW's W (lockstep shadow run) */
+    /* how each method setting (CONFIG_SETTING_<name>) got its value: CONFIG_BY_DEFAULT, _YAML or
+       _OVERRIDE (config_set: a Lua experiment, --set); not a key, never written */
+    unsigned char set_by[CONFIG_NSETTINGS];
 } RunConfig;
+enum { CONFIG_BY_DEFAULT = 0, CONFIG_BY_YAML = 1, CONFIG_BY_OVERRIDE = 2 };
 
 /* defaults of every key */
 void config_defaults(RunConfig *c);
@@ -61,11 +74,23 @@ int config_load_yaml_text(RunConfig *c, const char *text, const char *origin, ch
 /* 1 when two resolved configs (YAML text) set every key alike, keys one of them lacks read at
    their defaults: a run stored before a key was added still matches its config */
 int config_same(const char *a, const char *b);
-/* Sets one key from its text form; origin names where the value came from (for errors). */
+/* Sets one key from its text form; origin names where the value came from (for errors). An
+   unknown key or enum value names the closest known one when one is close ("did you mean"). */
 int config_set(RunConfig *c, const char *key, const char *value, const char *origin, char *err, size_t errlen);
 /* Cross-key checks of the keys every run has (method, scaling, parity); -1 with a message naming
-   the keys. Each task checks its own keys (task.h: task_check_config). */
+   the keys. Each task checks its own keys (task.h: task_check_config). A valid config whose
+   method ignores a setting it was given gets a warning on stderr (config_warn_inactive). */
 int config_validate(const RunConfig *c, char *err, size_t errlen);
+/* The method settings (methods/settings.def) c was given that do not act for its method, one line
+   each in buf (n bytes): "key 'K' does not act for method M (it acts for: ...)". A setting counts
+   when an override (config_set) gave it, or a YAML file gave it a value other than its default;
+   a key left at its default never does. Returns the number of such keys. */
+int config_inactive_settings(const RunConfig *c, char *buf, size_t n);
+/* "warning: <line>" on out for each of those not yet reported for the same method since the last
+   config_warnings_reset() (an experiment load resets), so a sweep says it once; returns the number
+   printed */
+int config_warn_inactive(const RunConfig *c, FILE *out);
+void config_warnings_reset(void);
 /* The resolved config as YAML text, every key in schema order; returns bytes written. */
 size_t config_to_yaml(const RunConfig *c, char *buf, size_t buflen);
 /* the list of known keys, one per line with type and help (for `loft --help`) */

@@ -13,7 +13,14 @@
 --     seeds    = {1, 2, 3},                -- ... and every seed
 --   }
 --
--- Run ids are "<label>.<grid key>=<value>...seed=<seed>", unique and stable across edits.
+-- Run ids are "<label>.<grid key>=<value>...seed=<seed>", unique and stable across edits. A run's
+-- label is its variant's label, else its method (the variant's, else set's), else "base". An
+-- experiment with neither variants nor grid runs the base config (with set) once per seed; when
+-- set names no method either, the loader prints a note saying so.
+--
+-- Reading a name the file never defined is an error ("x.lua:3: undefined name 'rnaks'"), so a typo
+-- cannot drop a grid axis or a variant's key; defining globals (helpers, tables) is free. A key
+-- that is a Lua keyword is written with brackets: set = { ["in"] = 256 }.
 --
 -- A hyper-parameter can be chosen on validation data by the harness:
 --
@@ -66,6 +73,16 @@ end
 -- order: the `ablation` column of core/methods/settings.def, set by the C side before this file
 local BLOCKS = LOFT_BLOCKS
 LOFT_BLOCKS = nil
+-- suggest(word, names): the closest of names to a misspelt word, or nil (C: core/io/suggest.h)
+local suggest = LOFT_SUGGEST
+LOFT_SUGGEST = nil
+
+-- "unknown field 'x'" for a table declared by `what`, with a "did you mean" when one is close
+local function unknown_field(what, k, known)
+  local near = type(k) == "string" and suggest(k, known) or nil
+  error(what .. ": unknown field '" .. tostring(k) .. "'" .. (near and ("; did you mean '" .. near .. "'?") or "") ..
+        " (known: " .. table.concat(known, ", ") .. ")", 0)
+end
 
 function with_block_ablations(variants, extra)
   local out = {}
@@ -78,8 +95,9 @@ function with_block_ablations(variants, extra)
   return out
 end
 
-local KNOWN = { name = true, base = true, set = true, grid = true, variants = true, seeds = true, description = true,
-                report = true, tune = true }
+local FIELDS = { "name", "base", "set", "grid", "variants", "seeds", "description", "report", "tune" }
+local KNOWN = {}
+for _, k in ipairs(FIELDS) do KNOWN[k] = true end
 
 local function fmt(v)
   if type(v) == "boolean" then return v and "true" or "false" end
@@ -104,13 +122,13 @@ local function sorted_keys(t)
   return ks
 end
 
--- returns name, base, runs; runs[i] = { id = ..., label = ..., overrides = { {key, value}, ... } }
+-- returns name, base, runs, note; runs[i] = { id = ..., label = ..., overrides = { {key, value}, ... } };
+-- note: nil, or what the loader prints about an experiment with neither variants nor grid
 function expand(default_name)
   local e = defined
   if not e then error("the file never calls experiment{...}", 0) end
   for k in pairs(e) do
-    if not KNOWN[k] then error("experiment{}: unknown field '" .. tostring(k) ..
-      "' (known: name, base, set, grid, variants, seeds, description, report, tune)", 0) end
+    if not KNOWN[k] then unknown_field("experiment{}", k, FIELDS) end
   end
   local name = e.name or default_name
   if type(name) ~= "string" or not name:match("^[%w_%-]+$") then
@@ -134,6 +152,12 @@ function expand(default_name)
   if type(variants) ~= "table" or #variants == 0 then error("experiment{}: variants must be a non-empty list of tables", 0) end
   local set = e.set or {}
   if type(set) ~= "table" then error("experiment{}: set must be a table of config keys", 0) end
+  local note = nil   -- the plain case: nothing says what the runs compare, not even a method
+  if e.variants == nil and #gkeys == 0 and set.method == nil then
+    note = string.format("experiment{} has neither variants nor grid: one run per seed of the base config %s%s, " ..
+      "labelled 'base'; to compare settings add variants = { { label = \"...\", method = \"...\" }, ... } or " ..
+      "grid = { KEY = { values } }", e.base, next(set) and " (plus set)" or "")
+  end
   local total = 0   -- the number of runs, counted before any is built
   for _, v in ipairs(variants) do
     local count = #seeds
@@ -171,7 +195,7 @@ function expand(default_name)
   local runs, seen = {}, {}
   for vi, v in ipairs(variants) do
     if type(v) ~= "table" then error("experiment{}: variants[" .. vi .. "] must be a table", 0) end
-    local label = v.label or v.method or set.method or "run"
+    local label = v.label or v.method or set.method or "base"
     if not tostring(label):match("^[%w_%-%+]+$") then
       error("experiment{}: variant label '" .. tostring(label) .. "' must be letters, digits, '_', '-' or '+'", 0)
     end
@@ -262,7 +286,7 @@ function expand(default_name)
     end
     runs = tuning
   end
-  return name, e.base, runs
+  return name, e.base, runs, note
 end
 
 -- a gnuplot -e value: numbers as they are, anything else quoted
@@ -311,9 +335,11 @@ end
 function report_spec()
   local r = (defined and defined.report) or {}
   if type(r) ~= "table" then error("experiment{}: report must be a table", 0) end
-  local known = { title = true, group_by = true, compare_to = true, tables = true, curves = true, figures = true }
+  local fields = { "title", "group_by", "compare_to", "tables", "curves", "figures" }
+  local known = {}
+  for _, k in ipairs(fields) do known[k] = true end
   for k in pairs(r) do
-    if not known[k] then error("report: unknown field '" .. tostring(k) .. "' (known: title, group_by, compare_to, tables, curves, figures)", 0) end
+    if not known[k] then unknown_field("report", k, fields) end
   end
   local tables, curves, figures = {}, {}, {}
   for i, t in ipairs(r.tables or {}) do

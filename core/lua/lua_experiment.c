@@ -1,14 +1,18 @@
 /* Lua binding: runs an experiment file in a fresh, bounded Lua state with the embedded DSL and
    copies the expanded runs and the report declaration into C structs. The file is text only (no
    precompiled chunks), the DSL's own functions are held where the file cannot replace them, the
-   state has an instruction and a memory budget, and no string is ever cut: a value longer than
-   its field is an error naming it. */
+   state has an instruction and a memory budget, reading a global nobody defined is an error
+   (a typo would read as nil), and no string is ever cut: a value longer than its field is an
+   error naming it. */
+#include <ctype.h>
 #include <lauxlib.h>
 #include <lua.h>
 #include <lualib.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "../io/config.h"
+#include "../io/suggest.h"
 #include "experiment_lua.h"   /* generated from core/lua/experiment.lua: experiment_lua[] */
 #include "lua_experiment.h"
 
@@ -44,6 +48,73 @@ static void count_hook(lua_State *L, lua_Debug *ar) {
     if (r->instructions > LUA_INSTRUCTIONS)
         luaL_error(L, "the experiment file ran more than %d million Lua instructions (an endless loop?)",
                    (int)(LUA_INSTRUCTIONS / 1000000));
+}
+
+/* suggest(word, { names }) for the DSL: the closest name when one is close (io/suggest.h), else nil */
+static int lua_suggest(lua_State *L) {
+    const char *word = luaL_checkstring(L, 1);
+    luaL_checktype(L, 2, LUA_TTABLE);
+    Suggest s;
+    suggest_begin(&s, word);
+    for (lua_Integer i = 1, n = (lua_Integer)lua_rawlen(L, 2); i <= n; i++) {
+        size_t len;
+        if (lua_rawgeti(L, 2, i) == LUA_TSTRING) { const char *name = lua_tolstring(L, -1, &len); suggest_offer(&s, name, len); }
+        lua_pop(L, 1);
+    }
+    if (suggest_best(&s)) lua_pushstring(L, suggest_best(&s));
+    else lua_pushnil(L);
+    return 1;
+}
+
+/* __index of the global table while the experiment file runs: a name that is neither a global, a
+   standard library nor the DSL's (grid = { rank = rnaks }) is an error at the reading line, with
+   the closest local, upvalue or global name when one is close. Writing new globals stays free. */
+static int undefined_name(lua_State *L) {
+    const char *name = luaL_tolstring(L, 2, NULL);
+    Suggest s;
+    suggest_begin(&s, name);
+    lua_Debug ar;
+    if (lua_getstack(L, 1, &ar)) {   /* the function that read the name: its active locals and upvalues */
+        const char *n;
+        for (int i = 1; (n = lua_getlocal(L, &ar, i)) != NULL; i++) {
+            lua_pop(L, 1);
+            if (n[0] != '(') suggest_offer(&s, n, strlen(n));   /* "(temporary)" and the like are no names */
+        }
+        if (lua_getinfo(L, "f", &ar)) {
+            for (int i = 1; (n = lua_getupvalue(L, -1, i)) != NULL; i++) {
+                lua_pop(L, 1);
+                if (strcmp(n, "_ENV") != 0) suggest_offer(&s, n, strlen(n));
+            }
+            lua_pop(L, 1);
+        }
+    }
+    lua_pushnil(L);
+    while (lua_next(L, 1)) {
+        if (lua_type(L, -2) == LUA_TSTRING) { size_t len; const char *k = lua_tolstring(L, -2, &len); suggest_offer(&s, k, len); }
+        lua_pop(L, 1);
+    }
+    char hint[SUGGEST_MAX + 32];
+    return luaL_error(L, "undefined name '%s'%s", name, suggest_hint(&s, hint, sizeof hint));
+}
+
+/* 1 when line `line` of the file at path has the key in written as `in =` (in is a Lua keyword) */
+static int line_has_in_key(const char *path, long line) {
+    FILE *f = fopen(path, "r");
+    if (!f) return 0;
+    char buf[4096];
+    int found = 0;
+    for (long l = 1; !found && fgets(buf, sizeof buf, f); l += strchr(buf, '\n') != NULL) {
+        if (l != line) continue;
+        for (const char *p = buf; (p = strstr(p, "in")) != NULL; p += 2) {
+            unsigned char before = p > buf ? (unsigned char)p[-1] : ' ';
+            if (isalnum(before) || before == '_' || before == '"' || before == '\'') continue;   /* lin =, ["in"] = */
+            const char *q = p + 2;
+            while (*q == ' ' || *q == '\t') q++;
+            if (q[0] == '=' && q[1] != '=') { found = 1; break; }
+        }
+    }
+    fclose(f);
+    return found;
 }
 
 /* dst (n bytes) = the string at idx; a longer string is an error naming `what` */
@@ -177,6 +248,8 @@ int experiment_load(Experiment *e, const char *path, char *err, size_t errlen) {
 #include "../methods/settings.def"
 #undef OPTIM_SETTING
     lua_setglobal(L, "LOFT_BLOCKS");
+    lua_pushcfunction(L, lua_suggest);
+    lua_setglobal(L, "LOFT_SUGGEST");
     if (luaL_loadbuffer(L, (const char *)experiment_lua, sizeof(experiment_lua) - 1, "=experiment.lua") || lua_pcall(L, 0, 0, 0)) {
         snprintf(err, errlen, "internal error in the experiment DSL: %s", lua_tostring(L, -1));
         goto done;
@@ -186,14 +259,28 @@ int experiment_load(Experiment *e, const char *path, char *err, size_t errlen) {
     int ref_expand = luaL_ref(L, LUA_REGISTRYINDEX);
     lua_getglobal(L, "report_spec");
     int ref_report = luaL_ref(L, LUA_REGISTRYINDEX);
+    lua_pushglobaltable(L);   /* strict globals: reading an undefined name is an error */
+    lua_createtable(L, 0, 1);
+    lua_pushcfunction(L, undefined_name);
+    lua_setfield(L, -2, "__index");
+    lua_setmetatable(L, -2);
+    lua_pop(L, 1);
+    config_warnings_reset();   /* a setting its method ignores is reported once per experiment load */
     lua_sethook(L, count_hook, LUA_MASKCOUNT, LUA_HOOK_EVERY);
     int status = luaL_loadfilex(L, path, "t");   /* text only: no precompiled chunks */
     if (status == LUA_OK) status = lua_pcall(L, 0, 0, 0);
     if (status != LUA_OK) {
         const char *msg = lua_tostring(L, -1);
+        size_t plen = strlen(path);
         if (status == LUA_ERRMEM) snprintf(err, errlen, "%s: the experiment file needs more than %zu MB of memory", path, LUA_MEMORY >> 20);
-        else if (msg && strncmp(msg, path, strlen(path)) == 0) snprintf(err, errlen, "%s", msg);   /* path:line: ... */
+        else if (msg && strncmp(msg, path, plen) == 0) snprintf(err, errlen, "%s", msg);   /* path:line: ... */
         else snprintf(err, errlen, "%s: %s", path, msg ? msg : "error");
+        /* `set = { in = 24 }`: Lua says "unexpected symbol near 'in'" */
+        if (status == LUA_ERRSYNTAX && msg && strstr(msg, "near 'in'") && strncmp(msg, path, plen) == 0 && msg[plen] == ':' &&
+            line_has_in_key(path, strtol(msg + plen + 1, NULL, 10))) {
+            size_t used = strlen(err);
+            snprintf(err + used, errlen - used, "; write [\"in\"] = ... (in is a Lua keyword)");
+        }
         goto done;
     }
     /* default name: the file's base name without .lua */
@@ -203,10 +290,15 @@ int experiment_load(Experiment *e, const char *path, char *err, size_t errlen) {
     char *dot = strstr(defname, ".lua");
     if (dot) *dot = 0;
     lua_pushstring(L, defname);
-    if (call_dsl(L, ref_expand, 1, 3)) {
+    if (call_dsl(L, ref_expand, 1, 4)) {
         snprintf(err, errlen, "%s: %s", path, lua_tostring(L, -1));
         goto done;
     }
+    if (lua_isstring(L, -1)) {   /* the DSL's note on a plain experiment (no variants, no grid) */
+        snprintf(e->notice, sizeof e->notice, "%s: %s", path, lua_tostring(L, -1));
+        fprintf(stderr, "note: %s\n", e->notice);
+    }
+    lua_pop(L, 1);
     take_str(&r, e->name, sizeof e->name, L, -3, "the experiment's name");
     take_str(&r, e->base, sizeof e->base, L, -2, "base");
     read_runs(&r, e, L);

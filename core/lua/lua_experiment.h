@@ -22,9 +22,11 @@ typedef struct {
     PlannedRun *runs;
     int nruns;
     ReportSpec report;          /* its declared tables and figures */
+    char notice[512];           /* "" or a note experiment_load also printed on stderr ("path: ...") */
 } Experiment;
 
-/* 0, or -1 with "path: message" in err (Lua errors keep their line numbers) */
+/* 0, or -1 with "path: message" in err (Lua errors keep their line numbers). Reading a global the
+   file never defined is an error ("path:line: undefined name 'x'"). */
 int experiment_load(Experiment *e, const char *path, char *err, size_t errlen);
 void experiment_free(Experiment *e);
 #endif

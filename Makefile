@@ -34,14 +34,15 @@ REAL_SRC   = $(BACKEND_SRC) $(HOST_SRC) core/init.c $(OPTIM_SRC) core/adapters/l
 COMMON_SRC = core/rng.c core/io/h5data.c core/io/config.c core/io/h5log.c core/io/h5results.c \
              core/run.c core/dist.c core/slurm.c core/tasks/registry.c core/methods/methods.c core/optim/optim_config.c $(BACKEND_COMMON_SRC) core/report.c core/stats.c core/tune.c core/start_evals.c \
              core/lua/lua_experiment.c core/io/mnist.c core/text/bpe.c \
-             core/io/json.c core/io/safetensors.c core/io/files.c core/text/gpt2_vocab.c
+             core/io/json.c core/io/safetensors.c core/io/files.c core/text/gpt2_vocab.c \
+             $(wildcard core/store/*.c) $(wildcard core/sweep/*.c)
 # the tasks (core/tasks/<name>_task.c), each compiled once: a task file picks its own precision
 # (`#define LOFT_F32` at its top, or not) and is registered by its name (build/gen/task_list.h)
 OBJS = $(REAL_SRC:%.c=$(BUILD)/f32/%.o) $(REAL_SRC:%.c=$(BUILD)/f64/%.o) $(COMMON_SRC:%.c=$(BUILD)/common/%.o) \
        $(TASK_SRC:%.c=$(BUILD)/task/%.o)
 HDRS = $(filter-out core/compute/cuda/%,$(wildcard core/*.h core/*/*.h core/*/*/*.h core/*/*.def))
 
-TESTS = test_stats test_blas test_adapters_grad test_loft_identities test_mf test_golden test_float32 test_config test_experiment test_nn_grad test_vit_golden test_vit_adapters test_bpe test_gpt_golden test_gpt2_hf test_json test_gpt_grad test_spectral_init
+TESTS = test_store test_stats test_blas test_adapters_grad test_loft_identities test_mf test_golden test_float32 test_config test_experiment test_nn_grad test_vit_golden test_vit_adapters test_bpe test_gpt_golden test_gpt2_hf test_json test_gpt_grad test_spectral_init
 TEST_BINS = $(TESTS:%=$(BUILD)/tests/%)
 
 .PHONY: cuda cuda-absent test-cuda bench-gpu test-slurm test-mpi FORCE print-common-src all deps test test-asan test-fuzz golden clean loft ablation tables figures data pretrain-vit pretrain-gpt bench
@@ -93,8 +94,9 @@ LOFT_CC = $(CC)
 endif
 $(BUILD)/.dist-$(DIST):
 	@mkdir -p $(dir $@) && rm -f $(BUILD)/.dist-* && touch $@
-$(BUILD)/loft: core/main.c core/dist_$(DIST).c core/dist_mpi.h $(BUILD)/libloft.a $(BUILD)/.dist-$(DIST)
-	$(LOFT_CC) $(CFLAGS) core/main.c core/dist_$(DIST).c -o $@ $(BUILD)/libloft.a $(LDLIBS)
+CLI_SRC = core/main.c $(wildcard core/cli/*.c)
+$(BUILD)/loft: $(CLI_SRC) core/cli/cli.h core/dist_$(DIST).c core/dist_mpi.h $(BUILD)/libloft.a $(BUILD)/.dist-$(DIST)
+	$(LOFT_CC) $(CFLAGS) $(CLI_SRC) core/dist_$(DIST).c -o $@ $(BUILD)/libloft.a $(LDLIBS)
 
 # the CUDA backend (compute/cuda/*.cu, nvcc): build/loft-cuda, the same objects as build/loft but
 # for the backend, and build/libloft-cuda.{a,so}. Built when nvcc exists (PATH or /usr/local/cuda)
@@ -124,8 +126,8 @@ $(BUILD)/libloft-cuda.a: $(UPPER_OBJS) $(CUDA_OBJS)
 	ar rcs $@ $^
 $(BUILD)/libloft-cuda.so: $(UPPER_OBJS) $(CUDA_OBJS)
 	$(CC) -shared -o $@ $^ $(LDLIBS) $(CUDA_LIBS) -Wl,--no-undefined
-$(BUILD)/loft-cuda: core/main.c core/dist_$(DIST).c core/dist_mpi.h $(BUILD)/libloft-cuda.a $(BUILD)/libloft-cuda.so $(BUILD)/.dist-$(DIST)
-	$(LOFT_CC) $(CFLAGS) core/main.c core/dist_$(DIST).c -o $@ $(BUILD)/libloft-cuda.a $(LDLIBS) $(CUDA_LIBS)
+$(BUILD)/loft-cuda: $(CLI_SRC) core/cli/cli.h core/dist_$(DIST).c core/dist_mpi.h $(BUILD)/libloft-cuda.a $(BUILD)/libloft-cuda.so $(BUILD)/.dist-$(DIST)
+	$(LOFT_CC) $(CFLAGS) $(CLI_SRC) core/dist_$(DIST).c -o $@ $(BUILD)/libloft-cuda.a $(LDLIBS) $(CUDA_LIBS)
 CUDA_BUILT = $(if $(WITH_CUDA),$(BUILD)/loft-cuda)
 cuda: $(if $(WITH_CUDA),$(BUILD)/loft-cuda,cuda-absent)
 cuda-absent:
@@ -247,8 +249,12 @@ results/gpt_pretrained.h5: data/text/fortunes.txt configs/gpt.yaml experiments/g
 EXPERIMENTS = mf_ablation fullrank_check vit_ablation gpt_ablation
 tables: $(LOFT)
 	for e in $(EXPERIMENTS); do $(LOFT) table experiments/$$e.lua || exit 1; done
+# loft writes tables, .dat files and figures under results/ (tables/, data/, figures/); the
+# figures the README shows are then copied into plots/, the tracked folder it links to
+README_FIGURES = mf_convergence mf_summary fullrank_check vit_unseen vit_unseen_summary vit_imbalanced_summary gpt_jargon gpt_jargon_summary
 figures: $(LOFT)
 	for e in $(EXPERIMENTS); do $(LOFT) figures experiments/$$e.lua || exit 1; done
+	for f in $(README_FIGURES); do cp results/figures/$$f.png plots/ || exit 1; done
 
 # speed and memory against PyTorch on the same shapes, measured in the same run (not a test)
 $(BUILD)/step_bench: bench/step_bench.c $(BUILD)/libloft.a

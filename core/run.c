@@ -2,6 +2,7 @@
    the attributes every run records, evaluation cadence, steps, divergence, progress line and
    trajectory rows (step, loss, grad_norm, time_s, then the task's evaluation columns). */
 #include <math.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -95,9 +96,12 @@ static void common_attrs(H5Run *h, const RunConfig *c, const char *yaml, const R
     }
 }
 
+volatile sig_atomic_t run_stop_signal;
+
 static void progress(const RunInfo *info, long k, long steps, double loss, double rate) {
     double eta = rate > 0 ? (steps - k) / rate : 0;
-    fprintf(stderr, "\r\033[K%s  step %ld/%ld  loss %.3e  %.0f steps/s  ETA %.0fs", info->id, k, steps, loss, rate, eta);
+    fprintf(stderr, "%s%s%s%s  step %ld/%ld  loss %.3e  %.0f steps/s  ETA %.0fs%s",
+            info->progress == 1 ? "\r\033[K" : "", info->prefix ? info->prefix : "", info->prefix ? " " : "", info->id, k, steps, loss, rate, eta, info->suffix ? info->suffix : "");
 }
 
 /* the bookkeeping after step k of `steps` (k == steps: the final evaluation): final loss and
@@ -111,9 +115,14 @@ static int step_end(const RunInfo *info, RunSummary *sum, long k, long steps, do
         sum->diverged_step = k;
         return 1;
     }
-    if (info->progress && (run_now() - *last_print > 0.2 || k == steps)) {
+    if (info->progress == 1 && (run_now() - *last_print > 0.2 || k == steps)) {
         *last_print = run_now();
         progress(info, k, steps, loss, k / fmax(*last_print - t0, 1e-9));
+    } else if (info->progress == 2 && run_now() - *last_print > 30 && k < steps) {   /* a log: a line every 30 s */
+        if (*last_print == 0) { *last_print = t0; return 0; }
+        *last_print = run_now();
+        progress(info, k, steps, loss, k / fmax(*last_print - t0, 1e-9));
+        fprintf(stderr, "\n");
     }
     return 0;
 }
@@ -144,6 +153,10 @@ static void train(const TaskOps *ops, void *task, const OptimApi *api, Optimizer
     void *gbuf = d->size > 1 ? mallocCheck((size_t)elem * (api->grad_count(opt) + 1)) : NULL;
     for (long k = 0; k <= c->steps; k++) {
         const int last = k == c->steps;
+        if (run_stop_signal && d->size == 1) {   /* SIGINT/SIGTERM: the steps logged so far are kept */
+            snprintf(sum->status, sizeof sum->status, "interrupted");
+            break;
+        }
         int finite = 1, any_eval = 0;
         double row[BASE_COLS + TASK_MAX_EVALS], gn = NAN, row_loss = NAN;
         for (int i = 0; i < ne; i++) row[BASE_COLS + i] = NAN;
@@ -170,7 +183,7 @@ static void train(const TaskOps *ops, void *task, const OptimApi *api, Optimizer
     free(gbuf);
     sum->wall_seconds = run_now() - t0;
     sum->steps_per_second = sum->steps_done / fmax(sum->wall_seconds, 1e-9);
-    if (info->progress) fprintf(stderr, "\r\033[K");
+    if (info->progress == 1) fprintf(stderr, "\r\033[K");
 }
 
 int run_config(const RunConfig *c, const char *yaml, const RunInfo *info, const char *partial_path,
@@ -227,7 +240,7 @@ int run_config(const RunConfig *c, const char *yaml, const RunInfo *info, const 
     h5run_attr_num(h, "final_loss", sum->final_loss);
     h5run_attr_int(h, "steps_to_threshold", sum->steps_to_threshold);
     for (int i = 0; i < ne; i++) h5run_attr_num(h, cols[BASE_COLS + i], evals[i]);   /* the last evaluated value */
-    int rc = ops->finish(task, h, sum->status, err, errlen);
+    int rc = strcmp(sum->status, "interrupted") == 0 ? 0 : ops->finish(task, h, sum->status, err, errlen);
     if (h5run_end(h, rc == 0 ? sum->status : "failed", sum->wall_seconds) != 0 && rc == 0) {
         snprintf(err, errlen, "%s: writing the run failed (full disk or I/O error?); the run is recorded as failed", partial_path);
         rc = -1;

@@ -4,12 +4,14 @@
    error. Precision-independent: tensors stay behind the task and optimizer interfaces. */
 #ifndef LOFT_RUN_H
 #define LOFT_RUN_H
+#include <signal.h>
 #include <stddef.h>
 #include "io/config.h"
 
 typedef struct {
     const char *id, *label, *experiment, *git_revision;
-    int progress;          /* 1: a live progress line on stderr (a terminal) */
+    int progress;          /* 1: a live progress line on stderr (a terminal); 2: a line every 30 s (a log) */
+    const char *prefix, *suffix;   /* around the progress line's text ("[k/N]", the sweep's ETA), or NULL */
     /* tuning on validation data (NULL when the run has nothing to do with it): role "tune" or
        "final", the group, the key, its value and the metric the choice is made on */
     const char *role, *tune_group, *tuned_key, *tuned_value, *tuned_on;
@@ -21,7 +23,7 @@ typedef struct {
 } RunInfo;
 
 typedef struct {
-    char status[16];       /* complete | diverged */
+    char status[16];       /* complete | diverged | interrupted (run_stop_signal) */
     long steps_done, diverged_step, steps_to_threshold;   /* -1: never reached */
     double final_loss, wall_seconds, steps_per_second;
 } RunSummary;
@@ -31,6 +33,9 @@ typedef struct {
    (bad problem file, refused optimizer config) or could not save what it keeps: err says why. */
 int run_config(const RunConfig *cfg, const char *config_yaml, const RunInfo *info,
                const char *partial_path, RunSummary *sum, char *err, size_t errlen);
+/* set by a SIGINT/SIGTERM handler: the run in progress stops before its next step and ends with
+   status "interrupted", its logged steps kept (not under mpirun, whose processes step together) */
+extern volatile sig_atomic_t run_stop_signal;
 /* seconds on a monotonic clock */
 double run_now(void);
 #endif

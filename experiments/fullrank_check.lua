@@ -21,6 +21,6 @@ experiment {
       { metric = "steps_to_threshold" },
       { metric = "dist_to_adamw", caption = "relative distance ||BA - W_adamw|| / ||W_adamw|| to full AdamW at the last step" },
     },
-    figures = { { script = "plots/fullrank_check.gp" } },
+    figures = { { script = "plots/fullrank_check.gp", set = { out = "{figures}/fullrank_check" } } },
   },
 }

@@ -72,11 +72,13 @@ experiment {
         caption = "relative distance ||W - W_adamw|| / ||W_adamw|| to full AdamW (same seed, lockstep) at the last step" },
     },
     figures = {
-      { script = "plots/mf_convergence.gp", rank = { 1, 2, 4, 8 } },
-      { script = "plots/mf_convergence.gp", rank = 8, set = { out = "plots/mf_convergence",
+      { script = "plots/mf_convergence.gp", rank = { 1, 2, 4, 8 }, set = { out = "{figures}/mf_convergence_r{rank}",
+        title = "Matrix factorization 1024x512 (target rank 8), r = {rank}: loss, mean and min-max over seeds" } },
+      { script = "plots/mf_convergence.gp", rank = 8, set = { out = "{figures}/mf_convergence",
+        title = "Matrix factorization 1024x512 (target rank 8), r = 8: loss, mean and min-max over seeds",
         labels = "adamw lora dora loft loft-no-alternate loft-no-momentum-calib loft-simple loft-parity" } },
-      { script = "plots/ablation_summary.gp", rank = 8, set = { datadir = "plots/data/mf_ablation", metric = "final_loss",
-        logy = 1, out = "plots/mf_summary", title = "Matrix factorization, r = 8: final loss, mean and 95% interval over 5 seeds" } },
+      { script = "plots/ablation_summary.gp", rank = 8, set = { metric = "final_loss",
+        logy = 1, out = "{figures}/mf_summary", title = "Matrix factorization, r = 8: final loss, mean and 95% interval over 5 seeds" } },
     },
   },
 }

@@ -1,11 +1,11 @@
 # The ablation at a glance: the final value of one metric per variant at one rank, mean over
 # seeds with its 95 % interval (t) as an error bar; full AdamW (rank-independent) included.
 # Reads summary_r<rank>__<metric>.dat of `loft export` (label mean half seeds diverged).
-# gnuplot -e "datadir='plots/data/gpt_ablation/jargon'; rank=4; metric='perplexity'; out='plots/gpt_summary'" plots/ablation_summary.gp
-if (!exists("datadir")) datadir = 'plots/data/mf_ablation'
+# gnuplot -e "datadir='results/data/gpt_ablation/jargon'; rank=4; metric='perplexity'; out='results/figures/gpt_summary'" plots/ablation_summary.gp
+if (!exists("datadir")) datadir = 'results/data/mf_ablation'
 if (!exists("rank")) rank = 4
 if (!exists("metric")) metric = 'final_loss'
-if (!exists("out")) out = 'plots/summary'
+if (!exists("out")) out = 'results/figures/summary'
 if (!exists("title")) title = sprintf('%s at r = %d: mean and 95%% interval over seeds', metric, rank)
 if (!exists("logy")) logy = 0
 file = sprintf('%s/summary_r%d__%s.dat', datadir, rank, metric)

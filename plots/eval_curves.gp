@@ -2,11 +2,11 @@
 # min-max band over seeds) and an evaluated metric (right: the ViT's test accuracy from the
 # .acc.dat files, or the GPT's held-out perplexity from .ppl.dat), one curve per variant; full
 # AdamW (files r0__*) is drawn in every figure. Reads `loft export` output.
-# gnuplot -e "datadir='plots/data/vit_ablation/unseen'; rank=4; out='plots/vit_unseen_r4'" plots/eval_curves.gp
-# gnuplot -e "datadir='plots/data/gpt_ablation/jargon'; rank=4; out='plots/gpt_r4'; evals='ppl'" plots/eval_curves.gp
-if (!exists("datadir")) datadir = 'plots/data/vit_ablation/unseen'
+# gnuplot -e "datadir='results/data/vit_ablation/unseen'; rank=4; out='results/figures/vit_unseen_r4'" plots/eval_curves.gp
+# gnuplot -e "datadir='results/data/gpt_ablation/jargon'; rank=4; out='results/figures/gpt_r4'; evals='ppl'" plots/eval_curves.gp
+if (!exists("datadir")) datadir = 'results/data/vit_ablation/unseen'
 if (!exists("rank")) rank = 4
-if (!exists("out")) out = sprintf('plots/vit_r%d', rank)
+if (!exists("out")) out = sprintf('results/figures/eval_curves_r%d', rank)
 if (!exists("title")) title = sprintf('fine-tuning (%s), r = %d: mean and min-max over seeds', datadir, rank)
 if (!exists("labels")) labels = ""
 if (!exists("evals")) evals = "acc"

@@ -1,8 +1,8 @@
 # The full-rank check: relative distance of LoFT's B A to full AdamW's W (lockstep, same start)
 # vs step, mean over seeds, for the square, tall and parity variants of experiments/fullrank_check.lua.
-# gnuplot -e "datadir='plots/data/fullrank_check'; out='plots/fullrank_check'" plots/fullrank_check.gp
-if (!exists("datadir")) datadir = 'plots/data/fullrank_check'
-if (!exists("out")) out = 'plots/fullrank_check'
+# gnuplot -e "datadir='results/data/fullrank_check'; out='results/figures/fullrank_check'" plots/fullrank_check.gp
+if (!exists("datadir")) datadir = 'results/data/fullrank_check'
+if (!exists("out")) out = 'results/figures/fullrank_check'
 files = system(sprintf("ls %s/r16__*.dat 2>/dev/null", datadir))
 names = system(sprintf("ls %s/r16__*.dat 2>/dev/null | sed 's|.*/r[0-9]*__||; s|\\.dat$||'", datadir))
 if (words(files) == 0) { print sprintf("fullrank_check.gp: no .dat files in %s", datadir); exit status 1 }

@@ -1,12 +1,14 @@
 # Convergence of the matrix-factorization ablation at one rank: loss (log scale) vs step, the mean
 # over seeds as a line and the min-max over seeds as a band, one curve per variant; full AdamW
 # (rank-independent, files r0__*) is drawn in every figure. Reads the .dat files of `loft export`.
-# gnuplot -e "datadir='plots/data/mf_ablation'; rank=8; out='plots/mf_convergence'" plots/mf_convergence.gp
+# gnuplot -e "datadir='results/data/mf_ablation'; rank=8; out='results/figures/mf_convergence'" plots/mf_convergence.gp
 # Diverged runs are cut at 1e3 (their table cell says "diverged").
-if (!exists("datadir")) datadir = 'plots/data/mf_ablation'
+if (!exists("datadir")) datadir = 'results/data/mf_ablation'
 if (!exists("rank")) rank = 8
-if (!exists("out")) out = sprintf('plots/mf_convergence_r%d', rank)
-if (!exists("title")) title = sprintf('Matrix factorization 1024x512 (target rank 8), r = %d: loss, mean and min-max over seeds', rank)
+if (!exists("out")) out = sprintf('results/figures/mf_convergence_r%d', rank)
+if (!exists("title")) title = sprintf('Matrix factorization, r = %d: loss, mean and min-max over seeds', rank)
+if (!exists("ymin")) ymin = 1e-14
+if (!exists("ymax")) ymax = 1e3
 
 # labels="a b c": only these variants, in this order (default: every variant found)
 if (!exists("labels")) labels = ""
@@ -20,7 +22,7 @@ if (words(files) == 0) { print sprintf("mf_convergence.gp: no .dat files for ran
 dash(i) = (i > 7) ? 2 : 1
 colors = "#000000 #e41a1c #377eb8 #4daf4a #984ea3 #ff7f00 #a65628 #f781bf #999999 #66c2a5 #fc8d62 #8da0cb #e78ac3 #a6d854"
 set logscale y
-set yrange [1e-14:1e3]     # diverging runs leave the plot at the top instead of flattening it
+set yrange [ymin:ymax]     # diverging runs leave the plot at the top instead of flattening it
 set format y "10^{%L}"
 set xlabel "step"
 set ylabel "loss (MSE)"

@@ -94,8 +94,14 @@ fi
 expect "a second run skips the 12 finished runs" "grep -q '12 already in' '$T/run2' && grep -q '0 to run' '$T/run2'"
 "$LOFT" run tests/data/tiny.lua --results "$T/r" --only 'loft.rank=1.*' --force > "$T/run3" 2>&1
 expect "--only with --force reruns exactly the 2 matching runs" "grep -q '2 to run' '$T/run3'"
-"$LOFT" run tests/data/tiny.lua --results "$T/r" --set steps=20 --only adamw > "$T/run4" 2>&1
-expect "a changed config (--set steps=20) reruns the runs it changes" "grep -q '0 already in' '$T/run4' && grep -q '2 to run' '$T/run4'"
+"$LOFT" run tests/data/tiny.lua --results "$T/r" --set steps=20 --only adamw > "$T/run4" 2>&1; rc=$?
+expect "a changed config (--set steps=20) is refused for the finished runs, naming the key" \
+  "[ $rc = 1 ] && grep -q '2 refused' '$T/run4' && grep -q 'steps: 40 stored, 20 asked' '$T/run4' && grep -q -- '--force replaces it' '$T/run4'"
+"$LOFT" run tests/data/tiny.lua --results "$T/r" --set steps=20 --only adamw --force > "$T/run4" 2>&1
+"$LOFT" run tests/data/tiny.lua --results "$T/r" --only adamw > "$T/run4b" 2>&1; rc=$?
+expect "with --force they are replaced; the experiment's own config is then the one refused" \
+  "grep -q '2 to run' '$T/run4' && [ $rc = 1 ] && grep -q 'steps: 20 stored, 40 asked' '$T/run4b'"
+"$LOFT" run tests/data/tiny.lua --results "$T/r" --only adamw --force > /dev/null 2>&1
 "$LOFT" run tests/data/tiny.lua --results "$T/j" --jobs 2 > "$T/run5" 2>&1
 expect "--jobs 2 finishes the same 12 runs" "grep -q '12 runs finished, 0 failed' '$T/run5' && [ \$('$LOFT' show '$T/j/tiny.h5' | grep -c complete) = 10 ]"
 
@@ -119,11 +125,14 @@ expect "gnuplot draws the convergence figure as PNG and PDF" \
   "[ -s '$T/fig.png' ] && [ -s '$T/fig.pdf' ] && head -c 4 '$T/fig.png' | grep -q PNG"
 expect "a table without a declaration: final loss, steps to the threshold and the distance to AdamW" \
   "grep -q 'final loss, mean ± 95% interval' '$T/tab.md' && grep -q 'steps to reach loss 1e-06' '$T/tab.md' && grep -q 'dist_to_adamw at the last step' '$T/tab.md'"
-rm -rf plots/data/tiny
+git status --porcelain --ignored plots results > "$T/tracked_before" 2>/dev/null
 "$LOFT" figures tests/data/tiny.lua --results "$T/r" > "$T/figs" 2>&1
-expect "loft figures exports and draws the figures the experiment declares" \
-  "[ -s plots/data/tiny/r2__loft.dat ] && [ -s plots/data/tiny/fig_r2.png ] && grep -q 'gnuplot -e .rank=2; datadir=' '$T/figs'"
-rm -rf plots/data/tiny
+expect "loft figures exports and draws the figures the experiment declares, under its results folder" \
+  "[ -s '$T/r/data/tiny/r2__loft.dat' ] && [ -s '$T/r/figures/fig_r2.png' ] && grep -q \"gnuplot -e .rank=2; datadir='$T/r/data/tiny'\" '$T/figs'"
+"$LOFT" table tests/data/tiny.lua --results "$T/r" > /dev/null 2>&1
+git status --porcelain --ignored plots results > "$T/tracked_after" 2>/dev/null
+expect "loft table and loft figures with --results write nothing into the checkout (plots/, results/)" \
+  "[ -s '$T/r/tables/tiny.md' ] && cmp -s '$T/tracked_before' '$T/tracked_after'"
 printf 'experiment { name = "bad", base = "configs/mf.yaml", report = { tabels = {} } }\n' > "$T/bad_report.lua"
 "$LOFT" table "$T/bad_report.lua" > "$T/badrep" 2>&1; rc=$?
 expect "a misspelt report field is an error naming it" "[ $rc = 2 ] && grep -q \"report: unknown field 'tabels'\" '$T/badrep'"

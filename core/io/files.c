@@ -1,8 +1,11 @@
-/* Whole-file reads, copies and mkdir -p. */
+/* Whole-file reads, copies, mkdir -p, and running a program without a shell. */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <stdlib.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include "../check.h"
 #include "files.h"
 
@@ -37,4 +40,18 @@ int file_copy(const char *from, const char *to, char *err, size_t errlen) {
     free(t);
     if (!ok) { snprintf(err, errlen, "%s: cannot write", to); return -1; }
     return 0;
+}
+
+int program_run(char *const argv[], const char *package) {
+    fflush(stdout);
+    pid_t pid = fork();
+    if (pid < 0) return -1;
+    if (pid == 0) {
+        execvp(argv[0], argv);
+        fprintf(stderr, "error: cannot run %s (install %s)\n", argv[0], package);
+        _exit(127);
+    }
+    int status;
+    if (waitpid(pid, &status, 0) < 0) return -1;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }

@@ -50,9 +50,11 @@
 --       },                                         -- metric: final_loss, steps_to_threshold or an
 --                                                  -- evaluation column of the task (its last value)
 --       curves   = { acc = { "test_accuracy", "balanced_accuracy", scale = 100 } },  -- .acc.dat files
---       figures  = {                               -- gnuplot runs; {key} is replaced by each value
+--       figures  = {                               -- gnuplot runs; {key} is replaced by each value;
+--                                                  -- {data}: the experiment's .dat folder, {figures}:
+--                                                  -- RESULTS/figures (datadir and out default to them)
 --         { script = "plots/eval_curves.gp", rank = { 1, 4 }, group = { "unseen" },
---           set = { datadir = "plots/data/vit_ablation/{group}", out = "plots/vit_{group}_r{rank}" } },
+--           set = { datadir = "{data}/{group}", out = "{figures}/vit_{group}_r{rank}" } },
 --       },
 --     }
 --

@@ -11,7 +11,7 @@ experiment {
     { label = "loft", method = "loft" },
     { label = "boom", method = "lora", lr = 1e300, rank = 2 },
   },
-  report = {   -- tests/test_cli.sh removes plots/data/tiny after `loft figures`
-    figures = { { script = "plots/mf_convergence.gp", rank = 2, set = { datadir = "plots/data/tiny", out = "plots/data/tiny/fig_r{rank}" } } },
+  report = {   -- {data}: the experiment's .dat folder, {figures}: RESULTS/figures (loft figures fills them in)
+    figures = { { script = "plots/mf_convergence.gp", rank = 2, set = { datadir = "{data}", out = "{figures}/fig_r{rank}" } } },
   },
 }

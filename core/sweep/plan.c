@@ -1,0 +1,196 @@
+/* The plan of a sweep and the skip | copy | train decision (plan.h). */
+#include <fnmatch.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "check.h"
+#include "io/suggest.h"
+#include "sweep/plan.h"
+#include "task.h"
+
+int plan_matches(const char *id, const char *pattern) {
+    if (!pattern) return 1;
+    if (strpbrk(pattern, "*?[")) return fnmatch(pattern, id, 0) == 0;
+    return strstr(id, pattern) != NULL;
+}
+
+int plan_is_tuning(const Plan *p, int i) { return strcmp(p->e.runs[i].role, "tune") == 0; }
+
+/* the key of a --set KEY=VALUE into key */
+static void set_key(const char *set, char *key, size_t n) {
+    const char *eq = strchr(set, '=');
+    snprintf(key, n, "%.*s", (int)(eq ? eq - set : (long)strlen(set)), set);
+}
+
+static int set_fixes(const SweepOptions *o, const char *key) {
+    for (int i = 0; i < o->nsets; i++) {
+        char k[128];
+        set_key(o->sets[i], k, sizeof k);
+        if (strcmp(k, key) == 0) return 1;
+    }
+    return 0;
+}
+
+/* the run's config: defaults, base YAML, the experiment's overrides, the tuned key (key = value
+   when key is not NULL), then --set */
+static int resolve(const Experiment *e, const PlannedRun *p, const SweepOptions *o, const char *key, const char *value,
+                   RunConfig *c, char *err, size_t errlen) {
+    config_defaults(c);
+    if (config_load_yaml(c, e->base, err, errlen) != 0) return -1;
+    char origin[400];
+    snprintf(origin, sizeof origin, "%s, run %s", e->path, p->id);
+    for (int i = 0; i < p->nov; i++)
+        if (config_set(c, p->ov[i].key, p->ov[i].value, origin, err, errlen) != 0) return -1;
+    if (key && config_set(c, key, value, origin, err, errlen) != 0) return -1;
+    for (int i = 0; i < o->nsets; i++) {
+        char skey[128];
+        set_key(o->sets[i], skey, sizeof skey);
+        if (config_set(c, skey, strchr(o->sets[i], '=') + 1, "--set", err, errlen) != 0) return -1;
+    }
+    if (task_check_config(c, err, errlen) != 0) {
+        char tmp[1024];
+        snprintf(tmp, sizeof tmp, "%s, run %s: %s", e->path, p->id, err);
+        snprintf(err, errlen, "%s", tmp);
+        return -1;
+    }
+    return 0;
+}
+
+/* resolves run i (the tuned value of a final run when known, else a placeholder: the first value
+   its group tries, so that every key is checked before anything runs) */
+int plan_resolve(Plan *p, int i, const SweepOptions *o, char *err, size_t errlen) {
+    const PlannedRun *r = &p->e.runs[i];
+    const char *value = NULL;
+    if (r->tune_key[0] && !plan_is_tuning(p, i)) {
+        value = p->chosen[i];
+        for (int q = 0; !value[0] && q < p->e.nruns; q++)
+            if (plan_is_tuning(p, q) && strcmp(p->e.runs[q].tune_group, r->tune_group) == 0) value = p->e.runs[q].tune_value;
+    }
+    if (resolve(&p->e, r, o, value ? r->tune_key : NULL, value, &p->cfgs[i], err, errlen) != 0) return -1;
+    if (!p->yaml[i]) p->yaml[i] = mallocCheck(8192);
+    config_to_yaml(&p->cfgs[i], p->yaml[i], 8192);
+    return 0;
+}
+
+int plan_choose(Plan *p, const SweepOptions *o, FILE *out) {
+    int unresolved = tune_choose(&p->e, p->st.path, p->chosen, out);
+    char err[2048];
+    for (int k = 0; k < p->nsel; k++) {
+        const int i = p->sel[k];
+        if (p->e.runs[i].tune_key[0] && !plan_is_tuning(p, i) && p->chosen[i][0] && plan_resolve(p, i, o, err, sizeof err) != 0)
+            fprintf(stderr, "error: %s\n", err);
+    }
+    return unresolved;
+}
+
+void plan_free(Plan *p) {
+    for (int i = 0; p->yaml && i < p->e.nruns; i++) free(p->yaml[i]);
+    free(p->yaml); free(p->cfgs); free(p->chosen); free(p->sel); free(p->pulled_in);
+    experiment_free(&p->e);
+    char err[256];
+    store_close(&p->st, err, sizeof err);
+    p->yaml = NULL; p->cfgs = NULL; p->chosen = NULL; p->sel = NULL; p->pulled_in = NULL;
+}
+
+int plan_load(Plan *p, const char *path, const SweepOptions *o, char *err, size_t errlen) {
+    memset(p, 0, sizeof *p);
+    p->st.lock = -1;
+    if (experiment_load(&p->e, path, err, errlen) != 0) return -1;
+    const int n = p->e.nruns ? p->e.nruns : 1;
+    p->cfgs = mallocCheck((size_t)n * sizeof(RunConfig));
+    p->yaml = mallocCheck((size_t)n * sizeof(char *));
+    p->chosen = mallocCheck((size_t)n * TUNE_VALUE);
+    p->sel = mallocCheck((size_t)n * sizeof(int));
+    if (store_init(&p->st, o->results_dir ? o->results_dir : "results", p->e.name, err, errlen) != 0) { plan_free(p); return -1; }
+    /* --set on a tuned key fixes it: those runs are not tuned, their group's tuning runs not run */
+    int dropped = 0;
+    char *drop = mallocCheck((size_t)n);
+    for (int i = 0; i < p->e.nruns; i++) {
+        PlannedRun *r = &p->e.runs[i];
+        if (!r->tune_key[0] || !set_fixes(o, r->tune_key)) continue;
+        if (plan_is_tuning(p, i)) { drop[i] = 1; dropped++; }
+        else { r->tune_key[0] = 0; p->untuned++; }
+    }
+    if (p->untuned || dropped)
+        fprintf(stderr, "note: --set fixes the tuned key of %d run(s), so they are not tuned: their %d tuning run(s) are "
+                "skipped\n", p->untuned, dropped);
+    for (int i = 0; i < p->e.nruns; i++) p->tuned |= p->e.runs[i].tune_key[0] != 0 && !drop[i];
+    if (p->tuned) tune_choose(&p->e, p->st.path, p->chosen, NULL);
+    /* --only's runs, and the tuning runs their groups' choices need */
+    char *want = mallocCheck((size_t)n);
+    p->pulled_in = mallocCheck((size_t)n);
+    int matched = 0;
+    for (int i = 0; i < p->e.nruns; i++) {
+        if (drop[i] || !plan_matches(p->e.runs[i].id, o->only)) continue;
+        want[i] = 1;
+        matched++;
+    }
+    for (int i = 0; o->only && i < p->e.nruns; i++) {
+        if (!want[i] || !p->e.runs[i].tune_key[0] || plan_is_tuning(p, i)) continue;
+        for (int q = 0; q < p->e.nruns; q++)
+            if (!want[q] && !drop[q] && plan_is_tuning(p, q) && strcmp(p->e.runs[q].tune_group, p->e.runs[i].tune_group) == 0) {
+                want[q] = 1;
+                p->pulled_in[q] = 1;
+                p->pulled++;
+            }
+    }
+    if (p->pulled)
+        fprintf(stderr, "note: --only selects tuned runs: the %d tuning run(s) their choices need are included\n", p->pulled);
+    free(drop);
+    if (o->only && matched == 0) {
+        Suggest sg;
+        char hint[SUGGEST_MAX + 32];
+        suggest_begin(&sg, o->only);
+        for (int i = 0; i < p->e.nruns; i++) suggest_offer(&sg, p->e.runs[i].id, strlen(p->e.runs[i].id));
+        suggest_hint(&sg, hint, sizeof hint);
+        snprintf(err, errlen, "%s: --only '%s' matches none of its %d run ids%s (loft list %s shows them%s%s)", path, o->only,
+                 p->e.nruns, hint, path, p->e.nruns ? "; the first is " : "", p->e.nruns ? p->e.runs[0].id : "");
+        free(want);
+        plan_free(p);
+        return -1;
+    }
+    for (int i = 0; i < p->e.nruns; i++) {
+        if (!want[i]) continue;
+        if (!store_legal_id(p->e.runs[i].id)) {
+            snprintf(err, errlen, "%s: run id '%s' is not a legal id (1 to 255 characters, no '/', '\\', control characters or "
+                     "leading '.'): change its label or grid values", path, p->e.runs[i].id);
+            free(want);
+            plan_free(p);
+            return -1;
+        }
+        if (plan_resolve(p, i, o, err, errlen) != 0) { free(want); plan_free(p); return -1; }
+        p->sel[p->nsel++] = i;
+    }
+    free(want);
+    return 0;
+}
+
+/* A final run whose config equals that of the tuning run its group chose (the tuning seed and
+   rank, the chosen value) is that run made again: deterministic, the same numbers bit for bit on
+   the same code, BLAS and threads (as for any stored run the sweep skips). It is copied from the
+   stored tuning run (attribute copy_of) instead of run, unless it writes files besides its
+   results (a checkpoint, merged weights). The index of that stored tuning run, or -1. */
+static int tuning_twin(const Plan *p, int i) {
+    const PlannedRun *r = &p->e.runs[i];
+    const char *chosen = p->chosen[i];
+    const TaskOps *ops = task_find(p->cfgs[i].task);
+    if (!r->tune_key[0] || !chosen[0] || (ops && ops->writes_files && ops->writes_files(&p->cfgs[i]))) return -1;
+    for (int q = 0; q < p->e.nruns; q++) {
+        const PlannedRun *t = &p->e.runs[q];
+        if (!plan_is_tuning(p, q) || strcmp(t->tune_group, r->tune_group) != 0 || strcmp(t->tune_value, chosen) != 0) continue;
+        if (h5_run_done(p->st.path, t->id, p->yaml[i])) return q;   /* the stored tuning run's config must read alike */
+    }
+    return -1;
+}
+
+Decision sweep_decide(const Plan *p, int i, const SweepOptions *o) {
+    Decision d = { DECIDE_TRAIN, -1, "" };
+    const PlannedRun *r = &p->e.runs[i];
+    if (r->tune_key[0] && !plan_is_tuning(p, i) && !p->chosen[i][0]) { d.action = DECIDE_WAIT; return d; }
+    const int stored = store_stored(p->st.path, r->id, p->yaml[i], d.why, sizeof d.why);
+    if (o->force && !(p->pulled_in && p->pulled_in[i])) return d;   /* --force: the runs asked for, not those pulled in */
+    if (stored == STORED_SAME) { d.action = DECIDE_SKIP; return d; }
+    if (stored == STORED_DIFFERENT) { d.action = DECIDE_REFUSE; return d; }
+    if (!o->recompute && (d.twin = tuning_twin(p, i)) >= 0) d.action = DECIDE_COPY;
+    return d;
+}

@@ -20,8 +20,11 @@ typedef struct {
    job `after` when not "") running `loft_path exec experiment --id <line i of list> --results
    rdir [--set ...]` from cwd, and submits it with sbatch (extra: options passed through, nextra
    of them). gpu: each task asks for one GPU (--gres=gpu:1; runs with device: cuda); recompute:
-   the tasks get --recompute (no copies of tuning runs). 0 with the job id in job, or -1 with a
-   message (sbatch missing or refusing). */
+   the tasks get --recompute (no copies of tuning runs). Every value reaches the task as
+   single-quoted data, never as shell code; values with a newline or carriage return, and a
+   directory or stem with a backslash (sbatch's --output patterns), are refused (slurm.c).
+   0 with the job id in job, or -1 with a message (a refused value, sbatch missing or refusing,
+   or printing no job id). */
 int slurm_submit_array(const char *dir, const char *stem, const char *list, int n, int limit, const char *after, int gpu, int recompute,
                        const char *loft_path, const char *experiment, const char *rdir, const char *const *sets,
                        int nsets, const char *const *extra, int nextra, char *job, size_t joblen, char *err, size_t errlen);
@@ -38,8 +41,9 @@ int slurm_run_queued(const SlurmArray *a, int n, const char *id);
 
 /* The queue's state of each task (squeue; then sacct for tasks no longer queued, when it
    answers): state[i] for task i of job, "" when neither knows it (e.g. long finished without
-   accounting). 0, or -1 when squeue cannot answer (not installed, no controller): callers must
-   then not take the tasks for finished. */
+   accounting). 0, or -1 (every state "") when squeue cannot answer (not installed, no
+   controller) or either answers a line for job that names no task in [0, ntasks) (warned on
+   stderr): callers must then not take the tasks for finished. */
 int slurm_task_states(const char *job, int ntasks, char (*state)[24]);
 /* 1 for a state in which a task may still run or write (pending, running, suspended, requeued,
    ...): anything but "" and the terminal states */

@@ -98,6 +98,12 @@ static void common_attrs(H5Run *h, const RunConfig *c, const char *yaml, const R
 
 volatile sig_atomic_t run_stop_signal;
 
+double run_log_seconds(void) {
+    const char *e = getenv("LOFT_PROGRESS_SECONDS");
+    const double s = e ? atof(e) : 30;
+    return s > 0 ? s : 30;
+}
+
 static void progress(const RunInfo *info, long k, long steps, double loss, double rate) {
     double eta = rate > 0 ? (steps - k) / rate : 0;
     fprintf(stderr, "%s%s%s%s  step %ld/%ld  loss %.3e  %.0f steps/s  ETA %.0fs%s",
@@ -118,7 +124,7 @@ static int step_end(const RunInfo *info, RunSummary *sum, long k, long steps, do
     if (info->progress == 1 && (run_now() - *last_print > 0.2 || k == steps)) {
         *last_print = run_now();
         progress(info, k, steps, loss, k / fmax(*last_print - t0, 1e-9));
-    } else if (info->progress == 2 && run_now() - *last_print > 30 && k < steps) {   /* a log: a line every 30 s */
+    } else if (info->progress == 2 && run_now() - *last_print > run_log_seconds() && k < steps) {   /* a log: a line every 30 s */
         if (*last_print == 0) { *last_print = t0; return 0; }
         *last_print = run_now();
         progress(info, k, steps, loss, k / fmax(*last_print - t0, 1e-9));

@@ -36,6 +36,8 @@ int run_config(const RunConfig *cfg, const char *config_yaml, const RunInfo *inf
 /* set by a SIGINT/SIGTERM handler: the run in progress stops before its next step and ends with
    status "interrupted", its logged steps kept (not under mpirun, whose processes step together) */
 extern volatile sig_atomic_t run_stop_signal;
+/* seconds between two progress lines in a log (not a terminal): 30, or $LOFT_PROGRESS_SECONDS */
+double run_log_seconds(void);
 /* seconds on a monotonic clock */
 double run_now(void);
 #endif

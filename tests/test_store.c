@@ -73,7 +73,7 @@ static void batch_and_proof(void) {
     MergeItem it[3];
     memset(it, 0, sizeof it);
     it[0].path = a; it[0].expect_id = "a"; it[1].path = b; it[1].expect_id = "b"; it[2].path = c; it[2].expect_id = "c";
-    CHECK(store_merge_files(res, it, 3, NULL, err, sizeof err) == 0, "a batch of 3 merges: %s", err);
+    CHECK(store_merge_files(res, it, 3, NULL, NULL, err, sizeof err) == 0, "a batch of 3 merges: %s", err);
     CHECK(it[0].outcome == MERGE_DONE && it[1].outcome == MERGE_DONE && it[2].outcome == MERGE_DONE, "each merged");
     CHECK(count_runs(res) == 3 && !exists(a) && !exists(b) && !exists(c), "3 runs stored, the run files removed");
     /* run files that do not prove what they are: empty id, '/', an id other than expected */
@@ -83,7 +83,7 @@ static void batch_and_proof(void) {
     MergeItem q[3];
     memset(q, 0, sizeof q);
     q[0].path = bad1; q[1].path = bad2; q[2].path = bad3; q[2].expect_id = "a";
-    store_merge_files(res, q, 3, "interrupted", err, sizeof err);
+    store_merge_files(res, q, 3, "interrupted", NULL, err, sizeof err);
     CHECK(q[0].outcome == MERGE_QUARANTINED && q[1].outcome == MERGE_QUARANTINED && q[2].outcome == MERGE_QUARANTINED,
           "empty id, '/' and a mismatched id are quarantined (%d %d %d)", q[0].outcome, q[1].outcome, q[2].outcome);
     CHECK(count_runs(res) == 3, "no stray file removes a stored run (%d runs)", count_runs(res));
@@ -96,7 +96,7 @@ static void batch_and_proof(void) {
     /* a killed rerun (status running) never replaces the finished run; a finished rerun does */
     run_file(a, "a", "running", 5);
     MergeItem k1 = { .path = a, .expect_id = "a" };
-    store_merge_files(res, &k1, 1, "interrupted", err, sizeof err);
+    store_merge_files(res, &k1, 1, "interrupted", NULL, err, sizeof err);
     CHECK(k1.outcome == MERGE_DROPPED && !exists(a), "an interrupted rerun of a finished run is dropped");
     char diff[512];
     RunConfig cf;
@@ -112,10 +112,10 @@ static void batch_and_proof(void) {
     CHECK(store_stored(res, "zz", yaml, diff, sizeof diff) == STORED_NONE, "an absent run");
     run_file(a, "a", "running", 5);
     k1.outcome = 0;
-    store_merge_files(res, &k1, 1, NULL, err, sizeof err);   /* a sweep's own merge of a run file never ended */
+    store_merge_files(res, &k1, 1, NULL, NULL, err, sizeof err);   /* a sweep's own merge of a run file never ended */
     run_file(b, "zz", "running", 5);
     MergeItem k2 = { .path = b, .expect_id = "zz" };
-    store_merge_files(res, &k2, 1, "interrupted", err, sizeof err);
+    store_merge_files(res, &k2, 1, "interrupted", NULL, err, sizeof err);
     CHECK(k2.outcome == MERGE_DONE && store_stored(res, "zz", yaml, diff, sizeof diff) == STORED_UNFINISHED,
           "an interrupted run with nothing to replace is kept, as unfinished");
 }

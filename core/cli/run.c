@@ -130,7 +130,7 @@ int cmd_run(int argc, char **argv, const Options *o) {
     int locked = 1;
     if (root) {
         make_dirs(o->sweep.results_dir ? o->sweep.results_dir : "results");
-        locked = store_lock(&pl.st, 0, err, sizeof err) == 0;
+        locked = store_lock(&pl.st, 0, err, sizeof err) == 0 && store_check_owner(&pl.st, err, sizeof err) == 0;
         if (!locked) fprintf(stderr, "error: %s\n", err);
     }
     if (d->size > 1) d->broadcast(&locked, sizeof locked);

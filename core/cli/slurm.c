@@ -35,7 +35,7 @@ static int recover_interrupted(Plan *p, const SlurmArray *arrays, int na) {
         n++;
     }
     char err[2048];
-    if (n && store_merge_files(p->st.path, items, n, "interrupted", err, sizeof err) != 0) fprintf(stderr, "warning: %s\n", err);
+    if (n && store_merge_files(p->st.path, items, n, "interrupted", p->st.owner, err, sizeof err) != 0) fprintf(stderr, "warning: %s\n", err);
     for (int k = 0; k < n; k++) {
         if (items[k].outcome == MERGE_DONE) {
             merged++;

@@ -152,7 +152,8 @@ static void quarantine(MergeItem *it, const char *why) {
     snprintf(it->message, sizeof it->message, "%s: %s; not merged, %s", it->path, why, moved ? "moved to quarantine/" : "left in place");
 }
 
-int store_merge_files(const char *dst, MergeItem *items, int n, const char *status_if_running, char *err, size_t errlen) {
+int store_merge_files(const char *dst, MergeItem *items, int n, const char *status_if_running, const char *owner, char *err,
+                      size_t errlen) {
     H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
     hid_t *s = calloc((size_t)(n > 0 ? n : 1), sizeof(hid_t));
     long long need = MERGE_SLACK;
@@ -225,6 +226,7 @@ int store_merge_files(const char *dst, MergeItem *items, int n, const char *stat
                 snprintf(run, sizeof run, "/runs/%s", items[i].id);
                 wrc = copy_run(s[i], d, run, key);
             }
+            if (wrc == 0 && owner && owner[0]) wrc = h5attr_set_str(d, "experiment_file", owner);
             if (commit_merging(d, wrc, tmp, dst) != 0) {
                 snprintf(err, errlen, "merging %d run file(s) into %s failed (full disk or I/O error?); the results file is "
                          "unchanged and the run files are kept for the next merge", nvalid, dst);
@@ -246,7 +248,7 @@ int h5_merge_run(const char *dst, const char *src, const char *status_if_running
     MergeItem it;
     memset(&it, 0, sizeof it);
     it.path = src;
-    int rc = store_merge_files(dst, &it, 1, status_if_running, err, errlen);
+    int rc = store_merge_files(dst, &it, 1, status_if_running, NULL, err, errlen);
     if (it.outcome == MERGE_DONE) return 0;
     if (it.outcome == MERGE_DROPPED) return 1;
     if (rc == 0) snprintf(err, errlen, "%s", it.message);

@@ -28,9 +28,12 @@ typedef struct {
 /* Merges the run files items[0..n) into the results file dst (created if missing) with one copy
    of dst: each run /runs/<id> (and its target, stored once under /problems and hard-linked)
    replaces dst's /runs/<id> and nothing else. status_if_running: the status recorded for a run
-   that never ended (NULL keeps "running"); such a run never replaces a finished one. 0, or -1
-   when the batch could not be written (err says why; dst unchanged, the files kept). */
-int store_merge_files(const char *dst, MergeItem *items, int n, const char *status_if_running, char *err, size_t errlen);
+   that never ended (NULL keeps "running"); such a run never replaces a finished one. owner: the
+   experiment file whose runs dst holds, recorded as dst's root attribute experiment_file (NULL:
+   left as it is). 0, or -1 when the batch could not be written (err says why; dst unchanged, the
+   files kept). */
+int store_merge_files(const char *dst, MergeItem *items, int n, const char *status_if_running, const char *owner, char *err,
+                      size_t errlen);
 /* one run file, as store_merge_files: 0 merged, 1 dropped, -1 not merged (err says why) */
 int h5_merge_run(const char *dst, const char *src, const char *status_if_running, char *err, size_t errlen);
 /* The run `from` of results copied into a new run file dst as run `to` (the layout of a run file,

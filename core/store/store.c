@@ -123,7 +123,7 @@ int store_flush(Store *s, char *err, size_t errlen) {
     MergeItem *items = calloc((size_t)s->npending, sizeof(MergeItem));
     for (int i = 0; i < s->npending; i++) { items[i].path = s->pending[i]; items[i].expect_id = s->pending_id[i]; }
     const double t0 = now_s();
-    int rc = store_merge_files(s->path, items, s->npending, NULL, err, errlen);
+    int rc = store_merge_files(s->path, items, s->npending, NULL, s->owner, err, errlen);
     s->merge_seconds = now_s() - t0;
     s->last_merge = now_s();
     if (rc == 0) {
@@ -188,7 +188,7 @@ int store_merge_dir(Store *s, const char *dir, const char *status_if_running, in
         items[i].path = paths[i];
         items[i].expect_id = want[i];
     }
-    int rc = store_merge_files(s->path, items, n, status_if_running, err, errlen), merged = 0;
+    int rc = store_merge_files(s->path, items, n, status_if_running, s->owner, err, errlen), merged = 0;
     for (int i = 0; i < n; i++) {
         if (items[i].outcome == MERGE_DONE) {
             merged++;
@@ -302,4 +302,30 @@ int store_compact(const Store *s, char *err, size_t errlen) {
         return -1;
     }
     return 0;
+}
+
+int store_set_owner(Store *s, const char *experiment_file) {
+    char real[PATH_MAX];
+    if (!realpath(experiment_file, real) || strlen(real) >= sizeof s->owner) return -1;
+    snprintf(s->owner, sizeof s->owner, "%s", real);
+    return 0;
+}
+
+int store_check_owner(const Store *s, char *err, size_t errlen) {
+    if (!s->owner[0] || access(s->path, F_OK) != 0) return 0;
+    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+    hid_t f = H5Fopen(s->path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    if (f < 0) return 0;   /* not HDF5: the merge refuses it with its own message */
+    char stored[STORE_PATH_MAX] = "";
+    int rc = 0;
+    if (h5attr_get_str(f, "experiment_file", stored, sizeof stored) == 0 && stored[0] && strcmp(stored, s->owner) != 0) {
+        char real[PATH_MAX];
+        if (realpath(stored, real) && strcmp(real, s->owner) != 0) {   /* a file that moved away is adopted */
+            snprintf(err, errlen, "%s holds the runs of the experiment file %s, not of %s (two experiments with one name in "
+                     "one folder): give one of them another name, or write elsewhere with --results DIR", s->path, stored, s->owner);
+            rc = -1;
+        }
+    }
+    H5Fclose(f);
+    return rc;
 }

@@ -22,6 +22,7 @@ typedef struct {
     long long pending_bytes;
     double last_merge, merge_seconds;     /* when the last batch was merged, how long it took */
     int merged_total;                     /* runs merged by this handle */
+    char owner[STORE_PATH_MAX];           /* the experiment file (real path) whose runs it holds, "" if unknown */
 } Store;
 
 /* s [OUT] for the results file DIR/NAME.h5 (not opened, not locked). A results file that is a
@@ -61,6 +62,13 @@ int store_stored(const char *results, const char *id, const char *config_yaml, c
    "key: A stored, B asked" joined by "; "
    into diff (cut with "..." when it does not fit); their number, -1 when either does not parse */
 int store_config_diff(const char *a, const char *b, char *diff, size_t n);
+
+/* the experiment file whose runs this store holds (recorded in the results file by each merge);
+   0, or -1 when its real path cannot be had */
+int store_set_owner(Store *s, const char *experiment_file);
+/* 0 when the results file is new, holds no owner, or is owned by s->owner (or by a file that no
+   longer exists); -1 with a message when another experiment file's runs are there */
+int store_check_owner(const Store *s, char *err, size_t errlen);
 
 /* Rewrites the results file without the space replaced runs left behind (h5repack, which keeps
    the hard links), checks that it lists the same runs, keeps its mode and renames it over the

@@ -102,6 +102,7 @@ int plan_load(Plan *p, const char *path, const SweepOptions *o, char *err, size_
     p->chosen = mallocCheck((size_t)n * TUNE_VALUE);
     p->sel = mallocCheck((size_t)n * sizeof(int));
     if (store_init(&p->st, o->results_dir ? o->results_dir : "results", p->e.name, err, errlen) != 0) { plan_free(p); return -1; }
+    store_set_owner(&p->st, path);
     /* --set on a tuned key fixes it: those runs are not tuned, their group's tuning runs not run */
     int dropped = 0;
     char *drop = mallocCheck((size_t)n);

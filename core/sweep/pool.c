@@ -171,7 +171,7 @@ void sweep_pool(Plan *p, const int *todo, int ntodo, Pool *pool) {
                 for (int slot = 0; slot < jobs; slot++) if (pids[slot]) kill(pids[slot], SIGTERM);
             usleep(50000);
             const double now = run_now();
-            if ((tty && now - last_line > 1) || (!tty && now - last_line > 30)) {
+            if ((tty && now - last_line > 1) || (!tty && now - last_line > run_log_seconds())) {
                 char eta[64];
                 sweep_eta(t0, ended, ntodo, eta, sizeof eta);
                 fprintf(stderr, "%s[%d/%d] %d finished, %d running, %.0f s%s%s", tty ? "\r\033[K" : "", ended, ntodo, ended,

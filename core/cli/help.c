@@ -69,8 +69,9 @@ const char HELP_COLLECT[] =
     "loft collect EXPERIMENT.lua [--results DIR]\n\n"
     "Merges the runs Slurm array tasks finished (RESULTS/NAME.h5.slurm/<id>.h5) into RESULTS/NAME.h5\n"
     "in one batch, under the results file's lock (waiting up to 10 minutes for it), and the logged\n"
-    "steps of tasks that died (status \"interrupted\"). A file that is not the run its name says is\n"
-    "moved to quarantine/ beside it, never merged.\n";
+    "steps of tasks that died (status \"interrupted\"), and the run files a sweep left unmerged\n"
+    "(killed, or a full disk) in RESULTS/NAME.h5.partial/. A file that is not the run its name says\n"
+    "is moved to quarantine/ beside it, never merged.\n";
 
 const char HELP_STATUS[] =
     "loft status EXPERIMENT.lua [--only PATTERN] [--set KEY=VALUE ...] [--results DIR]\n\n"

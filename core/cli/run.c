@@ -178,7 +178,12 @@ int cmd_run(int argc, char **argv, const Options *o) {
         fflush(stdout);
         sweep_pool(&pl, todo, ntodo, &pool);
     }
-    if (root && store_flush(&pl.st, err, sizeof err) != 0) fprintf(stderr, "error: %s\n", err);
+    int unmerged = 0;
+    if (root && store_flush(&pl.st, err, sizeof err) != 0) {
+        unmerged = pl.st.npending;
+        fprintf(stderr, "error: %s\nerror: %d finished run(s) are not in %s yet: their run files are kept in %s, and the next "
+                "`loft run` or `loft collect` merges them\n", err, unmerged, pl.st.path, pl.st.partial);
+    }
     if (root && o->sweep.force && pool.done > 0 && store_compact(&pl.st, err, sizeof err) != 0)   /* replaced runs leave space */
         fprintf(stderr, "warning: %s\n", err);
     start_evals_free(&starts);
@@ -194,7 +199,7 @@ int cmd_run(int argc, char **argv, const Options *o) {
     }
     printf("%s: %d runs finished, %d failed%s%s; results in %s\n", pl.e.name, pool.done, pool.failed + refused + waiting,
            pool.failed + refused + waiting ? " (see the errors above)" : "", refused ? ", refused included" : "", pl.st.path);
-    if (pool.failed || refused || waiting) rc = 1;
+    if (pool.failed || refused || waiting || unmerged) rc = 1;
 out:
     free(todo);
     plan_free(&pl);

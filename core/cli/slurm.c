@@ -69,6 +69,10 @@ int cmd_collect(int argc, char **argv, const Options *o) {
         n = store_merge_dir(&p.st, p.st.slurm, NULL, 0, err, sizeof err);
         if (n < 0) fprintf(stderr, "error: %s\n", err);
         recover_interrupted(&p, arrays, na);
+        /* what a sweep could not merge (a full disk) or left when killed: no sweep runs while the lock is held */
+        int left = store_merge_dir(&p.st, p.st.partial, "interrupted", 1, err, sizeof err);
+        if (left < 0) fprintf(stderr, "error: %s\n", err);
+        else if (left) printf("%s: merged %d run(s) a sweep left in %s\n", p.st.path, left, p.st.partial);
         if (n >= 0) printf("%s: collected %d finished run(s) from %s\n", p.st.path, n, p.st.slurm);
     }
     slurm_arrays_free(arrays, na);

@@ -126,7 +126,12 @@ int store_flush(Store *s, char *err, size_t errlen) {
     int rc = store_merge_files(s->path, items, s->npending, NULL, s->owner, err, errlen);
     s->merge_seconds = now_s() - t0;
     s->last_merge = now_s();
+    if (rc != 0) {   /* the files wait; the next try when twice as many wait, or at close */
+        s->failed_batches++;
+        s->retry_at = 2 * s->npending;
+    }
     if (rc == 0) {
+        s->retry_at = 0;
         for (int i = 0; i < s->npending; i++) {
             if (items[i].outcome == MERGE_DONE) s->merged_total++;
             else if (items[i].message[0]) fprintf(stderr, "warning: %s\n", items[i].message);
@@ -155,6 +160,7 @@ int store_add(Store *s, const char *file, const char *id, char *err, size_t errl
        goes once a minute when the merges took at most 1/20 of the time since the last one */
     const long long stored = file_size(s->path);
     const double since = now_s() - s->last_merge;
+    if (s->retry_at && s->npending < s->retry_at) return 0;
     if (stored < 0 || 2 * s->pending_bytes >= stored || (since >= 60 && since >= 20 * s->merge_seconds))
         return store_flush(s, err, errlen);
     return 0;

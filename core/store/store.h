@@ -22,6 +22,8 @@ typedef struct {
     long long pending_bytes;
     double last_merge, merge_seconds;     /* when the last batch was merged, how long it took */
     int merged_total;                     /* runs merged by this handle */
+    int failed_batches;                   /* batches that could not be written (full disk, ...) */
+    int retry_at;                         /* after a failed batch: waiting runs before the next try */
     char owner[STORE_PATH_MAX];           /* the experiment file (real path) whose runs it holds, "" if unknown */
 } Store;
 

@@ -49,7 +49,7 @@ static const Command COMMANDS[] = {
     { "figures", HELP_FIGURES, 1, "results group-by set", cmd_figures },
     { "submit", HELP_SUBMIT, 1, SWEEP_OPTS " array-limit recompute force --", cmd_submit },
     { "status", HELP_STATUS, 1, SWEEP_OPTS, cmd_status },
-    { "collect", HELP_COLLECT, 1, "results set", cmd_collect },
+    { "collect", HELP_COLLECT, 1, SWEEP_OPTS, cmd_collect },
     { "exec", HELP_EXEC, 1, "id set results recompute force", cmd_exec },
     { "compare", HELP_COMPARE, 2, "rtol tensor-rtol columns only", cmd_compare },
     { "compact", HELP_COMPACT, 1, "", cmd_compact },

@@ -65,5 +65,12 @@ expect "batch_threads 5 on a process's 4 rows is refused, naming the key" "[ $rc
 $MPI "$LOFT" run "$T/dp.lua" $V --results "$T/bt2" --set batch_threads=2 --only lora > "$T/bt2.out" 2>&1; rc=$?
 "$LOFT" compare "$T/one/dp.h5" "$T/bt2/dp.h5" --only lora --rtol 1e-5 > "$T/bt2c" 2>&1; rc2=$?
 expect "mpirun -np 2 with batch_threads 2 (each process splits its 4 rows over 2 threads) follows one process within 1e-5" "[ $rc = 0 ] && [ $rc2 = 0 ]"
+# processes that resolve different configs (here different --set values) never average their
+# gradients into one run: refused before the first step
+timeout 120 mpirun --oversubscribe -np 1 "$LOFT" run "$T/dp.lua" $V --results "$T/mix" --set steps=5 : \
+  -np 1 "$LOFT" run "$T/dp.lua" $V --results "$T/mix" --set steps=6 > "$T/mix.out" 2>&1; rc=$?
+expect "mpirun processes with different --set values are refused before any step, nothing recorded" \
+  "[ $rc != 0 ] && grep -q 'the mpirun processes resolve different configs' '$T/mix.out' && [ ! -e '$T/mix/dp.h5' ]"
+expect "no process left a private run file in TMPDIR" "! ls -d \"\${TMPDIR:-/tmp}\"/loft-rank1-* > /dev/null 2>&1"
 echo "test_mpi: $checks checks, $failures failed"
 [ $failures = 0 ]

@@ -83,15 +83,12 @@ static void sweep_eta(double t0, int ended, int total, char *buf, size_t n) {
     snprintf(buf, n, "  sweep ETA %s", e);
 }
 
-/* the private folder of a data-parallel process other than 0 (its run files are thrown away):
-   made with mkdtemp, so no predictable name in a shared $TMPDIR is ever opened */
-static const char *private_dir(void) {
-    static char dir[512];
-    if (!dir[0]) {
-        snprintf(dir, sizeof dir, "%s/loft-rank%d-XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp", dist()->rank);
-        if (!mkdtemp(dir)) dir[0] = 0;
-    }
-    return dir;
+/* dir [OUT]: a new private folder for the run file of a data-parallel process other than 0 (its
+   run files are thrown away), made with mkdtemp, so no predictable name in a shared $TMPDIR is
+   ever opened; "" when it cannot be made */
+static void private_dir(char *dir, size_t n) {
+    snprintf(dir, n, "%s/loft-rank%d-XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp", dist()->rank);
+    if (!mkdtemp(dir)) dir[0] = 0;
 }
 
 void sweep_pool(Plan *p, const int *todo, int ntodo, Pool *pool) {
@@ -122,8 +119,12 @@ void sweep_pool(Plan *p, const int *todo, int ntodo, Pool *pool) {
                              .tuned_on = r->tune_on, .eval0 = se ? se->values : NULL, .eval0_n = se ? se->n : 0,
                              .eval0_from = se ? se->from : NULL };
             char file[STORE_PATH_MAX + STORE_ID_MAX + 32];
-            if (dist()->rank != 0)   /* data-parallel: process 0 alone keeps the run */
-                snprintf(file, sizeof file, "%s/run.h5", private_dir());
+            char pd[600] = "";
+            if (dist()->rank != 0) {   /* data-parallel: process 0 alone keeps the run */
+                private_dir(pd, sizeof pd);
+                if (pd[0]) snprintf(file, sizeof file, "%s/run.h5", pd);
+                else file[0] = 0;   /* no private folder: the run cannot start here, and every process skips it */
+            }
             else if (store_run_file(&p->st, r->id, file, sizeof file) != 0) {
                 fprintf(stderr, "error: run %s: its run file's path is too long\n", r->id);
                 pool->failed++;
@@ -133,7 +134,11 @@ void sweep_pool(Plan *p, const int *todo, int ntodo, Pool *pool) {
                 RunSummary s;
                 const int rc = run_config(&p->cfgs[i], p->yaml[i], &info, file, &s, err, sizeof err);
                 ended++;
-                if (dist()->rank != 0) { remove(file); rc ? pool->failed++ : pool->done++; continue; }
+                if (dist()->rank != 0) {
+                    if (pd[0]) { remove(file); rmdir(pd); }
+                    rc ? pool->failed++ : pool->done++;
+                    continue;
+                }
                 if (rc != 0) { fprintf(stderr, "error: run %s: %s\n", r->id, err); pool->failed++; continue; }
                 finished(pool, p, i, file, ended, ntodo);
                 continue;

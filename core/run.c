@@ -238,6 +238,7 @@ int run_config(const RunConfig *c, const char *yaml, const RunInfo *info, const 
     h5run_attr_int(h, "gradient_numbers", (long long)api->grad_count(opt));   /* the all-reduce per step, in numbers */
     if (info->eval0 && info->eval0_n == ne && c->steps > 0) h5run_attr_str(h, "eval0_from", info->eval0_from);
     ops->describe(task, h);
+    h5run_flush(h);   /* a run killed before its first periodic flush still says what it was */
     double evals[TASK_MAX_EVALS];
     for (int i = 0; i < ne; i++) evals[i] = NAN;
     train(ops, task, api, opt, c, h, info, ne, evals, sum);

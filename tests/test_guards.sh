@@ -69,6 +69,18 @@ expect "without a terminal, a progress line comes every few seconds, with [k/N]"
 expect "the runs SIGTERM stopped are stored as interrupted, every run started is stored" \
   "[ \$(grep -c interrupted '$T/show') -ge 1 ] && [ \$(grep -c '^\[[0-9]/3\] loft' '$T/term1') = \$(grep -c 'loft.seed' '$T/show') ]"
 
+# --- a run killed outright (SIGKILL): loft collect stores its logged steps, and show says how many
+"$LOFT" run tests/data/slow.lua --results "$T/k" --only 'loft.seed=1' --set steps=20000 > "$T/k1" 2>&1 &
+pid=$!
+for _ in $(seq 1 600); do [ -s "$T/k/slow.h5.partial/loft.seed=1.h5" ] && break; sleep 0.05; done
+sleep 2.5   # past the run file's first periodic flush (every 2 s)
+kill -9 $pid; wait $pid 2> /dev/null
+"$LOFT" collect tests/data/slow.lua --results "$T/k" > "$T/k2" 2>&1
+"$LOFT" show "$T/k/slow.h5" > "$T/show" 2>&1
+steps=$(awk '/loft.seed=1/ { print $6 }' "$T/show")
+expect "a killed run's logged steps are stored as interrupted, loft show gives their number ($steps)" \
+  "grep -q 'loft.seed=1 .*interrupted' '$T/show' && [ \"\${steps:-0}\" -gt 0 ] && ! grep -q 'nan' '$T/show'"
+
 # --- a stray run file is quarantined, never merged
 "$LOFT" run tests/data/tiny.lua --results "$T/q" --only 'adamw' > /dev/null 2>&1
 mkdir -p "$T/q/tiny.h5.slurm"

@@ -123,6 +123,11 @@ void h5run_attr_int(H5Run *r, const char *name, long long value) {
     r->failed |= attr_write(r->group, name, H5T_NATIVE_LLONG, &value) != 0;
 }
 
+void h5run_flush(H5Run *r) {
+    r->failed |= H5Fflush(r->file, H5F_SCOPE_GLOBAL) < 0;
+    r->last_flush = now_s();
+}
+
 void h5run_append(H5Run *r, const double *row) {
     hsize_t dims[2] = { r->rows + 1, (hsize_t)r->ncols }, start[2] = { r->rows, 0 }, count[2] = { 1, (hsize_t)r->ncols };
     if (H5Dset_extent(r->traj, dims) < 0) { r->failed = 1; return; }

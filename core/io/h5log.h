@@ -16,6 +16,8 @@ H5Run *h5run_begin(const char *path, const char *id, const char *const *columns,
 void h5run_attr_str(H5Run *r, const char *name, const char *value);
 void h5run_attr_num(H5Run *r, const char *name, double value);
 void h5run_attr_int(H5Run *r, const char *name, long long value);
+/* writes what the run file holds so far to disk (its attributes, the rows logged) */
+void h5run_flush(H5Run *r);
 /* one trajectory row (ncols,); flushes the file when 2 s have passed since the last flush */
 void h5run_append(H5Run *r, const double *row);
 /* dataset <group>/<name> under the run (group "problem" or "final"), float64 of shape dims */

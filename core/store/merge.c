@@ -136,6 +136,38 @@ static int commit_merging(hid_t d, int rc, const char *tmp, const char *dst) {
     return 0;
 }
 
+/* a run that never ended (killed) holds no steps_done / final_loss: they are set from the last
+   row of its trajectory (its step and loss), so `loft show` reports what was logged */
+static void note_logged_steps(hid_t g) {
+    hid_t ds = H5Lexists(g, "trajectory", H5P_DEFAULT) > 0 ? H5Dopen2(g, "trajectory", H5P_DEFAULT) : -1;
+    if (ds < 0) return;
+    hid_t sp = H5Dget_space(ds);
+    hsize_t dims[2] = { 0, 0 };
+    if (H5Sget_simple_extent_ndims(sp) == 2 && H5Sget_simple_extent_dims(sp, dims, NULL) == 2 && dims[0] > 0 && dims[1] >= 2 &&
+        dims[1] <= 64) {
+        double row[64];
+        hsize_t start[2] = { dims[0] - 1, 0 }, count[2] = { 1, dims[1] };
+        hid_t mem = H5Screate_simple(2, count, NULL);
+        if (H5Sselect_hyperslab(sp, H5S_SELECT_SET, start, NULL, count, NULL) >= 0 &&
+            H5Dread(ds, H5T_NATIVE_DOUBLE, mem, sp, H5P_DEFAULT, row) >= 0) {
+            long long steps = (long long)row[0];
+            hid_t one = H5Screate(H5S_SCALAR);
+            if (H5Aexists(g, "steps_done") <= 0) {
+                hid_t a = H5Acreate2(g, "steps_done", H5T_STD_I64LE, one, H5P_DEFAULT, H5P_DEFAULT);
+                if (a >= 0) { H5Awrite(a, H5T_NATIVE_LLONG, &steps); H5Aclose(a); }
+            }
+            if (H5Aexists(g, "final_loss") <= 0) {
+                hid_t a = H5Acreate2(g, "final_loss", H5T_IEEE_F64LE, one, H5P_DEFAULT, H5P_DEFAULT);
+                if (a >= 0) { H5Awrite(a, H5T_NATIVE_DOUBLE, &row[1]); H5Aclose(a); }
+            }
+            H5Sclose(one);
+        }
+        H5Sclose(mem);
+    }
+    H5Sclose(sp);
+    H5Dclose(ds);
+}
+
 /* src moved into <its folder>/quarantine/ (created 0700), never merged; the reason in msg */
 static void quarantine(MergeItem *it, const char *why) {
     char dir[1100], q[1400];
@@ -194,7 +226,10 @@ int store_merge_files(const char *dst, MergeItem *items, int n, const char *stat
         h5attr_get_str(g, "status", status, sizeof status);
         /* a run that never ended (killed: "running"; stopped by a signal: "interrupted") */
         it->interrupted = strcmp(status, "running") == 0 || strcmp(status, "interrupted") == 0;
-        if (status_if_running && strcmp(status, "running") == 0) h5attr_set_str(g, "status", status_if_running);
+        if (status_if_running && strcmp(status, "running") == 0) {
+            h5attr_set_str(g, "status", status_if_running);
+            note_logged_steps(g);
+        }
         H5Gclose(g);
         /* a killed rerun never replaces a finished run, stored or merged earlier in this batch */
         int finished_before = it->interrupted && h5_run_done(dst, it->id, NULL);

@@ -16,6 +16,9 @@ struct H5Run;
    AdapterPair and `plain` to nplain PlainTensor of the task's precision (optim/optimizer.h) */
 typedef struct { const void *pairs, *plain; int npairs, nplain; } TaskTrainables;
 
+/* a column a task can log: its name and which way is better (1: higher, as accuracies; 0: lower) */
+typedef struct { const char *name; int higher; } TaskColumn;
+
 typedef struct {
     const char *name;          /* the config's `task:` value */
     const char *precision;     /* "float32" | "float64": the element type of the trainables */
@@ -48,10 +51,17 @@ typedef struct {
     /* 1 when a run of this config writes files besides its results (checkpoint, tokenizer, merged
        weights): such a run is always trained, never copied from an equal one. May be NULL (never) */
     int (*writes_files)(const RunConfig *c);
+    /* every evaluation column a run of this task can log (whatever its config), with its
+       direction; ends with { NULL, 0 }. What reports and tuning may name, checked before a run. */
+    const TaskColumn *columns;
 } TaskOps;
 
 /* the task registered under name (tasks/registry.c, generated from the files core/tasks/NAME_task.c), or NULL */
 const TaskOps *task_find(const char *name);
+/* 1 when the task (NULL: any) can log the column `name`, or it is one every run has (final_loss,
+   steps_to_threshold, state_per_layer; lower is better); *higher [OUT] its direction. 0 when not:
+   known [OUT] (n bytes) then lists the task's columns, ", "-separated. */
+int task_column(const char *task, const char *name, int *higher, char *known, size_t n);
 /* 0 when bytes (a task's estimate of what a run allocates) fits c->memory_limit_gb; else -1
    with "this run needs about X GiB (...); memory_limit_gb = Y" in err */
 int task_memory_check(const RunConfig *c, double bytes, const char *what, char *err, size_t errlen);

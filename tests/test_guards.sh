@@ -37,6 +37,19 @@ printf 'local ranks = { 1, 2 }\nexperiment {\n  base = "configs/mf.yaml",\n  gri
 "$LOFT" list "$T/typo.lua" > "$T/e" 2>&1; rc=$?
 expect "an undefined name in an experiment file is an error at its line" "[ $rc = 2 ] && grep -q \"typo.lua:4: undefined name 'rnaks'\" '$T/e'"
 
+# --- metrics, tuning columns and their direction checked against the task before anything runs
+printf 'experiment { name = "m", base = "configs/mf.yaml", report = { tables = { { metric = "final_los" } } } }\n' > "$T/m1.lua"
+"$LOFT" list "$T/m1.lua" > "$T/e" 2>&1; rc=$?
+expect "a misspelt table metric is an error naming the task's columns" \
+  "[ $rc = 2 ] && grep -q \"metric 'final_los' is not a column of task mf; did you mean 'final_loss'?\" '$T/e' && grep -q 'its columns: final_loss, steps_to_threshold' '$T/e'"
+printf 'experiment { name = "m", base = "configs/mf.yaml", variants = { { label = "lora", method = "lora" } }, tune = { lr = { 1, 2 }, on = "val_loss" } }\n' > "$T/m2.lua"
+"$LOFT" run "$T/m2.lua" --results "$T/m2" > "$T/e" 2>&1; rc=$?
+expect "tune.on naming a column the task does not log stops before the tuning runs" \
+  "[ $rc = 2 ] && grep -q \"tune.on 'val_loss' is not a column of task mf\" '$T/e' && [ ! -e '$T/m2/m.h5' ]"
+printf 'experiment { name = "m", base = "configs/vit.yaml", report = { tables = { { metric = "test_accuracy", better = "lower" } } } }\n' > "$T/m3.lua"
+"$LOFT" list "$T/m3.lua" > "$T/e" 2>&1; rc=$?
+expect "a direction that contradicts the task's is an error" "[ $rc = 2 ] && grep -q 'contradicts task vit, for which higher is better' '$T/e'"
+
 # --- tuning and --only, --set
 "$LOFT" run tests/data/tune_tiny.lua --only 'lora.rank=1.seed=1' --results "$T/tu" > "$T/o" 2>&1; rc=$?
 expect "--only on a tuned run runs the tuning runs its choice needs first" \

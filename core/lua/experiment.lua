@@ -29,8 +29,8 @@
 -- For every variant that does not set lr itself, and every combination of the grid keys tune does
 -- not fix (rank here), `loft run` first runs each lr (ids "tune.<label>...lr=<v>.seed=<s>") with
 -- the other fixed keys (rank = 4), then gives the variant's runs the lr with the best mean of the
--- evaluation column `on` (its last value; better: "lower" or "higher", default lower unless the
--- name says accuracy). The tuning runs stay in the results file (role "tune") and the choice is
+-- evaluation column `on` (its last value; better: "lower" or "higher", default the direction the task
+-- declares for that column). The tuning runs stay in the results file (role "tune") and the choice is
 -- recorded with every run (tuned_key, tuned_value); tables are computed on the other runs only.
 -- A variant may bring its own values with `tune_values = { 1e3, 1e4, 1e5 }` (a method whose
 -- step has another scale, e.g. AltLoRA's unnormalised one), and its own fixed keys with
@@ -192,7 +192,8 @@ function expand(default_name)
     tune.seeds = tune.seeds or { seeds[1] }
     if type(tune.seeds) ~= "table" or #tune.seeds == 0 then error("tune.seeds must be a non-empty list", 0) end
   end
-  local higher = tune and (tune.better == "higher" or (tune.better == nil and tune.on:find("accuracy") ~= nil)) and 1 or 0
+  -- 1 higher is better, 0 lower, -1 not given: the task's direction of the column (loft checks it)
+  local higher = not tune and 0 or tune.better == "higher" and 1 or tune.better == "lower" and 0 or -1
 
   local runs, seen = {}, {}
   for vi, v in ipairs(variants) do
@@ -349,7 +350,8 @@ function report_spec()
     if t.better ~= nil and t.better ~= "higher" and t.better ~= "lower" then
       error("report.tables[" .. i .. "]: better must be \"higher\" or \"lower\"", 0)
     end
-    tables[#tables + 1] = { t.metric, t.caption or t.metric, t.scale or 1, t.digits or -1, t.better == "higher" and 1 or 0 }
+    tables[#tables + 1] = { t.metric, t.caption or t.metric, t.scale or 1, t.digits or -1,
+                            t.better == "higher" and 1 or t.better == "lower" and 0 or -1 }
   end
   for _, name in ipairs(sorted_keys(r.curves or {})) do
     local c = r.curves[name]

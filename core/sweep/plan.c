@@ -83,6 +83,59 @@ int plan_choose(Plan *p, const SweepOptions *o, FILE *out) {
     return unresolved;
 }
 
+/* what the experiment names as a metric (`what`, e.g. "report.tables[1]: metric") is a column
+   of the task, and its direction (*higher: -1 takes the task's) is the task's; 0, or -1 with a
+   message naming the task's columns */
+static int check_column(const char *path, const char *what, const char *task, const char *name, int *higher, char *err,
+                        size_t errlen) {
+    char known[512];
+    int dir = 0;
+    if (!task_column(task, name, &dir, known, sizeof known)) {
+        Suggest sg;
+        char hint[SUGGEST_MAX + 32];
+        suggest_begin(&sg, name);
+        suggest_offer_list(&sg, known, ',');
+        const char *best = suggest_best(&sg);
+        if (best) while (*best == ' ') best++;
+        if (best) snprintf(hint, sizeof hint, "; did you mean '%s'?", best);
+        else hint[0] = 0;
+        snprintf(err, errlen, "%s: %s '%s' is not a column of task %s%s (its columns: %s)", path, what, name, task, hint, known);
+        return -1;
+    }
+    if (*higher >= 0 && *higher != dir) {
+        snprintf(err, errlen, "%s: %s '%s': better = \"%s\" contradicts task %s, for which %s is better (leave better out)",
+                 path, what, name, *higher ? "higher" : "lower", task, dir ? "higher" : "lower");
+        return -1;
+    }
+    *higher = dir;
+    return 0;
+}
+
+/* the report's metrics and the tuning's columns against the task of every selected run */
+static int check_columns(Plan *p, const char *path, char *err, size_t errlen) {
+    for (int k = 0; k < p->nsel; k++) {
+        const char *task = p->cfgs[p->sel[k]].task;
+        int seen = 0;
+        for (int q = 0; q < k && !seen; q++) seen = strcmp(p->cfgs[p->sel[q]].task, task) == 0;
+        if (seen) continue;
+        for (int t = 0; t < p->e.report.ntables; t++) {
+            char what[64];
+            snprintf(what, sizeof what, "report.tables[%d]: metric", t + 1);
+            if (check_column(path, what, task, p->e.report.tables[t].metric, &p->e.report.tables[t].better_higher, err, errlen) != 0)
+                return -1;
+        }
+        for (int i = 0; i < p->e.nruns; i++) {
+            PlannedRun *r = &p->e.runs[i];
+            if (!r->tune_key[0] && !plan_is_tuning(p, i)) continue;
+            if (!r->tune_on[0]) continue;
+            int higher = r->tune_higher;
+            if (check_column(path, "tune.on", task, r->tune_on, &higher, err, errlen) != 0) return -1;
+            r->tune_higher = higher;
+        }
+    }
+    return 0;
+}
+
 void plan_free(Plan *p) {
     for (int i = 0; p->yaml && i < p->e.nruns; i++) free(p->yaml[i]);
     free(p->yaml); free(p->cfgs); free(p->chosen); free(p->sel); free(p->pulled_in);
@@ -116,7 +169,6 @@ int plan_load(Plan *p, const char *path, const SweepOptions *o, char *err, size_
         fprintf(stderr, "note: --set fixes the tuned key of %d run(s), so they are not tuned: their %d tuning run(s) are "
                 "skipped\n", p->untuned, dropped);
     for (int i = 0; i < p->e.nruns; i++) p->tuned |= p->e.runs[i].tune_key[0] != 0 && !drop[i];
-    if (p->tuned) tune_choose(&p->e, p->st.path, p->chosen, NULL);
     /* --only's runs, and the tuning runs their groups' choices need */
     char *want = mallocCheck((size_t)n);
     p->pulled_in = mallocCheck((size_t)n);
@@ -163,6 +215,8 @@ int plan_load(Plan *p, const char *path, const SweepOptions *o, char *err, size_
         p->sel[p->nsel++] = i;
     }
     free(want);
+    if (check_columns(p, path, err, errlen) != 0) { plan_free(p); return -1; }
+    if (p->tuned) plan_choose(p, o, NULL);   /* the tuned values the stored tuning runs choose */
     return 0;
 }
 

@@ -560,7 +560,9 @@ static int gpt_finish(void *self, H5Run *h, const char *status, char *err, size_
 /* pretraining saves the tokenizer and the checkpoint; save_merged the merged weights */
 static int gpt_writes_files(const RunConfig *c) { return strcmp(c->gpt_target, "source") == 0 || c->save_merged[0]; }
 
+static const TaskColumn GPT_COLUMNS[] = { { "heldout_loss", 0 }, { "perplexity", 0 }, { "cloze_accuracy", 1 }, { "val_loss", 0 }, { "val_perplexity", 0 }, { NULL, 0 } };
+
 const TaskOps gpt_task = {
     "gpt", "float32", 0, gpt_validate, gpt_task_create, gpt_eval_columns, gpt_task_trainables, gpt_describe, gpt_eval_due,
-    gpt_evaluate, gpt_loss_grad, NULL, gpt_finish, gpt_task_free, gpt_writes_files,
+    gpt_evaluate, gpt_loss_grad, NULL, gpt_finish, gpt_task_free, gpt_writes_files, GPT_COLUMNS,
 };

@@ -40,3 +40,24 @@ int task_memory_check(const RunConfig *c, double bytes, const char *what, char *
              c->memory_limit_gb);
     return -1;
 }
+
+static const TaskColumn EVERY_RUN[] = { { "final_loss", 0 }, { "steps_to_threshold", 0 }, { "state_per_layer", 0 }, { NULL, 0 } };
+
+int task_column(const char *task, const char *name, int *higher, char *known, size_t n) {
+    const TaskOps *t = task ? task_find(task) : NULL;
+    size_t used = 0;
+    if (known && n) known[0] = 0;
+    for (int pass = 0; pass < 2; pass++) {
+        for (size_t i = 0; i < sizeof TASKS / sizeof TASKS[0]; i++) {
+            if (pass == 1 && ((t && TASKS[i] != t) || !TASKS[i]->columns)) continue;
+            const TaskColumn *cols = pass == 0 ? EVERY_RUN : TASKS[i]->columns;
+            for (int k = 0; cols[k].name; k++) {
+                if (strcmp(cols[k].name, name) == 0) { if (higher) *higher = cols[k].higher; return 1; }
+                if (known && used + strlen(cols[k].name) + 3 < n)
+                    used += (size_t)snprintf(known + used, n - used, "%s%s", used ? ", " : "", cols[k].name);
+            }
+            if (pass == 0) break;   /* the columns every run has, once */
+        }
+    }
+    return 0;
+}

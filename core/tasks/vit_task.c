@@ -339,7 +339,9 @@ static int vit_finish(void *self, H5Run *h, const char *status, char *err, size_
 /* pretraining saves the checkpoint */
 static int vit_writes_files(const RunConfig *c) { return strcmp(c->vit_target, "source") == 0; }
 
+static const TaskColumn VIT_COLUMNS[] = { { "test_accuracy", 1 }, { "balanced_accuracy", 1 }, { "val_accuracy", 1 }, { "val_balanced_accuracy", 1 }, { NULL, 0 } };
+
 const TaskOps vit_task = {
     "vit", "float32", 0, vit_validate, vit_task_create, vit_eval_columns, vit_task_trainables, vit_describe, vit_eval_due,
-    vit_evaluate, vit_loss_grad, NULL, vit_finish, vit_task_free, vit_writes_files,
+    vit_evaluate, vit_loss_grad, NULL, vit_finish, vit_task_free, vit_writes_files, VIT_COLUMNS,
 };

@@ -4,9 +4,14 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include "io/config.h"
 #include "io/files.h"
 #include "report.h"
 #include "stats.h"
+
+/* text of a results file (ids, labels, methods, statuses, groups, column names) is printed
+   through text_printable: a terminal escape in an attribute never reaches the terminal raw */
+#define SHOWN 1100   /* room for text_printable of a 255-byte field */
 
 void report_show(FILE *out, const RunRecord *runs, int n) {
     fprintf(out, "%-44s %-10s %4s %5s %-11s %7s %12s %9s\n", "run", "method", "rank", "seed", "status", "steps", "final loss", "to thr.");
@@ -15,11 +20,11 @@ void report_show(FILE *out, const RunRecord *runs, int n) {
         char thr[24];
         if (r->steps_to_threshold >= 0) snprintf(thr, sizeof thr, "%ld", r->steps_to_threshold);
         else snprintf(thr, sizeof thr, "-");
-        char status[40];
+        char status[80], id[SHOWN], method[SHOWN];
         if (strcmp(r->status, "diverged") == 0) snprintf(status, sizeof status, "diverged@%ld", r->diverged_step);
-        else snprintf(status, sizeof status, "%s", r->status);
-        fprintf(out, "%-44s %-10s %4ld %5ld %-11s %7ld %12.4e %9s\n", r->id, r->method, r->rank, r->seed, status,
-                r->steps_done, r->final_loss, thr);
+        else text_printable(status, sizeof status, r->status);
+        fprintf(out, "%-44s %-10s %4ld %5ld %-11s %7ld %12.4e %9s\n", text_printable(id, sizeof id, r->id),
+                text_printable(method, sizeof method, r->method), r->rank, r->seed, status, r->steps_done, r->final_loss, thr);
     }
 }
 
@@ -47,7 +52,8 @@ static int ranks_of(const RunRecord *runs, int n, long *ranks) {
     return nr;
 }
 
-#define CELL_MAX 256   /* seeds in one cell */
+#define CELL_MAX 256            /* seeds in one cell */
+#define TABLE_MAX_CELLS 65536   /* labels x ranks of one table */
 
 /* one table cell: the values of the seeds of (label, rank) that did not diverge, their mean and
    95 % interval, and the paired comparison with the baseline row on the same seeds */
@@ -60,6 +66,9 @@ typedef struct {
     double dmean, p;              /* mean paired difference and its two-sided p (paired t-test) */
 } Cell;
 
+/* a run the tables count: finished, or diverged */
+static int tabulated(const RunRecord *r) { return strcmp(r->status, "complete") == 0 || strcmp(r->status, "diverged") == 0; }
+
 /* statistics of metric (times scale) over the seeds of (label, rank) that did not diverge;
    rank-0 runs (full AdamW) count for every rank */
 static void cell_of(Cell *c, const RunRecord *runs, int n, const char *label, long rank, const char *metric, double scale) {
@@ -68,7 +77,7 @@ static void cell_of(Cell *c, const RunRecord *runs, int n, const char *label, lo
     for (int i = 0; i < n; i++) {
         const RunRecord *r = &runs[i];
         if (strcmp(r->label, label) != 0 || (r->rank != rank && r->rank != 0)) continue;
-        if (strcmp(r->status, "complete") != 0 && strcmp(r->status, "diverged") != 0) continue;
+        if (!tabulated(r)) continue;
         c->n++;
         if (strcmp(r->status, "diverged") == 0 || !isfinite(r->final_loss)) { c->diverged++; continue; }
         double v = scale * run_metric(r, metric);
@@ -97,6 +106,7 @@ static void pair_with(Cell *c, const Cell *base) {
 static void fmt_sci(char *buf, size_t n, double v, int tex) {
     if (!tex) { snprintf(buf, n, "%.2e", v); return; }
     if (v == 0) { snprintf(buf, n, "0"); return; }
+    if (!isfinite(v)) { snprintf(buf, n, "%s", isnan(v) ? "\\mathrm{NaN}" : v > 0 ? "\\infty" : "-\\infty"); return; }
     int e = (int)floor(log10(fabs(v)));
     snprintf(buf, n, "%.2f\\times10^{%d}", v / pow(10, e), e);
 }
@@ -106,15 +116,18 @@ static void fmt_num(char *buf, size_t n, double v, int digits, int tex) {
     else snprintf(buf, n, "%.*f", digits, v);
 }
 
-static void fmt_cell(char *buf, size_t n, const Cell *c, const TableSpec *t, int tex, int bold) {
+/* a cell; usual: the number of runs most cells hold (a cell of another number is marked n=k),
+   mixed: the cell averages runs of different configs (marked ‡) */
+static void fmt_cell(char *buf, size_t n, const Cell *c, const TableSpec *t, int tex, int bold, int usual, int mixed) {
     const int steps = strcmp(t->metric, "steps_to_threshold") == 0, digits = steps ? 0 : t->digits;
-    if (c->n == 0 || (!c->ok && !c->diverged && !steps)) { snprintf(buf, n, "%s", tex ? "--" : "—"); return; }
+    const char *dagger = mixed ? (tex ? "$^{\\ddagger}$" : " ‡") : "";
+    if (c->n == 0 || (!c->ok && !c->diverged && !steps)) { snprintf(buf, n, "%s%s", tex ? "--" : "—", dagger); return; }
     if (!c->ok) {
-        if (steps) snprintf(buf, n, "not reached (0/%d)", c->n);
-        else snprintf(buf, n, "diverged (%d/%d)", c->diverged, c->n);
+        if (steps) snprintf(buf, n, "not reached (0/%d)%s", c->n, dagger);
+        else snprintf(buf, n, "diverged (%d/%d)%s", c->diverged, c->n, dagger);
         return;
     }
-    char m[64], h[64], body[160], note[48] = "", pair[96] = "";
+    char m[64], h[64], body[160], note[48] = "", pair[96] = "", nn[24] = "";
     fmt_num(m, sizeof m, c->mean, digits, tex);
     if (isfinite(c->half)) {
         fmt_num(h, sizeof h, c->half, digits, tex);
@@ -122,6 +135,7 @@ static void fmt_cell(char *buf, size_t n, const Cell *c, const TableSpec *t, int
     } else snprintf(body, sizeof body, "%s", m);
     if (steps && c->ok < c->n) snprintf(note, sizeof note, " (%d/%d)", c->ok, c->n);
     else if (c->diverged) snprintf(note, sizeof note, tex ? " (%d div.)" : " (%d diverged)", c->diverged);
+    if (usual > 0 && c->n != usual) snprintf(nn, sizeof nn, "n=%d", c->n);
     if (c->paired) {
         char d[64];
         fmt_num(d, sizeof d, c->dmean, digits, tex);
@@ -129,37 +143,90 @@ static void fmt_cell(char *buf, size_t n, const Cell *c, const TableSpec *t, int
         if (tex) snprintf(pair, sizeof pair, " ($%s%s$%s)", sign, d, star);
         else snprintf(pair, sizeof pair, " (Δ %s%s%s)", sign, d, star);
     }
-    if (tex) snprintf(buf, n, bold ? "$\\mathbf{%s}$%s%s" : "$%s$%s%s", body, note, pair);
-    else snprintf(buf, n, bold ? "**%s**%s%s" : "%s%s%s", body, note, pair);
-}
-
-/* text for LaTeX: % _ & # escaped, ± as math */
-static void tex_escape(FILE *f, const char *s) {
-    for (; *s; s++) {
-        if (strncmp(s, "±", strlen("±")) == 0) { fprintf(f, "$\\pm$"); s += strlen("±") - 1; }
-        else if (strncmp(s, "Δ", strlen("Δ")) == 0) { fprintf(f, "$\\Delta$"); s += strlen("Δ") - 1; }
-        else if (strchr("%_&#", *s)) fprintf(f, "\\%c", *s);
-        else fputc(*s, f);
+    if (tex) {   /* the marks as one superscript of the whole value: ${1.2 \pm 0.1}^{n=3,\ddagger}$ */
+        char sup[48] = "";
+        if (nn[0] || mixed) snprintf(sup, sizeof sup, "^{%s%s%s}", nn, nn[0] && mixed ? "," : "", mixed ? "\\ddagger" : "");
+        if (bold) snprintf(buf, n, "$\\mathbf{%s}%s$%s%s", body, sup, note, pair);
+        else snprintf(buf, n, sup[0] ? "${%s}%s$%s%s" : "$%s%s$%s%s", body, sup, note, pair);
+    } else {
+        char mk[48] = "";
+        if (nn[0]) snprintf(mk, sizeof mk, " (%s)", nn);
+        snprintf(buf, n, bold ? "**%s**%s%s%s%s" : "%s%s%s%s%s", body, mk, dagger, note, pair);
     }
 }
 
-static void write_table(FILE *md, FILE *tex, const RunRecord *runs, int n, const char **labels, int nl,
-                        const long *ranks, int nr, const TableSpec *t, const char *title, const char *compare_to) {
+/* text for LaTeX: \ { } $ ^ ~ % _ & # escaped, control characters as \xHH, ± Δ ‡ as math (a
+   label or group of a results file is text, never LaTeX: no \input of another file) */
+static void tex_escape(FILE *f, const char *s) {
+    char shown[4096];
+    text_printable(shown, sizeof shown, s);
+    for (const char *p = shown; *p; p++) {
+        if (strncmp(p, "±", strlen("±")) == 0) { fprintf(f, "$\\pm$"); p += strlen("±") - 1; }
+        else if (strncmp(p, "Δ", strlen("Δ")) == 0) { fprintf(f, "$\\Delta$"); p += strlen("Δ") - 1; }
+        else if (strncmp(p, "‡", strlen("‡")) == 0) { fprintf(f, "$\\ddagger$"); p += strlen("‡") - 1; }
+        else if (*p == '\\') fprintf(f, "\\textbackslash{}");
+        else if (*p == '^') fprintf(f, "\\textasciicircum{}");
+        else if (*p == '~') fprintf(f, "\\textasciitilde{}");
+        else if (strchr("%_&#{}$", *p)) fprintf(f, "\\%c", *p);
+        else fputc(*p, f);
+    }
+}
+
+/* text for Markdown: control characters as \xHH, and in a table cell '|' escaped */
+static void md_text(FILE *f, const char *s, int cell) {
+    char shown[4096];
+    text_printable(shown, sizeof shown, s);
+    for (const char *p = shown; *p; p++) {
+        if (cell && *p == '|') fputc('\\', f);
+        fputc(*p, f);
+    }
+}
+
+/* a cell whose runs have different configs: group, label, and rank (0: every rank) */
+typedef struct { const char *group, *label; long rank; } CellKey;
+
+/* what the tables of a file share: the runs it should hold and the cells of mixed configs */
+typedef struct {
+    int expected, found;          /* runs the experiment plans (0: unknown) and the finished ones */
+    const CellKey *mixed;
+    int nmixed;
+    const char *group;            /* the group whose tables are being written */
+} TableCtx;
+
+static int is_mixed(const TableCtx *x, const char *label, long rank) {
+    for (int k = 0; k < x->nmixed; k++)
+        if (strcmp(x->mixed[k].group, x->group) == 0 && strcmp(x->mixed[k].label, label) == 0 &&
+            (x->mixed[k].rank == rank || x->mixed[k].rank == 0))
+            return 1;
+    return 0;
+}
+
+static int write_table(FILE *md, FILE *tex, const RunRecord *runs, int n, const char **labels, int nl, const long *ranks,
+                       int nr, const TableSpec *t, const char *title, const char *compare_to, const TableCtx *x,
+                       char *err, size_t errlen) {
     const int steps = strcmp(t->metric, "steps_to_threshold") == 0, higher = t->better_higher && !steps;
     int base = -1;
     for (int i = 0; i < nl; i++) if (compare_to && strcmp(labels[i], compare_to) == 0) base = i;
-    char caption[1024], what[300];
-    snprintf(what, sizeof what, "%s", t->caption);
-    if (steps && (!what[0] || strcmp(what, t->metric) == 0))
-        snprintf(what, sizeof what, "steps to reach loss %.0e", n ? runs[0].loss_threshold : NAN);
-    snprintf(caption, sizeof caption, "%s: %s, mean ± 95%% interval (t) over %s; best in bold (%s is better)%s%s%s", title,
-             what, steps ? "the seeds that reached it" : "seeds", higher ? "higher" : "lower",
-             base >= 0 ? "; (Δ d) = mean paired difference to " : "", base >= 0 ? compare_to : "",
-             base >= 0 ? " on the same seeds, * p < 0.05 (paired t-test)" : "");
-    Cell *cells = malloc(sizeof(Cell) * (size_t)nl * (size_t)nr);
+    if ((size_t)nl * (size_t)nr > TABLE_MAX_CELLS) {
+        snprintf(err, errlen, "%s: a table of %d labels and %d ranks (at most %d cells)", title, nl, nr, TABLE_MAX_CELLS);
+        return -1;
+    }
+    Cell *cells = malloc(sizeof(Cell) * (size_t)nl * (size_t)nr + 1);
+    int *best = malloc(sizeof(int) * (size_t)nr + 1), *count = calloc((size_t)n + 1, sizeof(int));
+    if (!cells || !best || !count) {
+        snprintf(err, errlen, "%s: a table of %d labels and %d ranks does not fit in memory", title, nl, nr);
+        free(cells); free(best); free(count);
+        return -1;
+    }
     for (int i = 0; i < nl; i++)
         for (int j = 0; j < nr; j++) cell_of(&cells[i * nr + j], runs, n, labels[i], ranks[j], t->metric, t->scale);
-    int *best = malloc(sizeof(int) * (size_t)nr);
+    /* the usual number of runs of a cell (the most frequent, the larger on a tie); other counts are marked */
+    int usual = 0, odd = 0, mixed = 0;
+    for (int k = 0; k < nl * nr; k++) if (cells[k].n > 0 && cells[k].n <= n) count[cells[k].n]++;
+    for (int v = 1; v <= n; v++) if (count[v] && count[v] >= count[usual]) usual = v;
+    for (int k = 0; k < nl * nr; k++) odd |= cells[k].n > 0 && cells[k].n != usual;
+    for (int i = 0; i < nl; i++)
+        for (int j = 0; j < nr; j++) mixed |= is_mixed(x, labels[i], ranks[j]);
     for (int j = 0; j < nr; j++) {
         best[j] = -1;
         for (int i = 0; i < nl; i++) {
@@ -170,7 +237,20 @@ static void write_table(FILE *md, FILE *tex, const RunRecord *runs, int n, const
         if (base >= 0)
             for (int i = 0; i < nl; i++) if (i != base) pair_with(&cells[i * nr + j], &cells[base * nr + j]);
     }
-    fprintf(md, "\n%s\n\n| method |", caption);
+    char caption[2048], what[300], cover[64] = "", marks[160] = "";
+    snprintf(what, sizeof what, "%s", t->caption);
+    if (steps && (!what[0] || strcmp(what, t->metric) == 0))
+        snprintf(what, sizeof what, "steps to reach loss %.0e", n ? runs[0].loss_threshold : NAN);
+    if (x->expected > 0 && x->found < x->expected) snprintf(cover, sizeof cover, " (%d of %d runs)", x->found, x->expected);
+    if (odd) snprintf(marks, sizeof marks, "; %d runs per cell, (n=k) marks a cell of k", usual);
+    if (mixed) snprintf(marks + strlen(marks), sizeof marks - strlen(marks), "; ‡ averages runs of different configs");
+    snprintf(caption, sizeof caption, "%s: %s%s, mean ± 95%% interval (t) over %s; best in bold (%s is better)%s%s%s%s", title,
+             what, cover, steps ? "the seeds that reached it" : "seeds", higher ? "higher" : "lower",
+             base >= 0 ? "; (Δ d) = mean paired difference to " : "", base >= 0 ? compare_to : "",
+             base >= 0 ? " on the same seeds, * p < 0.05 (paired t-test)" : "", marks);
+    fprintf(md, "\n");
+    md_text(md, caption, 0);
+    fprintf(md, "\n\n| method |");
     for (int j = 0; j < nr; j++) fprintf(md, " r = %ld |", ranks[j]);
     fprintf(md, "\n|---|");
     for (int j = 0; j < nr; j++) fprintf(md, "---|");
@@ -183,31 +263,37 @@ static void write_table(FILE *md, FILE *tex, const RunRecord *runs, int n, const
     for (int j = 0; j < nr; j++) fprintf(tex, " & $r = %ld$", ranks[j]);
     fprintf(tex, " \\\\\n\\midrule\n");
     for (int i = 0; i < nl; i++) {
-        fprintf(md, "| %s |", labels[i]);
+        fprintf(md, "| ");
+        md_text(md, labels[i], 1);
+        fprintf(md, " |");
         tex_escape(tex, labels[i]);
         for (int j = 0; j < nr; j++) {
-            char b[256];
-            fmt_cell(b, sizeof b, &cells[i * nr + j], t, 0, best[j] == i);
+            char b[512];
+            const int mx = is_mixed(x, labels[i], ranks[j]);
+            fmt_cell(b, sizeof b, &cells[i * nr + j], t, 0, best[j] == i, usual, mx);
             fprintf(md, " %s |", b);
-            fmt_cell(b, sizeof b, &cells[i * nr + j], t, 1, best[j] == i);
+            fmt_cell(b, sizeof b, &cells[i * nr + j], t, 1, best[j] == i, usual, mx);
             fprintf(tex, " & %s", b);
         }
         fprintf(md, "\n");
         fprintf(tex, " \\\\\n");
     }
     fprintf(tex, "\\bottomrule\n\\end{tabular}\n\\end{table}\n\n");
-    free(cells); free(best);
+    free(cells); free(best); free(count);
+    return 0;
 }
 
-/* the tables of one group of runs (one target, or all runs) */
-static void group_tables(FILE *md, FILE *tex, const RunRecord *runs, int n, const char *title, const TableSpec *tables,
-                         int ntables, const char *compare_to) {
+/* the tables of one group of runs (one target, or all runs); 0 or -1 */
+static int group_tables(FILE *md, FILE *tex, const RunRecord *runs, int n, const char *title, const TableSpec *tables,
+                        int ntables, const char *compare_to, const TableCtx *x, char *err, size_t errlen) {
     const char **labels = malloc(sizeof(char *) * (size_t)(n + 1));
     long *ranks = malloc(sizeof(long) * (size_t)(n + 1));
-    int nl = labels_of(runs, n, labels), nr = ranks_of(runs, n, ranks);
+    int nl = labels_of(runs, n, labels), nr = ranks_of(runs, n, ranks), rc = 0;
     if (nr == 0) ranks[nr++] = 0;
-    for (int k = 0; k < ntables; k++) write_table(md, tex, runs, n, labels, nl, ranks, nr, &tables[k], title, compare_to);
+    for (int k = 0; k < ntables && rc == 0; k++)
+        rc = write_table(md, tex, runs, n, labels, nl, ranks, nr, &tables[k], title, compare_to, x, err, errlen);
     free(labels); free(ranks);
+    return rc;
 }
 
 /* the tables of a results file without a declaration: final loss, steps to the loss threshold,
@@ -270,9 +356,11 @@ static void tuning_table(FILE *md, FILE *tex, const RunRecord *runs, int n) {
     }
     if (any) {
         qsort(values, (size_t)nv, sizeof(double), cmp_double);
-        fprintf(md, "\n## Hyper-parameters chosen on validation data\n\n%s chosen per group by the mean of %s over the "
-                "tuning seeds (the chosen value in bold; the tables above use only the other runs)\n\n| group |",
-                any->tuned_key, any->tuned_on);
+        fprintf(md, "\n## Hyper-parameters chosen on validation data\n\n");
+        md_text(md, any->tuned_key, 0);
+        fprintf(md, " chosen per group by the mean of ");
+        md_text(md, any->tuned_on, 0);
+        fprintf(md, " over the tuning seeds (the chosen value in bold; the tables above use only the other runs)\n\n| group |");
         fprintf(tex, "\\begin{table}[t]\n\\centering\n\\caption{Hyper-parameters chosen on validation data: ");
         tex_escape(tex, any->tuned_key);
         fprintf(tex, " by the mean of ");
@@ -280,7 +368,12 @@ static void tuning_table(FILE *md, FILE *tex, const RunRecord *runs, int n) {
         fprintf(tex, " over the tuning seeds (chosen in bold)}\n\\begin{tabular}{l");
         for (int j = 0; j < nv; j++) fprintf(tex, "c");
         fprintf(tex, "}\n\\toprule\ngroup");
-        for (int j = 0; j < nv; j++) { fprintf(md, " %s = %g |", any->tuned_key, values[j]); fprintf(tex, " & %g", values[j]); }
+        for (int j = 0; j < nv; j++) {
+            fprintf(md, " ");
+            md_text(md, any->tuned_key, 1);
+            fprintf(md, " = %g |", values[j]);
+            fprintf(tex, " & %g", values[j]);
+        }
         fprintf(md, "\n|---|");
         for (int j = 0; j < nv; j++) fprintf(md, "---|");
         fprintf(md, "\n");
@@ -306,7 +399,9 @@ static void tuning_table(FILE *md, FILE *tex, const RunRecord *runs, int n) {
             for (int i = 0; i < n; i++)
                 if (strcmp(runs[i].role, "final") == 0 && strcmp(runs[i].tune_group, groups[g]) == 0)
                     for (int j = 0; j < cap; j++) if (atof(runs[i].tuned_value) == values[j]) best = j;
-            fprintf(md, "| %s |", groups[g]);
+            fprintf(md, "| ");
+            md_text(md, groups[g], 1);
+            fprintf(md, " |");
             tex_escape(tex, groups[g]);
             for (int j = 0; j < cap; j++) {
                 if (!isfinite(mean[j])) { fprintf(md, " — |"); fprintf(tex, " & --"); continue; }
@@ -321,8 +416,121 @@ static void tuning_table(FILE *md, FILE *tex, const RunRecord *runs, int n) {
     free(groups); free(values);
 }
 
+/* ---- runs of different configs in one cell ---- */
+
+/* the config as config_to_yaml writes it (every key, schema order), without its seed line; the
+   text as it is (seed line aside) when it does not load (a key of a newer harness) */
+static char *config_sans_seed(const char *yaml) {
+    RunConfig *c = malloc(sizeof(RunConfig));
+    char *out = malloc(RUN_CONFIG_MAX + 1), err[256];
+    if (!c || !out) { free(c); free(out); return NULL; }
+    config_defaults(c);
+    if (config_load_yaml_text(c, yaml, "a stored config", err, sizeof err) == 0) config_to_yaml(c, out, RUN_CONFIG_MAX + 1);
+    else snprintf(out, RUN_CONFIG_MAX + 1, "%s", yaml);
+    free(c);
+    for (char *line = out; *line;) {   /* drop "seed: ..." */
+        char *end = strchr(line, '\n');
+        if (strncmp(line, "seed:", 5) == 0) memmove(line, end ? end + 1 : line + strlen(line), strlen(end ? end + 1 : "") + 1);
+        else line = end ? end + 1 : line + strlen(line);
+    }
+    return out;
+}
+
+/* the value of the line "key: value" of a flat YAML text, into v; 0 when there is none */
+static int yaml_value(const char *text, const char *key, size_t klen, char *v, size_t n) {
+    for (const char *line = text; *line;) {
+        const char *end = line + strcspn(line, "\n");
+        if ((size_t)(end - line) > klen && strncmp(line, key, klen) == 0 && line[klen] == ':') {
+            const char *val = line + klen + 1 + strspn(line + klen + 1, " ");
+            snprintf(v, n, "%.*s", (int)(end - val), val);
+            return 1;
+        }
+        line = *end ? end + 1 : end;
+    }
+    return 0;
+}
+
+/* the keys of a set differently in b (and those only one of them has): "steps (40 vs 80), ..." */
+static void config_diff(const char *a, const char *b, char *out, size_t n) {
+    out[0] = 0;
+    for (int pass = 0; pass < 2; pass++) {
+        const char *x = pass ? b : a, *y = pass ? a : b;
+        for (const char *line = x; *line;) {
+            const char *end = line + strcspn(line, "\n"), *colon = memchr(line, ':', (size_t)(end - line));
+            if (colon && colon > line) {
+                const size_t klen = (size_t)(colon - line);
+                char vx[128], vy[128] = "", key[128], sx[SHOWN], sy[SHOWN], sk[SHOWN];
+                snprintf(key, sizeof key, "%.*s", (int)klen, line);
+                yaml_value(x, key, klen, vx, sizeof vx);
+                const int has = yaml_value(y, key, klen, vy, sizeof vy);
+                if ((pass == 0 && (!has || strcmp(vx, vy) != 0)) || (pass == 1 && !has)) {
+                    const size_t used = strlen(out);
+                    snprintf(out + used, n - used, "%s%s (%s vs %s)", used ? ", " : "", text_printable(sk, 64, key),
+                             text_printable(sx, 48, pass ? "absent" : vx), text_printable(sy, 48, pass ? vx : has ? vy : "absent"));
+                }
+            }
+            line = *end ? end + 1 : end;
+        }
+    }
+}
+
+/* the cells (group, label, rank) holding runs of different configs, seed aside: refused with a
+   message naming the cell, two of its runs and the keys, or with allow warned about loudly and
+   listed in *mixed; 0 or -1 */
+static int check_mixed(const RunRecord *runs, int n, int allow, CellKey **mixed, int *nmixed, char *err, size_t errlen) {
+    char **canon = calloc((size_t)n + 1, sizeof(char *));
+    int rc = 0, cap = 0;
+    *mixed = NULL;
+    *nmixed = 0;
+    for (int i = 0; i < n; i++) if (runs[i].config && tabulated(&runs[i])) canon[i] = config_sans_seed(runs[i].config);
+    for (int i = 0; i < n && rc == 0; i++)
+        for (int j = i + 1; canon[i] && j < n && rc == 0; j++) {
+            const RunRecord *a = &runs[i], *b = &runs[j];
+            if (!canon[j] || strcmp(a->group, b->group) != 0 || strcmp(a->label, b->label) != 0) continue;
+            if (a->rank != b->rank && a->rank != 0 && b->rank != 0) continue;   /* rank-0 runs are in every column */
+            if (strcmp(canon[i], canon[j]) == 0) continue;
+            const long rank = a->rank ? a->rank : b->rank;
+            int known = 0;
+            for (int k = 0; k < *nmixed; k++)
+                known |= strcmp((*mixed)[k].group, a->group) == 0 && strcmp((*mixed)[k].label, a->label) == 0 && (*mixed)[k].rank == rank;
+            if (known) continue;
+            char keys[1024], cell[SHOWN + SHOWN + 64], s1[SHOWN], s2[SHOWN], ia[SHOWN], ib[SHOWN];
+            config_diff(canon[i], canon[j], keys, sizeof keys);
+            snprintf(cell, sizeof cell, "label %s, rank %ld%s%s", text_printable(s1, sizeof s1, a->label), rank,
+                     a->group[0] ? ", group " : "", text_printable(s2, sizeof s2, a->group));
+            text_printable(ia, sizeof ia, a->id);
+            text_printable(ib, sizeof ib, b->id);
+            if (!allow) {
+                snprintf(err, errlen, "the table cell (%s) would average runs of different configs: %s and %s differ in %s "
+                         "(besides the seed); rerun them alike, or pass --allow-mixed to tabulate them marked ‡",
+                         cell, ia, ib, keys);
+                rc = -1;
+                break;
+            }
+            fprintf(stderr, "warning: MIXED CELL (%s): %s and %s differ in %s (besides the seed); averaged anyway, marked ‡\n",
+                    cell, ia, ib, keys);
+            if (*nmixed == cap) {
+                cap = cap ? 2 * cap : 8;
+                CellKey *more = realloc(*mixed, sizeof(CellKey) * (size_t)cap);
+                if (!more) { snprintf(err, errlen, "out of memory"); rc = -1; break; }
+                *mixed = more;
+            }
+            (*mixed)[(*nmixed)++] = (CellKey){ a->group, a->label, rank };
+        }
+    for (int i = 0; i < n; i++) free(canon[i]);
+    free(canon);
+    return rc;
+}
+
 int report_tables(const RunRecord *runs, int n, const char *title, const TableSpec *tables, int ntables,
-                  const char *compare_to, const char *stem, char *err, size_t errlen) {
+                  const char *compare_to, int expected, int allow_mixed, const char *stem, char *err, size_t errlen) {
+    RunRecord *finals = malloc(sizeof(RunRecord) * (size_t)(n + 1));
+    int nf = 0, found = 0;
+    for (int i = 0; i < n; i++) if (strcmp(runs[i].role, "tune") != 0) finals[nf++] = runs[i];   /* tables: test only */
+    for (int i = 0; i < nf; i++) found += tabulated(&finals[i]);
+    CellKey *mixed = NULL;
+    int nmixed = 0;
+    if (check_mixed(finals, nf, allow_mixed, &mixed, &nmixed, err, errlen) != 0) { free(finals); free(mixed); return -1; }
     char mdp[512], texp[512];
     snprintf(mdp, sizeof mdp, "%s.md", stem);
     snprintf(texp, sizeof texp, "%s.tex", stem);
@@ -331,28 +539,70 @@ int report_tables(const RunRecord *runs, int n, const char *title, const TableSp
         snprintf(err, errlen, "%s: cannot write the table (%s)", !md ? mdp : texp, strerror(errno));
         if (md) fclose(md);
         if (tex) fclose(tex);
+        free(finals); free(mixed);
         return -1;
     }
-    fprintf(md, "# %s\n", title);
-    fprintf(tex, "%% %s (generated by loft table; needs \\usepackage{booktabs})\n", title);
+    fprintf(md, "# ");
+    md_text(md, title, 0);
+    fprintf(md, "\n");
+    fprintf(tex, "%% ");
+    tex_escape(tex, title);
+    fprintf(tex, " (generated by loft table; needs \\usepackage{booktabs})\n");
+    if (expected > 0 && found < expected) {
+        fprintf(md, "\n**%d of %d runs**: the experiment plans %d runs (tuning runs aside), the results file holds %d of them "
+                "finished; the cells average what there is.\n", found, expected, expected, found);
+        fprintf(tex, "%% %d of %d runs: the experiment plans %d (tuning runs aside), the results file holds %d finished\n",
+                found, expected, expected, found);
+    }
     TableSpec *dflt = NULL;
     if (ntables == 0) tables = dflt = default_tables(runs, n, &ntables);
     const char **groups = malloc(sizeof(char *) * (size_t)(n + 1));
-    RunRecord *sub = malloc(sizeof(RunRecord) * (size_t)(n + 1)), *finals = malloc(sizeof(RunRecord) * (size_t)(n + 1));
-    int nf = 0;
-    for (int i = 0; i < n; i++) if (strcmp(runs[i].role, "tune") != 0) finals[nf++] = runs[i];   /* tables: test only */
-    int ng = groups_of(finals, nf, groups);
-    for (int gi = 0; gi < ng; gi++) {
+    RunRecord *sub = malloc(sizeof(RunRecord) * (size_t)(n + 1));
+    int ng = groups_of(finals, nf, groups), rc = 0;
+    TableCtx x = { expected, found, mixed, nmixed, "" };
+    for (int gi = 0; gi < ng && rc == 0; gi++) {
         int k = runs_of_group(finals, nf, groups[gi], sub);
-        char t[256];
-        if (groups[gi][0]) snprintf(t, sizeof t, "%s, target %s", title, groups[gi]);
+        char t[1400], g[SHOWN];
+        if (groups[gi][0]) snprintf(t, sizeof t, "%s, target %s", title, text_printable(g, sizeof g, groups[gi]));
         else snprintf(t, sizeof t, "%s", title);
-        group_tables(md, tex, sub, k, t, tables, ntables, compare_to);
+        x.group = groups[gi];
+        rc = group_tables(md, tex, sub, k, t, tables, ntables, compare_to, &x, err, errlen);
     }
-    tuning_table(md, tex, runs, n);
-    free(groups); free(sub); free(finals); free(dflt);
+    if (rc == 0) tuning_table(md, tex, runs, n);
+    free(groups); free(sub); free(finals); free(dflt); free(mixed);
     fclose(md);
     fclose(tex);
+    return rc;
+}
+
+/* ---- .dat files ---- */
+
+/* name as one file or folder name inside the output folder: letters, digits and . _ + = , -
+   kept, any other byte '_', a leading '.' made '_' (no "..", no "/"), never empty: a results
+   file names the folders and files it is exported to, and must not write outside --out */
+static void path_part(char *dst, size_t n, const char *name) {
+    size_t k = 0;
+    for (const unsigned char *p = (const unsigned char *)name; *p && k + 1 < n; p++) {
+        const int keep = (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || strchr("._+=,-", *p);
+        dst[k++] = keep ? (char)*p : '_';
+    }
+    dst[k] = 0;
+    if (!k) snprintf(dst, n, "_");
+    if (dst[0] == '.') dst[0] = '_';
+}
+
+/* -1 with a message when two of the k distinct names would be written under one file name */
+static int name_clash(const char **names, int k, const char *what, const char *dir, char *err, size_t errlen) {
+    for (int i = 0; i < k; i++)
+        for (int j = i + 1; j < k && names[i][0]; j++) {   /* "" (no group) is the folder itself */
+            char a[300], b[300], sa[SHOWN], sb[SHOWN];
+            path_part(a, sizeof a, names[i]);
+            path_part(b, sizeof b, names[j]);
+            if (strcmp(a, b) != 0) continue;
+            snprintf(err, errlen, "%s: the %ss '%s' and '%s' would both be exported as '%s'", dir, what,
+                     text_printable(sa, sizeof sa, names[i]), text_printable(sb, sizeof sb, names[j]), a);
+            return -1;
+        }
     return 0;
 }
 
@@ -387,16 +637,19 @@ static int export_summary(const RunRecord *runs, int n, const TableSpec *tables,
     if (nr == 0) ranks[nr++] = 0;
     for (int t = 0; t < ntables && rc == 0; t++)
         for (int j = 0; j < nr && rc == 0; j++) {
-            char path[768];
-            snprintf(path, sizeof path, "%s/summary_r%ld__%s.dat", dir, ranks[j], tables[t].metric);
+            char path[768], metric[64];
+            path_part(metric, sizeof metric, tables[t].metric);
+            snprintf(path, sizeof path, "%s/summary_r%ld__%s.dat", dir, ranks[j], metric);
             FILE *f = fopen(path, "w");
             if (!f) { snprintf(err, errlen, "%s: cannot write (%s)", path, strerror(errno)); rc = -1; break; }
-            fprintf(f, "# %s (times %g) at rank %ld: label mean half_width_95 seeds diverged\n", tables[t].metric, tables[t].scale, ranks[j]);
+            fprintf(f, "# %s (times %g) at rank %ld: label mean half_width_95 seeds diverged\n", metric, tables[t].scale, ranks[j]);
             Cell *c = malloc(sizeof(Cell));
             for (int i = 0; i < nl; i++) {
                 cell_of(c, runs, n, labels[i], ranks[j], tables[t].metric, tables[t].scale);
                 if (!c->n) continue;
-                fprintf(f, "%s %.6g %.6g %d %d\n", labels[i], c->ok ? c->mean : NAN, isfinite(c->half) ? c->half : 0, c->ok, c->diverged);
+                char label[300];
+                path_part(label, sizeof label, labels[i]);   /* one word, as gnuplot reads it */
+                fprintf(f, "%s %.6g %.6g %d %d\n", label, c->ok ? c->mean : NAN, isfinite(c->half) ? c->half : 0, c->ok, c->diverged);
             }
             free(c);
             fclose(f);
@@ -412,7 +665,7 @@ static int export_group(const RunRecord *runs, int n, const CurveSpec *curves, i
     long *ranks = malloc(sizeof(long) * (size_t)(n + 2));
     int nl = labels_of(runs, n, labels), nr = ranks_of(runs, n, ranks);
     ranks[nr++] = 0;
-    int rc = 0;
+    int rc = name_clash(labels, nl, "label", dir, err, errlen);
     for (int li = 0; li < nl && rc == 0; li++)
         for (int rj = 0; rj < nr && rc == 0; rj++) {
             const RunRecord *grp[256];
@@ -424,11 +677,13 @@ static int export_group(const RunRecord *runs, int n, const CurveSpec *curves, i
                     if (runs[i].rows > rows) rows = runs[i].rows;
                 }
             if (!ng) continue;
-            char path[768];
-            snprintf(path, sizeof path, "%s/r%ld__%s.dat", dir, ranks[rj], labels[li]);
+            char path[768], name[300], shown[SHOWN];
+            path_part(name, sizeof name, labels[li]);
+            snprintf(path, sizeof path, "%s/r%ld__%s.dat", dir, ranks[rj], name);
             FILE *f = fopen(path, "w");
             if (!f) { snprintf(err, errlen, "%s: cannot write (%s)", path, strerror(errno)); rc = -1; break; }
-            fprintf(f, "# %s, rank %ld, %d seeds: loss over seeds at each logged step\n", labels[li], ranks[rj], ng);
+            fprintf(f, "# %s, rank %ld, %d seeds: loss over seeds at each logged step\n", text_printable(shown, sizeof shown, labels[li]),
+                    ranks[rj], ng);
             fprintf(f, "# step mean min max std dist_to_adamw_mean\n");
             for (size_t k = 0; k < rows; k++) {
                 double s1 = 0, s2 = 0, mn = INFINITY, mx = -INFINITY, step = NAN, d1 = 0;
@@ -453,7 +708,9 @@ static int export_group(const RunRecord *runs, int n, const CurveSpec *curves, i
                 const CurveSpec *cs = &curves[ci];
                 const char *const col[2] = { cs->col[0], cs->col[1] };
                 if (run_column(grp[0], col[0]) < 0 || run_column(grp[0], col[1]) < 0) continue;
-                snprintf(path, sizeof path, "%s/r%ld__%s.%s.dat", dir, ranks[rj], labels[li], cs->name);
+                char cname[64];
+                path_part(cname, sizeof cname, cs->name);
+                snprintf(path, sizeof path, "%s/r%ld__%s.%s.dat", dir, ranks[rj], name, cname);
                 if (!(f = fopen(path, "w"))) { snprintf(err, errlen, "%s: cannot write (%s)", path, strerror(errno)); rc = -1; break; }
                 fprintf(f, "# step %s_mean %s_min %s_max %s_mean %s_min %s_max (times %g, over seeds)\n",
                         col[0], col[0], col[0], col[1], col[1], col[1], cs->scale);
@@ -472,11 +729,13 @@ int report_export(const RunRecord *runs, int n, const CurveSpec *curves, int ncu
     RunRecord *finals = malloc(sizeof(RunRecord) * (size_t)(n + 1));
     int nf = 0;
     for (int i = 0; i < n; i++) if (strcmp(runs[i].role, "tune") != 0) finals[nf++] = runs[i];
-    int ng = groups_of(finals, nf, groups), rc = 0;
+    int ng = groups_of(finals, nf, groups);
+    int rc = name_clash(groups, ng, "group", dir, err, errlen);
     for (int gi = 0; gi < ng && rc == 0; gi++) {
         int k = runs_of_group(finals, nf, groups[gi], sub);
-        char d[600];
-        if (groups[gi][0]) snprintf(d, sizeof d, "%s/%s", dir, groups[gi]);
+        char d[1024], name[300];
+        path_part(name, sizeof name, groups[gi]);
+        if (groups[gi][0]) snprintf(d, sizeof d, "%s/%s", dir, name);
         else snprintf(d, sizeof d, "%s", dir);
         if (groups[gi][0]) make_dirs(dir);
         rc = export_group(sub, k, curves, ncurves, d, err, errlen);

@@ -111,7 +111,7 @@ static RunRecord *plan_runs(const Plan *p, RunRecord *runs, int *n) {
         }
     }
     for (int r = 0; r < *n; r++)
-        if (runs[r].id[0]) { other++; free(runs[r].traj); }
+        if (runs[r].id[0]) { other++; free(runs[r].traj); free(runs[r].config); }
     if (other)
         fprintf(stderr, "note: %d run(s) of %s are not in %s's plan (another experiment with the same name, or variants since "
                 "removed): left out (`loft show %s` lists every run)\n", other, p->st.path, p->e.path, p->st.path);

@@ -245,6 +245,8 @@ int store_merge_files(const char *dst, MergeItem *items, int n, const char *stat
         it->outcome = MERGE_PENDING;
         need += 2 * (long long)st.st_size;
         nvalid++;
+        H5Fclose(s[i]);   /* reopened for its copy: a batch never holds more than one run file open */
+        s[i] = -1;
     }
     int rc = 0;
     if (nvalid > 0) {
@@ -257,9 +259,12 @@ int store_merge_files(const char *dst, MergeItem *items, int n, const char *stat
             for (int i = 0; wrc == 0 && i < n; i++) {
                 if (items[i].outcome != MERGE_PENDING) continue;
                 char key[128] = "", run[STORE_ID_MAX + 8];
-                h5attr_get_str(s[i], "target_key", key, sizeof key);
+                hid_t src = H5Fopen(items[i].path, H5F_ACC_RDONLY, H5P_DEFAULT);
+                if (src < 0) { wrc = -1; break; }
+                h5attr_get_str(src, "target_key", key, sizeof key);
                 snprintf(run, sizeof run, "/runs/%s", items[i].id);
-                wrc = copy_run(s[i], d, run, key);
+                wrc = copy_run(src, d, run, key);
+                H5Fclose(src);
             }
             if (wrc == 0 && owner && owner[0]) wrc = h5attr_set_str(d, "experiment_file", owner);
             if (commit_merging(d, wrc, tmp, dst) != 0) {

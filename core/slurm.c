@@ -241,7 +241,7 @@ int slurm_record(const char *dir, const SlurmArray *a) {
     if (snprintf(path, sizeof path, "%s/jobs.txt", dir) >= (int)sizeof path || k < 0 || k >= (int)sizeof line ||
         strpbrk(a->job, " \n\r") || strpbrk(a->list, "\n\r"))
         return -1;
-    int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);   /* one write: one whole line */
+    int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);   /* one write: one whole line */
     if (fd < 0) return -1;
     int ok = write(fd, line, (size_t)k) == k;
     return close(fd) == 0 && ok ? 0 : -1;

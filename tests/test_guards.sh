@@ -103,6 +103,15 @@ cp "$T/q/tiny.h5" "$T/q/tiny.h5.slurm/lora.rank=1.seed=1.h5"   # a file whose ru
 expect "a run file that is not the run its name says is quarantined, the stored runs kept" \
   "grep -q 'quarantine' '$T/col' && [ -e '$T/q/tiny.h5.slurm/quarantine/lora.rank=1.seed=1.h5' ] && grep -q '2 runs' '$T/show'"
 
+# --- one task per run: a second `loft exec` of a run that is running refuses
+"$LOFT" exec tests/data/slow.lua --id loft.seed=1 --results "$T/ex" --set steps=20000 > "$T/ex1" 2>&1 &
+pid=$!
+for _ in $(seq 1 600); do [ -e "$T/ex/slow.h5.slurm/loft.seed=1.h5.part" ] && break; sleep 0.05; done
+"$LOFT" exec tests/data/slow.lua --id loft.seed=1 --results "$T/ex" --set steps=20000 > "$T/ex2" 2>&1; rc=$?
+kill $pid 2> /dev/null; wait $pid 2> /dev/null
+expect "a second exec of a running run refuses and leaves its run file alone" \
+  "[ $rc = 2 ] && grep -q 'is being run by another .loft exec.' '$T/ex2' && [ -e '$T/ex/slow.h5.slurm/loft.seed=1.h5.part' ]"
+
 # --- two experiments with one name in one folder; a symlinked results file
 cp tests/data/tiny.lua "$T/tiny2.lua"   # another experiment file with the same name
 "$LOFT" run "$T/tiny2.lua" --results "$T/q" --only 'adamw' > "$T/e" 2>&1; rc=$?

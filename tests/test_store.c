@@ -128,12 +128,17 @@ static void modes_and_links(void) {
     snprintf(f, sizeof f, "%s/a.h5", dir);
     run_file(f, "a", "complete", 10);
     CHECK(h5_merge_run(res, f, NULL, err, sizeof err) == 0, "first merge: %s", err);
-    chmod(res, 0640);
+    chmod(res, 0440);
     run_file(f, "b", "complete", 10);
     CHECK(h5_merge_run(res, f, NULL, err, sizeof err) == 0, "second merge: %s", err);
     struct stat st;
     stat(res, &st);
-    CHECK((st.st_mode & 07777) == 0640, "the results file keeps its mode across a merge (%o)", st.st_mode & 07777);
+    CHECK((st.st_mode & 07777) == 0440, "a read-only results file keeps its mode across a merge (%o)", st.st_mode & 07777);
+    Store cs;
+    CHECK(store_init_file(&cs, res, err, sizeof err) == 0 && store_compact(&cs, err, sizeof err) == 0, "compact: %s", err);
+    stat(res, &st);
+    CHECK((st.st_mode & 07777) == 0440 && count_runs(res) == 2, "and across compaction (%o)", st.st_mode & 07777);
+    chmod(res, 0640);
     /* a symlinked results file: resolved once, the link kept, the target gets the runs */
     snprintf(link, sizeof link, "%s/link.h5", dir);
     symlink("real.h5", link);

@@ -94,8 +94,10 @@ static long long free_bytes(const char *path) {
    stops here, before any HDF5 write, with ENOSPC's message. The copy keeps dst's permission
    bits. H5I_INVALID_HID - 1 when dst is not HDF5 or cannot be copied (err says so and what is
    kept), a negative id when HDF5 cannot open the copy. */
-static hid_t open_merging(const char *dst, char *tmp, size_t n, long long need, const char *kept, char *err, size_t errlen) {
+static hid_t open_merging(const char *dst, char *tmp, size_t n, long long need, mode_t *mode, const char *kept, char *err,
+                          size_t errlen) {
     snprintf(tmp, n, "%s.merging", dst);
+    *mode = 0;
     if (unlink(tmp) != 0 && errno != ENOENT) {
         snprintf(err, errlen, "%s: cannot remove a stale merge copy (%s); results file unchanged, %s", tmp, strerror(errno), kept);
         return H5I_INVALID_HID - 1;
@@ -106,7 +108,8 @@ static hid_t open_merging(const char *dst, char *tmp, size_t n, long long need, 
         snprintf(err, errlen, "%s: exists and is not an HDF5 results file (left untouched; %s)", dst, kept);
         return H5I_INVALID_HID - 1;
     }
-    if (copy_file(dst, tmp, st.st_mode & 07777) != 0) {
+    *mode = st.st_mode & 07777;
+    if (copy_file(dst, tmp, *mode | S_IRUSR | S_IWUSR) != 0) {   /* writable while merged into (a 0440 file too) */
         snprintf(err, errlen, "%s: cannot copy the results file for the merge (%s); results file unchanged, %s", tmp,
                  strerror(errno), kept);
         unlink(tmp);
@@ -122,13 +125,15 @@ static hid_t open_merging(const char *dst, char *tmp, size_t n, long long need, 
     return H5Fopen(tmp, H5F_ACC_RDWR, H5P_DEFAULT);
 }
 
-/* closes the copy d (rc: 0 when every write into it succeeded) and renames it over dst after
-   flushing it to disk; 0, or -1 with the copy removed and dst unchanged */
-static int commit_merging(hid_t d, int rc, const char *tmp, const char *dst) {
+/* closes the copy d (rc: 0 when every write into it succeeded), gives it dst's mode (0: a new
+   file, left as created) and renames it over dst after flushing it to disk; 0, or -1 with the
+   copy removed and dst unchanged */
+static int commit_merging(hid_t d, int rc, const char *tmp, const char *dst, mode_t mode) {
     if (d >= 0) {
         if (H5Fflush(d, H5F_SCOPE_GLOBAL) < 0) rc = -1;
         if (H5Fclose(d) < 0) rc = -1, h5_note_close_failed();
     }
+    if (rc == 0 && mode && chmod(tmp, mode) != 0) rc = -1;
     if (rc == 0 && sync_path(tmp) != 0) rc = -1;
     if (rc == 0 && rename(tmp, dst) != 0) rc = -1;
     if (rc != 0) { unlink(tmp); return -1; }
@@ -252,7 +257,8 @@ int store_merge_files(const char *dst, MergeItem *items, int n, const char *stat
     if (nvalid > 0) {
         char tmp[1100], kept[200];
         snprintf(kept, sizeof kept, "the %d run file(s) kept for the next merge", nvalid);
-        hid_t d = open_merging(dst, tmp, sizeof tmp, need, kept, err, errlen);
+        mode_t mode = 0;
+        hid_t d = open_merging(dst, tmp, sizeof tmp, need, &mode, kept, err, errlen);
         if (d == H5I_INVALID_HID - 1) rc = -1;
         else {
             int wrc = d < 0 ? -1 : 0;
@@ -267,7 +273,7 @@ int store_merge_files(const char *dst, MergeItem *items, int n, const char *stat
                 H5Fclose(src);
             }
             if (wrc == 0 && owner && owner[0]) wrc = h5attr_set_str(d, "experiment_file", owner);
-            if (commit_merging(d, wrc, tmp, dst) != 0) {
+            if (commit_merging(d, wrc, tmp, dst, mode) != 0) {
                 snprintf(err, errlen, "merging %d run file(s) into %s failed (full disk or I/O error?); the results file is "
                          "unchanged and the run files are kept for the next merge", nvalid, dst);
                 rc = -1;

@@ -278,16 +278,20 @@ int store_stored(const char *results, const char *id, const char *config_yaml, c
 }
 
 int store_compact(const Store *s, char *err, size_t errlen) {
-    char tmp[STORE_PATH_MAX + 16];
+    char dir[STORE_PATH_MAX + 32], tmp[STORE_PATH_MAX + 64];
     const char *results = s->path;
     struct stat st;
     if (stat(results, &st) != 0) { snprintf(err, errlen, "%s: no such results file", results); return -1; }
-    snprintf(tmp, sizeof tmp, "%s.compact", results);
-    unlink(tmp);
+    /* h5repack writes into a fresh private folder beside the file (no name it could be tricked into
+       following), then the copy is renamed over the file */
+    snprintf(dir, sizeof dir, "%s.compact-XXXXXX", results);
+    if (!mkdtemp(dir)) { snprintf(err, errlen, "%s: cannot make a folder for the compacted copy (%s)", results, strerror(errno)); return -1; }
+    snprintf(tmp, sizeof tmp, "%s/copy.h5", dir);
     char *const argv[] = { "h5repack", (char *)results, tmp, NULL };
     if (program_run(argv, "hdf5-tools") != 0) {
         snprintf(err, errlen, "%s: h5repack failed (is Debian's hdf5-tools installed?); the file is unchanged", results);
         unlink(tmp);
+        rmdir(dir);
         return -1;
     }
     RunRecord *a = NULL, *b = NULL;
@@ -305,11 +309,12 @@ int store_compact(const Store *s, char *err, size_t errlen) {
         snprintf(err, errlen, "%s: the compacted copy %s; the file is unchanged", results,
                  !same ? "does not list the same runs" : "could not be written");
         unlink(tmp);
+        rmdir(dir);
         return -1;
     }
+    rmdir(dir);
     return 0;
 }
-
 int store_set_owner(Store *s, const char *experiment_file) {
     char real[PATH_MAX];
     if (!realpath(experiment_file, real) || strlen(real) >= sizeof s->owner) return -1;

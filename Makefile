@@ -267,6 +267,7 @@ bench: $(BUILD)/step_bench
 	$(BUILD)/step_bench gpt
 	$(BUILD)/step_bench gpt-scale
 	bench/mpi_bench.sh $(BUILD)/loft
+	bench/sweep_bench.sh $(BUILD)/loft
 
 # the GPT step on the GPU (bench/gpu_bench.c against the CUDA backend): the ablation's size and
 # GPT-2 small, AdamW / LoRA / LoFT at r = 1, 8, 64 (on a machine with an NVIDIA GPU; SKIP otherwise)

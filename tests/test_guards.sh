@@ -103,6 +103,14 @@ cp "$T/q/tiny.h5" "$T/q/tiny.h5.slurm/lora.rank=1.seed=1.h5"   # a file whose ru
 expect "a run file that is not the run its name says is quarantined, the stored runs kept" \
   "grep -q 'quarantine' '$T/col' && [ -e '$T/q/tiny.h5.slurm/quarantine/lora.rank=1.seed=1.h5' ] && grep -q '2 runs' '$T/show'"
 
+# --- a table of an experiment holds the runs it plans, never another experiment's
+"$LOFT" run tests/data/tiny.lua --results "$T/tb" --only 'adamw' > /dev/null 2>&1
+"$LOFT" run tests/data/tiny.lua --results "$T/tb" --only 'boom' > /dev/null 2>&1
+sed '/label = "boom"/d' tests/data/tiny.lua > "$T/tiny3.lua"   # the same name, without the boom variant
+"$LOFT" table "$T/tiny3.lua" --results "$T/tb" --out "$T/tb3" > "$T/e" 2>&1; rc=$?
+expect "runs the experiment does not plan are left out of its table, with a note" \
+  "[ $rc = 0 ] && grep -q '2 run(s) of .* are not in .*plan' '$T/e' && ! grep -q 'boom' '$T/tb3.md' && grep -q 'adamw' '$T/tb3.md'"
+
 # --- one task per run: a second `loft exec` of a run that is running refuses
 "$LOFT" exec tests/data/slow.lua --id loft.seed=1 --results "$T/ex" --set steps=20000 > "$T/ex1" 2>&1 &
 pid=$!

@@ -214,7 +214,7 @@ static void sweep_workers(Plan *p, const int *todo, int ntodo, Pool *pool, int j
             memset(&j, 0, sizeof j);
             j.index = i;
             const StartEval *se = start_eval_of(p, i, pool);
-            if (se) { j.eval0 = *se; j.has_eval0 = 1; }
+            if (se) { j.eval0 = *se; j.eval0.key = NULL; j.has_eval0 = 1; }   /* the values cross the pipe, not the pointer */
             if (write_all(w[k].to, &j, sizeof j) != 0) { worker_stop(&w[k]); continue; }   /* started again above */
             w[k].run = i;
             next++;

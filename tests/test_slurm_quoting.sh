@@ -50,6 +50,11 @@ else
   done
 fi
 printf '%s' "$exp" > "$LOFT_FAKE/sbatch.$n.out0"
+if [ -e "$LOFT_FAKE/sbatch.queue" ]; then   # a slow sbatch whose tasks then stand in squeue's answer
+  sleep 1
+  last=$(sed -n 's/^#SBATCH --array=0-\([0-9]*\).*/\1/p' "$LOFT_FAKE/sbatch.$n.sh")
+  for t in $(seq 0 "${last:-0}"); do echo "${job}_$t PENDING" >> "$LOFT_FAKE/squeue.out"; done
+fi
 if [ -e "$LOFT_FAKE/sbatch.reply" ]; then cat "$LOFT_FAKE/sbatch.reply"; else echo $job; fi
 EOF
 # squeue: F/squeue.out, exit 0 (F/squeue.rc: exits with that instead)
@@ -196,6 +201,19 @@ echo "${J}_1 RUNNING" >> "$F/squeue.out"
 timeout 20 "$LOFT" status tests/data/tiny.lua --results "$T/q" --only 'adamw.*' > "$T/st" 2>&1; rc=$?
 expect "a squeue answer of $(wc -c < "$F/squeue.out") bytes is read to its end (task 1 running)" \
   '[ $rc = 0 ] && grep -q "adamw.seed=2 .* running" "$T/st"'
+
+# two `loft submit` at once: the second waits for the lock, then reads the queue the first filled,
+# and queues nothing twice
+: > "$F/squeue.out"
+touch "$F/sbatch.queue"
+"$LOFT" submit tests/data/tiny.lua --results "$T/race" --only 'lora.rank=1' > "$T/race1" 2>&1 &
+p1=$!
+"$LOFT" submit tests/data/tiny.lua --results "$T/race" --only 'lora.rank=1' > "$T/race2" 2>&1; rc2=$?
+wait $p1; rc1=$?
+rm -f "$F/sbatch.queue"
+queued=$(cat "$T/race/tiny.h5.slurm/"tiny-*.txt 2> /dev/null | wc -l)   # the run lists (jobs.txt aside)
+expect "two submits at once queue each of the 2 runs once ($queued queued)" \
+  '[ $rc1 = 0 ] && [ $rc2 = 0 ] && [ "$queued" = 2 ] && cat "$T/race1" "$T/race2" | grep -q "(2 already queued)"'
 
 echo "test_slurm_quoting: $checks checks, $failures failed"
 [ $failures = 0 ]

@@ -67,8 +67,11 @@ int plan_resolve(Plan *p, int i, const SweepOptions *o, char *err, size_t errlen
             if (plan_is_tuning(p, q) && strcmp(p->e.runs[q].tune_group, r->tune_group) == 0) value = p->e.runs[q].tune_value;
     }
     if (resolve(&p->e, r, o, value ? r->tune_key : NULL, value, &p->cfgs[i], err, errlen) != 0) return -1;
-    if (!p->yaml[i]) p->yaml[i] = mallocCheck(8192);
-    config_to_yaml(&p->cfgs[i], p->yaml[i], 8192);
+    char text[8192];   /* kept at its own length: a sweep holds one per run */
+    config_to_yaml(&p->cfgs[i], text, sizeof text);
+    free(p->yaml[i]);
+    p->yaml[i] = mallocCheck(strlen(text) + 1);
+    memcpy(p->yaml[i], text, strlen(text) + 1);
     return 0;
 }
 

@@ -57,7 +57,7 @@ if [ -z "$hits" ]; then ok "layers, adapters, optimizers and models copy tensors
 else fail "raw memset/memcpy of tensors above the seam: $hits"; fi
 
 # 3. the float/double boundary: precision-free sources never include core/real.h, even indirectly
-COMMON=$(make -s --no-print-directory -f Makefile print-common-src 2>/dev/null)
+COMMON=$(env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -s --no-print-directory -f Makefile print-common-src 2>/dev/null)   # not the calling make's flags (-j prints directories)
 if [ -z "$COMMON" ]; then fail "make print-common-src lists the precision-free sources"; fi
 CFLAGS_INC="-Icore -I$BUILD/gen $(pkg-config --cflags openblas hdf5-serial lua5.4 yaml-0.1 2>/dev/null)"
 leaks=""

@@ -12,16 +12,14 @@
 #include "io/h5log.h"
 #include "run.h"
 #include "sweep/plan.h"
+#include "sweep/pool.h"
 
 static char T[256], lua[512], dir[512];
 
 /* trains run i of p into the store, as a sweep would (its run file, then a merge) */
 static void train(Plan *p, int i) {
     char file[STORE_PATH_MAX + 300], err[2048];
-    RunInfo info = { .id = p->e.runs[i].id, .label = p->e.runs[i].label, .experiment = p->e.name, .git_revision = "test",
-                     .role = p->e.runs[i].tune_key[0] ? (plan_is_tuning(p, i) ? "tune" : "final") : NULL,
-                     .tune_group = p->e.runs[i].tune_group, .tuned_key = p->e.runs[i].tune_key,
-                     .tuned_value = plan_is_tuning(p, i) ? p->e.runs[i].tune_value : p->chosen[i], .tuned_on = p->e.runs[i].tune_on };
+    RunInfo info = sweep_run_info(p, i, "test", NULL);
     RunSummary s;
     make_dirs(p->st.partial);
     store_run_file(&p->st, p->e.runs[i].id, file, sizeof file);

@@ -17,6 +17,7 @@
 #include "io/h5results.h"
 #include "run.h"
 #include "slurm.h"
+#include "sweep/pool.h"
 
 /* the logged steps of array tasks that ended without finishing their run (killed, preempted,
    timed out: a <id>.h5.part whose run is not queued) go into the results, status "interrupted",
@@ -150,9 +151,7 @@ int cmd_exec(int argc, char **argv, const Options *o) {
         }
         fprintf(stderr, "warning: %s; the run is trained instead\n", err);
     }
-    RunInfo info = { .id = r->id, .label = r->label, .experiment = p.e.name, .git_revision = rev,
-                     .role = r->tune_key[0] ? (tuning ? "tune" : "final") : NULL, .tune_group = r->tune_group,
-                     .tuned_key = r->tune_key, .tuned_value = tuning ? r->tune_value : p.chosen[i], .tuned_on = r->tune_on };
+    RunInfo info = sweep_run_info(&p, i, rev, NULL);
     RunSummary sum;
     if (run_config(&p.cfgs[i], p.yaml[i], &info, part, &sum, err, sizeof err) != 0) {
         fprintf(stderr, "error: run %s: %s\n", r->id, err);
@@ -163,8 +162,7 @@ int cmd_exec(int argc, char **argv, const Options *o) {
         fprintf(stderr, "error: %s: cannot rename to %s (%s)\n", part, done, strerror(errno));
         rc = 1;
     } else {
-        printf("[1/1] %s: %s, loss %.3e, %ld steps, %.1f s (%.0f steps/s)\n", r->id, sum.status, sum.final_loss, sum.steps_done,
-               sum.wall_seconds, sum.steps_per_second);
+        sweep_print_summary(1, 1, r->id, &sum);
     }
     close(lk);
     plan_free(&p);

@@ -7,6 +7,9 @@
 
 /* a variable-length UTF-8 string type (the caller closes it) */
 hid_t h5attr_utf8_type(void);
+/* writes the scalar attribute name of obj (replacing it): value in memory type type (e.g.
+   H5T_NATIVE_DOUBLE); 0, or -1 when HDF5 could not write it */
+int h5attr_write(hid_t obj, const char *name, hid_t type, const void *value);
 /* sets the string attribute name of obj (replacing it); 0, or -1 when HDF5 could not write it */
 int h5attr_set_str(hid_t obj, const char *name, const char *value);
 /* reads the string attribute name of obj into buf (cut to n - 1 bytes); 0, or -1 */

@@ -3,14 +3,10 @@
    (io/h5attr.h). Merging run files into an experiment's results file is the store's
    (store/merge.c). */
 #include <errno.h>
-#include <fcntl.h>
 #include <hdf5.h>
-#include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <sys/statvfs.h>
 #include <time.h>
 #include <unistd.h>
 #include "h5attr.h"
@@ -38,7 +34,7 @@ hid_t h5attr_utf8_type(void) {
 }
 
 /* 0, or -1 when HDF5 could not write it */
-static int attr_write(hid_t obj, const char *name, hid_t type, const void *value) {
+int h5attr_write(hid_t obj, const char *name, hid_t type, const void *value) {
     if (H5Aexists(obj, name) > 0) H5Adelete(obj, name);
     hid_t sp = H5Screate(H5S_SCALAR);
     hid_t a = H5Acreate2(obj, name, type, sp, H5P_DEFAULT, H5P_DEFAULT);
@@ -50,7 +46,7 @@ static int attr_write(hid_t obj, const char *name, hid_t type, const void *value
 
 int h5attr_set_str(hid_t obj, const char *name, const char *value) {
     hid_t t = h5attr_utf8_type();
-    int rc = attr_write(obj, name, t, &value);
+    int rc = h5attr_write(obj, name, t, &value);
     H5Tclose(t);
     return rc;
 }
@@ -117,10 +113,10 @@ H5Run *h5run_begin(const char *path, const char *id, const char *const *columns,
 
 void h5run_attr_str(H5Run *r, const char *name, const char *value) { r->failed |= h5attr_set_str(r->group, name, value) != 0; }
 void h5run_attr_num(H5Run *r, const char *name, double value) {
-    r->failed |= attr_write(r->group, name, H5T_NATIVE_DOUBLE, &value) != 0;
+    r->failed |= h5attr_write(r->group, name, H5T_NATIVE_DOUBLE, &value) != 0;
 }
 void h5run_attr_int(H5Run *r, const char *name, long long value) {
-    r->failed |= attr_write(r->group, name, H5T_NATIVE_LLONG, &value) != 0;
+    r->failed |= h5attr_write(r->group, name, H5T_NATIVE_LLONG, &value) != 0;
 }
 
 void h5run_flush(H5Run *r) {

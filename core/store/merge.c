@@ -14,9 +14,9 @@
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <unistd.h>
-#include "io/config.h"
 #include "io/h5attr.h"
 #include "store/merge.h"
+#include "store/store.h"
 
 int store_legal_id(const char *id) {
     size_t n = strlen(id);
@@ -156,16 +156,8 @@ static void note_logged_steps(hid_t g) {
         if (H5Sselect_hyperslab(sp, H5S_SELECT_SET, start, NULL, count, NULL) >= 0 &&
             H5Dread(ds, H5T_NATIVE_DOUBLE, mem, sp, H5P_DEFAULT, row) >= 0) {
             long long steps = (long long)row[0];
-            hid_t one = H5Screate(H5S_SCALAR);
-            if (H5Aexists(g, "steps_done") <= 0) {
-                hid_t a = H5Acreate2(g, "steps_done", H5T_STD_I64LE, one, H5P_DEFAULT, H5P_DEFAULT);
-                if (a >= 0) { H5Awrite(a, H5T_NATIVE_LLONG, &steps); H5Aclose(a); }
-            }
-            if (H5Aexists(g, "final_loss") <= 0) {
-                hid_t a = H5Acreate2(g, "final_loss", H5T_IEEE_F64LE, one, H5P_DEFAULT, H5P_DEFAULT);
-                if (a >= 0) { H5Awrite(a, H5T_NATIVE_DOUBLE, &row[1]); H5Aclose(a); }
-            }
-            H5Sclose(one);
+            if (H5Aexists(g, "steps_done") <= 0) h5attr_write(g, "steps_done", H5T_NATIVE_LLONG, &steps);
+            if (H5Aexists(g, "final_loss") <= 0) h5attr_write(g, "final_loss", H5T_NATIVE_DOUBLE, &row[1]);
         }
         H5Sclose(mem);
     }
@@ -189,45 +181,38 @@ static void quarantine(MergeItem *it, const char *why) {
     snprintf(it->message, sizeof it->message, "%s: %s; not merged, %s", it->path, why, moved ? "moved to quarantine/" : "left in place");
 }
 
-int store_merge_files(const char *dst, MergeItem *items, int n, const char *status_if_running, const char *owner, char *err,
-                      size_t errlen) {
-    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
-    hid_t *s = calloc((size_t)(n > 0 ? n : 1), sizeof(hid_t));
-    long long need = MERGE_SLACK;
-    int nvalid = 0;
-    for (int i = 0; i < n; i++) {
-        MergeItem *it = &items[i];
-        it->outcome = MERGE_FAILED;
-        it->message[0] = 0;
-        it->id[0] = 0;
-        s[i] = -1;
-        struct stat st;
-        if (lstat(it->path, &st) != 0 || !S_ISREG(st.st_mode)) {
-            if (S_ISLNK(st.st_mode)) quarantine(it, "a symbolic link, not a run file");
-            else snprintf(it->message, sizeof it->message, "%s: not a regular file (left in place)", it->path);
-            continue;
-        }
-        s[i] = H5Fopen(it->path, H5F_ACC_RDWR, H5P_DEFAULT);
-        if (s[i] < 0) { quarantine(it, "not a readable HDF5 run file"); continue; }
-        char status[32] = "", run[STORE_ID_MAX + 8];
-        if (h5attr_get_str(s[i], "run_id", it->id, sizeof it->id) != 0) it->id[0] = 0;
-        const char *want = it->expect_id;
-        if (!store_legal_id(it->id) || (want && strcmp(want, it->id) != 0)) {
-            char why[600];
-            if (!it->id[0]) snprintf(why, sizeof why, "no run id (attribute run_id missing or empty)");
-            else if (!store_legal_id(it->id)) snprintf(why, sizeof why, "its run id is not a legal id (empty, '/', '..', control characters)");
-            else snprintf(why, sizeof why, "its run id '%.200s' is not the '%.200s' its name or the plan expects", it->id, want);
-            H5Fclose(s[i]); s[i] = -1;
-            quarantine(it, why);
-            continue;
-        }
+/* item i of a batch checked: the run it holds (a legal id, the one expected), whether that run
+   ever ended (status_if_running recorded for one that did not), whether a finished run makes it
+   moot. Returns its size when it is to be merged (outcome MERGE_PENDING), else -1 with its
+   outcome and message set. The file is closed again: a batch never holds two open. */
+static long long check_item(const char *dst, MergeItem *items, int i, const char *status_if_running) {
+    MergeItem *it = &items[i];
+    it->interrupted = 0;
+    it->outcome = MERGE_FAILED;
+    it->message[0] = 0;
+    it->id[0] = 0;
+    struct stat st;
+    if (lstat(it->path, &st) != 0 || !S_ISREG(st.st_mode)) {
+        if (S_ISLNK(st.st_mode)) quarantine(it, "a symbolic link, not a run file");
+        else snprintf(it->message, sizeof it->message, "%s: not a regular file (left in place)", it->path);
+        return -1;
+    }
+    hid_t f = H5Fopen(it->path, H5F_ACC_RDWR, H5P_DEFAULT);
+    if (f < 0) { quarantine(it, "not a readable HDF5 run file"); return -1; }
+    char why[600] = "", run[STORE_ID_MAX + 8], status[32] = "";
+    const char *want = it->expect_id;
+    hid_t g = -1;
+    if (h5attr_get_str(f, "run_id", it->id, sizeof it->id) != 0) it->id[0] = 0;
+    if (!it->id[0]) snprintf(why, sizeof why, "no run id (attribute run_id missing or empty)");
+    else if (!store_legal_id(it->id)) snprintf(why, sizeof why, "its run id is not a legal id (empty, '/', '..', control characters)");
+    else if (want && strcmp(want, it->id) != 0)
+        snprintf(why, sizeof why, "its run id '%.200s' is not the '%.200s' its name or the plan expects", it->id, want);
+    else {
         snprintf(run, sizeof run, "/runs/%s", it->id);
-        hid_t g = H5Lexists(s[i], "/runs", H5P_DEFAULT) > 0 && H5Lexists(s[i], run, H5P_DEFAULT) > 0 ? H5Gopen2(s[i], run, H5P_DEFAULT) : -1;
-        if (g < 0) {
-            H5Fclose(s[i]); s[i] = -1;
-            quarantine(it, "no /runs/<id> group for its run id");
-            continue;
-        }
+        if (H5Lexists(f, "/runs", H5P_DEFAULT) > 0 && H5Lexists(f, run, H5P_DEFAULT) > 0) g = H5Gopen2(f, run, H5P_DEFAULT);
+        if (g < 0) snprintf(why, sizeof why, "no /runs/<id> group for its run id");
+    }
+    if (g >= 0) {
         h5attr_get_str(g, "status", status, sizeof status);
         /* a run that never ended (killed: "running"; stopped by a signal: "interrupted") */
         it->interrupted = strcmp(status, "running") == 0 || strcmp(status, "interrupted") == 0;
@@ -236,22 +221,33 @@ int store_merge_files(const char *dst, MergeItem *items, int n, const char *stat
             note_logged_steps(g);
         }
         H5Gclose(g);
-        /* a killed rerun never replaces a finished run, stored or merged earlier in this batch */
-        int finished_before = it->interrupted && h5_run_done(dst, it->id, NULL);
-        for (int j = 0; it->interrupted && j < i && !finished_before; j++)
-            finished_before = items[j].outcome == MERGE_PENDING && !items[j].interrupted && strcmp(items[j].id, it->id) == 0;
-        if (finished_before) {
-            H5Fclose(s[i]); s[i] = -1;
-            unlink(it->path);
-            it->outcome = MERGE_DROPPED;
-            snprintf(it->message, sizeof it->message, "%s: an interrupted rerun of a finished run; the finished run is kept", it->path);
-            continue;
-        }
-        it->outcome = MERGE_PENDING;
-        need += 2 * (long long)st.st_size;
+    }
+    H5Fclose(f);
+    if (why[0]) { quarantine(it, why); return -1; }
+    /* a killed rerun never replaces a finished run, stored or merged earlier in this batch */
+    int finished_before = it->interrupted && store_stored(dst, it->id, NULL, NULL, 0) == STORED_SAME;
+    for (int j = 0; it->interrupted && j < i && !finished_before; j++)
+        finished_before = items[j].outcome == MERGE_PENDING && !items[j].interrupted && strcmp(items[j].id, it->id) == 0;
+    if (finished_before) {
+        unlink(it->path);
+        it->outcome = MERGE_DROPPED;
+        snprintf(it->message, sizeof it->message, "%s: an interrupted rerun of a finished run; the finished run is kept", it->path);
+        return -1;
+    }
+    it->outcome = MERGE_PENDING;
+    return (long long)st.st_size;
+}
+
+int store_merge_files(const char *dst, MergeItem *items, int n, const char *status_if_running, const char *owner, char *err,
+                      size_t errlen) {
+    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+    long long need = MERGE_SLACK;
+    int nvalid = 0;
+    for (int i = 0; i < n; i++) {
+        const long long size = check_item(dst, items, i, status_if_running);
+        if (size < 0) continue;
+        need += 2 * size;
         nvalid++;
-        H5Fclose(s[i]);   /* reopened for its copy: a batch never holds more than one run file open */
-        s[i] = -1;
     }
     int rc = 0;
     if (nvalid > 0) {
@@ -281,12 +277,10 @@ int store_merge_files(const char *dst, MergeItem *items, int n, const char *stat
         }
     }
     for (int i = 0; i < n; i++) {
-        if (s[i] >= 0) H5Fclose(s[i]);
         if (items[i].outcome != MERGE_PENDING) continue;
         if (rc == 0) { items[i].outcome = MERGE_DONE; unlink(items[i].path); }
         else { items[i].outcome = MERGE_FAILED; snprintf(items[i].message, sizeof items[i].message, "%s: kept (%s)", items[i].path, err); }
     }
-    free(s);
     return rc;
 }
 
@@ -390,22 +384,4 @@ int h5_extract_run(const char *results, const char *from, const char *to, const 
         return -1;
     }
     return 0;
-}
-
-int h5_run_done(const char *dst, const char *id, const char *config_yaml) {
-    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
-    hid_t f = H5Fopen(dst, H5F_ACC_RDONLY, H5P_DEFAULT);
-    if (f < 0) return 0;
-    char run[300], status[32] = "", *cfg = malloc(1 << 16);
-    snprintf(run, sizeof run, "/runs/%s", id);
-    int done = 0;
-    if (H5Lexists(f, "/runs", H5P_DEFAULT) > 0 && H5Lexists(f, run, H5P_DEFAULT) > 0) {
-        hid_t g = H5Gopen2(f, run, H5P_DEFAULT);
-        if (h5attr_get_str(g, "status", status, sizeof status) == 0 && (!config_yaml || h5attr_get_str(g, "config", cfg, 1 << 16) == 0))
-            done = (strcmp(status, "complete") == 0 || strcmp(status, "diverged") == 0) && (!config_yaml || config_same(cfg, config_yaml));
-        H5Gclose(g);
-    }
-    free(cfg);
-    H5Fclose(f);
-    return done;
 }

@@ -41,7 +41,4 @@ int h5_merge_run(const char *dst, const char *src, const char *status_if_running
    /problems. Results is only read. 0, or -1 with a message (dst removed). */
 int h5_extract_run(const char *results, const char *from, const char *to, const char *role, const char *dst, char *err,
                    size_t errlen);
-/* 1 when dst holds /runs/<id> with status complete or diverged and the same config text
-   (config_yaml NULL: any config) */
-int h5_run_done(const char *dst, const char *id, const char *config_yaml);
 #endif

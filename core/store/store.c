@@ -262,8 +262,8 @@ int store_stored(const char *results, const char *id, const char *config_yaml, c
         state = STORED_UNFINISHED;
         if (g >= 0 && h5attr_get_str(g, "status", status, sizeof status) == 0 &&
             (strcmp(status, "complete") == 0 || strcmp(status, "diverged") == 0)) {
-            if (h5attr_get_str(g, "config", cfg, 1 << 16) != 0) cfg[0] = 0;
-            if (config_same(cfg, config_yaml)) state = STORED_SAME;
+            if (!config_yaml || h5attr_get_str(g, "config", cfg, 1 << 16) != 0) cfg[0] = 0;
+            if (!config_yaml || config_same(cfg, config_yaml)) state = STORED_SAME;
             else {
                 state = STORED_DIFFERENT;
                 if (diff && n && store_config_diff(cfg, config_yaml, diff, n) <= 0)

@@ -56,7 +56,7 @@ int store_merge_dir(Store *s, const char *dir, const char *status_if_running, in
 enum { STORED_NONE, STORED_SAME, STORED_DIFFERENT, STORED_UNFINISHED };
 /* What the results file holds of run id against the config asked for (its YAML text):
    STORED_NONE (no such run), STORED_UNFINISHED (interrupted, failed or running: a sweep may run
-   it again), STORED_SAME (complete or diverged with that config), STORED_DIFFERENT (complete or
+   it again), STORED_SAME (complete or diverged with that config; config_yaml NULL: any config), STORED_DIFFERENT (complete or
    diverged with another config: the keys that differ and both values, "steps: 200 stored, 50
    asked", go to diff) */
 int store_stored(const char *results, const char *id, const char *config_yaml, char *diff, size_t n);

@@ -236,7 +236,7 @@ static int tuning_twin(const Plan *p, int i) {
     for (int q = 0; q < p->e.nruns; q++) {
         const PlannedRun *t = &p->e.runs[q];
         if (!plan_is_tuning(p, q) || strcmp(t->tune_group, r->tune_group) != 0 || strcmp(t->tune_value, chosen) != 0) continue;
-        if (h5_run_done(p->st.path, t->id, p->yaml[i])) return q;   /* the stored tuning run's config must read alike */
+        if (store_stored(p->st.path, t->id, p->yaml[i], NULL, 0) == STORED_SAME) return q;   /* the stored tuning run's config must read alike */
     }
     return -1;
 }

@@ -25,7 +25,7 @@ void sweep_catch_signals(void) {
     sigaction(SIGTERM, &sa, NULL);
 }
 
-static void print_summary(int done, int total, const char *id, const RunSummary *s) {
+void sweep_print_summary(int done, int total, const char *id, const RunSummary *s) {
     char extra[64] = "";
     if (strcmp(s->status, "diverged") == 0 || strcmp(s->status, "interrupted") == 0)
         snprintf(extra, sizeof extra, " at step %ld", strcmp(s->status, "diverged") == 0 ? s->diverged_step : s->steps_done);
@@ -65,7 +65,7 @@ static void finished(Pool *pool, Plan *p, int i, const char *file, int k, int to
     if (store_add(&p->st, file, p->e.runs[i].id, err, sizeof err) != 0) fprintf(stderr, "error: %s\n", err);
     if (strcmp(s.status, "interrupted") == 0) pool->interrupted++;
     else pool->done++;
-    print_summary(k, total, p->e.runs[i].id, &s);
+    sweep_print_summary(k, total, p->e.runs[i].id, &s);
 }
 
 static void fmt_eta(double s, char *buf, size_t n) {
@@ -93,11 +93,10 @@ static void private_dir(char *dir, size_t n) {
     if (!mkdtemp(dir)) dir[0] = 0;
 }
 
-/* the run's info for run_config: its tuning, and the step-0 evaluation to take (eval0, or NULL) */
-static RunInfo info_of(const Plan *p, int i, const Pool *pool, const StartEval *se) {
+RunInfo sweep_run_info(const Plan *p, int i, const char *rev, const StartEval *se) {
     const PlannedRun *r = &p->e.runs[i];
     const int tuned = r->tune_key[0] != 0, tuning = plan_is_tuning(p, i);
-    RunInfo info = { .id = r->id, .label = r->label, .experiment = p->e.name, .git_revision = pool->rev,
+    RunInfo info = { .id = r->id, .label = r->label, .experiment = p->e.name, .git_revision = rev,
                      .role = tuned ? (tuning ? "tune" : "final") : NULL, .tune_group = r->tune_group,
                      .tuned_key = r->tune_key, .tuned_value = tuning ? r->tune_value : p->chosen[i],
                      .tuned_on = r->tune_on, .eval0 = se ? se->values : NULL, .eval0_n = se ? se->n : 0,
@@ -148,7 +147,7 @@ static void worker_main(Plan *p, Pool *pool, int in, int out) {
     char err[2048], file[STORE_PATH_MAX + STORE_ID_MAX + 32];
     while (read_all(in, &j, sizeof j) == 0) {
         const int i = j.index;
-        RunInfo info = info_of(p, i, pool, j.has_eval0 ? &j.eval0 : NULL);
+        RunInfo info = sweep_run_info(p, i, pool->rev, j.has_eval0 ? &j.eval0 : NULL);
         RunSummary s;
         Done d = { i, 0 };
         store_run_file(&p->st, p->e.runs[i].id, file, sizeof file);
@@ -282,7 +281,7 @@ void sweep_pool(Plan *p, const int *todo, int ntodo, Pool *pool) {
         char prefix[32], suffix[64];
         snprintf(prefix, sizeof prefix, "[%d/%d]", next + 1, ntodo);
         sweep_eta(t0, ended, ntodo, suffix, sizeof suffix);
-        RunInfo info = info_of(p, i, pool, start_eval_of(p, i, pool));
+        RunInfo info = sweep_run_info(p, i, pool->rev, start_eval_of(p, i, pool));
         info.progress = tty ? 1 : 2;
         info.prefix = prefix;
         info.suffix = suffix;

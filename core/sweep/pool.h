@@ -6,6 +6,7 @@
    everything finished is merged. Precision-independent. */
 #ifndef LOFT_SWEEP_POOL_H
 #define LOFT_SWEEP_POOL_H
+#include "run.h"
 #include "start_evals.h"
 #include "sweep/plan.h"
 
@@ -20,6 +21,11 @@ typedef struct {
 
 /* Trains runs todo[0..ntodo) of p (indices into p->e.runs) into p's store (p->st, locked). */
 void sweep_pool(Plan *p, const int *todo, int ntodo, Pool *pool);
+/* the info run_config takes for run i of p: its ids, the code's revision rev, its tuning, and
+   the step-0 evaluation it takes from an earlier run (se, or NULL) */
+RunInfo sweep_run_info(const Plan *p, int i, const char *rev, const StartEval *se);
+/* "[done/total] id: status, loss, steps, seconds (steps/s)" on stdout */
+void sweep_print_summary(int done, int total, const char *id, const RunSummary *s);
 /* installs the SIGINT/SIGTERM handlers that set run_stop_signal (run.h) */
 void sweep_catch_signals(void);
 #endif

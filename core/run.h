@@ -26,11 +26,18 @@ typedef struct {
     char status[16];       /* complete | diverged | interrupted (run_stop_signal) */
     long steps_done, diverged_step, steps_to_threshold;   /* -1: never reached */
     double final_loss, wall_seconds, steps_per_second;
+    long resumed_from;     /* the step a resume checkpoint let the run start at (0: from the start) */
+    long checkpoint_step;  /* interrupted: the step its resume checkpoint holds (0: none written) */
 } RunSummary;
 
 /* Runs cfg (with its resolved YAML text) into the partial file at partial_path.
    Returns 0 when the run took place (complete or diverged), -1 when it could not start
-   (bad problem file, refused optimizer config) or could not save what it keeps: err says why. */
+   (bad problem file, refused optimizer config) or could not save what it keeps: err says why.
+   A resume checkpoint beside partial_path (store/resume.h) of the same config and revision lets
+   the run continue where it stopped: its logged rows are written again, the steps after them
+   taken, and the run ends bit-identical to one never stopped. The run writes that checkpoint
+   every cfg->checkpoint_every steps and when it is interrupted (one process only: a
+   data-parallel run under mpirun always starts from step 0), and removes it when it ends. */
 int run_config(const RunConfig *cfg, const char *config_yaml, const RunInfo *info,
                const char *partial_path, RunSummary *sum, char *err, size_t errlen);
 /* set by a SIGINT/SIGTERM handler: the run in progress stops before its next step and ends with

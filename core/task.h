@@ -7,6 +7,7 @@
 #define LOFT_TASK_H
 #include <stddef.h>
 #include "io/config.h"
+#include "state_walk.h"
 
 #define TASK_MAX_EVALS 8      /* evaluation columns a task may log */
 
@@ -54,6 +55,12 @@ typedef struct {
     /* every evaluation column a run of this task can log (whatever its config), with its
        direction; ends with { NULL, 0 }. What reports and tuning may name, checked before a run. */
     const TaskColumn *columns;
+    /* what a later step reads that create() does not rebuild from the config (the parameters,
+       the random streams still drawn from, lockstep references and their optimizers), through
+       the walk (state_walk.h): with the optimizer's walk, a run resumed from a checkpoint goes on
+       bit for bit. After a loading walk the task drops what it cached of the old parameters.
+       NULL: the task's runs always start from step 0 */
+    void (*walk)(void *self, StateWalk *w);
 } TaskOps;
 
 /* the task registered under name (tasks/registry.c, generated from the files core/tasks/NAME_task.c), or NULL */

@@ -116,9 +116,12 @@ expect "runs the experiment does not plan are left out of its table, with a note
 pid=$!
 for _ in $(seq 1 600); do [ -e "$T/ex/slow.h5.slurm/loft.seed=1.h5.part" ] && break; sleep 0.05; done
 "$LOFT" exec tests/data/slow.lua --id loft.seed=1 --results "$T/ex" --set steps=20000 > "$T/ex2" 2>&1; rc=$?
-kill $pid 2> /dev/null; wait $pid 2> /dev/null
+[ -e "$T/ex/slow.h5.slurm/loft.seed=1.h5.part" ]; kept=$?
+kill $pid 2> /dev/null; wait $pid; rc1=$?
 expect "a second exec of a running run refuses and leaves its run file alone" \
-  "[ $rc = 2 ] && grep -q 'is being run by another .loft exec.' '$T/ex2' && [ -e '$T/ex/slow.h5.slurm/loft.seed=1.h5.part' ]"
+  "[ $rc = 2 ] && grep -q 'is being run by another .loft exec.' '$T/ex2' && [ $kept = 0 ]"
+expect "the first exec, stopped by SIGTERM (as Slurm stops a task), ends its run as interrupted with a resume checkpoint (exit 143)" \
+  "[ $rc1 = 143 ] && grep -q 'interrupted at step' '$T/ex1' && [ -s '$T/ex/slow.h5.slurm/loft.seed=1.resume' ] && [ -e '$T/ex/slow.h5.slurm/loft.seed=1.h5' ]"
 
 # --- two experiments with one name in one folder; a symlinked results file
 cp tests/data/tiny.lua "$T/tiny2.lua"   # another experiment file with the same name

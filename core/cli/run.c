@@ -192,7 +192,7 @@ int cmd_run(int argc, char **argv, const Options *o) {
     if (run_stop_signal) {
         const int sig = run_stop_signal;
         printf("%s: stopped by %s: %d run(s) finished this time, %d interrupted (their logged steps kept, status \"interrupted\"), "
-               "%d of %d already there; `loft run %s` again resumes (finished runs are skipped, interrupted ones start over)\n",
+               "%d of %d already there; `loft run %s` again resumes (finished runs are skipped, interrupted ones continue from their checkpoint)\n",
                pl.e.name, sig == SIGINT ? "SIGINT" : "SIGTERM", pool.done, pool.interrupted, skipped_all, planned_all, path);
         rc = 128 + sig;
         goto out;

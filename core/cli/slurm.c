@@ -153,6 +153,7 @@ int cmd_exec(int argc, char **argv, const Options *o) {
     }
     RunInfo info = sweep_run_info(&p, i, rev, NULL);
     RunSummary sum;
+    sweep_catch_signals();   /* Slurm's SIGTERM (scancel, preemption, the time limit): stop, keep a checkpoint */
     if (run_config(&p.cfgs[i], p.yaml[i], &info, part, &sum, err, sizeof err) != 0) {
         fprintf(stderr, "error: run %s: %s\n", r->id, err);
         int fd = open(errfile, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
@@ -163,6 +164,7 @@ int cmd_exec(int argc, char **argv, const Options *o) {
         rc = 1;
     } else {
         sweep_print_summary(1, 1, r->id, &sum);
+        if (run_stop_signal) rc = 128 + run_stop_signal;   /* interrupted: its steps and checkpoint kept */
     }
     close(lk);
     plan_free(&p);

@@ -127,6 +127,10 @@ static const Field FIELDS[] = {
     F(memory_limit_gb, T_FLOAT, 0, BIG, 0, 0, NULL, "16",
       "refuse a run whose estimated memory exceeds this many GiB (checked before any allocation)"),
     F(log_every, T_INT, 1, 1e9, 0, 0, NULL, "1", "log a trajectory row every this many steps"),
+    F(checkpoint_every, T_LONG, 0, 1e9, 0, 0, NULL, "0",
+      "write a resume checkpoint every this many steps (0: only when the run is interrupted by SIGINT or SIGTERM); "
+      "a run started again continues from its checkpoint and ends bit-identical to an uninterrupted one. "
+      "Not part of a run's identity: changing it never makes a stored run differ"),
     F(loss_threshold, T_FLOAT, 0, BIG, 0, 0, NULL, "1e-6", "tables: steps to reach this loss"),
     F(reference_distance, T_BOOL, 0, 0, 0, 0, NULL, "false",
       "mf: run full AdamW in lockstep and log ||W - W_adamw|| / ||W_adamw||"),
@@ -364,8 +368,8 @@ int config_same(const char *a, const char *b) {
         config_defaults(cb);
         if (config_load_yaml_text(ca, a, "a stored config", err, sizeof err) == 0 &&
             config_load_yaml_text(cb, b, "a config", err, sizeof err) == 0) {
-            config_to_yaml(ca, ya, 1 << 16);
-            config_to_yaml(cb, yb, 1 << 16);
+            config_identity_yaml(ca, ya, 1 << 16);
+            config_identity_yaml(cb, yb, 1 << 16);
             same = strcmp(ya, yb) == 0;
         }
     }
@@ -535,6 +539,16 @@ size_t config_to_yaml(const RunConfig *c, char *buf, size_t buflen) {
         n += (size_t)snprintf(buf + n, buflen - n, "%s: %s\n", f->key, val);
     }
     return n < buflen ? n : buflen - 1;
+}
+
+size_t config_identity_yaml(const RunConfig *c, char *buf, size_t buflen) {
+    RunConfig *k = malloc(sizeof(RunConfig));
+    if (!k) { fprintf(stderr, "out of memory\n"); exit(1); }
+    *k = *c;
+    k->checkpoint_every = 0;   /* how often a run saves itself changes nothing it computes */
+    size_t n = config_to_yaml(k, buf, buflen);
+    free(k);
+    return n;
 }
 
 void config_print_keys(void) {

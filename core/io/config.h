@@ -56,6 +56,7 @@ typedef struct {
     double memory_limit_gb;         /* a run estimated to need more is refused before it starts */
     /* logging and reporting */
     int log_every;
+    long checkpoint_every;          /* a resume checkpoint every this many steps (0: when interrupted only) */
     double loss_threshold;          /* steps-to-threshold in the tables */
     int reference_distance;         /* log the distance to full AdamW's W (lockstep shadow run) */
     /* how each method setting (CONFIG_SETTING_<name>) got its value: CONFIG_BY_DEFAULT, _YAML or
@@ -93,6 +94,9 @@ int config_warn_inactive(const RunConfig *c, FILE *out);
 void config_warnings_reset(void);
 /* The resolved config as YAML text, every key in schema order; returns bytes written. */
 size_t config_to_yaml(const RunConfig *c, char *buf, size_t buflen);
+/* the same with the keys that are not part of a run's identity (checkpoint_every) at their
+   defaults: two runs whose identity YAML is equal compute the same numbers */
+size_t config_identity_yaml(const RunConfig *c, char *buf, size_t buflen);
 /* the list of known keys, one per line with type and help (for `loft --help`) */
 void config_print_keys(void);
 /* gamma of the lora-ga / lora-one init as used (init_gamma, or the reference's 16 / 128 when it

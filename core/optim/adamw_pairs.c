@@ -47,4 +47,12 @@ static void release(void *state) {
     tensor_free(p->mA); tensor_free(p->vA); tensor_free(p->mB); tensor_free(p->vB);
 }
 
-const PairOptimizer LOFT_NAME(adamw_pairs) = { sizeof(AdamwPair), init, NULL, sqnorm, scale_grads, step, state_bytes, release };
+static void walk(void *state, StateWalk *w) {
+    AdamwPair *p = state;
+    tensor_walk(w, "mA", p->mA, size_A(p));
+    tensor_walk(w, "vA", p->vA, size_A(p));
+    tensor_walk(w, "mB", p->mB, size_B(p));
+    tensor_walk(w, "vB", p->vB, size_B(p));
+}
+
+const PairOptimizer LOFT_NAME(adamw_pairs) = { sizeof(AdamwPair), init, NULL, sqnorm, scale_grads, step, state_bytes, release, walk };

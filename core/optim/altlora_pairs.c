@@ -115,4 +115,17 @@ static void release(void *state) {
     tensor_free(p->G); tensor_free(p->S); tensor_free(p->T); tensor_free(p->P); tensor_free(p->g); tensor_free(p->u);
 }
 
-const PairOptimizer LOFT_NAME(altlora_pairs) = { sizeof(AltPair), init, NULL, sqnorm, scale_grads, step, state_bytes, release };
+static void walk(void *state, StateWalk *w) {
+    AltPair *p = state;
+    tensor_walk(w, "mA", p->mA, size_A(p));
+    tensor_walk(w, "vA", p->vA, p->vA ? size_A(p) : 0);
+    tensor_walk(w, "Bold", p->Bold, size_B(p));
+    tensor_walk(w, "mB", p->mB, size_B(p));
+    tensor_walk(w, "vB", p->vB, p->vB ? size_B(p) : 0);
+    tensor_walk(w, "Aold", p->Aold, size_A(p));
+    state_walk(w, "tA", &p->tA, sizeof p->tA);
+    state_walk(w, "tB", &p->tB, sizeof p->tB);
+    state_walk(w, "phase", &p->phase, sizeof p->phase);
+}
+
+const PairOptimizer LOFT_NAME(altlora_pairs) = { sizeof(AltPair), init, NULL, sqnorm, scale_grads, step, state_bytes, release, walk };

@@ -281,6 +281,27 @@ void loft_pair_step(LoftPair *lp, const OptimConfig *cfg, double lr, long step) 
     if (cfg->alternate_update) lp->phase = 1 - lp->phase;
 }
 
+/* both sides' moments and snapshots, the cached S of each Gram (an alternating step reuses it
+   when the Gram is unchanged) and the phase */
+void loft_pair_walk(LoftPair *lp, StateWalk *w) {
+    const int r = lp->pair.r;
+    const size_t rr = (size_t)r * r;
+    for (int s = 0; s < 2; s++) {
+        LoftSide *sd = &lp->side[s];
+        const size_t rows = (size_t)sd->rows, held = (size_t)(s == 0 ? lp->pair.n : lp->pair.m);
+        tensor_walk(w, s ? "V/mom" : "U/mom", sd->mom, rows * r);
+        tensor_walk(w, s ? "V/P" : "U/P", sd->P, sd->P ? rows * rr : 0);
+        tensor_walk(w, s ? "V/v" : "U/v", sd->v, sd->v ? rows * r : 0);
+        tensor_walk(w, s ? "V/Hprev" : "U/Hprev", sd->Hprev, held * r);
+        tensor_walk(w, s ? "V/Sprev" : "U/Sprev", sd->Sprev, sd->Sprev ? rr : 0);
+        state_walk(w, s ? "V/has_prev" : "U/has_prev", &sd->has_prev, sizeof sd->has_prev);
+        tensor_walk(w, s ? "S/V" : "S/U", lp->S[s], rr);
+        tensor_walk(w, s ? "S_of/V" : "S_of/U", lp->S_of[s], rr);
+        state_walk(w, s ? "S_known/V" : "S_known/U", &lp->S_known[s], sizeof lp->S_known[s]);
+    }
+    state_walk(w, "phase", &lp->phase, sizeof lp->phase);
+}
+
 /* the PairOptimizer of method loft (methods.def) over the functions above */
 static void pair_init(void *state, const AdapterPair *pair, const OptimConfig *cfg) { loft_pair_init(state, pair, cfg); }
 static void pair_begin(void *state, const OptimConfig *cfg) { loft_pair_begin(state, cfg); }
@@ -290,5 +311,7 @@ static void pair_step(void *state, const OptimConfig *cfg, double lr, long k) { 
 static size_t pair_state_bytes(const void *state) { return loft_pair_state_bytes(state); }
 static void pair_free(void *state) { loft_pair_free(state); }
 
+static void pair_walk(void *state, StateWalk *w) { loft_pair_walk(state, w); }
+
 const PairOptimizer LOFT_NAME(loft_pairs) = { sizeof(LoftPair), pair_init, pair_begin, pair_sqnorm, pair_scale, pair_step,
-                                              pair_state_bytes, pair_free };
+                                              pair_state_bytes, pair_free, pair_walk };

@@ -4,6 +4,7 @@
 #ifndef LOFT_LOFT_H
 #define LOFT_LOFT_H
 #include "optimizer.h"
+#include "../state_walk.h"
 
 typedef struct {
     int rows;       /* m for side 0, n for side 1 */
@@ -43,6 +44,9 @@ void loft_pair_free(LoftPair *lp);
 #define loft_pair_state_bytes LOFT_NAME(loft_pair_state_bytes)
 size_t loft_pair_state_bytes(const LoftPair *lp);
 /* start of a step: copy A^T and gA^T, compute both sides' Gram and S from the current factors */
+/* the state a later step reads (moments, snapshots, cached S, phase), through the walk (state_walk.h) */
+#define loft_pair_walk LOFT_NAME(loft_pair_walk)
+void loft_pair_walk(LoftPair *lp, StateWalk *w);
 #define loft_pair_begin LOFT_NAME(loft_pair_begin)
 void loft_pair_begin(LoftPair *lp, const OptimConfig *cfg);
 /* squared gradient norm this pair adds to the clipping norm (spec section 3, block 6) */

@@ -150,4 +150,19 @@ static void release(void *state) {
     for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) tensor_free(t[i]);
 }
 
-const PairOptimizer LOFT_NAME(lorapro_pairs) = { sizeof(ProPair), init, NULL, sqnorm, scale_grads, step, state_bytes, release };
+/* the moments; the rest is work recomputed every step (W0, which the full mode's decay scales,
+   belongs to the task) */
+static void walk(void *state, StateWalk *w) {
+    ProPair *p = state;
+    if (p->full) {
+        tensor_walk(w, "M", p->M, size_W(p));
+        tensor_walk(w, "V", p->V, size_W(p));
+        return;
+    }
+    tensor_walk(w, "mA", p->mA, size_A(p));
+    tensor_walk(w, "vA", p->vA, size_A(p));
+    tensor_walk(w, "mB", p->mB, size_B(p));
+    tensor_walk(w, "vB", p->vB, size_B(p));
+}
+
+const PairOptimizer LOFT_NAME(lorapro_pairs) = { sizeof(ProPair), init, NULL, sqnorm, scale_grads, step, state_bytes, release, walk };

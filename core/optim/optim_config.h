@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include "../io/config.h"
 #include "../methods/methods.h"
+#include "../state_walk.h"
 
 
 typedef struct {
@@ -48,6 +49,9 @@ typedef struct {
     size_t (*grad_count)(const Optimizer *opt);
     void (*grads_copy)(Optimizer *opt, void *buf, int back);
     void (*free)(Optimizer *opt);
+    /* the step count, every pair's state and the plain tensors' moments through the walk
+       (state_walk.h): with the task's parameters, what a resumed run continues from */
+    void (*walk)(Optimizer *opt, StateWalk *w);
 } OptimApi;
 
 /* defaults: betas (0.9, 0.999), eps 1e-8 (1e-4 for LoFT), decay 0, every setting at its

@@ -201,10 +201,24 @@ void optim_free(Optimizer *o) {
     free(o->adam); free(o->pair_state); free(o->pairs); free(o->owner); free(o->sq); free(o);
 }
 
+void optim_walk(Optimizer *o, StateWalk *w) {
+    state_walk(w, "optim/step", &o->step, sizeof o->step);
+    for (int i = 0; i < o->npairs; i++) {
+        StateWalkScope s;
+        o->po->walk(pair_at(o, i), state_walk_scope(&s, w, "optim/pair", i));
+    }
+    for (int i = 0; i < o->nadam; i++) {
+        StateWalkScope s;
+        StateWalk *a = state_walk_scope(&s, w, "optim/plain", i);
+        tensor_walk(a, "m", o->adam[i].m, o->adam[i].t.size);
+        tensor_walk(a, "v", o->adam[i].v, o->adam[i].t.size);
+    }
+}
+
 static Optimizer *create_opaque(const OptimConfig *cfg, const void *pairs, int npairs, const void *plain, int nplain,
                                 char *err, size_t errlen) {
     return optim_create(cfg, pairs, npairs, plain, nplain, err, errlen);
 }
 
 const OptimApi OPTIM_API = { LOFT_PRECISION, create_opaque, optim_step, optim_state_bytes, pair_state_bytes, grad_count,
-                             grads_copy, optim_free };
+                             grads_copy, optim_free, optim_walk };

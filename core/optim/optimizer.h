@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include "../real.h"
 #include "optim_config.h"
+#include "../state_walk.h"
 
 
 /* One adapted layer W = W0 + s B A. A is (r,n) = V^T, B is (m,r) = U, m = out, n = in.
@@ -29,6 +30,10 @@ double optim_step(Optimizer *opt, double lr);
 /* bytes of optimizer state (moments, cross terms, snapshots), not counting work buffers */
 #define optim_state_bytes LOFT_NAME(optim_state_bytes)
 size_t optim_state_bytes(const Optimizer *opt);
+/* the step count, the pairs' states and the plain tensors' moments through the walk (state_walk.h);
+   the parameters themselves belong to the task */
+#define optim_walk LOFT_NAME(optim_walk)
+void optim_walk(Optimizer *opt, StateWalk *w);
 #define optim_free LOFT_NAME(optim_free)
 void optim_free(Optimizer *opt);
 /* the four above as a table, for the run layer (optim_config.h) */

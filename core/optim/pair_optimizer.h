@@ -8,6 +8,7 @@
 #define LOFT_PAIR_OPTIMIZER_H
 #include "../compute/kernels.h"
 #include "optimizer.h"
+#include "../compute/tensor_walk.h"
 
 typedef struct {
     size_t state_size;                                          /* bytes of one pair's state */
@@ -20,6 +21,9 @@ typedef struct {
     void (*step)(void *state, const OptimConfig *cfg, double lr, long step);   /* step = k >= 1 */
     size_t (*state_bytes)(const void *state);                   /* moments, snapshots: not work buffers */
     void (*free)(void *state);
+    /* every part of the state a later step reads (moments, snapshots, counters, caches), through
+       the walk (state_walk.h): what a resumed run needs to continue bit for bit */
+    void (*walk)(void *state, StateWalk *w);
 } PairOptimizer;
 
 /* the raw gradients of a pair: their squared norm added to *acc term by term, and their scaling

@@ -217,7 +217,7 @@ static char *normal_yaml(const char *text) {
     char *y = malloc(1 << 16), err[256];
     config_defaults(c);
     if (config_load_yaml_text(c, text, "a stored config", err, sizeof err) != 0) { free(c); free(y); return NULL; }
-    config_to_yaml(c, y, 1 << 16);
+    config_identity_yaml(c, y, 1 << 16);
     free(c);
     return y;
 }

@@ -14,6 +14,7 @@
 #include "../compute/backend.h"
 #include "../compute/memory.h"
 #include "../io/checkpoint.h"
+#include "../compute/tensor_walk.h"
 #include "../io/files.h"
 #include "../io/h5log.h"
 #include "../dist.h"
@@ -560,9 +561,18 @@ static int gpt_finish(void *self, H5Run *h, const char *status, char *err, size_
 /* pretraining saves the tokenizer and the checkpoint; save_merged the merged weights */
 static int gpt_writes_files(const RunConfig *c) { return strcmp(c->gpt_target, "source") == 0 || c->save_merged[0]; }
 
+/* the training batches' stream and every parameter and adapter of the model (its replicas take
+   their values from it before each split step) */
+static void gpt_walk(void *self, StateWalk *w) {
+    GptTask *t = self;
+    state_walk(w, "task/rng", &t->rng, sizeof t->rng);
+    tensor_walk(w, "task/params", t->m->params, t->m->nparams);
+    tensor_walk(w, "task/adapters", t->m->adapter, t->m->nadapter);
+}
+
 static const TaskColumn GPT_COLUMNS[] = { { "heldout_loss", 0 }, { "perplexity", 0 }, { "cloze_accuracy", 1 }, { "val_loss", 0 }, { "val_perplexity", 0 }, { NULL, 0 } };
 
 const TaskOps gpt_task = {
     "gpt", "float32", 0, gpt_validate, gpt_task_create, gpt_eval_columns, gpt_task_trainables, gpt_describe, gpt_eval_due,
-    gpt_evaluate, gpt_loss_grad, NULL, gpt_finish, gpt_task_free, gpt_writes_files, GPT_COLUMNS,
+    gpt_evaluate, gpt_loss_grad, NULL, gpt_finish, gpt_task_free, gpt_writes_files, GPT_COLUMNS, gpt_walk,
 };

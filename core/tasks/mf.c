@@ -7,6 +7,7 @@
 #include "../compute/memory.h"
 #include "../check.h"
 #include "../init.h"
+#include "../compute/tensor_walk.h"
 #include "mf.h"
 
 #define ALLOC(n) tensor_alloc((size_t)(n))
@@ -26,6 +27,15 @@ MfTask *mf_create(int in, int out, int r, MfParam param, int use_bias, double sc
     t->V = param == MF_DORA ? ALLOC(W) : NULL;
     t->dV = param == MF_DORA ? ALLOC(W) : NULL;
     return t;
+}
+
+void mf_walk(MfTask *t, StateWalk *w) {
+    tensor_walk(w, "W", t->W, (size_t)t->out * t->in);
+    tensor_walk(w, "A", t->A, (size_t)t->r * t->in);
+    tensor_walk(w, "B", t->B, (size_t)t->out * t->r);
+    tensor_walk(w, "mag", t->mag, (size_t)t->out);
+    tensor_walk(w, "bias", t->bias, (size_t)t->out);
+    if (w->loading) { t->weff_fresh = 0; t->w0_zero = -1; }
 }
 
 void mf_free(MfTask *t) {

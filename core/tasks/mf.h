@@ -57,6 +57,10 @@ const real *mf_weight_for_step(MfTask *t);
 #define mf_loss_grad LOFT_NAME(mf_loss_grad)
 double mf_loss_grad(MfTask *t);
 /* the trainable tensors for an optimizer: at most 1 pair and 3 plain tensors */
+/* the parameters (W: the trained weight or the frozen W0, which LoRA-Pro's decay scales; A, B,
+   DoRA magnitudes, bias) through the walk (state_walk.h); a load drops the cached Weff */
+#define mf_walk LOFT_NAME(mf_walk)
+void mf_walk(MfTask *t, StateWalk *w);
 #define mf_params LOFT_NAME(mf_params)
 void mf_params(MfTask *t, AdapterPair *pairs, int *npairs, PlainTensor *plain, int *nplain);
 #endif

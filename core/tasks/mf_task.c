@@ -240,9 +240,19 @@ static int mf_finish(void *self, H5Run *h, const char *status, char *err, size_t
     return 0;
 }
 
+/* the run's parameters; the lockstep reference's and its optimizer's */
+static void mf_task_walk(void *self, StateWalk *w) {
+    Mf *m = self;
+    StateWalkScope s;
+    mf_walk(m->t, state_walk_scope(&s, w, "task", -1));
+    if (!m->ref) return;
+    mf_walk(m->ref, state_walk_scope(&s, w, "reference", -1));
+    optim_walk(m->ropt, state_walk_scope(&s, w, "reference", -1));
+}
+
 static const TaskColumn MF_COLUMNS[] = { { "dist_to_adamw", 0 }, { NULL, 0 } };
 
 const TaskOps mf_task = {
     "mf", "float64", 1, mf_validate, mf_task_create, mf_eval_columns, mf_trainables, mf_describe, mf_eval_due, mf_evaluate,
-    mf_task_loss_grad, mf_after_step, mf_finish, mf_task_free, NULL, MF_COLUMNS,
+    mf_task_loss_grad, mf_after_step, mf_finish, mf_task_free, NULL, MF_COLUMNS, mf_task_walk,
 };

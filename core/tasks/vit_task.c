@@ -10,6 +10,7 @@
 #include "../compute/backend.h"
 #include "../compute/memory.h"
 #include "../io/checkpoint.h"
+#include "../compute/tensor_walk.h"
 #include "../io/h5log.h"
 #include "../io/mnist.h"
 #include "../dist.h"
@@ -339,9 +340,18 @@ static int vit_finish(void *self, H5Run *h, const char *status, char *err, size_
 /* pretraining saves the checkpoint */
 static int vit_writes_files(const RunConfig *c) { return strcmp(c->vit_target, "source") == 0; }
 
+/* the training batches' stream and every parameter and adapter of the model (its replicas take
+   their values from it before each split step) */
+static void vit_walk(void *self, StateWalk *w) {
+    VitTask *t = self;
+    state_walk(w, "task/rng", &t->rng, sizeof t->rng);
+    tensor_walk(w, "task/params", t->v->params, t->v->nparams);
+    tensor_walk(w, "task/adapters", t->v->adapter, t->v->nadapter);
+}
+
 static const TaskColumn VIT_COLUMNS[] = { { "test_accuracy", 1 }, { "balanced_accuracy", 1 }, { "val_accuracy", 1 }, { "val_balanced_accuracy", 1 }, { NULL, 0 } };
 
 const TaskOps vit_task = {
     "vit", "float32", 0, vit_validate, vit_task_create, vit_eval_columns, vit_task_trainables, vit_describe, vit_eval_due,
-    vit_evaluate, vit_loss_grad, NULL, vit_finish, vit_task_free, vit_writes_files, VIT_COLUMNS,
+    vit_evaluate, vit_loss_grad, NULL, vit_finish, vit_task_free, vit_writes_files, VIT_COLUMNS, vit_walk,
 };

@@ -291,7 +291,9 @@ typedef struct {
     long ntok, ntrain, ntest;
     Cloze z;
     Gpt *m;
-    Rng rng;
+    Rng rng;                /* the init's draws (model, adapters) */
+    Rng data;               /* the training batches: the seed's data stream (rng.h), the same for every method and rank */
+    uint64_t batches;       /* the fingerprint of every training window drawn so far (attribute batch_fingerprint) */
     Rng init_rng;           /* the spectral init's gradient batches (a stream apart from training's) */
     NamedTensor tensors[GPT_NPARAM];
     int ntensors;
@@ -443,6 +445,8 @@ static void *gpt_task_create(const RunConfig *c, char *err, size_t errlen) {
     }
     if (!(t->m = gpt_create(shape, c->batch_size, c->ctx))) { snprintf(err, errlen, "gpt: invalid shape"); goto fail; }
     rng_seed(&t->rng, (uint64_t)c->seed);
+    rng_seed(&t->data, (uint64_t)c->seed ^ RNG_DATA_STREAM);
+    t->batches = RNG_FINGERPRINT_START;
     gpt_init(t->m, &t->rng);
     t->ntensors = gpt_tensors(t->m, t->tensors);
     compute_host_access();   /* the loaders write the parameters on the host */
@@ -527,6 +531,7 @@ static double train_batch(GptTask *t, Rng *rng, int shard) {
     if (shard) dist_shard(c->batch_size, &lo, &hi);
     for (int b = 0; b < c->batch_size; b++) {
         long s0 = (long)(rng_u64(rng) % (uint64_t)(t->ntrain - c->ctx - 1));
+        if (rng == &t->data) t->batches = rng_fingerprint(t->batches, (uint64_t)s0);
         if (b < lo || b >= hi) continue;
         memcpy(t->w.host_x + (b - lo) * c->ctx, t->tok + s0, sizeof(int) * c->ctx);
         memcpy(t->w.host_y + (b - lo) * c->ctx, t->tok + s0 + 1, sizeof(int) * c->ctx);
@@ -538,17 +543,20 @@ static double train_batch(GptTask *t, Rng *rng, int shard) {
     return loss;
 }
 
+/* the batches come from the seed's data stream (paired across methods and ranks) */
 static double gpt_loss_grad(void *self, long k) {
     (void)k;
     GptTask *t = self;
-    return train_batch(t, &t->rng, 1);
+    return train_batch(t, &t->data, 1);
 }
 
-/* the merged weights on request, and the checkpoint of a complete pretraining run */
+/* the batches' fingerprint; the merged weights on request, and the checkpoint of a complete pretraining run */
 static int gpt_finish(void *self, H5Run *h, const char *status, char *err, size_t errlen) {
-    (void)h;
     GptTask *t = self;
     const RunConfig *c = t->c;
+    char fp[24];
+    snprintf(fp, sizeof fp, "%016llx", (unsigned long long)t->batches);
+    h5run_attr_str(h, "batch_fingerprint", fp);   /* equal across the methods and ranks of one seed */
     if (strcmp(status, "complete") != 0) return 0;
     if (c->save_merged[0] && save_merged(t->m, c, t->hf, err, errlen)) return -1;
     if (!t->source) return 0;
@@ -561,11 +569,12 @@ static int gpt_finish(void *self, H5Run *h, const char *status, char *err, size_
 /* pretraining saves the tokenizer and the checkpoint; save_merged the merged weights */
 static int gpt_writes_files(const RunConfig *c) { return strcmp(c->gpt_target, "source") == 0 || c->save_merged[0]; }
 
-/* the training batches' stream and every parameter and adapter of the model (its replicas take
+/* the training batches' stream and fingerprint, and every parameter and adapter of the model (its replicas take
    their values from it before each split step) */
 static void gpt_walk(void *self, StateWalk *w) {
     GptTask *t = self;
-    state_walk(w, "task/rng", &t->rng, sizeof t->rng);
+    state_walk(w, "task/data", &t->data, sizeof t->data);
+    state_walk(w, "task/batches", &t->batches, sizeof t->batches);
     tensor_walk(w, "task/params", t->m->params, t->m->nparams);
     tensor_walk(w, "task/adapters", t->m->adapter, t->m->nadapter);
 }

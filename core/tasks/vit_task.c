@@ -123,7 +123,9 @@ typedef struct {
     Mnist m;
     ImageSet train, val, test;
     Vit *v;
-    Rng rng;
+    Rng rng;                /* the init's draws (model, adapters) */
+    Rng data;               /* the training batches: the seed's data stream (rng.h), the same for every method and rank */
+    uint64_t batches;       /* the fingerprint of every training batch drawn so far (attribute batch_fingerprint) */
     Rng init_rng;           /* the spectral init's gradient batches (a stream apart from training's) */
     AdapterPair pairs[MAX_PAIRS];
     PlainTensor plain[MAX_PLAIN];
@@ -237,6 +239,8 @@ static void *vit_task_create(const RunConfig *c, char *err, size_t errlen) {
     VitShape shape = { 28, c->vit_patch, c->vit_width, c->vit_depth, c->vit_heads, c->vit_mlp, t->train.classes };
     t->v = vit_create(shape, c->batch_size);
     rng_seed(&t->rng, (uint64_t)c->seed);
+    rng_seed(&t->data, (uint64_t)c->seed ^ RNG_DATA_STREAM);
+    t->batches = RNG_FINGERPRINT_START;
     vit_init(t->v, &t->rng);
     const size_t B = (size_t)c->batch_size;
     t->batch = (Batch){ mallocCheck(sizeof(real) * B * MNIST_PIXELS), tensor_alloc(B * MNIST_PIXELS),
@@ -315,11 +319,13 @@ static double train_batch(VitTask *t, Rng *rng, int shard) {
     return loss;
 }
 
-/* the run's seed draws the batches */
+/* the batches come from the seed's data stream (paired across methods and ranks) */
 static double vit_loss_grad(void *self, long k) {
     (void)k;
     VitTask *t = self;
-    return train_batch(t, &t->rng, 1);
+    const double loss = train_batch(t, &t->data, 1);
+    for (int b = 0; b < t->c->batch_size; b++) t->batches = rng_fingerprint(t->batches, (uint64_t)t->which[b]);
+    return loss;
 }
 
 /* the adapters after training (small), so a run can be merged and reused; the checkpoint of a
@@ -327,6 +333,9 @@ static double vit_loss_grad(void *self, long k) {
 static int vit_finish(void *self, H5Run *h, const char *status, char *err, size_t errlen) {
     VitTask *t = self;
     Vit *v = t->v;
+    char fp[24];
+    snprintf(fp, sizeof fp, "%016llx", (unsigned long long)t->batches);
+    h5run_attr_str(h, "batch_fingerprint", fp);   /* equal across the methods and ranks of one seed */
     if (v->nadapter) {
         double *a = mallocCheck(sizeof(double) * v->nadapter);
         tensor_to_host(a, v->adapter, v->nadapter);
@@ -340,11 +349,12 @@ static int vit_finish(void *self, H5Run *h, const char *status, char *err, size_
 /* pretraining saves the checkpoint */
 static int vit_writes_files(const RunConfig *c) { return strcmp(c->vit_target, "source") == 0; }
 
-/* the training batches' stream and every parameter and adapter of the model (its replicas take
+/* the training batches' stream and fingerprint, and every parameter and adapter of the model (its replicas take
    their values from it before each split step) */
 static void vit_walk(void *self, StateWalk *w) {
     VitTask *t = self;
-    state_walk(w, "task/rng", &t->rng, sizeof t->rng);
+    state_walk(w, "task/data", &t->data, sizeof t->data);
+    state_walk(w, "task/batches", &t->batches, sizeof t->batches);
     tensor_walk(w, "task/params", t->v->params, t->v->nparams);
     tensor_walk(w, "task/adapters", t->v->adapter, t->v->nadapter);
 }

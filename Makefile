@@ -1,7 +1,9 @@
 # loft-harness: build, deps, test, test-asan, clean. `make test` is the whole set-up on a fresh
 # Debian 12 machine: it installs missing packages (scripts/deps.sh) before it compiles anything.
 CC      ?= gcc
-PKGS     = openblas hdf5-serial lua5.4 yaml-0.1
+# gsl: the t distribution of the tables (core/stats.c); it comes after openblas, whose cblas_*
+# symbols then stand before those of libgslcblas (which libgsl needs)
+PKGS     = openblas hdf5-serial lua5.4 yaml-0.1 gsl
 # -fvect-cost-model=dynamic: gcc 12 at -O2 vectorises only loops that need no epilogue; element-wise
 # loops (AdamW, LoFT's directions) give the same bits vectorised, reductions stay in order
 OPT     ?= -O2 -fvect-cost-model=dynamic
@@ -32,7 +34,7 @@ REAL_SRC   = $(BACKEND_SRC) $(HOST_SRC) core/init.c $(OPTIM_SRC) core/adapters/l
              core/adapters/dora.c core/adapters/spectral_init.c core/nn/blocks.c core/nn/batch_split.c core/adapters/adapted_linear.c core/io/checkpoint.c $(MODEL_SRC)
 # compiled once and precision-free (no `real`): the run loop, the task registry, I/O, reports, Lua
 COMMON_SRC = core/rng.c core/io/h5data.c core/io/config.c core/io/h5log.c core/io/h5results.c \
-             core/run.c core/dist.c core/slurm.c core/tasks/registry.c core/methods/methods.c core/optim/optim_config.c $(BACKEND_COMMON_SRC) core/report.c core/stats.c core/tune.c core/start_evals.c \
+             core/run.c core/dist.c core/slurm.c core/tasks/registry.c core/methods/methods.c core/optim/optim_config.c $(BACKEND_COMMON_SRC) core/report.c core/cell.c core/comparisons.c core/findings.c core/stats.c core/tune.c core/start_evals.c \
              core/lua/lua_experiment.c core/io/mnist.c core/text/bpe.c \
              core/io/json.c core/io/safetensors.c core/io/files.c core/text/gpt2_vocab.c \
              $(wildcard core/store/*.c) $(wildcard core/sweep/*.c)
@@ -45,7 +47,7 @@ HDRS = $(filter-out core/compute/cuda/%,$(wildcard core/*.h core/*/*.h core/*/*/
 TESTS = test_store test_sweep test_stats test_blas test_adapters_grad test_loft_identities test_mf test_golden test_float32 test_config test_experiment test_nn_grad test_vit_golden test_vit_adapters test_bpe test_gpt_golden test_gpt2_hf test_json test_gpt_grad test_spectral_init
 TEST_BINS = $(TESTS:%=$(BUILD)/tests/%)
 
-.PHONY: cuda cuda-absent test-cuda bench-gpu test-slurm test-mpi FORCE print-common-src all deps test test-asan test-fuzz golden clean loft ablation tables figures data pretrain-vit pretrain-gpt bench
+.PHONY: cuda cuda-absent test-cuda bench-gpu test-slurm test-mpi FORCE print-common-src check-docs all deps test test-asan test-fuzz golden clean loft ablation tables figures data pretrain-vit pretrain-gpt bench
 all: $(BUILD)/libloft.a $(BUILD)/libloft.so $(BUILD)/loft $(CUDA_BUILT)
 loft: $(BUILD)/loft
 
@@ -163,6 +165,7 @@ test: $(BUILD)/libloft.so $(TEST_BINS) $(BUILD)/loft $(CUDA_BUILT) $(CUDA_CHECK_
 	@fail=0; for t in $(TEST_BINS); do echo "== $$t"; $$t || { echo "FAILED: $$t"; fail=1; }; done; \
 	 echo "== tests/test_cli.sh"; tests/test_cli.sh $(BUILD)/loft || { echo "FAILED: tests/test_cli.sh"; fail=1; }; \
 	 echo "== tests/test_guards.sh"; tests/test_guards.sh $(BUILD)/loft || { echo "FAILED: tests/test_guards.sh"; fail=1; }; \
+	 echo "== tests/test_findings.sh"; tests/test_findings.sh $(BUILD)/loft || { echo "FAILED: tests/test_findings.sh"; fail=1; }; \
 	 echo "== tests/test_slurm_quoting.sh"; tests/test_slurm_quoting.sh $(BUILD)/loft || { echo "FAILED: tests/test_slurm_quoting.sh"; fail=1; }; \
 	 echo "== tests/test_security.sh"; tests/test_security.sh $(BUILD)/loft || { echo "FAILED: tests/test_security.sh"; fail=1; }; \
 	 echo "== tests/test_resume.sh"; tests/test_resume.sh $(BUILD)/loft || { echo "FAILED: tests/test_resume.sh"; fail=1; }; \
@@ -290,6 +293,10 @@ golden:
 	@echo "parity file: /usr/bin/python3 tests/gen_parity.py /path/to/tnurbek-loft-checkout tests/golden"
 	@echo "AltLoRA file: /usr/bin/python3 tests/gen_altlora.py /path/to/AltLoRA-checkout tests/golden (needs only its optimizer_new.py)"
 	@echo "LoRA-Pro file: git -C /path/to/LoRA-Pro-checkout show 85d74c9:peta/optim.py > /tmp/optim.py; /usr/bin/python3 tests/gen_lorapro.py /tmp/optim.py tests/golden"
+
+# the README's findings blocks against the findings files `make tables` writes (scripts/check_findings.sh)
+check-docs:
+	scripts/check_findings.sh README.md
 
 # the precision-free sources, for tests/test_layers.sh
 print-common-src:

@@ -4,10 +4,12 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include "cell.h"
+#include "comparisons.h"
+#include "findings.h"
 #include "io/config.h"
 #include "io/files.h"
 #include "report.h"
-#include "stats.h"
 
 /* text of a results file (ids, labels, methods, statuses, groups, column names) is printed
    through text_printable: a terminal escape in an attribute never reaches the terminal raw */
@@ -28,79 +30,7 @@ void report_show(FILE *out, const RunRecord *runs, int n) {
     }
 }
 
-/* distinct labels (first-seen order) and sorted distinct non-zero ranks */
-static int labels_of(const RunRecord *runs, int n, const char **labels) {
-    int nl = 0;
-    for (int i = 0; i < n; i++) {
-        int seen = 0;
-        for (int j = 0; j < nl; j++) seen |= strcmp(labels[j], runs[i].label) == 0;
-        if (!seen) labels[nl++] = runs[i].label;
-    }
-    return nl;
-}
-
-static int cmp_long(const void *a, const void *b) { long x = *(const long *)a, y = *(const long *)b; return (x > y) - (x < y); }
-
-static int ranks_of(const RunRecord *runs, int n, long *ranks) {
-    int nr = 0;
-    for (int i = 0; i < n; i++) {
-        int seen = runs[i].rank == 0;
-        for (int j = 0; j < nr; j++) seen |= ranks[j] == runs[i].rank;
-        if (!seen) ranks[nr++] = runs[i].rank;
-    }
-    qsort(ranks, (size_t)nr, sizeof(long), cmp_long);
-    return nr;
-}
-
-#define CELL_MAX 256            /* seeds in one cell */
 #define TABLE_MAX_CELLS 65536   /* labels x ranks of one table */
-
-/* one table cell: the values of the seeds of (label, rank) that did not diverge, their mean and
-   95 % interval, and the paired comparison with the baseline row on the same seeds */
-typedef struct {
-    int n, ok, diverged;
-    double mean, sd, half;        /* half: 95 % half-width (t over seeds), NaN below 2 seeds */
-    long seed[CELL_MAX];
-    double v[CELL_MAX];
-    int paired;                   /* number of seeds shared with the baseline (0: no comparison) */
-    double dmean, p;              /* mean paired difference and its two-sided p (paired t-test) */
-} Cell;
-
-/* a run the tables count: finished, or diverged */
-static int tabulated(const RunRecord *r) { return strcmp(r->status, "complete") == 0 || strcmp(r->status, "diverged") == 0; }
-
-/* statistics of metric (times scale) over the seeds of (label, rank) that did not diverge;
-   rank-0 runs (full AdamW) count for every rank */
-static void cell_of(Cell *c, const RunRecord *runs, int n, const char *label, long rank, const char *metric, double scale) {
-    memset(c, 0, sizeof(*c));
-    double s1 = 0;
-    for (int i = 0; i < n; i++) {
-        const RunRecord *r = &runs[i];
-        if (strcmp(r->label, label) != 0 || (r->rank != rank && r->rank != 0)) continue;
-        if (!tabulated(r)) continue;
-        c->n++;
-        if (strcmp(r->status, "diverged") == 0 || !isfinite(r->final_loss)) { c->diverged++; continue; }
-        double v = scale * run_metric(r, metric);
-        if (isfinite(v) && c->ok < CELL_MAX) { c->seed[c->ok] = r->seed; c->v[c->ok++] = v; s1 += v; }
-    }
-    c->mean = c->ok ? s1 / c->ok : NAN;
-    double s2 = 0;
-    for (int k = 0; k < c->ok; k++) s2 += (c->v[k] - c->mean) * (c->v[k] - c->mean);
-    c->sd = c->ok > 1 ? sqrt(s2 / (c->ok - 1)) : 0;
-    c->half = ci95_half_width(c->sd, c->ok);
-}
-
-/* the paired difference c - base over the seeds both hold */
-static void pair_with(Cell *c, const Cell *base) {
-    double d[CELL_MAX];
-    int k = 0;
-    for (int i = 0; i < c->ok; i++)
-        for (int j = 0; j < base->ok; j++)
-            if (c->seed[i] == base->seed[j]) { d[k++] = c->v[i] - base->v[j]; break; }
-    c->paired = k;
-    if (k >= 2) paired_t_test(d, k, &c->dmean, &c->p);
-    else c->paired = 0;
-}
 
 /* "1.23e-08" in Markdown or "1.23\times10^{-8}" in LaTeX */
 static void fmt_sci(char *buf, size_t n, double v, int tex) {
@@ -116,9 +46,58 @@ static void fmt_num(char *buf, size_t n, double v, int digits, int tex) {
     else snprintf(buf, n, "%.*f", digits, v);
 }
 
-/* a cell; usual: the number of runs most cells hold (a cell of another number is marked n=k),
-   mixed: the cell averages runs of different configs (marked ‡) */
-static void fmt_cell(char *buf, size_t n, const Cell *c, const TableSpec *t, int tex, int bold, int usual, int mixed) {
+/* what the tables of a file share: the runs it should hold, the cells of mixed configs and the
+   comparisons of the declared families */
+typedef struct { const char *group, *label; long rank; } CellKey;
+typedef struct {
+    int expected, found;          /* runs the experiment plans (0: unknown) and the finished ones */
+    const CellKey *mixed;
+    int nmixed;
+    const char *group;            /* the group whose tables are being written */
+    const Comparisons *cmp;
+    const FamilySpec *families;
+} TableCtx;
+
+static int is_mixed(const TableCtx *x, const char *label, long rank) {
+    for (int k = 0; k < x->nmixed; k++)
+        if (strcmp(x->mixed[k].group, x->group) == 0 && strcmp(x->mixed[k].label, label) == 0 &&
+            (x->mixed[k].rank == rank || x->mixed[k].rank == 0))
+            return 1;
+    return 0;
+}
+
+/* the comparisons of the cell (table, label, rank) of the group being written, in family order,
+   into out (at most max); their count */
+static int cell_comparisons(const TableCtx *x, int table, const char *label, long rank, const Comparison **out, int max) {
+    int k = 0;
+    for (int i = 0; i < x->cmp->n && k < max; i++) {
+        const Comparison *c = &x->cmp->c[i];
+        if (c->table == table && c->rank == rank && strcmp(c->group, x->group) == 0 && strcmp(c->label, label) == 0) out[k++] = c;
+    }
+    return k;
+}
+
+/* one comparison as " Δ +1.2 ± 0.9*" (tagged F<k> when the table shows several families) */
+static void fmt_delta(char *buf, size_t n, const Comparison *c, const TableSpec *t, int digits, int tex, int tagged) {
+    char d[64], h[64], tag[16] = "";
+    const double half = 0.5 * (c->t.hi - c->t.lo);
+    if (t->log_scale) { snprintf(d, sizeof d, "%+.2f", c->t.mean); snprintf(h, sizeof h, "%.2f", half); }
+    else {
+        fmt_num(d, sizeof d, fabs(c->t.mean), digits, tex);
+        memmove(d + 1, d, strlen(d) + 1);
+        d[0] = c->t.mean < 0 ? '-' : '+';
+        fmt_num(h, sizeof h, half, digits, tex);
+    }
+    const int v = comparison_verdict(c);
+    if (tagged) snprintf(tag, sizeof tag, "F%d ", c->family + 1);
+    if (tex) snprintf(buf, n, "%s$\\Delta%s\\,%s \\pm %s$%s", tag, t->log_scale ? "\\log_{10}" : "", d, h, v == 1 ? "*" : v == 2 ? "$\\approx$" : "");
+    else snprintf(buf, n, "%sΔ%s %s ± %s%s", tag, t->log_scale ? "log10" : "", d, h, v == 1 ? "*" : v == 2 ? " ≈" : "");
+}
+
+/* a cell: its value, then in parentheses n, what diverged or reached the threshold and its
+   comparisons; mixed: the cell averages runs of different configs (marked ‡) */
+static void fmt_cell(char *buf, size_t n, const Cell *c, const TableSpec *t, int tex, int bold, int mixed,
+                     const Comparison *const *cmp, int ncmp, int tagged) {
     const int steps = strcmp(t->metric, "steps_to_threshold") == 0, digits = steps ? 0 : t->digits;
     const char *dagger = mixed ? (tex ? "$^{\\ddagger}$" : " ‡") : "";
     if (c->n == 0 || (!c->ok && !c->diverged && !steps)) { snprintf(buf, n, "%s%s", tex ? "--" : "—", dagger); return; }
@@ -127,44 +106,43 @@ static void fmt_cell(char *buf, size_t n, const Cell *c, const TableSpec *t, int
         else snprintf(buf, n, "diverged (%d/%d)%s", c->diverged, c->n, dagger);
         return;
     }
-    char m[64], h[64], body[160], note[48] = "", pair[96] = "", nn[24] = "";
+    char m[64], a[64], b[64], body[200], note[512];
     fmt_num(m, sizeof m, c->mean, digits, tex);
-    if (isfinite(c->half)) {
-        fmt_num(h, sizeof h, c->half, digits, tex);
-        snprintf(body, sizeof body, tex ? "%s \\pm %s" : "%s ± %s", m, h);
+    if (t->log_scale && isfinite(c->half)) {
+        fmt_sci(a, sizeof a, c->lo, tex);
+        fmt_sci(b, sizeof b, c->hi, tex);
+        snprintf(body, sizeof body, "%s [%s, %s]", m, a, b);
+    } else if (isfinite(c->half)) {
+        fmt_num(a, sizeof a, c->half, digits, tex);
+        snprintf(body, sizeof body, tex ? "%s \\pm %s" : "%s ± %s", m, a);
     } else snprintf(body, sizeof body, "%s", m);
-    if (steps && c->ok < c->n) snprintf(note, sizeof note, " (%d/%d)", c->ok, c->n);
-    else if (c->diverged) snprintf(note, sizeof note, tex ? " (%d div.)" : " (%d diverged)", c->diverged);
-    if (usual > 0 && c->n != usual) snprintf(nn, sizeof nn, "n=%d", c->n);
-    if (c->paired) {
-        char d[64];
-        fmt_num(d, sizeof d, c->dmean, digits, tex);
-        const char *sign = c->dmean >= 0 ? "+" : "", *star = c->p < 0.05 ? "*" : "";
-        if (tex) snprintf(pair, sizeof pair, " ($%s%s$%s)", sign, d, star);
-        else snprintf(pair, sizeof pair, " (Δ %s%s%s)", sign, d, star);
+    int k = 0;
+    if (steps && c->ok < c->n) k += snprintf(note + k, sizeof note - (size_t)k, tex ? "$n=%d$/%d reached" : "n=%d/%d reached", c->ok, c->n);
+    else k += snprintf(note + k, sizeof note - (size_t)k, tex ? "$n=%d$" : "n=%d", c->ok);
+    if (c->diverged) k += snprintf(note + k, sizeof note - (size_t)k, ", %d diverged", c->diverged);
+    if (t->log_scale && c->reached >= 0 && strcmp(t->metric, "final_loss") == 0)
+        k += snprintf(note + k, sizeof note - (size_t)k, "; %d/%d reached", c->reached, c->n);
+    for (int i = 0; i < ncmp && k < (int)sizeof note; i++) {
+        char d[160];
+        fmt_delta(d, sizeof d, cmp[i], t, digits, tex, tagged);
+        k += snprintf(note + k, sizeof note - (size_t)k, "; %s", d);
     }
-    if (tex) {   /* the marks as one superscript of the whole value: ${1.2 \pm 0.1}^{n=3,\ddagger}$ */
-        char sup[48] = "";
-        if (nn[0] || mixed) snprintf(sup, sizeof sup, "^{%s%s%s}", nn, nn[0] && mixed ? "," : "", mixed ? "\\ddagger" : "");
-        if (bold) snprintf(buf, n, "$\\mathbf{%s}%s$%s%s", body, sup, note, pair);
-        else snprintf(buf, n, sup[0] ? "${%s}%s$%s%s" : "$%s%s$%s%s", body, sup, note, pair);
-    } else {
-        char mk[48] = "";
-        if (nn[0]) snprintf(mk, sizeof mk, " (%s)", nn);
-        snprintf(buf, n, bold ? "**%s**%s%s%s%s" : "%s%s%s%s%s", body, mk, dagger, note, pair);
-    }
+    if (tex) snprintf(buf, n, bold ? "$\\mathbf{%s}$%s (%s)" : "$%s$%s (%s)", body, dagger, note);
+    else snprintf(buf, n, bold ? "**%s**%s (%s)" : "%s%s (%s)", body, dagger, note);
 }
 
-/* text for LaTeX: \ { } $ ^ ~ % _ & # escaped, control characters as \xHH, ± Δ ‡ as math (a
+/* text for LaTeX: \ { } $ ^ ~ % _ & # escaped, control characters as \xHH, ± Δ ‡ ≈ as math (a
    label or group of a results file is text, never LaTeX: no \input of another file) */
 static void tex_escape(FILE *f, const char *s) {
+    static const char *const sym[][2] = { { "±", "$\\pm$" }, { "Δ", "$\\Delta$" }, { "‡", "$\\ddagger$" }, { "≈", "$\\approx$" } };
     char shown[4096];
     text_printable(shown, sizeof shown, s);
     for (const char *p = shown; *p; p++) {
-        if (strncmp(p, "±", strlen("±")) == 0) { fprintf(f, "$\\pm$"); p += strlen("±") - 1; }
-        else if (strncmp(p, "Δ", strlen("Δ")) == 0) { fprintf(f, "$\\Delta$"); p += strlen("Δ") - 1; }
-        else if (strncmp(p, "‡", strlen("‡")) == 0) { fprintf(f, "$\\ddagger$"); p += strlen("‡") - 1; }
-        else if (*p == '\\') fprintf(f, "\\textbackslash{}");
+        int done = 0;
+        for (size_t k = 0; k < sizeof sym / sizeof sym[0] && !done; k++)
+            if (strncmp(p, sym[k][0], strlen(sym[k][0])) == 0) { fprintf(f, "%s", sym[k][1]); p += strlen(sym[k][0]) - 1; done = 1; }
+        if (done) continue;
+        if (*p == '\\') fprintf(f, "\\textbackslash{}");
         else if (*p == '^') fprintf(f, "\\textasciicircum{}");
         else if (*p == '~') fprintf(f, "\\textasciitilde{}");
         else if (strchr("%_&#{}$", *p)) fprintf(f, "\\%c", *p);
@@ -182,51 +160,61 @@ static void md_text(FILE *f, const char *s, int cell) {
     }
 }
 
-/* a cell whose runs have different configs: group, label, and rank (0: every rank) */
-typedef struct { const char *group, *label; long rank; } CellKey;
-
-/* what the tables of a file share: the runs it should hold and the cells of mixed configs */
-typedef struct {
-    int expected, found;          /* runs the experiment plans (0: unknown) and the finished ones */
-    const CellKey *mixed;
-    int nmixed;
-    const char *group;            /* the group whose tables are being written */
-} TableCtx;
-
-static int is_mixed(const TableCtx *x, const char *label, long rank) {
-    for (int k = 0; k < x->nmixed; k++)
-        if (strcmp(x->mixed[k].group, x->group) == 0 && strcmp(x->mixed[k].label, label) == 0 &&
-            (x->mixed[k].rank == rank || x->mixed[k].rank == 0))
-            return 1;
-    return 0;
+/* the legend under a table: what Δ and the marks mean, and each family shown with the number of
+   tests adjusted together; "" when the table shows no comparison */
+static void table_legend(char *buf, size_t n, const TableCtx *x, const TableSpec *t, const int *shown, int nshown) {
+    buf[0] = 0;
+    if (!nshown) return;
+    const int tagged = nshown > 1;
+    int k = snprintf(buf, n, "%s: the paired difference to the family's reference row on the same seeds (%s), ± its 95%% "
+                     "interval (t). %s, each Holm-adjusted over all the cells it covers in every table%s: ",
+                     t->log_scale ? "Δlog10" : "Δ", t->log_scale ? "of log10 values: a factor 10^Δ" : "row - reference",
+                     tagged ? "Families (F1, F2, ... in a cell)" : "Family", x->group[0] ? " and target" : "");
+    int any_margin = 0;
+    for (int i = 0; i < nshown && k < (int)n; i++) {
+        const FamilySpec *f = &x->families[shown[i]];
+        char tag[16] = "";
+        if (tagged) snprintf(tag, sizeof tag, "F%d ", shown[i] + 1);
+        k += snprintf(buf + k, n - (size_t)k, "%s%s\"%s\" against %s, %d tests", i ? "; " : "", tag, f->name, f->compare_to,
+                      x->cmp->tests[shown[i]]);
+        any_margin |= x->cmp->tost_tests[shown[i]] > 0;
+    }
+    if (k < (int)n) k += snprintf(buf + k, n - (size_t)k, ". * significant after Holm's adjustment within its family (adjusted p < %.2g)", ALPHA);
+    if (any_margin && t->margin > 0 && k < (int)n) {
+        char m[64];
+        if (t->margin_relative) snprintf(m, sizeof m, "%g%%", 100 * t->margin);
+        else snprintf(m, sizeof m, "%g%s", t->margin, t->log_scale ? " in log10" : "");
+        k += snprintf(buf + k, n - (size_t)k, "; ≈ equivalent within ±%s (TOST on the paired %s: its 90%% interval inside the margin, "
+                      "Holm-adjusted within the family, p < %.2g)", m, t->margin_relative && !t->log_scale ? "log ratios" : "differences", ALPHA);
+    }
+    if (k < (int)n) snprintf(buf + k, n - (size_t)k, "; no mark: inconclusive. n: the seeds in the cell (diverged runs aside).");
 }
 
 static int write_table(FILE *md, FILE *tex, const RunRecord *runs, int n, const char **labels, int nl, const long *ranks,
-                       int nr, const TableSpec *t, const char *title, const char *compare_to, const TableCtx *x,
-                       char *err, size_t errlen) {
+                       int nr, int ti, const TableSpec *t, const char *title, const TableCtx *x, char *err, size_t errlen) {
     const int steps = strcmp(t->metric, "steps_to_threshold") == 0, higher = t->better_higher && !steps;
-    int base = -1;
-    for (int i = 0; i < nl; i++) if (compare_to && strcmp(labels[i], compare_to) == 0) base = i;
     if ((size_t)nl * (size_t)nr > TABLE_MAX_CELLS) {
         snprintf(err, errlen, "%s: a table of %d labels and %d ranks (at most %d cells)", title, nl, nr, TABLE_MAX_CELLS);
         return -1;
     }
     Cell *cells = malloc(sizeof(Cell) * (size_t)nl * (size_t)nr + 1);
-    int *best = malloc(sizeof(int) * (size_t)nr + 1), *count = calloc((size_t)n + 1, sizeof(int));
-    if (!cells || !best || !count) {
+    int *best = malloc(sizeof(int) * (size_t)nr + 1), *shown = calloc((size_t)x->cmp->nfamilies + 1, sizeof(int));
+    if (!cells || !best || !shown) {
         snprintf(err, errlen, "%s: a table of %d labels and %d ranks does not fit in memory", title, nl, nr);
-        free(cells); free(best); free(count);
+        free(cells); free(best); free(shown);
         return -1;
     }
     for (int i = 0; i < nl; i++)
-        for (int j = 0; j < nr; j++) cell_of(&cells[i * nr + j], runs, n, labels[i], ranks[j], t->metric, t->scale);
-    /* the usual number of runs of a cell (the most frequent, the larger on a tie); other counts are marked */
-    int usual = 0, odd = 0, mixed = 0;
-    for (int k = 0; k < nl * nr; k++) if (cells[k].n > 0 && cells[k].n <= n) count[cells[k].n]++;
-    for (int v = 1; v <= n; v++) if (count[v] && count[v] >= count[usual]) usual = v;
-    for (int k = 0; k < nl * nr; k++) odd |= cells[k].n > 0 && cells[k].n != usual;
+        for (int j = 0; j < nr; j++) cell_of(&cells[i * nr + j], runs, n, labels[i], ranks[j], t);
+    int mixed = 0, nshown = 0;
     for (int i = 0; i < nl; i++)
         for (int j = 0; j < nr; j++) mixed |= is_mixed(x, labels[i], ranks[j]);
+    for (int f = 0; f < x->cmp->nfamilies; f++) {   /* the families this table shows */
+        int used = 0;
+        for (int i = 0; i < x->cmp->n && !used; i++)
+            used = x->cmp->c[i].family == f && x->cmp->c[i].table == ti && strcmp(x->cmp->c[i].group, x->group) == 0;
+        if (used) shown[nshown++] = f;
+    }
     for (int j = 0; j < nr; j++) {
         best[j] = -1;
         for (int i = 0; i < nl; i++) {
@@ -234,20 +222,17 @@ static int write_table(FILE *md, FILE *tex, const RunRecord *runs, int n, const 
             if (!c->ok) continue;
             if (best[j] < 0 || (higher ? c->mean > cells[best[j] * nr + j].mean : c->mean < cells[best[j] * nr + j].mean)) best[j] = i;
         }
-        if (base >= 0)
-            for (int i = 0; i < nl; i++) if (i != base) pair_with(&cells[i * nr + j], &cells[base * nr + j]);
     }
-    char caption[2048], what[300], cover[64] = "", marks[160] = "";
+    char caption[2048], what[300], cover[64] = "", marks[160] = "", legend[4096];
     snprintf(what, sizeof what, "%s", t->caption);
     if (steps && (!what[0] || strcmp(what, t->metric) == 0))
         snprintf(what, sizeof what, "steps to reach loss %.0e", n ? runs[0].loss_threshold : NAN);
     if (x->expected > 0 && x->found < x->expected) snprintf(cover, sizeof cover, " (%d of %d runs)", x->found, x->expected);
-    if (odd) snprintf(marks, sizeof marks, "; %d runs per cell, (n=k) marks a cell of k", usual);
-    if (mixed) snprintf(marks + strlen(marks), sizeof marks - strlen(marks), "; ‡ averages runs of different configs");
-    snprintf(caption, sizeof caption, "%s: %s%s, mean ± 95%% interval (t) over %s; best in bold (%s is better)%s%s%s%s", title,
-             what, cover, steps ? "the seeds that reached it" : "seeds", higher ? "higher" : "lower",
-             base >= 0 ? "; (Δ d) = mean paired difference to " : "", base >= 0 ? compare_to : "",
-             base >= 0 ? " on the same seeds, * p < 0.05 (paired t-test)" : "", marks);
+    if (mixed) snprintf(marks, sizeof marks, "; ‡ averages runs of different configs");
+    snprintf(caption, sizeof caption, "%s: %s%s, %s over %s; best in bold (%s is better)%s", title, what, cover,
+             t->log_scale ? "geometric mean [95% interval of log10]" : "mean ± 95% interval (t)",
+             steps ? "the seeds that reached it" : "seeds", higher ? "higher" : "lower", marks);
+    table_legend(legend, sizeof legend, x, t, shown, nshown);
     fprintf(md, "\n");
     md_text(md, caption, 0);
     fprintf(md, "\n\n| method |");
@@ -268,30 +253,40 @@ static int write_table(FILE *md, FILE *tex, const RunRecord *runs, int n, const 
         fprintf(md, " |");
         tex_escape(tex, labels[i]);
         for (int j = 0; j < nr; j++) {
-            char b[512];
-            const int mx = is_mixed(x, labels[i], ranks[j]);
-            fmt_cell(b, sizeof b, &cells[i * nr + j], t, 0, best[j] == i, usual, mx);
+            char b[1024];
+            const Comparison *cmp[FAMILY_ROWS];
+            const int mx = is_mixed(x, labels[i], ranks[j]), nc = cell_comparisons(x, ti, labels[i], ranks[j], cmp, FAMILY_ROWS);
+            fmt_cell(b, sizeof b, &cells[i * nr + j], t, 0, best[j] == i, mx, cmp, nc, nshown > 1);
             fprintf(md, " %s |", b);
-            fmt_cell(b, sizeof b, &cells[i * nr + j], t, 1, best[j] == i, usual, mx);
+            fmt_cell(b, sizeof b, &cells[i * nr + j], t, 1, best[j] == i, mx, cmp, nc, nshown > 1);
             fprintf(tex, " & %s", b);
         }
         fprintf(md, "\n");
         fprintf(tex, " \\\\\n");
     }
-    fprintf(tex, "\\bottomrule\n\\end{tabular}\n\\end{table}\n\n");
-    free(cells); free(best); free(count);
+    fprintf(tex, "\\bottomrule\n\\end{tabular}\n");
+    if (legend[0]) {
+        fprintf(md, "\n");
+        md_text(md, legend, 0);
+        fprintf(md, "\n");
+        fprintf(tex, "\\par\\smallskip{\\footnotesize ");
+        tex_escape(tex, legend);
+        fprintf(tex, "}\n");
+    }
+    fprintf(tex, "\\end{table}\n\n");
+    free(cells); free(best); free(shown);
     return 0;
 }
 
 /* the tables of one group of runs (one target, or all runs); 0 or -1 */
 static int group_tables(FILE *md, FILE *tex, const RunRecord *runs, int n, const char *title, const TableSpec *tables,
-                        int ntables, const char *compare_to, const TableCtx *x, char *err, size_t errlen) {
+                        int ntables, const TableCtx *x, char *err, size_t errlen) {
     const char **labels = malloc(sizeof(char *) * (size_t)(n + 1));
     long *ranks = malloc(sizeof(long) * (size_t)(n + 1));
-    int nl = labels_of(runs, n, labels), nr = ranks_of(runs, n, ranks), rc = 0;
+    int nl = cell_labels(runs, n, labels), nr = cell_ranks(runs, n, ranks), rc = 0;
     if (nr == 0) ranks[nr++] = 0;
     for (int k = 0; k < ntables && rc == 0; k++)
-        rc = write_table(md, tex, runs, n, labels, nl, ranks, nr, &tables[k], title, compare_to, x, err, errlen);
+        rc = write_table(md, tex, runs, n, labels, nl, ranks, nr, k, &tables[k], title, x, err, errlen);
     free(labels); free(ranks);
     return rc;
 }
@@ -300,37 +295,20 @@ static int group_tables(FILE *md, FILE *tex, const RunRecord *runs, int n, const
    then every evaluation column found; *n of them, malloc'ed */
 static TableSpec *default_tables(const RunRecord *runs, int nruns, int *n) {
     TableSpec *t = calloc(RUN_MAX_COLS + 2, sizeof(TableSpec));
-    t[0] = (TableSpec){ "final_loss", "final loss", 1, -1, 0 };
-    t[1] = (TableSpec){ "steps_to_threshold", "", 1, 0, 0 };
+    t[0] = (TableSpec){ "final_loss", "final loss", 1, -1, 0, 0, 0, 0 };
+    t[1] = (TableSpec){ "steps_to_threshold", "", 1, 0, 0, 0, 0, 0 };
     *n = 2;
     for (int i = 0; i < nruns; i++)
         for (size_t c = 4; c < runs[i].cols; c++) {
             int seen = 0;
             for (int k = 0; k < *n; k++) seen |= strcmp(t[k].metric, runs[i].columns[c]) == 0;
             if (seen || *n == RUN_MAX_COLS + 2) continue;
-            t[*n] = (TableSpec){ "", "", 1, -1, strstr(runs[i].columns[c], "accuracy") != NULL };
+            t[*n] = (TableSpec){ "", "", 1, -1, strstr(runs[i].columns[c], "accuracy") != NULL, 0, 0, 0 };
             snprintf(t[*n].metric, sizeof t[*n].metric, "%s", runs[i].columns[c]);
             snprintf(t[*n].caption, sizeof t[*n].caption, "%s at the last step", runs[i].columns[c]);
             (*n)++;
         }
     return t;
-}
-
-/* runs of group g (first-seen order of groups), copied into out; returns the count */
-static int runs_of_group(const RunRecord *runs, int n, const char *g, RunRecord *out) {
-    int k = 0;
-    for (int i = 0; i < n; i++) if (strcmp(runs[i].group, g) == 0) out[k++] = runs[i];
-    return k;
-}
-
-static int groups_of(const RunRecord *runs, int n, const char **groups) {
-    int ng = 0;
-    for (int i = 0; i < n; i++) {
-        int seen = 0;
-        for (int j = 0; j < ng; j++) seen |= strcmp(groups[j], runs[i].group) == 0;
-        if (!seen) groups[ng++] = runs[i].group;
-    }
-    return ng;
 }
 
 static int cmp_double(const void *a, const void *b) { double x = *(const double *)a, y = *(const double *)b; return (x > y) - (x < y); }
@@ -482,7 +460,7 @@ static int check_mixed(const RunRecord *runs, int n, int allow, CellKey **mixed,
     int rc = 0, cap = 0;
     *mixed = NULL;
     *nmixed = 0;
-    for (int i = 0; i < n; i++) if (runs[i].config && tabulated(&runs[i])) canon[i] = config_sans_seed(runs[i].config);
+    for (int i = 0; i < n; i++) if (runs[i].config && cell_tabulated(&runs[i])) canon[i] = config_sans_seed(runs[i].config);
     for (int i = 0; i < n && rc == 0; i++)
         for (int j = i + 1; canon[i] && j < n && rc == 0; j++) {
             const RunRecord *a = &runs[i], *b = &runs[j];
@@ -523,11 +501,12 @@ static int check_mixed(const RunRecord *runs, int n, int allow, CellKey **mixed,
 }
 
 int report_tables(const RunRecord *runs, int n, const char *title, const TableSpec *tables, int ntables,
-                  const char *compare_to, int expected, int allow_mixed, const char *stem, char *err, size_t errlen) {
+                  const FamilySpec *families, int nfamilies, int expected, int allow_mixed, const char *stem, char *err,
+                  size_t errlen) {
     RunRecord *finals = malloc(sizeof(RunRecord) * (size_t)(n + 1));
     int nf = 0, found = 0;
     for (int i = 0; i < n; i++) if (strcmp(runs[i].role, "tune") != 0) finals[nf++] = runs[i];   /* tables: test only */
-    for (int i = 0; i < nf; i++) found += tabulated(&finals[i]);
+    for (int i = 0; i < nf; i++) found += cell_tabulated(&finals[i]);
     CellKey *mixed = NULL;
     int nmixed = 0;
     if (check_mixed(finals, nf, allow_mixed, &mixed, &nmixed, err, errlen) != 0) { free(finals); free(mixed); return -1; }
@@ -558,20 +537,27 @@ int report_tables(const RunRecord *runs, int n, const char *title, const TableSp
     if (ntables == 0) tables = dflt = default_tables(runs, n, &ntables);
     const char **groups = malloc(sizeof(char *) * (size_t)(n + 1));
     RunRecord *sub = malloc(sizeof(RunRecord) * (size_t)(n + 1));
-    int ng = groups_of(finals, nf, groups), rc = 0;
-    TableCtx x = { expected, found, mixed, nmixed, "" };
+    Comparisons cmp;
+    int ng = cell_groups(finals, nf, groups), rc = comparisons_build(&cmp, finals, nf, tables, ntables, families, nfamilies, err, errlen);
+    TableCtx x = { expected, found, mixed, nmixed, "", &cmp, families };
     for (int gi = 0; gi < ng && rc == 0; gi++) {
-        int k = runs_of_group(finals, nf, groups[gi], sub);
+        int k = cell_group_runs(finals, nf, groups[gi], sub);
         char t[1400], g[SHOWN];
         if (groups[gi][0]) snprintf(t, sizeof t, "%s, target %s", title, text_printable(g, sizeof g, groups[gi]));
         else snprintf(t, sizeof t, "%s", title);
         x.group = groups[gi];
-        rc = group_tables(md, tex, sub, k, t, tables, ntables, compare_to, &x, err, errlen);
+        rc = group_tables(md, tex, sub, k, t, tables, ntables, &x, err, errlen);
     }
     if (rc == 0) tuning_table(md, tex, runs, n);
-    free(groups); free(sub); free(finals); free(dflt); free(mixed);
     fclose(md);
     fclose(tex);
+    if (rc == 0) {
+        char fp[560];
+        snprintf(fp, sizeof fp, "%s_findings.md", stem);
+        rc = findings_write(fp, title, &cmp, tables, families, err, errlen);
+    }
+    if (cmp.c || cmp.tests) comparisons_free(&cmp);
+    free(groups); free(sub); free(finals); free(dflt); free(mixed);
     return rc;
 }
 
@@ -633,7 +619,7 @@ static int export_summary(const RunRecord *runs, int n, const TableSpec *tables,
                           size_t errlen) {
     const char **labels = malloc(sizeof(char *) * (size_t)(n + 1));
     long *ranks = malloc(sizeof(long) * (size_t)(n + 1));
-    int nl = labels_of(runs, n, labels), nr = ranks_of(runs, n, ranks), rc = 0;
+    int nl = cell_labels(runs, n, labels), nr = cell_ranks(runs, n, ranks), rc = 0;
     if (nr == 0) ranks[nr++] = 0;
     for (int t = 0; t < ntables && rc == 0; t++)
         for (int j = 0; j < nr && rc == 0; j++) {
@@ -644,8 +630,10 @@ static int export_summary(const RunRecord *runs, int n, const TableSpec *tables,
             if (!f) { snprintf(err, errlen, "%s: cannot write (%s)", path, strerror(errno)); rc = -1; break; }
             fprintf(f, "# %s (times %g) at rank %ld: label mean half_width_95 seeds diverged\n", metric, tables[t].scale, ranks[j]);
             Cell *c = malloc(sizeof(Cell));
+            TableSpec linear = tables[t];   /* the figure draws mean +- half-width: on the linear scale */
+            linear.log_scale = 0;
             for (int i = 0; i < nl; i++) {
-                cell_of(c, runs, n, labels[i], ranks[j], tables[t].metric, tables[t].scale);
+                cell_of(c, runs, n, labels[i], ranks[j], &linear);
                 if (!c->n) continue;
                 char label[300];
                 path_part(label, sizeof label, labels[i]);   /* one word, as gnuplot reads it */
@@ -663,7 +651,7 @@ static int export_group(const RunRecord *runs, int n, const CurveSpec *curves, i
     if (make_dirs(dir) != 0) { snprintf(err, errlen, "%s: cannot create the directory", dir); return -1; }
     const char **labels = malloc(sizeof(char *) * (size_t)(n + 1));
     long *ranks = malloc(sizeof(long) * (size_t)(n + 2));
-    int nl = labels_of(runs, n, labels), nr = ranks_of(runs, n, ranks);
+    int nl = cell_labels(runs, n, labels), nr = cell_ranks(runs, n, ranks);
     ranks[nr++] = 0;
     int rc = name_clash(labels, nl, "label", dir, err, errlen);
     for (int li = 0; li < nl && rc == 0; li++)
@@ -729,10 +717,10 @@ int report_export(const RunRecord *runs, int n, const CurveSpec *curves, int ncu
     RunRecord *finals = malloc(sizeof(RunRecord) * (size_t)(n + 1));
     int nf = 0;
     for (int i = 0; i < n; i++) if (strcmp(runs[i].role, "tune") != 0) finals[nf++] = runs[i];
-    int ng = groups_of(finals, nf, groups);
+    int ng = cell_groups(finals, nf, groups);
     int rc = name_clash(groups, ng, "group", dir, err, errlen);
     for (int gi = 0; gi < ng && rc == 0; gi++) {
-        int k = runs_of_group(finals, nf, groups[gi], sub);
+        int k = cell_group_runs(finals, nf, groups[gi], sub);
         char d[1024], name[300];
         path_part(name, sizeof name, groups[gi]);
         if (groups[gi][0]) snprintf(d, sizeof d, "%s/%s", dir, name);

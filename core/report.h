@@ -1,5 +1,5 @@
 /* Turning an experiment file's runs into what a paper needs: the `loft show` summary, Markdown
-   and LaTeX (booktabs) tables of mean +- std over seeds, and .dat files for gnuplot with the
+   and LaTeX (booktabs) tables over seeds with their comparisons, and .dat files for gnuplot with the
    mean and min-max band of the loss over seeds at every logged step. */
 #ifndef LOFT_REPORT_H
 #define LOFT_REPORT_H
@@ -11,17 +11,21 @@
    file's text with control characters escaped) */
 void report_show(FILE *out, const RunRecord *runs, int n);
 /* the tables (rows = labels in first-seen order, columns = ranks, one section per group of
-   runs) into <stem>.md and <stem>.tex; ntables = 0: final loss, steps to the loss threshold and
-   every evaluation column found. Cells: mean ± 95 % interval over seeds, the best of a column in
-   bold, and the mean paired difference to the row compare_to (NULL or absent: none) with a star
-   when a paired t-test gives p < 0.05; a cell of another number of runs than most is marked
-   (n=k). expected: the runs the experiment plans, tuning runs aside (0: unknown); fewer finished
-   ones put "k of N runs" in the header and every caption. Runs of one cell (label, rank, group)
-   whose configs (RunRecord.config, read with H5R_CONFIG) differ in a key other than the seed are
-   an error naming the cell, two runs and the keys, unless allow_mixed: then a warning on stderr
-   and the cell marked ‡. All text of the file is escaped. 0 or -1 (err says why) */
+   runs) into <stem>.md and <stem>.tex, and the findings into <stem>_findings.md (findings.h);
+   ntables = 0: final loss, steps to the loss threshold and every evaluation column found.
+   Cells: mean ± 95 % interval over seeds (a log10 table: geometric mean [95 % interval]) and n,
+   the best of a column in bold, and for each family covering the cell (comparisons.h) the paired
+   difference to its reference row ± its 95 % interval, marked * when significant after Holm's
+   adjustment within the family and ≈ when equivalent within the table's margin; a legend under
+   each table names the families and how many tests each adjusts together. expected: the runs
+   the experiment plans, tuning runs aside (0: unknown); fewer finished ones put "k of N runs" in
+   the header and every caption. Runs of one cell (label, rank, group) whose configs
+   (RunRecord.config, read with H5R_CONFIG) differ in a key other than the seed are an error
+   naming the cell, two runs and the keys, unless allow_mixed: then a warning on stderr and the
+   cell marked ‡. All text of the file is escaped. 0 or -1 (err says why) */
 int report_tables(const RunRecord *runs, int n, const char *title, const TableSpec *tables, int ntables,
-                  const char *compare_to, int expected, int allow_mixed, const char *stem, char *err, size_t errlen);
+                  const FamilySpec *families, int nfamilies, int expected, int allow_mixed, const char *stem, char *err,
+                  size_t errlen);
 /* <dir>/r<rank>__<label>.dat with columns step mean min max std of the loss over seeds, and the
    mean of a dist_to_adamw column (NaN without one); rank 0 is the rank-independent full-AdamW
    reference; each declared curve adds r<rank>__<label>.<name>.dat (step, then mean min max of

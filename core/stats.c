@@ -1,69 +1,92 @@
-/* Student's t by the regularized incomplete beta function (Lentz's continued fraction), the
-   95 % interval of a mean and the paired t-test. */
+/* The procedures of stats.h; Student's t distribution itself is GSL's (gsl/gsl_cdf.h). */
+#include <gsl/gsl_cdf.h>
 #include <math.h>
+#include <stdlib.h>
 #include "stats.h"
 
-/* the continued fraction of I_x(a, b), valid for x < (a + 1) / (a + b + 2) */
-static double beta_cf(double a, double b, double x) {
-    const double tiny = 1e-300;
-    double c = 1, d = 1 - (a + b) * x / (a + 1);
-    if (fabs(d) < tiny) d = tiny;
-    d = 1 / d;
-    double h = d;
-    for (int m = 1; m <= 300; m++) {
-        double m2 = 2.0 * m, num = m * (b - m) * x / ((a + m2 - 1) * (a + m2));
-        d = 1 + num * d; if (fabs(d) < tiny) d = tiny;
-        c = 1 + num / c; if (fabs(c) < tiny) c = tiny;
-        d = 1 / d;
-        h *= d * c;
-        num = -(a + m) * (a + b + m) * x / ((a + m2) * (a + m2 + 1));
-        d = 1 + num * d; if (fabs(d) < tiny) d = tiny;
-        c = 1 + num / c; if (fabs(c) < tiny) c = tiny;
-        d = 1 / d;
-        double del = d * c;
-        h *= del;
-        if (fabs(del - 1) < 1e-15) break;
-    }
-    return h;
-}
-
-/* I_x(a, b), the regularized incomplete beta function */
-static double beta_inc(double a, double b, double x) {
-    if (x <= 0) return 0;
-    if (x >= 1) return 1;
-    double lfront = lgamma(a + b) - lgamma(a) - lgamma(b) + a * log(x) + b * log1p(-x);
-    if (x < (a + 1) / (a + b + 2)) return exp(lfront) * beta_cf(a, b, x) / a;
-    return 1 - exp(lfront) * beta_cf(b, a, 1 - x) / b;
-}
-
-double t_cdf(double t, double df) {
-    if (isnan(t)) return NAN;
-    double tail = 0.5 * beta_inc(df / 2, 0.5, df / (df + t * t));   /* P(T > |t|) */
-    return t >= 0 ? 1 - tail : tail;
-}
-
-double t_quantile(double p, double df) {
-    double lo = -1e6, hi = 1e6;
-    for (int i = 0; i < 200; i++) {
-        double mid = 0.5 * (lo + hi);
-        if (t_cdf(mid, df) < p) lo = mid; else hi = mid;
-    }
-    return 0.5 * (lo + hi);
-}
+/* the t quantile of probability q with df degrees of freedom (0 < q < 1) */
+static double t_quantile(double q, double df) { return gsl_cdf_tdist_Pinv(q, df); }
 
 double ci95_half_width(double sd, int n) {
     if (n < 2) return NAN;
     return t_quantile(0.975, n - 1) * sd / sqrt((double)n);
 }
 
-void paired_t_test(const double *d, int n, double *mean, double *p) {
+/* mean and sample std of n values */
+static void mean_sd(const double *v, int n, double *mean, double *sd) {
     double s1 = 0, s2 = 0;
-    for (int i = 0; i < n; i++) s1 += d[i];
+    for (int i = 0; i < n; i++) s1 += v[i];
     *mean = n ? s1 / n : NAN;
-    if (n < 2) { *p = NAN; return; }
-    for (int i = 0; i < n; i++) s2 += (d[i] - *mean) * (d[i] - *mean);
-    double sd = sqrt(s2 / (n - 1));
-    if (sd == 0) { *p = *mean == 0 ? 1 : 0; return; }
-    double t = *mean / (sd / sqrt((double)n));
-    *p = 2 * (1 - t_cdf(fabs(t), n - 1));
+    for (int i = 0; i < n; i++) s2 += (v[i] - *mean) * (v[i] - *mean);
+    *sd = n > 1 ? sqrt(s2 / (n - 1)) : NAN;
+}
+
+void paired_t(const double *d, int n, PairedT *o) {
+    o->n = n;
+    mean_sd(d, n, &o->mean, &o->sd);
+    if (n < 2) { o->lo = o->hi = o->t = o->p = NAN; return; }
+    const double se = o->sd / sqrt((double)n), df = n - 1;
+    if (se == 0) {
+        o->lo = o->hi = o->mean;
+        o->t = o->mean == 0 ? 0 : copysign(INFINITY, o->mean);
+        o->p = o->mean == 0 ? 1 : 0;
+        return;
+    }
+    const double h = t_quantile(0.975, df) * se;
+    o->lo = o->mean - h;
+    o->hi = o->mean + h;
+    o->t = o->mean / se;
+    o->p = 2 * gsl_cdf_tdist_Q(fabs(o->t), df);   /* the upper tail: exact for small p */
+}
+
+/* indices by their p ascending (ties in index order); arg: the p-values (qsort_r) */
+static int cmp_index(const void *a, const void *b, void *arg) {
+    const double *p = arg;
+    const int i = *(const int *)a, j = *(const int *)b;
+    if (p[i] != p[j]) return p[i] < p[j] ? -1 : 1;
+    return (i > j) - (i < j);
+}
+
+void holm_adjust(const double *p, int m, double *adj) {
+    int *order = malloc(sizeof(int) * (size_t)(m > 0 ? m : 1));
+    for (int i = 0; i < m; i++) order[i] = i;
+    qsort_r(order, (size_t)m, sizeof(int), cmp_index, (void *)p);
+    double running = 0;
+    for (int k = 0; k < m; k++) {
+        const double a = fmin(1, (double)(m - k) * p[order[k]]);
+        running = fmax(running, a);
+        adj[order[k]] = running;
+    }
+    free(order);
+}
+
+double tost_paired(const double *d, int n, double margin, double *lo90, double *hi90) {
+    double mean, sd;
+    mean_sd(d, n, &mean, &sd);
+    if (lo90) *lo90 = NAN;
+    if (hi90) *hi90 = NAN;
+    if (n < 2 || !(margin > 0)) return NAN;
+    const double se = sd / sqrt((double)n), df = n - 1;
+    if (se == 0) {
+        if (lo90) *lo90 = mean;
+        if (hi90) *hi90 = mean;
+        return fabs(mean) < margin ? 0 : 1;
+    }
+    const double h = t_quantile(0.95, df) * se;
+    if (lo90) *lo90 = mean - h;
+    if (hi90) *hi90 = mean + h;
+    const double p_low = gsl_cdf_tdist_Q((mean + margin) / se, df);    /* H0: mean <= -margin */
+    const double p_high = gsl_cdf_tdist_P((mean - margin) / se, df);   /* H0: mean >= +margin */
+    return fmax(p_low, p_high);
+}
+
+void geomean_ci95(const double *v, int n, double *gm, double *lo, double *hi) {
+    double *l = calloc((size_t)(n > 0 ? n : 1), sizeof(double)), mean, sd;
+    for (int i = 0; i < n; i++) l[i] = log10(v[i]);
+    mean_sd(l, n, &mean, &sd);
+    free(l);
+    const double h = ci95_half_width(sd, n);
+    *gm = pow(10, mean);
+    *lo = n > 1 ? pow(10, mean - h) : NAN;
+    *hi = n > 1 ? pow(10, mean + h) : NAN;
 }

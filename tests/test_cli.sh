@@ -115,8 +115,8 @@ expect "loft compact keeps every run" "grep -q 'MB ->' '$T/cp' && [ \$('$LOFT' s
 
 # --- table and figure
 "$LOFT" table "$T/r/tiny.h5" --out "$T/tab" > /dev/null
-expect "loft table writes Markdown and LaTeX: mean ± 95% interval, best in bold, paired differences to lora" \
-  "grep -q '| loft |' '$T/tab.md' && grep -q '±' '$T/tab.md' && grep -q 'toprule' '$T/tab.tex' && grep -q '\*\*' '$T/tab.md' && grep -q '(Δ ' '$T/tab.md' && grep -q 'mathbf' '$T/tab.tex'"
+expect "loft table writes Markdown and LaTeX: mean ± 95% interval, n, best in bold, paired differences to lora" \
+  "grep -q '| loft |' '$T/tab.md' && grep -q '±' '$T/tab.md' && grep -q 'toprule' '$T/tab.tex' && grep -q '\*\*' '$T/tab.md' && grep -q '(n=2; Δ ' '$T/tab.md' && grep -q 'mathbf' '$T/tab.tex'"
 expect "the LaTeX table is well formed ($(tests/check_latex.sh "$T/tab.tex" 2>&1 | cut -c1-60))" "tests/check_latex.sh '$T/tab.tex' > /dev/null"
 "$LOFT" export "$T/r/tiny.h5" --out "$T/dat" > /dev/null
 expect "loft export writes one .dat per (rank, label)" "[ -s '$T/dat/r2__loft.dat' ] && [ -s '$T/dat/r0__adamw.dat' ]"

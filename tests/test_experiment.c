@@ -2,6 +2,7 @@
    overrides, run ids, the automatic full-AdamW reference, and the errors of a bad experiment file
    (each names the file and, for Lua errors, the line): strict globals, "did you mean", the hint
    for the keyword key `in`, and the note on an experiment with neither variants nor grid. */
+#include <math.h>
 #include <stdlib.h>
 #include <unistd.h>
 #include "check_util.h"
@@ -224,6 +225,43 @@ int main(void) {
     expect_error("field3.lua", "experiment{ base = 'configs/mf.yaml', zzzzzz = 1 }", "unknown field 'zzzzzz' (known: name,");
     expect_error("report.lua", "experiment{ base = 'configs/mf.yaml', report = { tabels = {} } }",
                  "report: unknown field 'tabels'; did you mean 'tables'?");
+    {   /* the report's families and margins, as the tables read them */
+        Experiment e;
+        char err[1024] = "";
+        int rc = experiment_load(&e, "tests/data/findings_tiny.lua", err, sizeof err);
+        CHECK(rc == 0, "findings_tiny.lua: %s", err);
+        if (rc == 0) {
+            const ReportSpec *r = &e.report;
+            const int fams = r->nfamilies == 2 && strcmp(r->families[0].compare_to, "lora") == 0 && r->families[0].nrows == 2 &&
+                             r->families[0].nmetrics == 0 && strcmp(r->families[1].rows[0], "loft-no-*") == 0 &&
+                             strcmp(r->families[1].metrics[0], "final_loss") == 0;
+            const int tabs = r->ntables == 2 && r->tables[0].log_scale == 1 && fabs(r->tables[0].margin - 0.5) < 1e-15 &&
+                             r->tables[0].margin_relative == 1 && r->tables[1].log_scale == 0 && r->tables[1].margin == 0.5 &&
+                             r->tables[1].margin_relative == 0;
+            CHECK(fams, "two families with their rows and metrics");
+            CHECK(tabs, "a log10 table with a relative margin (\"50%%\" = 0.5), a linear one with an absolute margin");
+            printf("  %s the report's families, margins and log10 table are read\n", fams && tabs ? "ok  " : "FAIL");
+            experiment_free(&e);
+        }
+    }
+    static const char fam[] = "experiment{ base = 'configs/mf.yaml', variants = { { label = 'lora' }, { label = 'loft' } }, report = { %s } }";
+    char text[1024];
+    snprintf(text, sizeof text, fam, "families = { { name = 'a', compare_to = 'lroa' } }");
+    expect_error("fam1.lua", text, "report.families[1]: compare_to 'lroa' is no label of the experiment");
+    snprintf(text, sizeof text, fam, "families = { { name = 'a', compare_to = 'lora', rows = { 'dora*' } } }");
+    expect_error("fam2.lua", text, "report.families[1]: rows entry 'dora*' matches no label of the experiment");
+    snprintf(text, sizeof text, fam, "families = { { name = 'a', compare_to = 'lora', row = { 'loft' } } }");
+    expect_error("fam3.lua", text, "report.families[1]: unknown field 'row'; did you mean 'rows'?");
+    snprintf(text, sizeof text, fam, "compare_to = 'lora', families = { { name = 'a', compare_to = 'lora' } }");
+    expect_error("fam4.lua", text, "declare families or compare_to (the one-family shorthand), not both");
+    snprintf(text, sizeof text, fam, "tables = { { metric = 'final_loss' } }, families = { { name = 'a', compare_to = 'lora', metrics = { 'final_los' } } }");
+    expect_error("fam5.lua", text, "metrics entry 'final_los' is no table's metric");
+    snprintf(text, sizeof text, fam, "tables = { { metric = 'final_loss' } }, margin = { perplexity = 1 }");
+    expect_error("margin1.lua", text, "report.margin.perplexity: no table has the metric 'perplexity'");
+    snprintf(text, sizeof text, fam, "tables = { { metric = 'final_loss' } }, margin = { final_loss = '2 percent' }");
+    expect_error("margin2.lua", text, "report.margin.final_loss: expected a positive number (in the table's units) or a percentage");
+    snprintf(text, sizeof text, fam, "tables = { { metric = 'final_loss', log = true } }");
+    expect_error("log.lua", text, "report.tables[1]: unknown field 'log' (known: metric, caption, scale, digits, better, log10)");
     expect_error("tuneat.lua", "experiment{ base = 'configs/mf.yaml', variants = { { label = 'a', tune_at = { steps = 3 } } },\n"
                  "  tune = { lr = { 0.1, 1 }, on = 'final_loss', rank = 2 } }", "tune_at.steps is not a key tune fixes");
     expect_error("twice.lua", "experiment{ base = 'a' }\nexperiment{ base = 'b' }\n", "twice.lua:2: experiment{} is called twice");

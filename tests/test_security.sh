@@ -187,8 +187,8 @@ fi
 "$LOFT" run tests/data/tiny.lua --results "$T/p" --only 'lo*' > /dev/null 2>&1
 "$LOFT" run tests/data/tiny.lua --results "$T/p" --only 'adamw.seed=1' > /dev/null 2>&1
 "$LOFT" table tests/data/tiny.lua --results "$T/p" --out "$T/part" > "$T/out" 2> "$T/err"; rc=$?
-expect "tables: a cell of fewer runs than the others says so, (n=1) in Markdown, ^{n=1} in LaTeX" \
-  "[ $rc = 0 ] && grep -q '^| adamw | .*(n=1)' '$T/part.md' && grep -q '2 runs per cell, (n=k) marks a cell of k' '$T/part.md' && grep -qF '}^{n=1}\$' '$T/part.tex' && tests/check_latex.sh '$T/part.tex' > /dev/null"
+expect "tables: every cell states its number of runs, (n=1) in Markdown, \$n=1\$ in LaTeX" \
+  "[ $rc = 0 ] && grep -q '^| adamw | .*(n=1)' '$T/part.md' && grep -q '^| lora | .*(n=2)' '$T/part.md' && grep -qF '(\$n=1\$)' '$T/part.tex' && tests/check_latex.sh '$T/part.tex' > /dev/null"
 expect "tables: 9 of the experiment's 12 runs in the file: the header and every caption say '9 of 12 runs'" \
   "grep -q '^\*\*9 of 12 runs\*\*' '$T/part.md' && [ \$(grep -c '(9 of 12 runs)' '$T/part.md') = \$(grep -c '^| method' '$T/part.md') ] && grep -q '9 of 12 runs' '$T/part.tex'"
 
@@ -202,8 +202,8 @@ expect "tables: a cell whose runs differ in a key besides the seed is refused, n
 expect "tables: --allow-mixed tabulates it with a loud warning and marks the cell ‡" \
   "[ $rc = 0 ] && grep -q 'warning: MIXED CELL (label lora, rank 2)' '$T/err' && grep -q '^| lora | .*‡' '$T/mixed.md' && grep -qF '\\ddagger' '$T/mixed.tex' && tests/check_latex.sh '$T/mixed.tex' > /dev/null"
 "$LOFT" table tests/data/tiny.lua --results "$T/r" --out "$T/full" > "$T/out" 2> "$T/err"; rc=$?
-expect "tables: the full sweep (every cell alike, all 12 runs) has no marks" \
-  "[ $rc = 0 ] && ! grep -q 'n=\|‡\|of 12 runs' '$T/full.md'"
+expect "tables: the full sweep (every cell alike, all 12 runs) has no marks but n" \
+  "[ $rc = 0 ] && ! grep -q '‡\|of 12 runs' '$T/full.md' && grep -q '^| adamw | .*(n=2[;)]' '$T/full.md'"
 
 echo "test_security: $checks checks, $failures failed"
 [ "$failures" = 0 ]

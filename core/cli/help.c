@@ -93,6 +93,12 @@ const char HELP_TABLE[] =
     "holds fewer runs than it plans is said to. Runs are tabulated apart by the string attribute\n"
     "ATTR (default: the declaration's group_by, else \"group\"). Runs whose configs differ in a key\n"
     "other than the seed are not averaged into one cell (--allow-mixed: they are, with a warning).\n"
+    "Each cell states its n and, for each comparison family the declaration names (`families`;\n"
+    "without them every row against `compare_to`, default lora), the paired difference to the\n"
+    "family's reference row +- its 95 % interval: * significant after Holm's adjustment within the\n"
+    "family, ≈ equivalent within the declared `margin` (TOST); a legend under each table says\n"
+    "which families and how many tests. STEM_findings.md lists each family's comparisons as\n"
+    "sentences: significant, equivalent, inconclusive (scripts/check_findings.sh holds quotes to it).\n"
     "Default STEM: RESULTS/tables/NAME (RESULTS: --results, else the results file's folder).\n";
 
 const char HELP_EXPORT[] =

@@ -1,7 +1,7 @@
 /* `loft show`, `table`, `export`, `figures`, `compact` and `compare`: reading results files back.
-   Tables, .dat files and figures of an experiment go under its results folder (--results DIR,
-   default results): DIR/tables/NAME.{md,tex}, DIR/data/NAME/, DIR/figures/; nothing is written
-   into the checkout's tracked folders. */
+   Tables, findings, .dat files and figures of an experiment go under its results folder
+   (--results DIR, default results): DIR/tables/NAME.{md,tex}, DIR/tables/NAME_findings.md,
+   DIR/data/NAME/, DIR/figures/; nothing is written into the checkout's tracked folders. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -162,9 +162,13 @@ static int cmd_results(const char *cmd, const char *arg, const Options *o) {
         }
         if (lua && n < expected) fprintf(stderr, "note: %s holds %d of the %d runs %s plans; the tables say so\n", path, n, expected, arg);
         const char *title = o->title ? o->title : spec->title[0] ? spec->title : name;
-        rc = report_tables(runs, n, title, spec->tables, spec->ntables, spec->compare_to[0] ? spec->compare_to : "lora",
-                           expected, o->allow_mixed, out, err, sizeof err);
-        if (rc == 0) printf("wrote %s.md and %s.tex (%d runs)\n", out, out, n);
+        FamilySpec every = { "every row", "lora", { { 0 } }, { { 0 } }, 0, 0 };   /* no families declared: one, against compare_to */
+        if (spec->compare_to[0]) snprintf(every.compare_to, sizeof every.compare_to, "%s", spec->compare_to);
+        snprintf(every.name, sizeof every.name, "every row against %s", every.compare_to);
+        const int shorthand = spec->nfamilies == 0;
+        rc = report_tables(runs, n, title, spec->tables, spec->ntables, shorthand ? &every : spec->families,
+                           shorthand ? 1 : spec->nfamilies, expected, o->allow_mixed, out, err, sizeof err);
+        if (rc == 0) printf("wrote %s.md, %s.tex and %s_findings.md (%d runs)\n", out, out, out, n);
     } else {   /* export, and figures */
         if (o->out) snprintf(out, sizeof out, "%s", o->out);
         else snprintf(out, sizeof out, "%s/data/%s", dir, name);

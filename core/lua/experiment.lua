@@ -42,12 +42,19 @@
 --     report = {
 --       title    = "ViT on MNIST",                 -- table title (default: the name)
 --       group_by = "group",                        -- runs tabulated apart by this string attribute
---       compare_to = "lora",                       -- every row's paired difference to this row
---                                                  -- (same seeds; * marks p < 0.05, paired t-test)
+--       families = {                               -- comparisons, each family Holm-adjusted on its own
+--         { name = "methods vs LoRA", compare_to = "lora", rows = { "dora", "loft*" },
+--           metrics = { "test_accuracy" } },       -- rows: labels or patterns (* ?), none: every row;
+--       },                                         -- metrics: tables covered, none: every table
+--       compare_to = "lora",                       -- instead of families: one family, every row vs lora
+--       margin = { test_accuracy = 1.0, perplexity = "2%" },   -- equivalence margins (TOST) per table:
+--                                                  -- in the table's units, or "N%" of the reference
 --       tables   = {                               -- one table per entry, rows = labels, columns = ranks
 --         { metric = "test_accuracy", scale = 100, digits = 1, caption = "test accuracy (%)", better = "higher" },
 --         { metric = "final_loss", caption = "final loss" },       -- digits absent: 1.23e-04
---       },                                         -- metric: final_loss, steps_to_threshold or an
+--         { metric = "final_loss", log10 = true }, -- orders of magnitude: geometric mean [95 % interval
+--       },                                         -- of log10], compared by paired log10 differences;
+--                                                  -- metric: final_loss, steps_to_threshold or an
 --                                                  -- evaluation column of the task (its last value)
 --       curves   = { acc = { "test_accuracy", "balanced_accuracy", scale = 100 } },  -- .acc.dat files
 --       figures  = {                               -- gnuplot runs; {key} is replaced by each value;
@@ -63,6 +70,7 @@
 -- loft-no-second-moment, loft-no-full-update, loft-no-proj-clip), each also setting extra.
 
 local defined = nil
+local planned_labels = nil   -- the labels expand() planned, for report_spec()'s checks
 local MAX_RUNS = 100000   -- an experiment larger than this is a mistake in its grid
 
 function experiment(e)
@@ -289,6 +297,8 @@ function expand(default_name)
     end
     runs = tuning
   end
+  planned_labels = {}
+  for _, r in ipairs(runs) do planned_labels[r.label] = true end
   return name, e.base, runs, note
 end
 
@@ -332,26 +342,102 @@ local function expand_figure(f, fi)
   return out
 end
 
+-- a glob pattern of labels (* and ?) as a Lua pattern anchored at both ends
+local function glob_pattern(g)
+  return "^" .. g:gsub("[%^%$%(%)%%%.%[%]%+%-]", "%%%0"):gsub("%*", ".*"):gsub("%?", ".") .. "$"
+end
+
+-- "x must be a list of strings" unless v is nil or one
+local function string_list(v, what)
+  if v == nil then return {} end
+  if type(v) ~= "table" then error(what .. " must be a list of strings", 0) end
+  for i, s in ipairs(v) do
+    if type(s) ~= "string" then error(what .. "[" .. i .. "] must be a string", 0) end
+  end
+  return v
+end
+
+-- the families of a report, checked against its tables and the planned labels: a list of
+-- { name, compare_to, rows, metrics }
+local function report_families(r, metrics)
+  if r.families ~= nil and r.compare_to ~= nil then
+    error("report: declare families or compare_to (the one-family shorthand), not both", 0)
+  end
+  local out = {}
+  if r.families == nil then return out end
+  if type(r.families) ~= "table" then error("report.families must be a list of { name, compare_to, rows, metrics }", 0) end
+  local fields = { "name", "compare_to", "rows", "metrics" }
+  local known = {}
+  for _, k in ipairs(fields) do known[k] = true end
+  for i, f in ipairs(r.families) do
+    local what = "report.families[" .. i .. "]"
+    if type(f) ~= "table" then error(what .. " must be a table { name, compare_to, rows, metrics }", 0) end
+    for k in pairs(f) do if not known[k] then unknown_field(what, k, fields) end end
+    if type(f.name) ~= "string" then error(what .. ": name must be a string (it heads the family in the legends and findings)", 0) end
+    if type(f.compare_to) ~= "string" then error(what .. ": compare_to must be the label of the reference row", 0) end
+    if planned_labels and not planned_labels[f.compare_to] then
+      error(what .. ": compare_to '" .. f.compare_to .. "' is no label of the experiment", 0)
+    end
+    local rows, ms = string_list(f.rows, what .. ".rows"), string_list(f.metrics, what .. ".metrics")
+    for _, p in ipairs(rows) do
+      local hit = false
+      for label in pairs(planned_labels or {}) do hit = hit or label:match(glob_pattern(p)) ~= nil end
+      if planned_labels and not hit then error(what .. ": rows entry '" .. p .. "' matches no label of the experiment", 0) end
+    end
+    for _, m in ipairs(ms) do
+      if next(metrics) and not metrics[m] then error(what .. ": metrics entry '" .. m .. "' is no table's metric", 0) end
+    end
+    out[#out + 1] = { f.name, f.compare_to, rows, ms }
+  end
+  return out
+end
+
+-- the margin of metric m: number, relative (0 or 1); "2%" is 0.02, relative
+local function parse_margin(v, m)
+  local what = "report.margin." .. m
+  if type(v) == "number" and v > 0 then return v, 0 end
+  if type(v) == "string" then
+    local pct = tonumber(v:match("^%s*([%d%.eE+-]+)%s*%%%s*$") or "")
+    if pct and pct > 0 then return pct / 100, 1 end
+  end
+  error(what .. ": expected a positive number (in the table's units) or a percentage such as \"2%\", got " .. tostring(v), 0)
+end
+
 -- the report declaration, checked and flattened for C:
--- title, group_by, tables = { {metric, caption, scale, digits} }, curves = { {name, col1, col2, scale} },
--- figures = { {script, args} }
+-- title, group_by, tables = { {metric, caption, scale, digits, better, log10, margin, relative} },
+-- curves = { {name, col1, col2, scale} }, figures = { {script, args} }, compare_to, families
 function report_spec()
   local r = (defined and defined.report) or {}
   if type(r) ~= "table" then error("experiment{}: report must be a table", 0) end
-  local fields = { "title", "group_by", "compare_to", "tables", "curves", "figures" }
+  local fields = { "title", "group_by", "compare_to", "families", "margin", "tables", "curves", "figures" }
   local known = {}
   for _, k in ipairs(fields) do known[k] = true end
   for k in pairs(r) do
     if not known[k] then unknown_field("report", k, fields) end
   end
-  local tables, curves, figures = {}, {}, {}
+  local tables, curves, figures, metrics = {}, {}, {}, {}
+  local tfields = { "metric", "caption", "scale", "digits", "better", "log10" }
+  local tknown = {}
+  for _, k in ipairs(tfields) do tknown[k] = true end
   for i, t in ipairs(r.tables or {}) do
+    for k in pairs(t) do if not tknown[k] then unknown_field("report.tables[" .. i .. "]", k, tfields) end end
     if type(t.metric) ~= "string" then error("report.tables[" .. i .. "]: metric must be a name (final_loss, steps_to_threshold or an evaluation column)", 0) end
     if t.better ~= nil and t.better ~= "higher" and t.better ~= "lower" then
       error("report.tables[" .. i .. "]: better must be \"higher\" or \"lower\"", 0)
     end
+    if t.log10 ~= nil and type(t.log10) ~= "boolean" then error("report.tables[" .. i .. "]: log10 must be true or false", 0) end
+    metrics[t.metric] = true
+  end
+  local margins = {}
+  if r.margin ~= nil and type(r.margin) ~= "table" then error("report.margin must be a table { metric = margin }", 0) end
+  for _, m in ipairs(sorted_keys(r.margin or {})) do
+    if not metrics[m] then error("report.margin." .. m .. ": no table has the metric '" .. m .. "'", 0) end
+    margins[m] = { parse_margin(r.margin[m], m) }
+  end
+  for _, t in ipairs(r.tables or {}) do
+    local mg = margins[t.metric] or { 0, 0 }
     tables[#tables + 1] = { t.metric, t.caption or t.metric, t.scale or 1, t.digits or -1,
-                            t.better == "higher" and 1 or t.better == "lower" and 0 or -1 }
+                            t.better == "higher" and 1 or t.better == "lower" and 0 or -1, t.log10 and 1 or 0, mg[1], mg[2] }
   end
   for _, name in ipairs(sorted_keys(r.curves or {})) do
     local c = r.curves[name]
@@ -361,5 +447,5 @@ function report_spec()
   for i, f in ipairs(r.figures or {}) do
     for _, g in ipairs(expand_figure(f, i)) do figures[#figures + 1] = g end
   end
-  return r.title or "", r.group_by or "group", tables, curves, figures, r.compare_to or "lora"
+  return r.title or "", r.group_by or "group", tables, curves, figures, r.compare_to or "lora", report_families(r, metrics)
 end

@@ -152,9 +152,41 @@ static int call_dsl(lua_State *L, int ref, int nargs, int nresults) {
     return lua_pcall(L, nargs, nresults, 0);
 }
 
+/* the list of strings at idx (a family's rows or metrics) into dst (at most max of n bytes each) */
+static int str_list(Reader *r, char *dst, size_t n, int max, lua_State *L, int idx, const char *what) {
+    const int k = (int)lua_rawlen(L, idx);
+    if (k > max) {
+        if (!r->bad) snprintf(r->err, r->errlen, "%s: %s lists %d entries, at most %d are allowed", r->path, what, k, max);
+        r->bad = 1;
+        return 0;
+    }
+    for (int i = 1; i <= k; i++) str_at(r, dst + (size_t)(i - 1) * n, n, L, idx, i, what);
+    return k;
+}
+
+/* the families of report_spec() (the table on top of the stack) into rs */
+static void read_families(Reader *r, ReportSpec *rs, lua_State *L) {
+    rs->nfamilies = (int)lua_rawlen(L, -1);
+    rs->families = calloc((size_t)rs->nfamilies + 1, sizeof(FamilySpec));
+    for (int i = 1; i <= rs->nfamilies; i++) {
+        FamilySpec *f = &rs->families[i - 1];
+        lua_rawgeti(L, -1, i);
+        str_at(r, f->name, sizeof f->name, L, -1, 1, "a family's name");
+        str_at(r, f->compare_to, sizeof f->compare_to, L, -1, 2, "a family's compare_to");
+        lua_rawgeti(L, -1, 3);
+        f->nrows = str_list(r, f->rows[0], sizeof f->rows[0], FAMILY_ROWS, L, -1, "a family's rows");
+        lua_pop(L, 1);
+        lua_rawgeti(L, -1, 4);
+        f->nmetrics = str_list(r, f->metrics[0], sizeof f->metrics[0], FAMILY_METRICS, L, -1, "a family's metrics");
+        lua_pop(L, 2);
+    }
+}
+
 /* report_spec() of the DSL into rs */
 static int read_report(Reader *r, ReportSpec *rs, lua_State *L, int ref) {
-    if (call_dsl(L, ref, 0, 6)) { snprintf(r->err, r->errlen, "%s: %s", r->path, lua_tostring(L, -1)); return -1; }
+    if (call_dsl(L, ref, 0, 7)) { snprintf(r->err, r->errlen, "%s: %s", r->path, lua_tostring(L, -1)); return -1; }
+    read_families(r, rs, L);
+    lua_pop(L, 1);
     take_str(r, rs->compare_to, sizeof rs->compare_to, L, -1, "report.compare_to");
     lua_pop(L, 1);
     take_str(r, rs->title, sizeof rs->title, L, -5, "report.title");
@@ -169,6 +201,9 @@ static int read_report(Reader *r, ReportSpec *rs, lua_State *L, int ref) {
         t->scale = num_at(L, -1, 3);
         t->digits = (int)num_at(L, -1, 4);
         t->better_higher = (int)num_at(L, -1, 5);
+        t->log_scale = (int)num_at(L, -1, 6);
+        t->margin = num_at(L, -1, 7);
+        t->margin_relative = (int)num_at(L, -1, 8);
         lua_pop(L, 1);
     }
     rs->ncurves = (int)lua_rawlen(L, -2);
@@ -315,6 +350,6 @@ done:
 void experiment_free(Experiment *e) {
     for (int i = 0; i < e->nruns; i++) free(e->runs[i].ov);
     free(e->runs);
-    free(e->report.tables); free(e->report.curves); free(e->report.figures);
+    free(e->report.tables); free(e->report.curves); free(e->report.figures); free(e->report.families);
     memset(e, 0, sizeof(*e));
 }

@@ -49,6 +49,20 @@ experiment {
   tune = { lr = { 1e-3, 3e-3 }, on = "val_loss", better = "lower", rank = 4, seeds = { 1 } },
   report = {
     title = "GPT, fortunes to the Jargon File",
+    -- the comparisons, each family Holm-adjusted over its ranks and both metrics: held-out
+    -- perplexity (held-out loss is its logarithm, the same test) and the cloze accuracy; "no
+    -- effect" on perplexity needs the paired ratio inside 1 +- 2 % (TOST)
+    families = {
+      { name = "methods vs LoRA", compare_to = "lora", rows = { "adamw", "dora", "loft", "loft-simple", "riemannian" },
+        metrics = { "perplexity", "cloze_accuracy" } },
+      { name = "LoFT - block k vs LoFT", compare_to = "loft", rows = { "loft-no-*" }, metrics = { "perplexity", "cloze_accuracy" } },
+      { name = "LoFT-simple - block 2 vs LoFT-simple", compare_to = "loft-simple", rows = { "loft-simple-no-rescale" },
+        metrics = { "perplexity", "cloze_accuracy" } },
+      { name = "baselines and inits vs LoFT", compare_to = "loft",
+        rows = { "altlora", "altlora-plus", "lora-plus", "lora-pro", "lora-pro-full", "lora-pissa", "loft-pissa", "lora-ga",
+                 "loft-ga", "lora-one", "loft-one" }, metrics = { "perplexity", "cloze_accuracy" } },
+    },
+    margin = { perplexity = "2%" },
     tables = {
       { metric = "perplexity", digits = 1, caption = "held-out perplexity at the last step (full AdamW is rank-independent)" },
       { metric = "heldout_loss", digits = 3, caption = "held-out loss (nats per token) at the last step" },

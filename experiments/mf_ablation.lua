@@ -63,9 +63,24 @@ experiment {
   tune = { lr = { 1e-2, 1e-1, 1, 10, 1e2, 1e3, 1e4, 1e5, 1e6 }, on = "final_loss", better = "lower", rank = 4, seeds = { 1 } },
   report = {
     title = "Matrix factorization (spec section 6)",
-    compare_to = "lora",
+    -- the comparisons, each family Holm-adjusted over its ranks, on the final loss's log10 (the
+    -- losses span orders of magnitude: geometric means, paired log10 ratios)
+    families = {
+      { name = "methods vs LoRA", compare_to = "lora", rows = { "adamw", "dora", "loft", "loft-simple", "loft-parity", "riemannian" },
+        metrics = { "final_loss" } },
+      { name = "LoFT - block k (or + clipping) vs LoFT", compare_to = "loft",
+        rows = { "loft-no-alternate", "loft-no-rescale", "loft-no-momentum-calib", "loft-no-second-moment", "loft-no-full-update",
+                 "loft-clip" }, metrics = { "final_loss" } },
+      { name = "LoFT + clipping - block 6 vs LoFT + clipping", compare_to = "loft-clip", rows = { "loft-no-proj-clip" },
+        metrics = { "final_loss" } },
+      { name = "LoFT-simple - block 2 vs LoFT-simple", compare_to = "loft-simple", rows = { "loft-simple-no-rescale" },
+        metrics = { "final_loss" } },
+      { name = "baselines and inits vs LoFT", compare_to = "loft",
+        rows = { "altlora", "altlora-plus", "lora-plus", "lora-pro", "lora-pro-full", "lora-b0", "loft-b0", "lora-ga", "loft-ga",
+                 "lora-one", "loft-one" }, metrics = { "final_loss" } },
+    },
     tables = {
-      { metric = "final_loss", caption = "final loss (full AdamW is rank-independent)" },
+      { metric = "final_loss", log10 = true, caption = "final loss (full AdamW is rank-independent)" },
       { metric = "steps_to_threshold" },   -- caption: steps to reach loss <loss_threshold>
       { metric = "state_per_layer", digits = 0, caption = "optimizer state per adapted layer (numbers: moments, cross terms, snapshots; mean over the layers)" },
       { metric = "dist_to_adamw",

@@ -1,10 +1,11 @@
-"""Compares two results files of one experiment cell by cell (a development tool; needs python3-h5py).
+"""Compares two results files of one experiment cell by cell (a development tool; needs python3-h5py
+and python3-scipy, for the t quantile).
 Usage: /usr/bin/python3 scripts/compare_tables.py OLD.h5 NEW.h5 METRIC [METRIC...]
 old.h5 new.h5 metric [metric...]: per (label, group, rank) cell, the mean over seeds of each
 metric in both files (final runs only, role != tune), the difference of means relative to the
 old cell's 95% t half-width; prints the worst and the share of cells within their interval."""
 import h5py, numpy as np, sys, collections
-T95 = {2: 12.706, 3: 4.303, 4: 3.182, 5: 2.776, 6: 2.571}
+from scipy import stats
 def cells(path, metric):
     out = collections.defaultdict(list)
     with h5py.File(path, "r") as f:
@@ -29,7 +30,7 @@ for metric in sys.argv[3:]:
         if k not in cn: continue
         a, b = np.array(co[k]), np.array(cn[k])
         if len(a) < 2 or not np.all(np.isfinite(a)) or not np.all(np.isfinite(b)): continue
-        hw = T95.get(len(a), 2.0) * a.std(ddof=1) / np.sqrt(len(a))
+        hw = stats.t.ppf(0.975, len(a) - 1) * a.std(ddof=1) / np.sqrt(len(a))
         d = abs(b.mean() - a.mean())
         r = d / hw if hw > 0 else (0 if d == 0 else np.inf)
         rels.append(abs(b.mean() - a.mean()) / max(abs(a.mean()), 1e-300))

@@ -8,7 +8,9 @@
 #include "dist.h"
 #include "io/files.h"
 #include "run.h"
+#include "check.h"
 #include "sweep/pool.h"
+#include "sweep/widen.h"
 #include "task.h"
 
 int cmd_list(int argc, char **argv, const Options *o) {
@@ -151,6 +153,15 @@ int cmd_run(int argc, char **argv, const Options *o) {
     for (int phase = pl.tuned ? 1 : 2; phase <= 2 && !run_stop_signal; phase++) {
         if (phase == 2 && pl.tuned) {
             if (root && store_flush(&pl.st, err, sizeof err) != 0) fprintf(stderr, "error: %s\n", err);
+            if (root && d->size == 1) {   /* a choice at the edge of its grid: the grid grows (tune.widen), tuning goes on */
+                const int grown = plan_widen(&pl, &o->sweep, stdout, err, sizeof err);
+                if (grown < 0) fprintf(stderr, "error: %s\n", err);
+                if (grown > 0) {
+                    todo = reallocCheck(todo, sizeof(int) * (size_t)pl.e.nruns);
+                    phase = 0;   /* phase 1 again, for the added runs */
+                    continue;
+                }
+            }
             if (root) plan_choose(&pl, &o->sweep, stdout);
             if (d->size > 1) {   /* process 0 read them */
                 d->broadcast(pl.chosen, (size_t)n * TUNE_VALUE);

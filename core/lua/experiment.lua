@@ -36,6 +36,10 @@
 -- step has another scale, e.g. AltLoRA's unnormalised one), and its own fixed keys with
 -- `tune_at = { rank = 8 }` (keys tune fixes, at other values: where the comparison is made, e.g.
 -- the rank at which a problem is solvable); the rest of `tune` still applies.
+-- `widen = N` lets the grid grow: when a group's choice is the smallest or largest value tried,
+-- the sweep adds the next value beyond it (the grid's mean ratio, 2 significant digits) and runs
+-- it at every tuning seed, up to N values on each side; a choice still at an edge after that is
+-- marked in the tuning table (sweep/widen.h).
 --
 -- The experiment's tables and figures are declared with it (`loft table|export|figures X.lua`):
 --
@@ -185,7 +189,7 @@ function expand(default_name)
       error("tune: expected { KEY = { values }, on = \"<evaluation column>\", ... }", 0)
     end
     for k, x in pairs(tune) do
-      if k ~= "on" and k ~= "better" and k ~= "seeds" then
+      if k ~= "on" and k ~= "better" and k ~= "seeds" and k ~= "widen" then
         if type(x) == "table" then
           if tkey then error("tune: one key is tuned at a time (" .. tkey .. " and " .. k .. ")", 0) end
           if #x == 0 then error("tune." .. k .. " must be a non-empty list of values", 0) end
@@ -196,6 +200,9 @@ function expand(default_name)
     if not tkey then error("tune: no list of values to choose from (e.g. lr = { 1e-3, 3e-3 })", 0) end
     if tune.better ~= nil and tune.better ~= "higher" and tune.better ~= "lower" then
       error("tune.better must be \"higher\" or \"lower\"", 0)
+    end
+    if tune.widen ~= nil and (math.type(tune.widen) ~= "integer" or tune.widen < 0 or tune.widen > 8) then
+      error("tune.widen must be a whole number of steps from 0 to 8 (how far the grid may grow on each side)", 0)
     end
     tune.seeds = tune.seeds or { seeds[1] }
     if type(tune.seeds) ~= "table" or #tune.seeds == 0 then error("tune.seeds must be a non-empty list", 0) end
@@ -287,7 +294,8 @@ function expand(default_name)
           if seen[id] then error("experiment{}: two runs share the id '" .. id .. "'", 0) end
           seen[id] = true
           tuning[#tuning + 1] = { id = id, label = r.label, overrides = ov, role = "tune", tune_group = r.tune_group,
-                                  tune_key = tkey, tune_value = fmt(val), tune_on = tune.on, tune_higher = higher }
+                                  tune_key = tkey, tune_value = fmt(val), tune_on = tune.on, tune_higher = higher,
+                                  tune_widen = tune.widen or 0 }
         end
       end
     end

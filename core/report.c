@@ -230,7 +230,9 @@ static int write_table(FILE *md, FILE *tex, const RunRecord *runs, int n, const 
     if (x->expected > 0 && x->found < x->expected) snprintf(cover, sizeof cover, " (%d of %d runs)", x->found, x->expected);
     if (mixed) snprintf(marks, sizeof marks, "; ‡ averages runs of different configs");
     snprintf(caption, sizeof caption, "%s: %s%s, %s over %s; best in bold (%s is better)%s", title, what, cover,
-             t->log_scale ? "geometric mean [95% interval of log10]" : "mean ± 95% interval (t)",
+             t->log_scale ? "geometric mean [95% interval of log10]"
+                          : t->test_items ? "mean ± 95% interval (t over the seeds, combined with the test set's binomial sampling error)"
+                                          : "mean ± 95% interval (t)",
              steps ? "the seeds that reached it" : "seeds", higher ? "higher" : "lower", marks);
     table_legend(legend, sizeof legend, x, t, shown, nshown);
     fprintf(md, "\n");
@@ -295,15 +297,15 @@ static int group_tables(FILE *md, FILE *tex, const RunRecord *runs, int n, const
    then every evaluation column found; *n of them, malloc'ed */
 static TableSpec *default_tables(const RunRecord *runs, int nruns, int *n) {
     TableSpec *t = calloc(RUN_MAX_COLS + 2, sizeof(TableSpec));
-    t[0] = (TableSpec){ "final_loss", "final loss", 1, -1, 0, 0, 0, 0 };
-    t[1] = (TableSpec){ "steps_to_threshold", "", 1, 0, 0, 0, 0, 0 };
+    t[0] = (TableSpec){ "final_loss", "final loss", 1, -1, 0, 0, 0, 0, 0 };
+    t[1] = (TableSpec){ "steps_to_threshold", "", 1, 0, 0, 0, 0, 0, 0 };
     *n = 2;
     for (int i = 0; i < nruns; i++)
         for (size_t c = 4; c < runs[i].cols; c++) {
             int seen = 0;
             for (int k = 0; k < *n; k++) seen |= strcmp(t[k].metric, runs[i].columns[c]) == 0;
             if (seen || *n == RUN_MAX_COLS + 2) continue;
-            t[*n] = (TableSpec){ "", "", 1, -1, strstr(runs[i].columns[c], "accuracy") != NULL, 0, 0, 0 };
+            t[*n] = (TableSpec){ "", "", 1, -1, strstr(runs[i].columns[c], "accuracy") != NULL, 0, 0, 0, 0 };
             snprintf(t[*n].metric, sizeof t[*n].metric, "%s", runs[i].columns[c]);
             snprintf(t[*n].caption, sizeof t[*n].caption, "%s at the last step", runs[i].columns[c]);
             (*n)++;

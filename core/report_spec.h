@@ -10,11 +10,14 @@
    its geometric mean and the 95 % interval of its log10, compared by paired log10 differences.
    margin (0: none): the equivalence margin of a paired difference (TOST), in the table's units
    (log10 units in a log10 table), or with margin_relative a fraction of the compared row's value
-   (0.02: 2 %), tested on the paired log ratios within +-log(1 + margin) */
+   (0.02: 2 %), tested on the paired log ratios within +-log(1 + margin). test_items: the metric is a
+   proportion of the run's test items (an accuracy), and a cell's interval also carries the test
+   set's sampling error (binomial, over those items: the seeds share one test set, so it does not
+   shrink with more seeds); paired differences (the same items) keep the seeds' interval */
 typedef struct {
     char metric[32], caption[256];
     double scale;
-    int digits, better_higher, log_scale;
+    int digits, better_higher, log_scale, test_items;
     double margin;
     int margin_relative;
 } TableSpec;

@@ -46,7 +46,8 @@ experiment {
     tables = {
       { metric = "perplexity", digits = 1, caption = "held-out perplexity at the last step (full AdamW is rank-independent)" },
       { metric = "heldout_loss", digits = 3, caption = "held-out loss (nats per token) at the last step" },
-      { metric = "cloze_accuracy", scale = 100, digits = 1, caption = "cloze accuracy (%, 4 choices, chance 25) at the last step", better = "higher" },
+      { metric = "cloze_accuracy", scale = 100, digits = 1, caption = "cloze accuracy (%, 4 choices, chance 25) at the last step", better = "higher",
+        test_items = true },
       { metric = "final_loss", caption = "final training loss (last batch)" },
       { metric = "state_per_layer", digits = 0, caption = "optimizer state per adapted layer (numbers: moments, cross terms, snapshots; mean over the layers)" },
     },

@@ -45,7 +45,8 @@ experiment {
     margin = { perplexity = "2%" },
     tables = {
       { metric = "perplexity", digits = 1, caption = "held-out perplexity at the last step" },
-      { metric = "cloze_accuracy", scale = 100, digits = 1, caption = "cloze accuracy (%, 4 choices, chance 25) at the last step", better = "higher" },
+      { metric = "cloze_accuracy", scale = 100, digits = 1, caption = "cloze accuracy (%, 4 choices, chance 25) at the last step", better = "higher",
+        test_items = true },
       { metric = "state_per_layer", digits = 0, caption = "optimizer state per adapted layer (numbers; mean over the layers)" },
     },
     curves = { ppl = { "perplexity", "heldout_loss" } },

@@ -45,7 +45,8 @@ experiment {
     },
     margin = { balanced_accuracy = 1.0 },
     tables = {
-      { metric = "test_accuracy", scale = 100, digits = 1, caption = "test accuracy (%) (full AdamW is rank-independent)", better = "higher" },
+      { metric = "test_accuracy", scale = 100, digits = 1, caption = "test accuracy (%) (full AdamW is rank-independent)", better = "higher",
+        test_items = true },
       { metric = "balanced_accuracy", scale = 100, digits = 1, caption = "balanced accuracy (%, mean recall over classes)", better = "higher" },
       { metric = "final_loss", caption = "final training loss (last batch)" },
       { metric = "state_per_layer", digits = 0, caption = "optimizer state per adapted layer (numbers: moments, cross terms, snapshots; mean over the layers)" },

@@ -261,7 +261,7 @@ int main(void) {
     snprintf(text, sizeof text, fam, "tables = { { metric = 'final_loss' } }, margin = { final_loss = '2 percent' }");
     expect_error("margin2.lua", text, "report.margin.final_loss: expected a positive number (in the table's units) or a percentage");
     snprintf(text, sizeof text, fam, "tables = { { metric = 'final_loss', log = true } }");
-    expect_error("log.lua", text, "report.tables[1]: unknown field 'log' (known: metric, caption, scale, digits, better, log10)");
+    expect_error("log.lua", text, "report.tables[1]: unknown field 'log' (known: metric, caption, scale, digits, better, log10, test_items)");
     expect_error("tuneat.lua", "experiment{ base = 'configs/mf.yaml', variants = { { label = 'a', tune_at = { steps = 3 } } },\n"
                  "  tune = { lr = { 0.1, 1 }, on = 'final_loss', rank = 2 } }", "tune_at.steps is not a key tune fixes");
     expect_error("twice.lua", "experiment{ base = 'a' }\nexperiment{ base = 'b' }\n", "twice.lua:2: experiment{} is called twice");

@@ -31,6 +31,14 @@ expect "ViT: every run of seed 2 trained on the same batches" "[ \$(prints '$T/v
 expect "ViT: seeds 1 and 2 trained on different batches" \
   "[ \"\$(prints '$T/v/pairing_vit.h5' 1)\" != \"\$(prints '$T/v/pairing_vit.h5' 2)\" ]"
 
+# test_items: the interval carries the test set's binomial sampling error, sqrt(h^2 + (1.96 se)^2)
+"$LOFT" table tests/data/pairing_vit.lua --results "$T/v" --out "$T/vt" > /dev/null 2>&1
+N=$(h5dump -a '/runs/lora.rank=1.seed=1/test_images' "$T/v/pairing_vit.h5" 2>/dev/null | grep -o '(0): [0-9]*' | grep -o '[0-9]*$')
+cells() { awk -v cap="$1" 'index($0, cap) { on = 1; next } on && /^\| lora \|/ { print; exit }' "$T/vt.md" | grep -oE '[0-9.]+ ± [0-9.]+' | head -1; }
+plain=$(cells 'seeds only'); items=$(cells 'with items')
+expect "a test_items table widens the interval by the test set's sampling error: h^2 + (1.96 sqrt(p (1 - p) / N))^2 (N = $N; $plain -> $items)" \
+  "echo '$plain $items $N' | awk '{ p = \$1 / 100; se = 100 * sqrt(p * (1 - p) / \$7); w = sqrt(\$3 * \$3 + 1.959964 * 1.959964 * se * se); exit !(\$4 == \$1 && (w - \$6 < 2e-4 && \$6 - w < 2e-4) && \$6 > \$3) }'"
+
 mkdir -p "$T/text"
 cat README.md README.md > "$T/text/fortunes.txt"
 cat Makefile Makefile Makefile > "$T/text/jargon.txt"

@@ -333,6 +333,8 @@ static herr_t visit(hid_t grp, const char *name, const H5L_info_t *info, void *d
     r->final_loss = attr_num(g, "final_loss", NAN);
     r->wall_seconds = attr_num(g, "wall_seconds", NAN);
     r->loss_threshold = attr_num(g, "loss_threshold", NAN);
+    r->test_items = attr_num(g, "test_images", NAN);
+    if (!isfinite(r->test_items)) r->test_items = attr_num(g, "cloze_questions", NAN);
     const double pairs = attr_num(g, "adapter_pairs", 0), bytes = attr_num(g, "pair_state_bytes", NAN);
     r->state_per_layer = pairs > 0 ? bytes / (strcmp(precision, "float64") == 0 ? 8.0 : 4.0) / pairs : NAN;
     if (read_traj(c, g, r) != 0) { H5Gclose(g); return -1; }

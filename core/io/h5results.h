@@ -23,6 +23,8 @@ typedef struct {
     long rank, seed, steps, steps_done, diverged_step, steps_to_threshold;
     double final_loss, wall_seconds, loss_threshold;
     double state_per_layer;               /* optimizer state of the adapter pairs, numbers per pair (NaN: none / older file) */
+    double test_items;                    /* the items its test accuracy is counted over (test_images, or the cloze's
+                                             questions), NaN when the task has none */
     /* the trajectory's column names; columns past step, loss, grad_norm, time_s are the task's
        evaluations, whose last values the run also holds as attributes (metric[c], NaN if absent) */
     char columns[RUN_MAX_COLS][32];

@@ -56,6 +56,8 @@
 --       tables   = {                               -- one table per entry, rows = labels, columns = ranks
 --         { metric = "test_accuracy", scale = 100, digits = 1, caption = "test accuracy (%)", better = "higher" },
 --         { metric = "final_loss", caption = "final loss" },       -- digits absent: 1.23e-04
+--         { metric = "test_accuracy", scale = 100, test_items = true },   -- an accuracy: the interval also
+--                                                  -- carries the test set's sampling error (binomial)
 --         { metric = "final_loss", log10 = true }, -- orders of magnitude: geometric mean [95 % interval
 --       },                                         -- of log10], compared by paired log10 differences;
 --                                                  -- metric: final_loss, steps_to_threshold or an
@@ -424,7 +426,7 @@ function report_spec()
     if not known[k] then unknown_field("report", k, fields) end
   end
   local tables, curves, figures, metrics = {}, {}, {}, {}
-  local tfields = { "metric", "caption", "scale", "digits", "better", "log10" }
+  local tfields = { "metric", "caption", "scale", "digits", "better", "log10", "test_items" }
   local tknown = {}
   for _, k in ipairs(tfields) do tknown[k] = true end
   for i, t in ipairs(r.tables or {}) do
@@ -434,6 +436,8 @@ function report_spec()
       error("report.tables[" .. i .. "]: better must be \"higher\" or \"lower\"", 0)
     end
     if t.log10 ~= nil and type(t.log10) ~= "boolean" then error("report.tables[" .. i .. "]: log10 must be true or false", 0) end
+    if t.test_items ~= nil and type(t.test_items) ~= "boolean" then error("report.tables[" .. i .. "]: test_items must be true or false", 0) end
+    if t.test_items and t.log10 then error("report.tables[" .. i .. "]: test_items (a proportion of test items) and log10 exclude each other", 0) end
     metrics[t.metric] = true
   end
   local margins = {}
@@ -445,7 +449,8 @@ function report_spec()
   for _, t in ipairs(r.tables or {}) do
     local mg = margins[t.metric] or { 0, 0 }
     tables[#tables + 1] = { t.metric, t.caption or t.metric, t.scale or 1, t.digits or -1,
-                            t.better == "higher" and 1 or t.better == "lower" and 0 or -1, t.log10 and 1 or 0, mg[1], mg[2] }
+                            t.better == "higher" and 1 or t.better == "lower" and 0 or -1, t.log10 and 1 or 0, mg[1], mg[2],
+                            t.test_items and 1 or 0 }
   end
   for _, name in ipairs(sorted_keys(r.curves or {})) do
     local c = r.curves[name]

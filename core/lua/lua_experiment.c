@@ -204,6 +204,7 @@ static int read_report(Reader *r, ReportSpec *rs, lua_State *L, int ref) {
         t->log_scale = (int)num_at(L, -1, 6);
         t->margin = num_at(L, -1, 7);
         t->margin_relative = (int)num_at(L, -1, 8);
+        t->test_items = (int)num_at(L, -1, 9);
         lua_pop(L, 1);
     }
     rs->ncurves = (int)lua_rawlen(L, -2);

@@ -13,4 +13,10 @@ experiment {
     { label = "pissa", method = "lora", init = "pissa" },
     { label = "adamw", method = "adamw", lr = 1e-3, rank = 1 },
   },
+  report = {   -- the test accuracy with and without the test set's sampling error (test_items)
+    tables = {
+      { metric = "test_accuracy", scale = 100, digits = 4, caption = "seeds only", better = "higher" },
+      { metric = "test_accuracy", scale = 100, digits = 4, caption = "with items", better = "higher", test_items = true },
+    },
+  },
 }

@@ -166,6 +166,7 @@ test: $(BUILD)/libloft.so $(TEST_BINS) $(BUILD)/loft $(CUDA_BUILT) $(CUDA_CHECK_
 	 echo "== tests/test_cli.sh"; tests/test_cli.sh $(BUILD)/loft || { echo "FAILED: tests/test_cli.sh"; fail=1; }; \
 	 echo "== tests/test_guards.sh"; tests/test_guards.sh $(BUILD)/loft || { echo "FAILED: tests/test_guards.sh"; fail=1; }; \
 	 echo "== tests/test_findings.sh"; tests/test_findings.sh $(BUILD)/loft || { echo "FAILED: tests/test_findings.sh"; fail=1; }; \
+	 echo "== scripts/check_findings.sh README.md"; scripts/check_findings.sh README.md || { echo "FAILED: README findings differ from docs/results"; fail=1; }; \
 	 echo "== tests/test_slurm_quoting.sh"; tests/test_slurm_quoting.sh $(BUILD)/loft || { echo "FAILED: tests/test_slurm_quoting.sh"; fail=1; }; \
 	 echo "== tests/test_security.sh"; tests/test_security.sh $(BUILD)/loft || { echo "FAILED: tests/test_security.sh"; fail=1; }; \
 	 echo "== tests/test_resume.sh"; tests/test_resume.sh $(BUILD)/loft || { echo "FAILED: tests/test_resume.sh"; fail=1; }; \

@@ -5,7 +5,8 @@
 #   <!-- /findings -->
 # must be a line of the file it names (a path relative to the document's folder), so no number
 # quoted from `loft table`'s findings can drift from them. Prints each line that is not, with the
-# generated line of the same comparison when there is one; exit 0 when all hold, 1 when one does
+# generated line of the same comparison when there is one (blocks inside ``` code fences are
+# examples, not checked); exit 0 when all hold, 1 when one does
 # not, 2 when a named file is missing or a block is not closed. Usage: check_findings.sh DOC.md...
 set -u
 [ $# -gt 0 ] || { echo "usage: scripts/check_findings.sh DOC.md..." >&2; exit 2; }
@@ -13,9 +14,11 @@ bad=0 blocks=0 lines=0
 for doc in "$@"; do
   [ -f "$doc" ] || { echo "check_findings: $doc: no such file" >&2; exit 2; }
   dir=$(dirname "$doc")
-  file="" lineno=0
+  file="" lineno=0 fence=0
   while IFS= read -r line || [ -n "$line" ]; do
     lineno=$((lineno + 1))
+    if [[ $line == '```'* ]]; then fence=$((1 - fence)); continue; fi   # an example in a code block
+    [ $fence = 0 ] || continue
     if [[ $line =~ ^\<!--\ findings:\ (.+)\ --\>$ ]]; then
       file="$dir/${BASH_REMATCH[1]}"
       blocks=$((blocks + 1))

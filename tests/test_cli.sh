@@ -162,12 +162,12 @@ expect "a second sweep reuses the choice and skips every run" "grep -q '12 runs,
 "$LOFT" run tests/data/slow.lua --results "$T/k" > "$T/kill1" 2>&1 &
 pid=$!
 for _ in $(seq 1 1200); do   # wait until the first run is in the results file, then kill mid-run
-  grep -q '^\[1/3\]' "$T/kill1" 2>/dev/null && break
+  grep -q '^\[1/3\] [^ ]*: complete' "$T/kill1" 2>/dev/null && break
   sleep 0.1
 done
 sleep 0.7
 kill -9 $pid 2>/dev/null; wait $pid 2>/dev/null
-expect "the sweep was killed after its first run" "grep -q '^\[1/3\]' '$T/kill1' && ! grep -q '^\[3/3\]' '$T/kill1'"
+expect "the sweep was killed after its first run" "grep -q '^\[1/3\] [^ ]*: complete' '$T/kill1' && ! grep -q '^\[3/3\]' '$T/kill1'"
 "$LOFT" show "$T/k/slow.h5" > "$T/kshow" 2>&1
 expect "the killed sweep's results file is readable and holds the finished run" "grep -q 'loft.seed=1 .*complete' '$T/kshow'"
 expect "the run it was in left a readable partial file" "ls '$T/k/slow.h5.partial/'*.h5 > /dev/null 2>&1 && h5dump -H '$T/k/slow.h5.partial/'*.h5 > /dev/null"

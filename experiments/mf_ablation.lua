@@ -66,6 +66,7 @@ experiment {
         title = "Matrix factorization 1024x512 (target rank 8), r = 8: loss, mean and min-max over seeds",
         labels = "adamw lora dora loft loft-no-alternate loft-no-momentum-calib loft-simple loft-parity" } },
       { script = "plots/ablation_summary.gp", rank = 8, set = { metric = "final_loss",
+        groups = "adamw lora dora loft loft-simple loft-simple-no-rescale riemannian loft-parity | loft loft-no-alternate loft-no-rescale loft-no-momentum-calib loft-no-second-moment loft-no-full-update | loft-clip loft-no-proj-clip",
         logy = 1, out = "{figures}/mf_summary", title = "Matrix factorization, r = 8: final loss, mean and 95% interval over 5 seeds" } },
     },
   },

@@ -61,7 +61,7 @@ expect "--set on the tuned key fixes it: no tuning runs, the run has that value"
 # --- SIGINT and SIGTERM
 "$LOFT" run tests/data/slow.lua --results "$T/s" > "$T/int1" 2>&1 &
 pid=$!
-for _ in $(seq 1 1200); do grep -q '^\[1/3\]' "$T/int1" 2>/dev/null && break; sleep 0.1; done
+for _ in $(seq 1 1200); do grep -q '^\[1/3\] [^ ]*: complete' "$T/int1" 2>/dev/null && break; sleep 0.1; done
 sleep 0.5
 kill -INT $pid; wait $pid; rc=$?
 expect "SIGINT stops the sweep with exit 130 and says how to resume" \

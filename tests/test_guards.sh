@@ -121,7 +121,7 @@ kill $pid 2> /dev/null; wait $pid; rc1=$?
 expect "a second exec of a running run refuses and leaves its run file alone" \
   "[ $rc = 2 ] && grep -q 'is being run by another .loft exec.' '$T/ex2' && [ $kept = 0 ]"
 expect "the first exec, stopped by SIGTERM (as Slurm stops a task), ends its run as interrupted with a resume checkpoint (exit 143)" \
-  "[ $rc1 = 143 ] && grep -q 'interrupted at step' '$T/ex1' && [ -s '$T/ex/slow.h5.slurm/loft.seed=1.resume' ] && [ -e '$T/ex/slow.h5.slurm/loft.seed=1.h5' ]"
+  "[ $rc1 = 143 ] && grep -q 'interrupted at step' '$T/ex1' && [ -s '$T/ex/slow.h5.slurm/loft.seed=1.resume' ] && [ -e '$T/ex/slow.h5.slurm/loft.seed=1.h5.part' ]"
 
 # --- two experiments with one name in one folder; a symlinked results file
 cp tests/data/tiny.lua "$T/tiny2.lua"   # another experiment file with the same name

@@ -159,12 +159,14 @@ int cmd_exec(int argc, char **argv, const Options *o) {
         int fd = open(errfile, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
         if (fd >= 0) { dprintf(fd, "%s\n", err); close(fd); }
         rc = 1;
+    } else if (strcmp(sum.status, "interrupted") == 0) {   /* left as the part file of a stopped task: status shows it */
+        sweep_print_summary(1, 1, r->id, &sum);            /* interrupted, the next submit stores its steps and resumes it */
+        rc = 128 + (run_stop_signal ? run_stop_signal : SIGTERM);
     } else if (rename(part, done) != 0) {
         fprintf(stderr, "error: %s: cannot rename to %s (%s)\n", part, done, strerror(errno));
         rc = 1;
     } else {
         sweep_print_summary(1, 1, r->id, &sum);
-        if (run_stop_signal) rc = 128 + run_stop_signal;   /* interrupted: its steps and checkpoint kept */
     }
     close(lk);
     plan_free(&p);

@@ -45,12 +45,14 @@ expect "LoRA: np = 2 matches np = 1 at batch 8 after 20 steps (every logged numb
 # all-reduce: in one process, scaling every gradient entry by 1 +- 1.2e-7 (one float32 ulp)
 # moves LoFT's adapters by 1.3e-5 after one step and 5.5e-4 after 20 (LoRA: 1.4e-8, 2.1e-7);
 # its projected AdamW update normalises every entry of the m x n gradient, so entries whose sums
-# nearly cancel turn rounding into lr-sized steps. Since the packed second moment (2026-12-02, a
-# different rounding of h^T P h) the same pair measures 2.3e-5 (logged numbers) and 7.1e-4 (the
-# adapters): the trajectory is bounded at 1e-4, the final adapters at 3e-3; the numbers printed.
-"$LOFT" compare "$T/two/dp.h5" "$T/one/dp.h5" --rtol 1e-4 --tensor-rtol 3e-3 --only loft > "$T/cmp2" 2>&1; rc=$?
+# nearly cancel turn rounding into lr-sized steps. How far it grows depends on the batches drawn:
+# with the batches of the seed's data stream (rng.h) this pair measures 2.2e-4 (logged numbers)
+# and 4.5e-4 (the adapters), the other stream gave 2.3e-5 and 7.1e-4. The trajectory is bounded
+# at 1e-3, the final adapters at 3e-3 (batch_threads, the same rounding of a summed gradient,
+# is bounded at 1e-2 for LoFT in test_cli); the numbers are printed.
+"$LOFT" compare "$T/two/dp.h5" "$T/one/dp.h5" --rtol 1e-3 --tensor-rtol 3e-3 --only loft > "$T/cmp2" 2>&1; rc=$?
 cat "$T/cmp2"
-expect "LoFT: np = 2 matches np = 1 at batch 8 after 20 steps (every logged number 1e-4, adapters 3e-3; measured 2.3e-5, 7.1e-4)" "[ $rc = 0 ]"
+expect "LoFT: np = 2 matches np = 1 at batch 8 after 20 steps (every logged number 1e-3, adapters 3e-3; measured 2.2e-4, 4.5e-4)" "[ $rc = 0 ]"
 # a run that only process 1 cannot start (its private run file goes to a TMPDIR that does not
 # exist): every process skips it together, no gradients of two runs get mixed, nothing hangs
 timeout 120 $MPI -x TMPDIR=/nonexistent-loft-dir "$LOFT" run "$T/dp.lua" $V --results "$T/f" > "$T/f.out" 2>&1; rc=$?

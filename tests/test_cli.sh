@@ -208,9 +208,7 @@ expect "the ViT figure (loss and accuracy) is drawn" "[ -s '$T/vfig.png' ] && [ 
 
 # --- the GPT pipeline on small corpora (this repository's README and Makefile stand in for the
 #     fortunes and the Jargon File)
-mkdir -p "$T/text"
-cat README.md README.md > "$T/text/fortunes.txt"
-cat Makefile Makefile Makefile > "$T/text/jargon.txt"
+tiny_corpora "$T/text"
 G="--set text_dir=$T/text --set tokenizer=$T/tok.txt --set gpt_checkpoint=$T/gpt.h5 --results $T/g"
 "$LOFT" run tests/data/gpt_tiny.lua $G --only lora > "$T/g0" 2>&1
 expect "GPT fine-tuning without a tokenizer says to run make pretrain-gpt" "grep -q 'make pretrain-gpt' '$T/g0'"

@@ -72,9 +72,7 @@ done
 # data for the ViT and the GPT, as tests/test_cli.sh makes it; pretrained on the CPU
 synthetic_digits "$T/digits"
 "$LOFT" data-mnist "$T/digits" "$T/mnist.bin" > /dev/null 2>&1
-mkdir -p "$T/text"
-cat README.md README.md > "$T/text/fortunes.txt"
-cat Makefile Makefile Makefile > "$T/text/jargon.txt"
+tiny_corpora "$T/text"
 V="--set data_file=$T/mnist.bin --set checkpoint=$T/ckpt.h5"
 G="--set text_dir=$T/text --set tokenizer=$T/tok.txt --set gpt_checkpoint=$T/gpt.h5"
 "$LOFT" run tests/data/vit_tiny_pretrain.lua $V --results "$T/pre" > "$T/pv" 2>&1

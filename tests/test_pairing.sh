@@ -39,9 +39,7 @@ plain=$(cells 'seeds only'); items=$(cells 'with items')
 expect "a test_items table widens the interval by the test set's sampling error: h^2 + (1.96 sqrt(p (1 - p) / N))^2 (N = $N; $plain -> $items)" \
   "echo '$plain $items $N' | awk '{ p = \$1 / 100; se = 100 * sqrt(p * (1 - p) / \$7); w = sqrt(\$3 * \$3 + 1.959964 * 1.959964 * se * se); exit !(\$4 == \$1 && (w - \$6 < 2e-4 && \$6 - w < 2e-4) && \$6 > \$3) }'"
 
-mkdir -p "$T/text"
-cat README.md README.md > "$T/text/fortunes.txt"
-cat Makefile Makefile Makefile > "$T/text/jargon.txt"
+tiny_corpora "$T/text"
 G="--set text_dir=$T/text --set tokenizer=$T/tok.txt --set gpt_checkpoint=$T/gpt.h5"
 "$LOFT" run tests/data/gpt_tiny_pretrain.lua $G --results "$T/gp" > /dev/null 2>&1
 "$LOFT" run tests/data/pairing_gpt.lua $G --results "$T/g" > "$T/g.log" 2>&1

@@ -102,9 +102,7 @@ expect "ViT: every resumed run equals the run never stopped, bit for bit (loss, 
   "[ $rc = 0 ] && grep -q '3 runs compared, 0 differ' '$T/v.cmp'"
 
 # the tiny GPT (the README and the Makefile stand in for the corpora)
-mkdir -p "$T/text"
-cat README.md README.md > "$T/text/fortunes.txt"
-cat Makefile Makefile Makefile > "$T/text/jargon.txt"
+tiny_corpora "$T/text"
 G="--set text_dir=$T/text --set tokenizer=$T/tok.txt --set gpt_checkpoint=$T/gpt.h5"
 "$LOFT" run tests/data/gpt_tiny_pretrain.lua $G --results "$T/gp" > /dev/null 2>&1
 "$LOFT" run tests/data/resume_gpt.lua $G --results "$T/g_full" > "$T/g_full.log" 2>&1

@@ -2,8 +2,8 @@
 # Debian 12 machine: it installs missing packages (scripts/deps.sh) before it compiles anything.
 CC      ?= gcc
 # gsl: the t distribution of the tables (core/stats.c); it comes after openblas, whose cblas_*
-# symbols then stand before those of libgslcblas (which libgsl needs)
-PKGS     = openblas hdf5-serial lua5.4 yaml-0.1 gsl
+# symbols then stand before those of libgslcblas (which libgsl needs); jansson: JSON (core/io/json.c)
+PKGS     = openblas hdf5-serial lua5.4 yaml-0.1 gsl jansson
 # -fvect-cost-model=dynamic: gcc 12 at -O2 vectorises only loops that need no epilogue; element-wise
 # loops (AdamW, LoFT's directions) give the same bits vectorised, reductions stay in order
 OPT     ?= -O2 -fvect-cost-model=dynamic

@@ -1,5 +1,6 @@
-/* The JSON reader: values, nesting, string escapes (\uXXXX, surrogate pairs, raw UTF-8) and
-   errors that give the line and column of the fault. */
+/* The JSON reader: values, nesting, string escapes (\uXXXX, surrogate pairs, raw UTF-8), big
+   integers as doubles, and errors that give the line and column of the fault (invalid UTF-8, a
+   key twice, nesting deeper than 64 included). */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,14 +25,19 @@ int main(void) {
     CHECK(o && json_get(o, "k") && json_get(o, "k")->type == JSON_OBJ && json_get(o, "k")->len == 0, "nested empty object");
     CHECK(json_get(&v, "e")->type == JSON_ARR && json_get(&v, "missing") == NULL, "empty array; missing key is NULL");
     json_free(&v);
+    CHECK(parse("[12345678901234567890123]", &v, err) == 0 && v.items[0].num == 12345678901234567890123.0, "a big integer as a double");
+    json_free(&v);
     static const struct { const char *text, *msg; } bad[] = {
-        { "{\"a\": 1,\n \"b\" 2}", "line 2, column 6: expected ':'" },
-        { "[1, 2", "expected ',' or ']'" },
-        { "{\"a\": tru}", "expected a value" },
-        { "\"abc", "unterminated string" },
-        { "{} x", "unexpected text after the value" },
-        { "\"\\q\"", "unknown escape" },
-        { "[1.2.3]", "malformed number" },
+        { "{\"a\": 1,\n \"b\" 2}", "line 2, column 6: ':' expected" },
+        { "[1, 2", "']' expected near end of file" },
+        { "{\"a\": tru}", "invalid token near 'tru'" },
+        { "\"abc", "premature end of input" },
+        { "{} x", "end of file expected near 'x'" },
+        { "\"\\q\"", "invalid escape" },
+        { "[1.2.3]", "']' expected near '.'" },
+        { "{\"a\": 1, \"a\": 2}", "duplicate object key" },
+        { "\"\xff\"", "unable to decode byte 0xff" },
+        { "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]", "nested too deeply" },
     };
     for (size_t k = 0; k < sizeof bad / sizeof bad[0]; k++) {
         int rc = parse(bad[k].text, &v, err);

@@ -1,6 +1,6 @@
-/* A small JSON reader for the files of real checkpoints (the safetensors header, config.json,
-   GPT-2's vocab.json): the whole text becomes a tree of values; strings are decoded to UTF-8
-   (\uXXXX escapes and surrogate pairs included). Errors give the line and column. */
+/* The JSON reader for the files of real checkpoints (the safetensors header, config.json,
+   vocab.json, tokenizer.json), parsed by jansson: the whole text becomes a tree of values; strings
+   are UTF-8 (\uXXXX escapes and surrogate pairs decoded). Errors give the line and column. */
 #ifndef LOFT_JSON_H
 #define LOFT_JSON_H
 #include <stddef.h>
@@ -16,7 +16,8 @@ typedef struct JsonValue {
     char **keys;               /* JSON_OBJ: (len,) */
 } JsonValue;
 
-/* parses text (n bytes); 0, or -1 with "line L, column C: what was expected" */
+/* parses text (n bytes): valid UTF-8, no key twice in an object, at most 64 levels deep, numbers
+   as doubles; 0, or -1 with "line L, column C: what was expected" */
 int json_parse(const char *text, size_t n, JsonValue *out, char *err, size_t errlen);
 /* reads and parses a file; errors name the file */
 int json_read_file(const char *path, JsonValue *out, char *err, size_t errlen);

@@ -1,4 +1,4 @@
--- The full-rank check of spec section 3: LoFT with blocks 1-5 (delta = 0) against full AdamW run
+-- The full-rank check of docs/algorithm.md §3: LoFT with blocks 1-5 (delta = 0) against full AdamW run
 -- in lockstep from the same function (reference_distance logs ||W - W_adamw|| / ||W_adamw|| at
 -- every step). Square r = m = n: equal to rounding. m != n with r = min(m, n): not equal, the
 -- steps that move the tall factor stay in its column space. Parity mode: the authors' code.

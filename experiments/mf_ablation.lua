@@ -1,8 +1,8 @@
--- The matrix-factorization ablation (`make ablation`): the spec's toy problem with full AdamW,
+-- The matrix-factorization ablation (`make ablation`): the authors' toy problem (docs/algorithm.md §6) with full AdamW,
 -- LoRA, DoRA, LoFT, LoFT with each building block switched off alone, LoFT-simple and the
 -- authors' code (parity mode), at ranks 1, 2, 4, 8 over 5 seeds. Full AdamW is rank-independent,
 -- so it runs once per seed, and every run logs its distance to it (reference_distance).
--- Every row runs at the notebook's learning rate 10, as the spec's problem states it (MF is an
+-- Every row runs at the notebook's learning rate 10, as the notebook's problem states it (MF is an
 -- optimisation problem with no validation data). The baselines and the inits, each at its own
 -- tuned rate, are experiments/mf_studies.lua (`make studies`).
 experiment {
@@ -10,7 +10,7 @@ experiment {
   base = "configs/mf.yaml",
   seeds = { 1, 2, 3, 4, 5 },
   grid = { rank = { 1, 2, 4, 8 } },
-  set = { reference_distance = true, lr = 10 },   -- the notebook's learning rate (the spec's setting)
+  set = { reference_distance = true, lr = 10 },   -- the notebook's learning rate (docs/algorithm.md §6)
   variants = {
     { label = "adamw", method = "adamw", rank = 8 },
     { label = "lora", method = "lora" },
@@ -26,7 +26,7 @@ experiment {
     { label = "loft-no-proj-clip", method = "loft", clip_projected = false, max_grad_norm = 1e-3 },
     { label = "loft-simple", method = "loft", reproject_second_moment = false, project_full_update = false },
     { label = "loft-parity", method = "loft", parity = "tnurbek-148998d" },
-    -- block 2 where the state is not calibrated (spec 3.1): LoFT-simple without it, and block 2
+    -- block 2 where the state is not calibrated (docs/algorithm.md §3.1): LoFT-simple without it, and block 2
     -- alone (Riemannian-preconditioned AdamW on the factors)
     { label = "loft-simple-no-rescale", method = "loft", rescale_grads = false, reproject_second_moment = false,
       project_full_update = false },
@@ -34,7 +34,7 @@ experiment {
       reproject_second_moment = false, project_full_update = false, clip_projected = false },
   },
   report = {
-    title = "Matrix factorization (spec section 6)",
+    title = "Matrix factorization (the authors' toy problem)",
     -- the comparisons, each family Holm-adjusted over its ranks, on the final loss's log10 (the
     -- losses span orders of magnitude: geometric means, paired log10 ratios)
     families = {

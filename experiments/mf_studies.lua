@@ -38,7 +38,7 @@ experiment {
   tune = { lr = { 1e-2, 1e-1, 1, 10, 1e2, 1e3, 1e4, 1e5, 1e6 }, on = "final_loss", better = "lower", rank = 4, seeds = { 101, 102 },
            widen = 2 },
   report = {
-    title = "Matrix factorization (spec section 6): baselines and inits",
+    title = "Matrix factorization (the authors' toy problem): baselines and inits",
     families = {
       { name = "baselines and inits vs LoFT", compare_to = "loft",
         rows = { "altlora", "altlora-plus", "lora-plus", "lora-pro", "lora-pro-full", "lora-b0", "loft-b0", "lora-ga", "loft-ga",

@@ -1,8 +1,8 @@
-/* The algebraic identities of spec section 3, in double on matrix-factorization problems:
+/* The algebraic identities of docs/algorithm.md §3, in double on matrix-factorization problems:
    LoFT with every block off is LoRA-AdamW bit for bit; LoFT with blocks 1-5 at r = m = n is
    full AdamW on W; with m != n and r = min(m, n) it is not, and the steps that move the tall
    factor stay in its column space; the streamed update does not depend on the block size; block 2
-   off (spec 3.1) equals LoFT when blocks 3-5 calibrate the state and acts where they do not. */
+   off (docs/algorithm.md §3.1) equals LoFT when blocks 3-5 calibrate the state and acts where they do not. */
 #include <math.h>
 #include <stdlib.h>
 #include "compute/kernels.h"
@@ -164,7 +164,7 @@ static void projected_clip_norm(void) {
     mf_free(t);
 }
 
-/* Block 2 off in the reading of spec 3.1 (raw moments, transported by Sprev (Hprev^T H), read
+/* Block 2 off in the reading of docs/algorithm.md §3.1 (raw moments, transported by Sprev (Hprev^T H), read
    through H S): with blocks 3, 4, 5 on and delta = 0 it is LoFT itself, because m_rescaled =
    m_raw S and P_rescaled = S P_raw S at every step. 100 steps in double, lr 1e-2, eps 1e-8. */
 static void block2_identity(int in, int out, int r, int alternate, double damping, double bound) {
@@ -218,7 +218,7 @@ static void block2_acts_without_calibration(void) {
 
 /* switching any one block off (from all on) changes the trajectory, and switching any one block
    on (from all off) does too: each toggle is wired, and none needs another to act. Block 2 off
-   from all on is the exception the spec states (3.1: it equals LoFT when 3, 4, 5 calibrate the
+   from all on is the exception docs/algorithm.md states (§3.1: it equals LoFT when 3, 4, 5 calibrate the
    state): block2_acts_without_calibration covers it */
 static void toggles_independent(void) {
     const int in = 11, out = 8, r = 3;
@@ -234,7 +234,7 @@ static void toggles_independent(void) {
         mf_run(t0, &base, 0.05, 15, NULL, NULL, err, sizeof err);
         int changed = 0, finite = 1, expect = from_on ? 5 : 6;
         for (int b = 0; b < 6; b++) {
-            if (from_on && b == 1) continue;   /* block 2 off from all on = LoFT (spec 3.1) */
+            if (from_on && b == 1) continue;   /* block 2 off from all on = LoFT (docs/algorithm.md §3.1) */
             OptimConfig c = base;
             int *flag = (int *)((char *)&c + ((char *)blocks[b] - (char *)&base));
             *flag = !from_on;
@@ -362,7 +362,7 @@ int main(void) {
     block2_identity(20, 12, 4, 0, 0.0, 1e-10);
     block2_identity(7, 9, 3, 1, 1e-3, 1e-10);
     /* r = m = n: exact in algebra, but at delta = 0 S = (V^T V)^-1 amplifies rounding by cond(V)^2
-       (8 x 8 reaches 1.8e-6; without alternation the run itself is unstable, spec 3.1); with
+       (8 x 8 reaches 1.8e-6; without alternation the run itself is unstable, docs/algorithm.md §3.1); with
        delta = 1e-3 the two agree to ~1e-12, and 6 x 6 at delta = 0 to ~5e-10 */
     block2_identity(8, 8, 8, 1, 1e-3, 1e-10);
     block2_identity(5, 5, 5, 1, 1e-3, 1e-10);

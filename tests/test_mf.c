@@ -1,7 +1,7 @@
 /* The matrix-factorization task: finite-difference checks of its loss gradient (full weight,
    LoRA adapter, DoRA) in double; its fast paths (the tiled loss kernel, W0 = 0, the effective
    weight kept from the evaluation) against the plain computation, bit for bit; and the toy
-   problem of spec section 6 (1024 x 512 target of rank 8, r = 8, lr 10, 300 steps): LoFT fits
+   problem of docs/algorithm.md §6 (1024 x 512 target of rank 8, r = 8, lr 10, 300 steps): LoFT fits
    it, LoRA stalls. */
 #include <stdlib.h>
 #include "check.h"

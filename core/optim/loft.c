@@ -11,7 +11,7 @@
 #define STREAM_ELEMS (1 << 18)   /* elements per streamed block buffer when row_block = 0 */
 
 static int parity(const OptimConfig *cfg) { return optim_parity(cfg); }
-/* block 2 off in the consistent reading of spec 3.1: raw moments, transported and reconstructed
+/* block 2 off in the consistent reading of docs/algorithm.md §3.1: raw moments, transported and reconstructed
    exactly (the parity mode keeps the authors' S = I) */
 static int raw_moments(const OptimConfig *cfg) { return !cfg->rescale_grads && !parity(cfg); }
 
@@ -158,7 +158,7 @@ void loft_pair_scale_grads(LoftPair *lp, real scale) {
 }
 
 /* Rescale side s's gradient, transport its state to the held factor's current basis, take the
-   gradient into the moments, and snapshot the held factor (spec section 2, lines 2-9). */
+   gradient into the moments, and snapshot the held factor (docs/algorithm.md §2, lines 2-9 of the step). */
 static void side_accumulate(LoftPair *lp, int s, const OptimConfig *cfg) {
     LoftSide *sd = &lp->side[s];
     const int r = lp->pair.r, rows = sd->rows, hrows = side_rows(lp, 1 - s);
@@ -177,7 +177,7 @@ static void side_accumulate(LoftPair *lp, int s, const OptimConfig *cfg) {
         move_first = cfg->reproject_momentum && sd->has_prev;
         move_second = cfg->reproject_second_moment && sd->has_prev;
     }
-    if (move_first || move_second) {   /* C = (Hprev^T H) S, or Sprev (Hprev^T H) for raw moments (spec 3.1) */
+    if (move_first || move_second) {   /* C = (Hprev^T H) S, or Sprev (Hprev^T H) for raw moments (docs/algorithm.md §3.1) */
         blas_gemm(1, 0, r, r, hrows, 1, sd->Hprev, r, H, r, 0, lp->tmp, r);
         if (raw_moments(cfg)) blas_gemm(0, 0, r, r, r, 1, sd->Sprev, r, lp->tmp, r, 0, lp->C, r);
         else blas_gemm(0, 0, r, r, r, 1, lp->tmp, r, lp->S[s], r, 0, lp->C, r);
@@ -209,7 +209,7 @@ static void projected_direction(LoftPair *lp, int s, const OptimConfig *cfg, lon
     LoftSide *sd = &lp->side[s];
     const int r = lp->pair.r, rows = sd->rows, hrows = side_rows(lp, 1 - s);
     const real *H = held(lp, s);
-    /* the full-space moments read the held factor as H' = H S when the moments are raw (spec 3.1:
+    /* the full-space moments read the held factor as H' = H S when the moments are raw (docs/algorithm.md §3.1:
        m_rescaled = m_raw S, P_rescaled = S P_raw S); the projection back always uses H and S */
     const real *Hm = H;
     if (raw_moments(cfg)) {

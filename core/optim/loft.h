@@ -1,4 +1,4 @@
-/* LoFT-AdamW state and step for one adapter pair (spec sections 2-4). A pair has two sides:
+/* LoFT-AdamW state and step for one adapter pair (docs/algorithm.md §2-4). A pair has two sides:
    side 0 is U = B (m,r), held factor V; side 1 is V = A^T (n,r), held factor U. The optimizer
    object (optimizer.c) owns the pairs and calls these functions in order each step. */
 #ifndef LOFT_LOFT_H
@@ -49,7 +49,7 @@ size_t loft_pair_state_bytes(const LoftPair *lp);
 void loft_pair_walk(LoftPair *lp, StateWalk *w);
 #define loft_pair_begin LOFT_NAME(loft_pair_begin)
 void loft_pair_begin(LoftPair *lp, const OptimConfig *cfg);
-/* squared gradient norm this pair adds to the clipping norm (spec section 3, block 6) */
+/* squared gradient norm this pair adds to the clipping norm (docs/algorithm.md §3, block 6) */
 #define loft_pair_sqnorm LOFT_NAME(loft_pair_sqnorm)
 double loft_pair_sqnorm(LoftPair *lp, const OptimConfig *cfg);
 /* multiply the raw gradients gA, gB by scale (clipping) */

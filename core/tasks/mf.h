@@ -1,4 +1,4 @@
-/* The matrix-factorization task (spec section 6, the authors' notebook): a linear layer
+/* The matrix-factorization task (docs/algorithm.md §6, the authors' notebook): a linear layer
    W (out,in) with bias b (out,) fed the identity, so pred (in,out) = W^T + 1 b^T, fitted to a
    target T (in,out) by the mean squared error over all entries. W is trained in full, or as an
    adapter W = W0 + s B A (LoRA / LoFT), or DoRA. Its problem can be drawn or handed in. */

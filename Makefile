@@ -16,7 +16,8 @@ CFLAGS  = -std=c11 $(OPT) -g -fPIC -Wall -Wextra -Werror -Wno-format-truncation 
 LDLIBS  = $(PKG_LIBS) -lm
 
 # the compute backend: the CPU implementation of compute/kernels.h and compute/memory.h (a second
-# backend replaces this list and BACKEND_COMMON_SRC and nothing else)
+# backend builds its own list and BACKEND_COMMON_SRC into its own binary, as CUDA_SRC below does;
+# docs/extending.md says what else a backend touches)
 BACKEND_SRC        = core/compute/cpu/gemm.c core/compute/cpu/vec.c core/compute/cpu/layers.c \
                      core/compute/cpu/adamw.c core/compute/cpu/transpose.c core/compute/cpu/solvers.c core/compute/cpu/dora_rows.c \
                      core/compute/cpu/loft_rows.c core/compute/cpu/mse.c core/compute/cpu/memory.c
@@ -166,7 +167,7 @@ test: $(BUILD)/libloft.so $(TEST_BINS) $(BUILD)/loft $(CUDA_BUILT) $(CUDA_CHECK_
 	 echo "== tests/test_cli.sh"; tests/test_cli.sh $(BUILD)/loft || { echo "FAILED: tests/test_cli.sh"; fail=1; }; \
 	 echo "== tests/test_guards.sh"; tests/test_guards.sh $(BUILD)/loft || { echo "FAILED: tests/test_guards.sh"; fail=1; }; \
 	 echo "== tests/test_findings.sh"; tests/test_findings.sh $(BUILD)/loft || { echo "FAILED: tests/test_findings.sh"; fail=1; }; \
-	 echo "== scripts/check_findings.sh README.md"; scripts/check_findings.sh README.md || { echo "FAILED: README findings differ from docs/results"; fail=1; }; \
+	 echo "== make check-docs"; $(if $(SAN),scripts/check_findings.sh README.md,scripts/check_docs.sh $(BUILD)) || { echo "FAILED: make check-docs"; fail=1; }; \
 	 echo "== tests/test_slurm_quoting.sh"; tests/test_slurm_quoting.sh $(BUILD)/loft || { echo "FAILED: tests/test_slurm_quoting.sh"; fail=1; }; \
 	 echo "== tests/test_security.sh"; tests/test_security.sh $(BUILD)/loft || { echo "FAILED: tests/test_security.sh"; fail=1; }; \
 	 echo "== tests/test_resume.sh"; tests/test_resume.sh $(BUILD)/loft || { echo "FAILED: tests/test_resume.sh"; fail=1; }; \
@@ -310,9 +311,12 @@ golden:
 	@echo "AltLoRA file: /usr/bin/python3 tests/gen_altlora.py /path/to/AltLoRA-checkout tests/golden (needs only its optimizer_new.py)"
 	@echo "LoRA-Pro file: git -C /path/to/LoRA-Pro-checkout show 85d74c9:peta/optim.py > /tmp/optim.py; /usr/bin/python3 tests/gen_lorapro.py /tmp/optim.py tests/golden"
 
-# the README's findings blocks against the findings files `make tables` writes (scripts/check_findings.sh)
-check-docs:
-	scripts/check_findings.sh README.md
+# the documentation against the code (scripts/check_docs.sh): links and anchors, the README's
+# findings against docs/results, its quick start and DSL examples run in a scratch folder, and
+# docs/extending.md's recipes built and run in a scratch copy (scripts/check_recipes.sh). Part of
+# `make test`; under sanitizers (test-asan) only the findings are checked
+check-docs: $(BUILD)/loft
+	scripts/check_docs.sh $(BUILD)
 
 # the precision-free sources, for tests/test_layers.sh
 print-common-src:

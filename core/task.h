@@ -9,7 +9,7 @@
 #include "io/config.h"
 #include "state_walk.h"
 
-#define TASK_MAX_EVALS 8      /* evaluation columns a task may log */
+#define TASK_MAX_EVALS 16     /* evaluation columns a task may log */
 
 struct H5Run;
 

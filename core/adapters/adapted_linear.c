@@ -1,5 +1,6 @@
 /* Dispatch of an adapted linear layer to the plain, LoRA or DoRA forward/backward. */
 #include "../compute/kernels.h"
+#include "../compute/memory.h"
 #include "adapted_linear.h"
 #include "dora.h"
 #include "lora.h"
@@ -35,4 +36,19 @@ void alinear_merge(AdaptedLinear *L) {
         vec_copy(L->W, L->Wd, (size_t)L->in * L->out);
     }
     L->kind = ADAPT_NONE;
+}
+
+void alinear_effective(AdaptedLinear *L, double *W) {
+    const size_t n = (size_t)L->in * L->out;
+    if (L->kind == ADAPT_NONE) { tensor_to_host(W, L->W, n); return; }
+    if (L->kind == ADAPT_DORA) {
+        dora_weight(L->V, L->norm, L->Wd, L->W, L->A, L->B, L->mag, L->s, NULL, L->in, L->out, L->r);
+        tensor_to_host(W, L->Wd, n);
+        return;
+    }
+    real *t = tensor_alloc(n);
+    vec_copy(t, L->W, n);
+    lora_merge(t, L->A, L->B, L->s, L->in, L->out, L->r, +1);
+    tensor_to_host(W, t, n);
+    tensor_free(t);
 }

@@ -29,4 +29,8 @@ void alinear_backward(AdaptedLinear *L, real *dinp, const real *dout, const real
 /* W <- the effective weight (W0 + s B A, or DoRA's W'); the layer becomes plain */
 #define alinear_merge LOFT_NAME(alinear_merge)
 void alinear_merge(AdaptedLinear *L);
+/* W (out,in) [OUT], a host array in double: the layer's effective weight now (W; W0 + s B A;
+   DoRA's W'), the layer unchanged (DoRA's V, norm and Wd buffers are recomputed, as a forward does) */
+#define alinear_effective LOFT_NAME(alinear_effective)
+void alinear_effective(AdaptedLinear *L, double *W);
 #endif

@@ -133,7 +133,17 @@ static const Field FIELDS[] = {
       "Not part of a run's identity: changing it never makes a stored run differ"),
     F(loss_threshold, T_FLOAT, 0, BIG, 0, 0, NULL, "1e-6", "tables: steps to reach this loss"),
     F(reference_distance, T_BOOL, 0, 0, 0, 0, NULL, "false",
-      "mf: run full AdamW in lockstep and log ||W - W_adamw|| / ||W_adamw||"),
+      "run full AdamW in lockstep from the same start on the same batches and log dist_to_adamw = "
+      "||dW - dW_adamw|| / ||dW_adamw|| (mf: of W itself); vit/gpt also cos_to_adamw, step_cos_to_adamw "
+      "(the updates between evaluations), energy_share, energy_best and energy_ratio over the blocks' linear layers"),
+    F(reference_lr, T_FLOAT, 0, BIG, 0, 1, NULL, "~", "the lockstep full AdamW's learning rate; ~ = the run's lr"),
+    F(forgetting, T_BOOL, 0, 0, 0, 0, NULL, "false",
+      "vit/gpt: also evaluate the pretraining task at the start and the end (vit: source_accuracy, the pretraining "
+      "digits under the pretraining head; gpt: source_loss and source_perplexity on source_corpus's last 10 %)"),
+    F(source_corpus, T_STR, 0, 0, 0, 1, NULL, "\"fortunes.txt\"", "gpt: the pretraining corpus in text_dir (forgetting)"),
+    F(intruders, T_BOOL, 0, 0, 0, 0, NULL, "false",
+      "vit/gpt: at the end, count the intruder dimensions of the blocks' linear layers (top 10 singular vectors of W "
+      "with |cos| < 0.5 to every singular vector of the start's W; column intruders)"),
 };
 #define NFIELDS (sizeof(FIELDS) / sizeof(FIELDS[0]))
 

@@ -59,6 +59,10 @@ typedef struct {
     long checkpoint_every;          /* a resume checkpoint every this many steps (0: when interrupted only) */
     double loss_threshold;          /* steps-to-threshold in the tables */
     int reference_distance;         /* log the distance to full AdamW's W (lockstep shadow run) */
+    double reference_lr;            /* the lockstep full AdamW's learning rate; NaN = the run's lr */
+    int forgetting;                 /* vit/gpt: the pretraining task's held-out score at the start and the end */
+    char source_corpus[CONFIG_STR]; /* gpt: the pretraining corpus in text_dir (forgetting) */
+    int intruders;                  /* vit/gpt: count intruder dimensions of the block weights at the end */
     /* how each method setting (CONFIG_SETTING_<name>) got its value: CONFIG_BY_DEFAULT, _YAML or
        _OVERRIDE (config_set: a Lua experiment, --set); not a key, never written */
     unsigned char set_by[CONFIG_NSETTINGS];

@@ -4,7 +4,9 @@
    tokens from the first 90 % of the text, held-out loss and perplexity on the last 10 % every
    eval_every steps, the cloze accuracy on the same held-out text at the start and the end; a
    GPT-2 checkpoint (safetensors) instead of ours on request, and the merged weights saved back
-   in its layout. */
+   in its layout. On request, the closeness of the run's updates to a lockstep full fine-tuning
+   (reference_distance), the pretraining corpus's held-out loss at the start and the end
+   (forgetting) and the intruder dimensions of the block weights (intruders). */
 #define LOFT_F32   /* this task runs in float32 */
 #include <math.h>
 #include <stdint.h>
@@ -12,6 +14,7 @@
 #include <string.h>
 #include "../check.h"
 #include "../compute/backend.h"
+#include "../compute/kernels.h"
 #include "../compute/memory.h"
 #include "../io/checkpoint.h"
 #include "../compute/tensor_walk.h"
@@ -19,6 +22,7 @@
 #include "../io/h5log.h"
 #include "../dist.h"
 #include "../nn/batch_split.h"
+#include "../nn/weight_track.h"
 #include "../task.h"
 #include "../text/bpe.h"
 #include "../text/gpt2_vocab.h"
@@ -302,6 +306,14 @@ typedef struct {
     int npairs, nplain;
     Windows w;                  /* the batch of token windows */
     BatchSplit split;           /* batch_threads > 1: the model and its replicas (model[0] = m) */
+    /* reference_distance: full AdamW from the same start on the same windows, in lockstep */
+    Gpt *shadow;
+    Optimizer *sopt;
+    int tracking;               /* the block weights' start is kept (weight_track.h) */
+    WeightTrack track;
+    /* forgetting: the held-out slice (last 10 %) of the pretraining corpus, in the run's tokens */
+    int *source_tok;
+    long nsource;
 } GptTask;
 
 /* bytes of a GPT run: parameters x 4 (weights, gradients, two moments), the activations of
@@ -326,7 +338,12 @@ static int gpt_validate(const RunConfig *c, char *err, size_t errlen) {
         return -1;
     }
     GptShape s = { c->vocab, c->ctx, c->gpt_width, c->gpt_depth, c->gpt_heads, c->gpt_mlp, 0 };
-    return task_memory_check(c, gpt_bytes(&s, c->batch_size, c->ctx, c->batch_threads), "GPT parameters, moments and activations", err, errlen);
+    /* reference_distance: a second model (gpt_bytes of one thread) and the tracked block weights in
+       double (the start and the last snapshots) */
+    const int shadow = c->reference_distance && method_adapter(c->method) != ADAPTER_NONE;
+    const double C = c->gpt_width, blocks = (double)c->gpt_depth * (4 * C * C + 2 * C * c->gpt_mlp);
+    const double extra = shadow ? gpt_bytes(&s, c->batch_size, c->ctx, 1) + 8 * 3 * blocks : c->intruders ? 8 * blocks : 0;
+    return task_memory_check(c, gpt_bytes(&s, c->batch_size, c->ctx, c->batch_threads) + extra, "GPT parameters, moments and activations", err, errlen);
 }
 
 static void gpt_task_free(void *self) {
@@ -337,6 +354,10 @@ static void gpt_task_free(void *self) {
     if (t->bpe.bytes) bpe_free(&t->bpe);
     free(t->text); free(t->tok); free(t->w.host_x); free(t->w.host_y); itensor_free(t->w.x); itensor_free(t->w.y); free(t->w.host_logits); free(t->z.cands); free(t->z.answer);
     itensor_free(t->z.pos); itensor_free(t->z.skip);
+    if (t->tracking) weight_track_free(&t->track);
+    optim_free(t->sopt);
+    gpt_free(t->shadow);
+    free(t->source_tok);
     free(t);
 }
 
@@ -416,6 +437,48 @@ static int make_replicas(GptTask *t, char *err, size_t errlen) {
     return 0;
 }
 
+/* what a fine-tuning run measures besides its target: the lockstep shadow and the weights'
+   start, the pretraining corpus's held-out slice; 0, or -1 with a message */
+static int make_extras(GptTask *t, char *err, size_t errlen) {
+    const RunConfig *c = t->c;
+    const int shadow = c->reference_distance && !t->full;
+    if ((c->reference_distance || c->intruders) && (t->tracking = weight_track_init(&t->track, &t->m->blk, c->rank, err, errlen) == 0) == 0) return -1;
+    if (shadow) {
+        if (dist()->size > 1) { snprintf(err, errlen, "key 'reference_distance': the lockstep shadow runs in one process only (not under mpirun)"); return -1; }
+        if (!(t->shadow = gpt_create(t->m->s, c->batch_size, c->ctx))) { snprintf(err, errlen, "gpt: cannot make the lockstep shadow"); return -1; }
+        vec_copy(t->shadow->params, t->m->params, t->m->nparams);   /* the same start: the run's weights, */
+        for (int l = 0, i = 0; l < t->m->s.depth; l++)               /* the block linears at their effective weight */
+            for (int j = 0; j < BLOCKS_NMOD; j++, i++) tensor_from_host(t->shadow->blk.lin[l][j].W, t->track.w0 + t->track.at[i], t->track.at[i + 1] - t->track.at[i]);
+        AdapterPair pairs[1];
+        PlainTensor plain[MAX_PLAIN];
+        int np, nl;
+        if (gpt_trainables(t->shadow, 1, "", pairs, &np, plain, &nl, MAX_PLAIN, err, errlen)) return -1;
+        OptimConfig rc = optim_config_of_run(c);
+        rc.method = METHOD_FULL_ADAMW;   /* the run's hyper-parameters, its own learning rate (reference_lr) */
+        if (!(t->sopt = optim_create(&rc, pairs, np, plain, nl, err, errlen))) return -1;
+    }
+    if (c->forgetting) {
+        char path[2 * CONFIG_STR + 2];
+        size_t n;
+        snprintf(path, sizeof path, "%s/%s", c->text_dir, c->source_corpus);
+        unsigned char *text = file_read_all(path, &n, err, errlen);
+        if (!text) { strncat(err, " (key 'source_corpus'; run `make data`)", errlen - strlen(err) - 1); return -1; }
+        int *tok = mallocCheck(sizeof(int) * (n + 1));
+        const long ntok = bpe_encode(&t->bpe, text, n, tok, n + 1), from = ntok * 9 / 10;   /* pretraining's held-out slice */
+        free(text);
+        t->nsource = ntok - from;
+        if (t->nsource < c->ctx + 2) {
+            free(tok);
+            snprintf(err, errlen, "%s (key 'source_corpus'): its held-out slice has %ld tokens, fewer than ctx + 2 = %d", path, t->nsource, c->ctx + 2);
+            return -1;
+        }
+        t->source_tok = mallocCheck(sizeof(int) * (size_t)t->nsource);
+        memcpy(t->source_tok, tok + from, sizeof(int) * (size_t)t->nsource);
+        free(tok);
+    }
+    return 0;
+}
+
 static void *gpt_task_create(const RunConfig *c, char *err, size_t errlen) {
     GptTask *t = mallocCheck(sizeof(GptTask));
     t->c = c;
@@ -471,20 +534,28 @@ static void *gpt_task_create(const RunConfig *c, char *err, size_t errlen) {
         if (blocks_spectral_init(&t->m->blk, spectral, config_init_gamma(c), c->init_batches, init_batch, t, err, errlen)) goto fail;
     }
     if (make_replicas(t, err, errlen) != 0) goto fail;   /* after the spectral init: it runs unsplit */
+    if (!t->source && make_extras(t, err, errlen) != 0) goto fail;
     return t;
 fail:
     gpt_task_free(t);
     return NULL;
 }
 
+static const char *const CLOSENESS_NAMES[TRACK_NCLOSE] = TRACK_COLUMN_NAMES;
+
 static int gpt_eval_columns(void *self, const char **names) {
-    names[0] = "heldout_loss";
-    names[1] = "perplexity";
-    names[2] = "cloze_accuracy";
-    if (((GptTask *)self)->source) return 3;
-    names[3] = "val_loss";
-    names[4] = "val_perplexity";
-    return 5;
+    GptTask *t = self;
+    int n = 0;
+    names[n++] = "heldout_loss";
+    names[n++] = "perplexity";
+    names[n++] = "cloze_accuracy";
+    if (t->source) return n;
+    names[n++] = "val_loss";
+    names[n++] = "val_perplexity";
+    if (t->tracking && t->c->reference_distance) for (int i = 0; i < TRACK_NCLOSE; i++) names[n++] = CLOSENESS_NAMES[i];
+    if (t->source_tok) { names[n++] = "source_loss"; names[n++] = "source_perplexity"; }
+    if (t->tracking && t->c->intruders) names[n++] = "intruders";
+    return n;
 }
 
 static void gpt_task_trainables(void *self, TaskTrainables *tr) {
@@ -520,6 +591,32 @@ static void gpt_evaluate(void *self, long k, int last, double *values) {
     }
     values[1] = exp(values[0]);
     if (k == 0 || last) values[2] = cloze_accuracy(t->m, &t->z, c->batch_size, &t->w);
+    if (t->source) return;
+    int n = 5;
+    if (t->tracking && t->c->reference_distance) {   /* full AdamW itself: its own update, the anchor (distance 0) */
+        weight_track_closeness(&t->track, &t->m->blk, t->shadow ? &t->shadow->blk : &t->m->blk, values + n);
+        n += TRACK_NCLOSE;
+    }
+    if (t->source_tok) {
+        if (k == 0 || last) {
+            values[n] = heldout_loss(t->m, t->source_tok, t->nsource, c->ctx, c->batch_size, &t->w);
+            values[n + 1] = exp(values[n]);
+        }
+        n += 2;
+    }
+    if (t->tracking && c->intruders && last) values[n] = weight_track_intruders(&t->track, &t->m->blk);
+}
+
+/* the shadow's step: full AdamW on the windows the run just took its step on */
+static void gpt_after_step(void *self, long k) {
+    (void)k;
+    GptTask *t = self;
+    if (!t->shadow) return;
+    const RunConfig *c = t->c;
+    double loss = gpt_forward(t->shadow, t->w.x, t->w.y, c->batch_size, c->ctx);
+    if (!isfinite(loss)) return;
+    gpt_backward(t->shadow, t->w.y, c->batch_size, c->ctx);
+    optim_step(t->sopt, isnan(c->reference_lr) ? c->lr : c->reference_lr);
 }
 
 /* batch_size random windows of ctx + 1 train tokens drawn from rng: the loss, gradients filled.
@@ -557,6 +654,7 @@ static int gpt_finish(void *self, H5Run *h, const char *status, char *err, size_
     char fp[24];
     snprintf(fp, sizeof fp, "%016llx", (unsigned long long)t->batches);
     h5run_attr_str(h, "batch_fingerprint", fp);   /* equal across the methods and ranks of one seed */
+    if (t->tracking) weight_track_datasets(&t->track, h, t->c->reference_distance, c->intruders);
     if (strcmp(status, "complete") != 0) return 0;
     if (c->save_merged[0] && save_merged(t->m, c, t->hf, err, errlen)) return -1;
     if (!t->source) return 0;
@@ -577,11 +675,21 @@ static void gpt_walk(void *self, StateWalk *w) {
     state_walk(w, "task/batches", &t->batches, sizeof t->batches);
     tensor_walk(w, "task/params", t->m->params, t->m->nparams);
     tensor_walk(w, "task/adapters", t->m->adapter, t->m->nadapter);
+    if (t->shadow) {
+        StateWalkScope s;
+        tensor_walk(w, "shadow/params", t->shadow->params, t->shadow->nparams);
+        optim_walk(t->sopt, state_walk_scope(&s, w, "shadow", -1));
+        weight_track_walk(&t->track, w);
+    }
+    if (t->tracking && t->c->reference_distance && !t->shadow) weight_track_walk(&t->track, w);
 }
 
-static const TaskColumn GPT_COLUMNS[] = { { "heldout_loss", 0 }, { "perplexity", 0 }, { "cloze_accuracy", 1 }, { "val_loss", 0 }, { "val_perplexity", 0 }, { NULL, 0 } };
+static const TaskColumn GPT_COLUMNS[] = {
+    { "heldout_loss", 0 }, { "perplexity", 0 }, { "cloze_accuracy", 1 }, { "val_loss", 0 }, { "val_perplexity", 0 },
+    { "dist_to_adamw", 0 }, { "cos_to_adamw", 1 }, { "step_cos_to_adamw", 1 }, { "energy_share", 1 }, { "energy_best", 1 },
+    { "energy_ratio", 1 }, { "source_loss", 0 }, { "source_perplexity", 0 }, { "intruders", 0 }, { NULL, 0 } };
 
 const TaskOps gpt_task = {
     "gpt", "float32", 0, gpt_validate, gpt_task_create, gpt_eval_columns, gpt_task_trainables, gpt_describe, gpt_eval_due,
-    gpt_evaluate, gpt_loss_grad, NULL, gpt_finish, gpt_task_free, gpt_writes_files, GPT_COLUMNS, gpt_walk,
+    gpt_evaluate, gpt_loss_grad, gpt_after_step, gpt_finish, gpt_task_free, gpt_writes_files, GPT_COLUMNS, gpt_walk,
 };

@@ -1,6 +1,9 @@
 /* The ViT task behind the task interface (task.h), in float32: MNIST task sets, pretraining
    (vit_target source, saves the checkpoint) or fine-tuning from the checkpoint with any method,
-   batches drawn from the run's seed, test accuracy and balanced accuracy every eval_every steps. */
+   batches drawn from the run's seed, test accuracy and balanced accuracy every eval_every steps;
+   on request the closeness of its updates to a lockstep full fine-tuning (reference_distance),
+   the pretraining digits' accuracy under the pretraining head (forgetting) and the intruder
+   dimensions of its block weights (intruders). */
 #define LOFT_F32   /* this task runs in float32 */
 #include <math.h>
 #include <stdint.h>
@@ -8,6 +11,7 @@
 #include <string.h>
 #include "../check.h"
 #include "../compute/backend.h"
+#include "../compute/kernels.h"
 #include "../compute/memory.h"
 #include "../io/checkpoint.h"
 #include "../compute/tensor_walk.h"
@@ -15,12 +19,14 @@
 #include "../io/mnist.h"
 #include "../dist.h"
 #include "../nn/batch_split.h"
+#include "../nn/weight_track.h"
 #include "../task.h"
 #include "vit.h"
 
 #define IMBALANCED_HEAD 400   /* train images of the most frequent class in the imbalanced task */
 #define MAX_PLAIN (VIT_MAX_DEPTH * VIT_NMOD + VIT_NPARAM)   /* DoRA magnitudes + modules_to_save */
 #define MAX_PAIRS (VIT_MAX_DEPTH * VIT_NMOD)
+#define SOURCE_CLASSES 5      /* the pretraining task: digits 0-4 (task_sets) */
 
 /* the model's tensors by name, for the checkpoint */
 static int vit_tensors(Vit *v, NamedTensor *t) {
@@ -133,6 +139,16 @@ typedef struct {
     Batch batch;                /* images and labels of a step or an evaluation */
     BatchSplit split;           /* batch_threads > 1: the model and its replicas (model[0] = v) */
     int *which;                 /* (B,) the batch's indices in its set */
+    /* reference_distance: full AdamW from the same start on the same batches, in lockstep */
+    Vit *shadow;
+    Optimizer *sopt;
+    int tracking;               /* the block weights' start is kept (weight_track.h) */
+    WeightTrack track;
+    /* forgetting: the pretraining digits' test set and the pretraining head */
+    ImageSet source_test;
+    real *source_head_w, *source_head_b;   /* (SOURCE_CLASSES,C) (SOURCE_CLASSES,) host */
+    real *host_lnf;                        /* (Bmax,C) the final norm read out */
+    double last_intruders;
 } VitTask;
 
 static int vit_validate(const RunConfig *c, char *err, size_t errlen) {
@@ -153,7 +169,10 @@ static int vit_validate(const RunConfig *c, char *err, size_t errlen) {
                  T = (28 / c->vit_patch) * (28 / c->vit_patch) + 1;
     const double params = L * (4 * C * C + 2 * C * H + 9 * C + H) + 50 * C + T * C;
     const double acts = B * T * (L * (13 * C + 2 * H + 12 * C) + 8 * C + 2 * H) + 2 * L * B * c->vit_heads * T * T;
-    return task_memory_check(c, 4 * ((4 + 2 * (n - 1)) * params + acts), "ViT parameters, moments and activations", err, errlen);
+    /* reference_distance: the shadow model's parameters x 4 and activations, and the tracked
+       weights in double (start and last snapshots) */
+    const double shadow = c->reference_distance && method_adapter(c->method) != ADAPTER_NONE ? 4 * params + acts + 6 * params : 0;
+    return task_memory_check(c, 4 * ((4 + 2 * (n - 1)) * params + acts + shadow), "ViT parameters, moments and activations", err, errlen);
 }
 
 static void vit_task_free(void *self) {
@@ -162,6 +181,11 @@ static void vit_task_free(void *self) {
     tensor_free(t->batch.images); itensor_free(t->batch.labels);
     free(t->batch.host_images); free(t->batch.host_labels); free(t->batch.host_logits); free(t->which);
     imageset_free(&t->train); imageset_free(&t->val); imageset_free(&t->test);
+    if (t->source_test.idx) imageset_free(&t->source_test);
+    free(t->source_head_w); free(t->source_head_b); free(t->host_lnf);
+    if (t->tracking) weight_track_free(&t->track);
+    optim_free(t->sopt);
+    vit_free(t->shadow);
     mnist_free(&t->m);
     for (int i = 1; i < t->split.n; i++) vit_free(t->split.model[i]);
     vit_free(t->v);
@@ -220,6 +244,38 @@ static void init_batch(void *self, int j) {
     train_batch(t, &t->init_rng, 0);   /* whole batches: every process computes the same init */
 }
 
+/* what a fine-tuning run measures besides its target: the lockstep shadow and the weights'
+   start, the pretraining head and digits; 0, or -1 with a message */
+static int make_extras(VitTask *t, char *err, size_t errlen) {
+    const RunConfig *c = t->c;
+    const int shadow = c->reference_distance && !t->full;
+    if ((c->reference_distance || c->intruders) && (t->tracking = weight_track_init(&t->track, &t->v->blk, c->rank, err, errlen) == 0) == 0) return -1;
+    if (shadow) {
+        if (dist()->size > 1) { snprintf(err, errlen, "key 'reference_distance': the lockstep shadow runs in one process only (not under mpirun)"); return -1; }
+        t->shadow = vit_create(t->v->s, c->batch_size);
+        vec_copy(t->shadow->params, t->v->params, t->v->nparams);   /* the same start: the run's weights, */
+        for (int l = 0, i = 0; l < t->v->s.depth; l++)               /* the block linears at their effective weight */
+            for (int j = 0; j < VIT_NMOD; j++, i++) tensor_from_host(t->shadow->blk.lin[l][j].W, t->track.w0 + t->track.at[i], t->track.at[i + 1] - t->track.at[i]);
+        AdapterPair pairs[1];
+        PlainTensor plain[MAX_PLAIN];
+        int np, nl;
+        if (vit_trainables(t->shadow, 1, "", pairs, &np, plain, &nl, MAX_PLAIN, err, errlen) != 0) return -1;
+        OptimConfig rc = optim_config_of_run(c);
+        rc.method = METHOD_FULL_ADAMW;   /* the run's hyper-parameters, its own learning rate (reference_lr) */
+        if (!(t->sopt = optim_create(&rc, pairs, np, plain, nl, err, errlen))) return -1;
+    }
+    if (c->forgetting) {
+        const int C = t->v->s.width;
+        t->source_head_w = mallocCheck(sizeof(real) * SOURCE_CLASSES * C);
+        t->source_head_b = mallocCheck(sizeof(real) * SOURCE_CLASSES);
+        t->host_lnf = mallocCheck(sizeof(real) * (size_t)t->v->Bmax * C);
+        NamedTensor head[2] = { { "head_w", t->source_head_w, (size_t)SOURCE_CLASSES * C }, { "head_b", t->source_head_b, SOURCE_CLASSES } };
+        if (checkpoint_load(c->checkpoint, head, 2, NULL, err, errlen) != 0) return -1;
+        mnist_select(&t->source_test, &t->m, 0, SOURCE_CLASSES - 1, MNIST_TEST, NULL);
+    }
+    return 0;
+}
+
 static void *vit_task_create(const RunConfig *c, char *err, size_t errlen) {
     const int source = strcmp(c->vit_target, "source") == 0, full = method_adapter(c->method) == ADAPTER_NONE;
     if (source && !full) { snprintf(err, errlen, "vit_target source (pretraining) needs method adamw, got %s", c->method); return NULL; }
@@ -260,20 +316,27 @@ static void *vit_task_create(const RunConfig *c, char *err, size_t errlen) {
         if (blocks_spectral_init(&t->v->blk, spectral, config_init_gamma(c), c->init_batches, init_batch, t, err, errlen)) goto fail;
     }
     if (make_replicas(t, full, err, errlen) != 0) goto fail;   /* after the spectral init: it runs unsplit */
+    if (!source && make_extras(t, err, errlen) != 0) goto fail;
     return t;
 fail:
     vit_task_free(t);
     return NULL;
 }
 
+static const char *const CLOSENESS_NAMES[TRACK_NCLOSE] = TRACK_COLUMN_NAMES;
+
 static int vit_eval_columns(void *self, const char **names) {
     VitTask *t = self;
-    names[0] = "test_accuracy";
-    names[1] = "balanced_accuracy";
-    if (!t->val.n) return 2;
-    names[2] = "val_accuracy";
-    names[3] = "val_balanced_accuracy";
-    return 4;
+    int n = 0;
+    names[n++] = "test_accuracy";
+    names[n++] = "balanced_accuracy";
+    if (!t->val.n) return n;
+    names[n++] = "val_accuracy";
+    names[n++] = "val_balanced_accuracy";
+    if (t->tracking && t->c->reference_distance) for (int i = 0; i < TRACK_NCLOSE; i++) names[n++] = CLOSENESS_NAMES[i];
+    if (t->source_head_w) names[n++] = "source_accuracy";
+    if (t->tracking && t->c->intruders) names[n++] = "intruders";
+    return n;
 }
 
 static void vit_task_trainables(void *self, TaskTrainables *tr) {
@@ -297,11 +360,59 @@ static void vit_describe(void *self, H5Run *h) {
 
 static int vit_eval_due(void *self, long k, int last) { return last || k % ((VitTask *)self)->c->eval_every == 0; }
 
+/* accuracy on the pretraining digits' test set of the body now under the pretraining head */
+static double source_accuracy(VitTask *t) {
+    Vit *v = t->v;
+    const ImageSet *s = &t->source_test;
+    const int C = v->s.width;
+    int correct = 0, which[4096];
+    for (int k0 = 0; k0 < s->n; k0 += v->Bmax) {
+        int B = s->n - k0 < v->Bmax ? s->n - k0 : v->Bmax;
+        for (int b = 0; b < B; b++) which[b] = k0 + b;
+        batch_of(&t->batch, &t->m, s, which, B);
+        vit_forward(v, t->batch.images, NULL, B);
+        tensor_download(t->host_lnf, v->lnf, (size_t)B * C);
+        for (int b = 0; b < B; b++) {
+            int best = 0;
+            double top = -INFINITY;
+            for (int c = 0; c < SOURCE_CLASSES; c++) {
+                double z = t->source_head_b[c];
+                for (int i = 0; i < C; i++) z += (double)t->source_head_w[c * C + i] * t->host_lnf[(size_t)b * C + i];
+                if (z > top) { top = z; best = c; }
+            }
+            correct += best == t->batch.host_labels[b];
+        }
+    }
+    return s->n ? (double)correct / s->n : NAN;
+}
+
+/* the target's accuracies every evaluation; the closeness to the shadow every evaluation; the
+   pretraining digits at the start and the end; the intruders at the end */
 static void vit_evaluate(void *self, long k, int last, double *values) {
-    (void)k; (void)last;
     VitTask *t = self;
+    int n = 2;
     evaluate(t->v, &t->m, &t->test, &t->batch, &values[0], &values[1]);
-    if (t->val.n) evaluate(t->v, &t->m, &t->val, &t->batch, &values[2], &values[3]);
+    if (!t->val.n) return;
+    evaluate(t->v, &t->m, &t->val, &t->batch, &values[2], &values[3]);
+    n = 4;
+    if (t->tracking && t->c->reference_distance) {   /* full AdamW itself: its own update, the anchor (distance 0) */
+        weight_track_closeness(&t->track, &t->v->blk, t->shadow ? &t->shadow->blk : &t->v->blk, values + n);
+        n += TRACK_NCLOSE;
+    }
+    if (t->source_head_w) { if (k == 0 || last) values[n] = source_accuracy(t); n++; }
+    if (t->tracking && t->c->intruders && last) values[n] = t->last_intruders = weight_track_intruders(&t->track, &t->v->blk);
+}
+
+/* the shadow's step: full AdamW on the batch the run just took its step on */
+static void vit_after_step(void *self, long k) {
+    (void)k;
+    VitTask *t = self;
+    if (!t->shadow) return;
+    const int B = t->c->batch_size;
+    double loss = vit_forward(t->shadow, t->batch.images, t->batch.labels, B);
+    if (!isfinite(loss)) return;
+    vit_backward(t->shadow, t->batch.labels, B);
+    optim_step(t->sopt, isnan(t->c->reference_lr) ? t->c->lr : t->c->reference_lr);
 }
 
 /* a batch of batch_size train images drawn with replacement from rng: the loss, gradients
@@ -342,6 +453,7 @@ static int vit_finish(void *self, H5Run *h, const char *status, char *err, size_
         h5run_dataset(h, "final", "adapters", a, 1, &v->nadapter);
         free(a);
     }
+    if (t->tracking) weight_track_datasets(&t->track, h, t->c->reference_distance, t->c->intruders);
     if (t->source && strcmp(status, "complete") == 0) return save_checkpoint(v, t->c->checkpoint, err, errlen);
     return 0;
 }
@@ -357,11 +469,21 @@ static void vit_walk(void *self, StateWalk *w) {
     state_walk(w, "task/batches", &t->batches, sizeof t->batches);
     tensor_walk(w, "task/params", t->v->params, t->v->nparams);
     tensor_walk(w, "task/adapters", t->v->adapter, t->v->nadapter);
+    if (t->shadow) {
+        StateWalkScope s;
+        tensor_walk(w, "shadow/params", t->shadow->params, t->shadow->nparams);
+        optim_walk(t->sopt, state_walk_scope(&s, w, "shadow", -1));
+        weight_track_walk(&t->track, w);
+    }
+    if (t->tracking && t->c->reference_distance && !t->shadow) weight_track_walk(&t->track, w);
 }
 
-static const TaskColumn VIT_COLUMNS[] = { { "test_accuracy", 1 }, { "balanced_accuracy", 1 }, { "val_accuracy", 1 }, { "val_balanced_accuracy", 1 }, { NULL, 0 } };
+static const TaskColumn VIT_COLUMNS[] = {
+    { "test_accuracy", 1 }, { "balanced_accuracy", 1 }, { "val_accuracy", 1 }, { "val_balanced_accuracy", 1 },
+    { "dist_to_adamw", 0 }, { "cos_to_adamw", 1 }, { "step_cos_to_adamw", 1 }, { "energy_share", 1 }, { "energy_best", 1 },
+    { "energy_ratio", 1 }, { "source_accuracy", 1 }, { "intruders", 0 }, { NULL, 0 } };
 
 const TaskOps vit_task = {
     "vit", "float32", 0, vit_validate, vit_task_create, vit_eval_columns, vit_task_trainables, vit_describe, vit_eval_due,
-    vit_evaluate, vit_loss_grad, NULL, vit_finish, vit_task_free, vit_writes_files, VIT_COLUMNS, vit_walk,
+    vit_evaluate, vit_loss_grad, vit_after_step, vit_finish, vit_task_free, vit_writes_files, VIT_COLUMNS, vit_walk,
 };

@@ -45,7 +45,7 @@ OBJS = $(REAL_SRC:%.c=$(BUILD)/f32/%.o) $(REAL_SRC:%.c=$(BUILD)/f64/%.o) $(COMMO
        $(TASK_SRC:%.c=$(BUILD)/task/%.o)
 HDRS = $(filter-out core/compute/cuda/%,$(wildcard core/*.h core/*/*.h core/*/*/*.h core/*/*.def))
 
-TESTS = test_store test_sweep test_stats test_blas test_adapters_grad test_loft_identities test_mf test_golden test_float32 test_config test_experiment test_nn_grad test_vit_golden test_vit_adapters test_bpe test_gpt_golden test_gpt2_hf test_json test_gpt_grad test_spectral_init
+TESTS = test_store test_sweep test_stats test_blas test_adapters_grad test_loft_identities test_mf test_golden test_float32 test_config test_experiment test_nn_grad test_vit_golden test_vit_adapters test_bpe test_gpt_golden test_gpt2_hf test_json test_gpt_grad test_spectral_init test_update_match
 TEST_BINS = $(TESTS:%=$(BUILD)/tests/%)
 
 .PHONY: studies cuda cuda-absent test-cuda bench-gpu test-slurm test-mpi FORCE print-common-src check-docs all deps test test-asan test-fuzz golden clean loft ablation tables figures data pretrain-vit pretrain-gpt bench
@@ -173,6 +173,7 @@ test: $(BUILD)/libloft.so $(TEST_BINS) $(BUILD)/loft $(CUDA_BUILT) $(CUDA_CHECK_
 	 echo "== tests/test_resume.sh"; tests/test_resume.sh $(BUILD)/loft || { echo "FAILED: tests/test_resume.sh"; fail=1; }; \
 	 echo "== tests/test_widen.sh"; tests/test_widen.sh $(BUILD)/loft || { echo "FAILED: tests/test_widen.sh"; fail=1; }; \
 	 echo "== tests/test_pairing.sh"; tests/test_pairing.sh $(BUILD)/loft || { echo "FAILED: tests/test_pairing.sh"; fail=1; }; \
+	 echo "== tests/test_closeness.sh"; tests/test_closeness.sh $(BUILD)/loft || { echo "FAILED: tests/test_closeness.sh"; fail=1; }; \
 	 echo "== tests/test_layers.sh"; tests/test_layers.sh $(BUILD) || { echo "FAILED: tests/test_layers.sh"; fail=1; }; \
 	 echo "== tests/test_cuda.sh (the script itself, CPU builds standing in)"; TEST_CUDA_STANDIN=1 tests/test_cuda.sh $(BUILD) || { echo "FAILED: tests/test_cuda.sh (stand-in)"; fail=1; }; \
 	 echo "== tests/test_cuda.sh"; tests/test_cuda.sh $(BUILD) || { echo "FAILED: tests/test_cuda.sh"; fail=1; }; \

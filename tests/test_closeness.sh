@@ -74,6 +74,18 @@ expect "ViT: 5 runs with the shadow, forgetting and intruders complete" "grep -q
 check "$T/v/closeness_vit.h5" "$T/vp/vit_tiny_pretrain.h5" "source_accuracy test_accuracy" > "$T/v.check" 2>&1
 check_lines ViT < "$T/v.check"
 
+# follow: the lora row's shadow at the lr chosen for full AdamW; --only pulls in adamw's tuning runs
+"$LOFT" run tests/data/follow_vit.lua $V --only lora --results "$T/f" > "$T/f.log" 2>&1
+expect "follow: --only lora runs adamw's tuning runs too (3 + 3 tuning runs, 1 final)" "grep -q '7 runs finished, 0 failed' '$T/f.log'"
+chosen=$(grep -o 'tuned adamw: lr = [0-9.e-]*' "$T/f.log" | grep -o '[0-9.e-]*$')
+got=$(h5dump -a '/runs/lora.seed=1/config' "$T/f/follow_vit.h5" 2>/dev/null | grep -o 'reference_lr: [0-9.e-]*' | grep -o '[0-9.e-]*$')
+expect "follow: the lora run's reference_lr ($got) is adamw's chosen lr ($chosen)" "[ -n '$chosen' ] && [ '$got' = '$chosen' ]"
+expect "follow: the tuning runs have no shadow (tune fixes reference_distance = false)" \
+  "h5dump -a '/runs/tune.lora.lr=0.001.seed=101/config' '$T/f/follow_vit.h5' | grep -q 'reference_distance: false'"
+sed 's/reference_lr = "adamw"/reference_lr = "nosuch"/' tests/data/follow_vit.lua > "$T/bad_follow.lua"
+"$LOFT" list "$T/bad_follow.lua" $V > "$T/bf.log" 2>&1
+expect "follow: a label that names no tuned row is refused, naming it" "grep -q 'no row labelled nosuch' '$T/bf.log'"
+
 tiny_corpora "$T/text"
 G="--set text_dir=$T/text --set tokenizer=$T/tok.txt --set gpt_checkpoint=$T/gpt.h5"
 "$LOFT" run tests/data/gpt_tiny_pretrain.lua $G --results "$T/gp" > /dev/null 2>&1

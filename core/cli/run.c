@@ -27,6 +27,7 @@ int cmd_list(int argc, char **argv, const Options *o) {
             if (pl.chosen[pl.sel[k]][0]) printf(" %s=%s", p->tune_key, pl.chosen[pl.sel[k]]);
             else printf(" %s=(chosen by the tuning runs, on %s)", p->tune_key, p->tune_on);
         }
+        if (p->follow_key[0] && !plan_is_tuning(&pl, pl.sel[k])) printf(" %s=(%s's choice)", p->follow_key, p->follow_group);
         printf("\n");
     }
     plan_free(&pl);

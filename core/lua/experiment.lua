@@ -40,6 +40,10 @@
 -- the sweep adds the next value beyond it (the grid's mean ratio, 2 significant digits) and runs
 -- it at every tuning seed, up to N values on each side; a choice still at an edge after that is
 -- marked in the tuning table (sweep/widen.h).
+-- `follow = { reference_lr = "adamw" }` (a variant's, or the experiment's for every other row)
+-- gives a run's key the value chosen for another row's tuned key at the same grid point: e.g. the
+-- lockstep full-AdamW shadow (reference_distance) at full AdamW's own tuned learning rate. Such a
+-- run waits for that choice.
 --
 -- The experiment's tables and figures are declared with it (`loft table|export|figures X.lua`):
 --
@@ -111,7 +115,7 @@ function with_block_ablations(variants, extra)
   return out
 end
 
-local FIELDS = { "name", "base", "set", "grid", "variants", "seeds", "description", "report", "tune" }
+local FIELDS = { "name", "base", "set", "grid", "variants", "seeds", "description", "report", "tune", "follow" }
 local KNOWN = {}
 for _, k in ipairs(FIELDS) do KNOWN[k] = true end
 
@@ -249,14 +253,14 @@ function expand(default_name)
             idparts[#idparts + 1] = kv[1] .. "=" .. kv[2]
           end
           for _, k in ipairs(sorted_keys(v)) do
-            if k ~= "label" and k ~= "tune_values" and k ~= "tune_at" then ov[#ov + 1] = { k, fmt(v[k]) } end
+            if k ~= "label" and k ~= "tune_values" and k ~= "tune_at" and k ~= "follow" then ov[#ov + 1] = { k, fmt(v[k]) } end
           end
           ov[#ov + 1] = { "seed", fmt(seed) }
           idparts[#idparts + 1] = "seed=" .. seed
           local id = table.concat(idparts, ".")
           if seen[id] then error("experiment{}: two runs share the id '" .. id .. "' (give variants distinct labels)", 0) end
           seen[id] = true
-          local run = { id = id, label = label, overrides = ov }
+          local run = { id = id, label = label, overrides = ov, acc = acc, follow = v.follow or e.follow }
           if tkey and v[tkey] == nil then   -- this variant's tkey is chosen on validation data
             local g = { label }
             for _, kv in ipairs(acc) do if tfixed[kv[1]] == nil then g[#g + 1] = kv[1] .. "=" .. kv[2] end end
@@ -275,6 +279,36 @@ function expand(default_name)
     end
     combos(1, {})
   end
+  -- follow = { KEY = "LABEL" } (a variant's, or the experiment's for every other row): the run's KEY
+  -- takes the value of the tuned key chosen for row LABEL's group of the same grid point
+  for _, r in ipairs(runs) do
+    local f = r.follow
+    if f ~= nil then
+      if type(f) ~= "table" then error("experiment{}: follow must be a table { KEY = \"LABEL\" }", 0) end
+      for k, lab in pairs(f) do
+        if not tkey then error("experiment{}: follow." .. tostring(k) .. " needs a tuned key (tune = { ... })", 0) end
+        if type(lab) ~= "string" then error("experiment{}: follow." .. tostring(k) .. " must name a row's label", 0) end
+        if r.label ~= lab then
+          local group
+          for _, q in ipairs(runs) do
+            if q.label == lab and q.tune_group and not group then
+              local same = true
+              for _, kv in ipairs(q.acc) do
+                for _, mine in ipairs(r.acc) do if mine[1] == kv[1] and mine[2] ~= kv[2] then same = false end end
+              end
+              if same then group = q.tune_group end
+            end
+          end
+          if not group then
+            error("experiment{}: follow." .. k .. " = \"" .. lab .. "\": no row labelled " .. lab .. " whose " .. tkey .. " is tuned", 0)
+          end
+          if r.follow_key then error("experiment{}: row " .. r.label .. " follows more than one key", 0) end
+          r.follow_key, r.follow_group = k, group
+        end
+      end
+    end
+  end
+  for _, r in ipairs(runs) do r.acc, r.follow = nil, nil end
   if tkey then   -- the tuning runs, first: every group of the final runs, every value, every tuning seed
     local tuning, groups = {}, {}
     for _, r in ipairs(runs) do if r.tune_group and not groups[r.tune_group] then groups[r.tune_group] = r; groups[#groups + 1] = r end end

@@ -248,6 +248,8 @@ static void read_runs(Reader *r, Experiment *e, lua_State *L) {
         lua_getfield(L, -1, "tune_on");    take_str(r, p->tune_on, sizeof p->tune_on, L, -1, "tune.on");             lua_pop(L, 1);
         lua_getfield(L, -1, "tune_higher"); p->tune_higher = (int)lua_tointeger(L, -1);                            lua_pop(L, 1);
         lua_getfield(L, -1, "tune_widen");  p->tune_widen = (int)lua_tointeger(L, -1);                             lua_pop(L, 1);
+        lua_getfield(L, -1, "follow_key");   take_str(r, p->follow_key, sizeof p->follow_key, L, -1, "a followed key");       lua_pop(L, 1);
+        lua_getfield(L, -1, "follow_group"); take_str(r, p->follow_group, sizeof p->follow_group, L, -1, "a followed group"); lua_pop(L, 1);
         lua_getfield(L, -1, "overrides");
         p->nov = (int)lua_rawlen(L, -1);
         p->ov = calloc((size_t)(p->nov ? p->nov : 1), sizeof(Override));

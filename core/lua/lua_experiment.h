@@ -18,6 +18,9 @@ typedef struct {
     int tune_higher;
     int tune_widen;               /* a tuning run: steps its group's grid may grow on each side (tune.widen) */
     int widened;                  /* a tuning run the sweep added beyond the declared grid (sweep/widen.h) */
+    /* follow = { KEY = "LABEL" }: a final run whose KEY (e.g. reference_lr) takes the value of the
+       tuned key chosen for group follow_group (the row LABEL's matching group); "" when none */
+    char follow_key[64], follow_group[256];
 } PlannedRun;
 typedef struct {
     char name[64], base[256], path[256];

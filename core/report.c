@@ -637,6 +637,22 @@ static void export_evals(FILE *f, const RunRecord **grp, int ng, size_t rows, co
     }
 }
 
+/* one line per run: its seed and the last finite value of each of the two columns (times scale;
+   NaN when it has none), for a scatter of one final metric against another (plots/learn_forget.gp) */
+static void export_lasts(FILE *f, const RunRecord *const *grp, int ng, const char *const col[2], double scale) {
+    fprintf(f, "# seed %s %s (last evaluated values, times %g): one run per line\n", col[0], col[1], scale);
+    for (int g = 0; g < ng; g++) {
+        const RunRecord *r = grp[g];
+        double last[2] = { NAN, NAN };
+        for (int j = 0; j < 2; j++) {
+            const int c = run_column(r, col[j]);
+            for (size_t k = 0; c >= 0 && k < r->rows; k++)
+                if (isfinite(r->traj[k * r->cols + (size_t)c])) last[j] = scale * r->traj[k * r->cols + (size_t)c];
+        }
+        fprintf(f, "%ld %.6g %.6g\n", r->seed, last[0], last[1]);
+    }
+}
+
 /* <dir>/summary_r<rank>__<metric>.dat: one line per label, its mean and 95 % half-width over
    seeds (the bars of the at-a-glance figure); full AdamW (rank 0) is in every rank's file */
 static int export_summary(const RunRecord *runs, int n, const TableSpec *tables, int ntables, const char *dir, char *err,
@@ -727,6 +743,10 @@ static int export_group(const RunRecord *runs, int n, const CurveSpec *curves, i
                 fprintf(f, "# step %s_mean %s_min %s_max %s_mean %s_min %s_max (times %g, over seeds)\n",
                         col[0], col[0], col[0], col[1], col[1], col[1], cs->scale);
                 export_evals(f, grp, ng, rows, col, cs->scale);
+                fclose(f);
+                snprintf(path, sizeof path, "%s/r%ld__%s.%s.seeds.dat", dir, ranks[rj], name, cname);
+                if (!(f = fopen(path, "w"))) { snprintf(err, errlen, "%s: cannot write (%s)", path, strerror(errno)); rc = -1; break; }
+                export_lasts(f, grp, ng, col, cs->scale);
                 fclose(f);
             }
         }

@@ -1,7 +1,8 @@
 # A fine-tuning ablation (ViT or GPT) for one target and one rank: training loss (left: the batch
 # loss's mean over seeds smoothed by gnuplot's `smooth bezier`, over the raw min-max band) and an
-# evaluated metric (right: the ViT's test accuracy from the .acc.dat files, or the GPT's held-out
-# perplexity from .ppl.dat, mean with the min-max band, at every evaluation), one curve per
+# evaluated metric (right: the ViT's test accuracy from the .acc.dat files, the GPT's held-out
+# perplexity from .ppl.dat, or the first column of any declared curve `evals` with its `ylabel`,
+# mean with the min-max band, at every evaluation), one curve per
 # variant, 8 distinct colours then the same colours dashed (give `labels` to keep a panel at 8);
 # full AdamW (files r0__*) is drawn in every figure. Reads `loft export` output.
 # gnuplot -e "datadir='results/data/vit_ablation/unseen'; rank=4; out='results/figures/vit_unseen_r4'" plots/eval_curves.gp
@@ -12,9 +13,9 @@ if (!exists("out")) out = sprintf('results/figures/eval_curves_r%d', rank)
 if (!exists("title")) title = sprintf('fine-tuning (%s), r = %d: mean and min-max over seeds', datadir, rank)
 if (!exists("labels")) labels = ""
 if (!exists("evals")) evals = "acc"
-evallabel = (evals eq "acc") ? "test accuracy (%)" : "held-out perplexity"
+evallabel = exists("ylabel") ? ylabel : (evals eq "acc") ? "test accuracy (%)" : "held-out perplexity"
 list = (labels eq "") ? \
-    sprintf("ls %s/r0__*.dat %s/r%d__*.dat 2>/dev/null | grep -Ev '\\.(acc|ppl)\\.dat$'", datadir, datadir, rank) : \
+    sprintf("ls %s/r0__*.dat %s/r%d__*.dat 2>/dev/null | grep -Ev '__[^.]*\\..*\\.dat$'", datadir, datadir, rank) : \
     sprintf("for l in %s; do ls %s/r0__$l.dat %s/r%d__$l.dat 2>/dev/null; done", labels, datadir, datadir, rank)
 files = system(list)
 names = system(list." | sed 's|.*/r[0-9]*__||; s|\\.dat$||'")

@@ -37,7 +37,7 @@ do for [term = 1:2] {
          for [i = 1:words(files)] word(files, i) using 1:2 smooth bezier with lines lw 1.5 dt dash(i) lc rgb word(colors, (i - 1) % 8 + 1) notitle
     unset logscale y
     set format y "%g"
-    set ylabel evallabel
+    set ylabel evallabel noenhanced
     set key outside right top noenhanced
     plot for [i = 1:words(files)] acc(word(files, i)) using 1:3:4 with filledcurves lc rgb word(colors, (i - 1) % 8 + 1) notitle, \
          for [i = 1:words(files)] acc(word(files, i)) using 1:2 with linespoints lw 1.5 pt 7 ps 0.6 dt dash(i) lc rgb word(colors, (i - 1) % 8 + 1) title word(names, i)

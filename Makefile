@@ -20,7 +20,7 @@ LDLIBS  = $(PKG_LIBS) -lm
 # docs/extending.md says what else a backend touches)
 BACKEND_SRC        = core/compute/cpu/gemm.c core/compute/cpu/vec.c core/compute/cpu/layers.c \
                      core/compute/cpu/adamw.c core/compute/cpu/transpose.c core/compute/cpu/solvers.c core/compute/cpu/dora_rows.c \
-                     core/compute/cpu/loft_rows.c core/compute/cpu/mse.c core/compute/cpu/memory.c
+                     core/compute/cpu/loft_rows.c core/compute/cpu/mse.c core/compute/cpu/memory.c core/compute/cpu/llama_layers.c
 # host code every backend links (r x r eigen-solvers on host arrays, the init-time SVD)
 HOST_SRC           = core/compute/host/small_linalg.c
 BACKEND_COMMON_SRC = core/compute/cpu/backend.c core/compute/cpu/index_memory.c
@@ -32,7 +32,7 @@ MODEL_SRC  = $(filter-out $(TASK_SRC) core/tasks/registry.c,$(wildcard core/task
 # there plus one line of core/methods/methods.def)
 OPTIM_SRC  = $(filter-out core/optim/optim_config.c,$(wildcard core/optim/*.c))
 REAL_SRC   = $(BACKEND_SRC) $(HOST_SRC) core/init.c $(OPTIM_SRC) core/adapters/lora.c \
-             core/adapters/dora.c core/adapters/spectral_init.c $(wildcard core/nn/*.c) core/adapters/adapted_linear.c core/io/checkpoint.c $(MODEL_SRC)
+             core/adapters/dora.c core/adapters/spectral_init.c $(wildcard core/nn/*.c) core/adapters/adapted_linear.c core/adapters/adapter_set.c core/io/checkpoint.c $(MODEL_SRC)
 # compiled once and precision-free (no `real`): the run loop, the task registry, I/O, reports, Lua
 COMMON_SRC = core/rng.c core/io/h5data.c core/io/config.c core/io/h5log.c core/io/h5results.c \
              core/run.c core/dist.c core/slurm.c core/tasks/registry.c core/methods/methods.c core/optim/optim_config.c $(BACKEND_COMMON_SRC) core/report.c core/cell.c core/comparisons.c core/findings.c core/stats.c core/tune.c core/start_evals.c \

@@ -129,6 +129,45 @@ void bias_backward(real *dbias, const real *dout, int N, int OC);
 #define bias_broadcast LOFT_NAME(bias_broadcast)
 void bias_broadcast(real *out, const real *bias, int N, int OC);
 
+/* ---- the Llama family's layers (cpu/llama_layers.c, cuda/llama_layers.cu) ---- */
+/* RMSNorm: out (N,C) = inp (N,C) * rstd * weight (C,), rstd (N,) [OUT] = 1 / sqrt(mean(inp^2) + eps)
+   (the mean in double), saved for backward */
+#define rmsnorm_forward LOFT_NAME(rmsnorm_forward)
+void rmsnorm_forward(real *out, real *rstd, const real *inp, const real *weight, int N, int C, double eps);
+/* dinp (N,C), dweight (C,) (NULL: skip) += ... from dout (N,C); rstd from the forward */
+#define rmsnorm_backward LOFT_NAME(rmsnorm_backward)
+void rmsnorm_backward(real *dinp, real *dweight, const real *dout, const real *inp, const real *weight,
+                      const real *rstd, int N, int C);
+/* rotary embedding, Hugging Face's rotate_half pairing, in place on x (B,T,H*d): in each head,
+   entry i < d/2 and entry i + d/2 turn by the angle of (position, i): y_i = x_i c - x_{i+d/2} s,
+   y_{i+d/2} = x_{i+d/2} c + x_i s, with c = cosv[p, i], s = sinv[p, i] (P,d/2) and p = pos[t]
+   (pos (T,) index tensor, NULL: p = t). inverse = 1 turns back (the backward of the forward: the
+   rotation's transpose, applied in place to the gradient) */
+#define rope_apply LOFT_NAME(rope_apply)
+void rope_apply(real *x, const real *cosv, const real *sinv, const int *pos, int B, int T, int H, int d, int inverse);
+/* SwiGLU: out (n,) [OUT] = silu(gate) * up, silu(z) = z / (1 + exp(-z)) */
+#define swiglu_forward LOFT_NAME(swiglu_forward)
+void swiglu_forward(real *out, const real *gate, const real *up, size_t n);
+/* dgate, dup (n,) += ... from dout (n,) */
+#define swiglu_backward LOFT_NAME(swiglu_backward)
+void swiglu_backward(real *dgate, real *dup, const real *dout, const real *gate, const real *up, size_t n);
+/* grouped-query attention's inputs as attention_forward takes them: qkv (N, 3 H d) [OUT] =
+   [q | k | v] per row with the KV heads repeated, query head h reading KV head h / (H / KV):
+   q (N, H d), k and v (N, KV d) */
+#define gqa_pack LOFT_NAME(gqa_pack)
+void gqa_pack(real *qkv, const real *q, const real *k, const real *v, int N, int H, int KV, int d);
+/* its backward: dq (N, H d), dk, dv (N, KV d) += ... from dqkv (N, 3 H d) (each KV head the sum
+   over its group of query heads) */
+#define gqa_unpack LOFT_NAME(gqa_unpack)
+void gqa_unpack(real *dq, real *dk, real *dv, const real *dqkv, int N, int H, int KV, int d);
+/* cross-entropy of softmax(logits (N,V)) against targets (N,), rows whose target is negative
+   (ignored, as torch's -100) skipped: returns the SUM over the other rows; probs (N,V) saved */
+#define crossentropy_masked_forward LOFT_NAME(crossentropy_masked_forward)
+double crossentropy_masked_forward(real *probs, const real *logits, const int *targets, int N, int V);
+/* dlogits (N,V) += scale (probs - onehot) on the rows whose target is not negative */
+#define crossentropy_masked_backward LOFT_NAME(crossentropy_masked_backward)
+void crossentropy_masked_backward(real *dlogits, const real *probs, const int *targets, int N, int V, double scale);
+
 /* ---- AdamW (cpu/adamw.c) ---- */
 /* m = b1 m + (1 - b1) g ;  v = b2 v + (1 - b2) g^2.   m, v [OUT] and g are (n,) */
 #define adam_moments LOFT_NAME(adam_moments)

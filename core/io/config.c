@@ -26,10 +26,11 @@ typedef struct {
     const char *help;
     const char *methods;     /* a method's setting (methods/settings.def): the methods it acts for; else NULL */
     int setting;             /* a method's setting: CONFIG_SETTING_<name> (RunConfig.set_by); else -1 */
+    const char *task;        /* a task's own key (ConfigKeyTable): the task; else NULL (every run has it) */
 } Field;
 
 #define F(name, type, lo, hi, open, null, choices, def, help) \
-    { #name, type, offsetof(RunConfig, name), sizeof(((RunConfig *)0)->name), lo, hi, open, null, choices, def, help, NULL, -1 }
+    { #name, type, offsetof(RunConfig, name), sizeof(((RunConfig *)0)->name), lo, hi, open, null, choices, def, help, NULL, -1, NULL }
 #define BIG 1e300
 
 /* the `method` key's choices: every name and alias of methods/methods.def */
@@ -75,7 +76,7 @@ static const Field FIELDS[] = {
     F(weight_decay, T_FLOAT, 0, BIG, 0, 0, NULL, "0", "decoupled weight decay lambda"),
 #define OPTIM_SETTING(name, type, size, lo, hi, choices, def, methods, ablation, help) \
     { #name, type, offsetof(RunConfig, name), sizeof(((RunConfig *)0)->name), lo, hi, 0, 0, choices, def, help, methods, \
-      CONFIG_SETTING_##name },
+      CONFIG_SETTING_##name, NULL },
 #include "../methods/settings.def"
 #undef OPTIM_SETTING
     F(data_file, T_STR, 0, 0, 0, 1, NULL, "\"data/mnist.bin\"", "vit: the converted MNIST digits (make data)"),
@@ -145,11 +146,56 @@ static const Field FIELDS[] = {
       "vit/gpt: at the end, count the intruder dimensions of the blocks' linear layers (top 10 singular vectors of W "
       "with |cos| < 0.5 to every singular vector of the start's W; column intruders)"),
 };
-#define NFIELDS (sizeof(FIELDS) / sizeof(FIELDS[0]))
+#define NSHARED (sizeof(FIELDS) / sizeof(FIELDS[0]))
+#define MAX_FIELDS 1024
+
+/* every key: the shared ones (FIELDS), then each registered task's (config_task_keys), their
+   values at offsets inside RunConfig.task_values; built once, on first use */
+static Field ALL[MAX_FIELDS];
+static size_t NALL;
+
+static void internal_error(const char *what, const char *key) {
+    fprintf(stderr, "internal error: config key table: %s '%s'\n", what, key);
+    abort();
+}
+
+static void build_fields(void) {
+    static const int types[] = { [CONFIG_KEY_INT] = T_INT, [CONFIG_KEY_LONG] = T_LONG, [CONFIG_KEY_FLOAT] = T_FLOAT,
+                                 [CONFIG_KEY_BOOL] = T_BOOL, [CONFIG_KEY_STR] = T_STR, [CONFIG_KEY_ENUM] = T_ENUM };
+    memcpy(ALL, FIELDS, sizeof FIELDS);
+    size_t n = NSHARED, base = 0;
+    const ConfigKeyTable *t;
+    for (int i = 0; (t = config_task_keys(i)) != NULL; i++) {
+        if (base + t->size > CONFIG_TASK_BYTES) internal_error("the tasks' values exceed CONFIG_TASK_BYTES at the task", t->task);
+        for (int k = 0; k < t->n; k++) {
+            const ConfigKey *key = &t->keys[k];
+            if (n == MAX_FIELDS) internal_error("more than MAX_FIELDS keys at", key->key);
+            for (size_t j = 0; j < n; j++) if (strcmp(ALL[j].key, key->key) == 0) internal_error("a key named twice:", key->key);
+            ALL[n++] = (Field){ key->key, (FieldType)types[key->type], offsetof(RunConfig, task_values) + base + key->offset,
+                                key->size, key->min, key->max, 0, key->type == CONFIG_KEY_STR, key->choices, key->def, key->help,
+                                NULL, -1, t->task };
+        }
+        base += (t->size + 7) / 8 * 8;
+    }
+    NALL = n;
+}
+
+static const Field *fields(void) { if (!NALL) build_fields(); return ALL; }
+static size_t nfields(void) { if (!NALL) build_fields(); return NALL; }
+
+const void *config_task_values(const RunConfig *c, const char *task) {
+    size_t base = 0;
+    const ConfigKeyTable *t;
+    for (int i = 0; (t = config_task_keys(i)) != NULL; i++) {
+        if (strcmp(t->task, task) == 0) return c->task_values + base;
+        base += (t->size + 7) / 8 * 8;
+    }
+    return NULL;
+}
 
 static const Field *find_field(const char *key) {
-    for (size_t i = 0; i < NFIELDS; i++)
-        if (strcmp(FIELDS[i].key, key) == 0) return &FIELDS[i];
+    for (size_t i = 0; i < nfields(); i++)
+        if (strcmp(fields()[i].key, key) == 0) return &fields()[i];
     return NULL;
 }
 
@@ -229,15 +275,15 @@ static int set_key(RunConfig *c, const char *key, const char *value, const char 
     if (!f) {
         Suggest s;
         suggest_begin(&s, key);
-        for (size_t i = 0; i < NFIELDS; i++) suggest_offer(&s, FIELDS[i].key, strlen(FIELDS[i].key));
+        for (size_t i = 0; i < nfields(); i++) suggest_offer(&s, fields()[i].key, strlen(fields()[i].key));
         if (suggest_best(&s)) {
             snprintf(err, errlen, "%s: unknown key '%s'; did you mean '%s'? (`loft keys` lists every key)", where, key, suggest_best(&s));
             return -1;
         }
         char known[1024] = "";
-        for (size_t i = 0; i < NFIELDS; i++) {
-            strncat(known, FIELDS[i].key, sizeof known - strlen(known) - 1);
-            if (i + 1 < NFIELDS) strncat(known, ", ", sizeof known - strlen(known) - 1);
+        for (size_t i = 0; i < nfields(); i++) {
+            strncat(known, fields()[i].key, sizeof known - strlen(known) - 1);
+            if (i + 1 < nfields()) strncat(known, ", ", sizeof known - strlen(known) - 1);
         }
         snprintf(err, errlen, "%s: unknown key '%s' (known keys: %s)", where, key, known);
         return -1;
@@ -261,11 +307,11 @@ static int set_key(RunConfig *c, const char *key, const char *value, const char 
 void config_defaults(RunConfig *c) {
     memset(c, 0, sizeof(*c));
     char err[256];
-    for (size_t i = 0; i < NFIELDS; i++) {
-        const char *d = FIELDS[i].def;
-        char unq[64];
+    for (size_t i = 0; i < nfields(); i++) {
+        const char *d = fields()[i].def;
+        char unq[CONFIG_STR];
         if (d[0] == '"') { snprintf(unq, sizeof unq, "%.*s", (int)strlen(d) - 2, d + 1); d = unq; }
-        if (set_key(c, FIELDS[i].key, d, "default", CONFIG_BY_DEFAULT, err, sizeof err) != 0) {
+        if (set_key(c, fields()[i].key, d, "default", CONFIG_BY_DEFAULT, err, sizeof err) != 0) {
             fprintf(stderr, "internal error: %s\n", err);
             abort();
         }
@@ -281,7 +327,7 @@ static int load_parsed(RunConfig *c, yaml_parser_t *p, const char *path, char *e
     int rc = 0, depth = 0, done = 0, seen_mapping = 0;
     char key[128] = "";
     int have_key = 0;
-    unsigned seen[NFIELDS] = { 0 };
+    unsigned seen[MAX_FIELDS] = { 0 };
     while (!done && rc == 0) {
         yaml_event_t ev;
         if (!yaml_parser_parse(p, &ev)) {
@@ -327,10 +373,10 @@ static int load_parsed(RunConfig *c, yaml_parser_t *p, const char *path, char *e
                 snprintf(key, sizeof key, "%s", v);
                 have_key = 1;
                 const Field *f = find_field(key);
-                if (f && seen[f - FIELDS]) {
-                    snprintf(err, errlen, "%s: key '%s' is set twice (first on line %u)", where, key, seen[f - FIELDS]);
+                if (f && seen[f - fields()]) {
+                    snprintf(err, errlen, "%s: key '%s' is set twice (first on line %u)", where, key, seen[f - fields()]);
                     rc = -1;
-                } else if (f) seen[f - FIELDS] = (unsigned)line;
+                } else if (f) seen[f - fields()] = (unsigned)line;
             } else {
                 rc = set_key(c, key, v, where, CONFIG_BY_YAML, err, errlen);
                 have_key = 0;
@@ -425,8 +471,8 @@ static int acts_for(const char *methods, const char *m) {
 /* the i-th field that is a method setting given to c for a method it does not act for; NULL past the last */
 static const Field *inactive_setting(const RunConfig *c, size_t *i) {
     const char *m = method_of(c->method)->name;
-    for (; *i < NFIELDS; (*i)++) {
-        const Field *f = &FIELDS[*i];
+    for (; *i < nfields(); (*i)++) {
+        const Field *f = &fields()[*i];
         if (f->setting < 0 || acts_for(f->methods, m)) continue;
         int by = c->set_by[f->setting];
         if (by == CONFIG_BY_OVERRIDE || (by == CONFIG_BY_YAML && !at_default(c, f))) { (*i)++; return f; }
@@ -526,8 +572,9 @@ double config_scale(const RunConfig *c) {
 
 size_t config_to_yaml(const RunConfig *c, char *buf, size_t buflen) {
     size_t n = 0;
-    for (size_t i = 0; i < NFIELDS && n < buflen; i++) {
-        const Field *f = &FIELDS[i];
+    for (size_t i = 0; i < nfields() && n < buflen; i++) {
+        const Field *f = &fields()[i];
+        if (f->task && strcmp(f->task, c->task) != 0) continue;   /* another task's own key */
         const void *src = (const char *)c + f->offset;
         char val[CONFIG_STR + 2];
         switch (f->type) {
@@ -562,11 +609,13 @@ size_t config_identity_yaml(const RunConfig *c, char *buf, size_t buflen) {
 }
 
 void config_print_keys(void) {
-    for (size_t i = 0; i < NFIELDS; i++) {
+    for (size_t i = 0; i < nfields(); i++) {
         char exp[160];
-        expected(&FIELDS[i], exp, sizeof exp);
-        const char *m = FIELDS[i].methods;
-        printf("  %-24s %s (default %s)\n  %-24s   %s%s%s%s\n", FIELDS[i].key, exp, FIELDS[i].def, "", FIELDS[i].help,
+        expected(&fields()[i], exp, sizeof exp);
+        const char *m = fields()[i].methods, *t = fields()[i].task;
+        if (t && (i == 0 || !fields()[i - 1].task || strcmp(fields()[i - 1].task, t) != 0))
+            printf("\nKeys of the task %s (core/tasks/%s_keys.def):\n", t, t);
+        printf("  %-24s %s (default %s)\n  %-24s   %s%s%s%s\n", fields()[i].key, exp, fields()[i].def, "", fields()[i].help,
                m && strcmp(m, "*") ? " [acts for: " : "", m && strcmp(m, "*") ? m : "", m && strcmp(m, "*") ? "]" : "");
     }
     printf("\nMethods (core/methods/methods.def; aliases in parentheses):\n");

@@ -16,6 +16,42 @@ enum {
     CONFIG_NSETTINGS
 };
 
+/* A task's own keys (item of the house: a new task is new files). A task lists them in
+   core/tasks/<name>_keys.def, one line each,
+     TASK_KEY(name, type, size, lo, hi, choices, default, help)
+   with type INT | LONG | FLOAT | BOOL | STR | ENUM (size: bytes of a STR / ENUM value, 0 for the
+   others; lo, hi: the inclusive range of INT / LONG / FLOAT; choices "a|b" of an ENUM; STR keys
+   take "" or ~ as empty), and expands it twice: into a struct of its values (CONFIG_KEY_FIELD)
+   and a table of ConfigKey rows (CONFIG_KEY_ROW), handed to the registry through TaskOps.keys.
+   The keys then read, print, compare and document like the shared ones; their values live in
+   RunConfig.task_values, read with config_task_values. Key names are global: a task's keys carry
+   its name as a prefix (checked: a name used twice aborts at the first config_defaults). */
+enum { CONFIG_KEY_INT, CONFIG_KEY_LONG, CONFIG_KEY_FLOAT, CONFIG_KEY_BOOL, CONFIG_KEY_STR, CONFIG_KEY_ENUM };
+typedef struct {
+    const char *key;
+    int type;                 /* CONFIG_KEY_* */
+    size_t offset, size;      /* in the task's struct of values */
+    double min, max;
+    const char *choices, *def, *help;
+} ConfigKey;
+typedef struct {
+    const char *task;         /* the task's name (its `task:` value) */
+    const ConfigKey *keys;
+    int n;
+    size_t size;              /* sizeof the task's struct of values */
+} ConfigKeyTable;
+#define CONFIG_KEY_FIELD(name, type, size) CONFIG_KEY_FIELD_##type(name, size)
+#define CONFIG_KEY_FIELD_INT(name, size) int name;
+#define CONFIG_KEY_FIELD_LONG(name, size) long name;
+#define CONFIG_KEY_FIELD_FLOAT(name, size) double name;
+#define CONFIG_KEY_FIELD_BOOL(name, size) int name;
+#define CONFIG_KEY_FIELD_STR(name, size) char name[size];
+#define CONFIG_KEY_FIELD_ENUM(name, size) char name[size];
+#define CONFIG_KEY_ROW(Struct, name, type, lo, hi, choices, def, help) \
+    { #name, CONFIG_KEY_##type, offsetof(Struct, name), sizeof(((Struct *)0)->name), lo, hi, choices, def, help },
+/* the bytes of RunConfig.task_values: every registered task's values, side by side */
+#define CONFIG_TASK_BYTES 2048
+
 typedef struct {
     /* what runs */
     char task[16];                  /* a registered task (tasks/registry.c): mf | vit | gpt */
@@ -63,11 +99,21 @@ typedef struct {
     int forgetting;                 /* vit/gpt: the pretraining task's held-out score at the start and the end */
     char source_corpus[CONFIG_STR]; /* gpt: the pretraining corpus in text_dir (forgetting) */
     int intruders;                  /* vit/gpt: count intruder dimensions of the block weights at the end */
+    /* the registered tasks' own keys (ConfigKeyTable), each task's struct of values at its own
+       offset; read with config_task_values */
+    _Alignas(8) unsigned char task_values[CONFIG_TASK_BYTES];
     /* how each method setting (CONFIG_SETTING_<name>) got its value: CONFIG_BY_DEFAULT, _YAML or
        _OVERRIDE (config_set: a Lua experiment, --set); not a key, never written */
     unsigned char set_by[CONFIG_NSETTINGS];
 } RunConfig;
 enum { CONFIG_BY_DEFAULT = 0, CONFIG_BY_YAML = 1, CONFIG_BY_OVERRIDE = 2 };
+
+/* The i-th key table of a registered task (i from 0), NULL past the last: defined by the task
+   registry (tasks/registry.c), which knows the tasks; config.c only reads the tables. */
+const ConfigKeyTable *config_task_keys(int i);
+/* task's struct of values (its ConfigKeyTable's layout) inside c; NULL when no task of that name
+   registered keys */
+const void *config_task_values(const RunConfig *c, const char *task);
 
 /* defaults of every key */
 void config_defaults(RunConfig *c);

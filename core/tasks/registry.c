@@ -13,10 +13,28 @@ static const TaskOps *const TASKS[] = {
 #include "task_list.h"
 };
 #undef TASK
+/* a task's own config keys (io/config.h): the file core/tasks/<name>_task.c may define
+   `const ConfigKeyTable <name>_keys` (from its core/tasks/<name>_keys.def); a task that does not
+   leaves the weak reference NULL */
+#define TASK(name) extern const ConfigKeyTable name##_keys __attribute__((weak));
+#include "task_list.h"
+#undef TASK
+#define TASK(name) &name##_keys,
+static const ConfigKeyTable *const KEY_TABLES[] = {
+#include "task_list.h"
+};
+#undef TASK
 
 const TaskOps *task_find(const char *name) {
     for (size_t i = 0; i < sizeof TASKS / sizeof TASKS[0]; i++)
         if (strcmp(TASKS[i]->name, name) == 0) return TASKS[i];
+    return NULL;
+}
+
+/* the key tables of the tasks that have their own keys, in registry order (io/config.h) */
+const ConfigKeyTable *config_task_keys(int i) {
+    for (size_t k = 0; k < sizeof KEY_TABLES / sizeof KEY_TABLES[0]; k++)
+        if (KEY_TABLES[k] && i-- == 0) return KEY_TABLES[k];
     return NULL;
 }
 

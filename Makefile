@@ -173,6 +173,7 @@ test: $(BUILD)/libloft.so $(TEST_BINS) $(BUILD)/loft $(CUDA_BUILT) $(CUDA_CHECK_
 	 echo "== tests/test_resume.sh"; tests/test_resume.sh $(BUILD)/loft || { echo "FAILED: tests/test_resume.sh"; fail=1; }; \
 	 echo "== tests/test_widen.sh"; tests/test_widen.sh $(BUILD)/loft || { echo "FAILED: tests/test_widen.sh"; fail=1; }; \
 	 echo "== tests/test_pairing.sh"; tests/test_pairing.sh $(BUILD)/loft || { echo "FAILED: tests/test_pairing.sh"; fail=1; }; \
+	 echo "== tests/test_llama.sh"; tests/test_llama.sh $(BUILD)/loft || { echo "FAILED: tests/test_llama.sh"; fail=1; }; \
 	 echo "== tests/test_closeness.sh"; tests/test_closeness.sh $(BUILD)/loft || { echo "FAILED: tests/test_closeness.sh"; fail=1; }; \
 	 echo "== tests/test_layers.sh"; tests/test_layers.sh $(BUILD) || { echo "FAILED: tests/test_layers.sh"; fail=1; }; \
 	 echo "== tests/test_cuda.sh (the script itself, CPU builds standing in)"; TEST_CUDA_STANDIN=1 tests/test_cuda.sh $(BUILD) || { echo "FAILED: tests/test_cuda.sh (stand-in)"; fail=1; }; \

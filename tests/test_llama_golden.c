@@ -96,7 +96,7 @@ static void adapter_round_trip(AdaptKind kind) {
     llama_add_adapters(b, "q_proj,v_proj,down_proj", kind, 4, 2.0, 1, &rng, err, sizeof err);
     for (size_t i = 0; i < a->ad.n; i++) a->ad.adapter[i] += (real)(0.01 * ((int)(i % 7) - 3));   /* B != 0 */
     double alpha = 0;
-    int ok = llama_save_adapter(a, tmp, dir, 8.0, 0, err, sizeof err) == 0 && llama_load_adapter(b, tmp, &alpha, err, sizeof err) == 0;
+    int ok = llama_adapter_save(a, tmp, dir, 8.0, 0, err, sizeof err) == 0 && llama_adapter_load(b, tmp, &alpha, err, sizeof err) == 0;
     CHECK(ok, "adapter save / load: %s", err);
     int x[6] = { 5, 17, 300, 2, 99, 316 }, *xt = itensor_alloc(6);
     itensor_upload(xt, x, 6);

@@ -248,7 +248,7 @@ static int adapted(const Llama *m, int use[LLAMA_NMOD], AdaptedLinear *first) {
     return any;
 }
 
-int llama_save_adapter(Llama *m, const char *dir, const char *base, double alpha, int rslora, char *err, size_t errlen) {
+int llama_adapter_save(Llama *m, const char *dir, const char *base, double alpha, int rslora, char *err, size_t errlen) {
     int use[LLAMA_NMOD];
     AdaptedLinear first = { 0 };
     if (!adapted(m, use, &first)) { snprintf(err, errlen, "save adapter: the model carries no adapter (method adamw?)"); return -1; }
@@ -291,7 +291,7 @@ int llama_save_adapter(Llama *m, const char *dir, const char *base, double alpha
     return rc;
 }
 
-int llama_load_adapter(Llama *m, const char *dir, double *alpha, char *err, size_t errlen) {
+int llama_adapter_load(Llama *m, const char *dir, double *alpha, char *err, size_t errlen) {
     int use[LLAMA_NMOD];
     AdaptedLinear first = { 0 };
     if (!adapted(m, use, &first)) { snprintf(err, errlen, "load adapter: the run adds no adapter to load into (method adamw?)"); return -1; }

@@ -23,12 +23,12 @@ int llama_save(Llama *m, const char *path, char *err, size_t errlen);
    target_modules, base_model_name_or_path) and adapter_model.safetensors
    (base_model.model.model.layers.N.self_attn.q_proj.lora_A.weight ..., DoRA's
    ....lora_magnitude_vector); alpha and rslora as the run's scale was made */
-#define llama_save_adapter LOFT_NAME(llama_save_adapter)
-int llama_save_adapter(Llama *m, const char *dir, const char *base, double alpha, int rslora, char *err, size_t errlen);
+#define llama_adapter_save LOFT_NAME(llama_adapter_save)
+int llama_adapter_save(Llama *m, const char *dir, const char *base, double alpha, int rslora, char *err, size_t errlen);
 /* reads such a folder into the model's adapters, which must be of the same kind, rank and
    modules (the message says which differs); *alpha [OUT] its lora_alpha */
-#define llama_load_adapter LOFT_NAME(llama_load_adapter)
-int llama_load_adapter(Llama *m, const char *dir, double *alpha, char *err, size_t errlen);
+#define llama_adapter_load LOFT_NAME(llama_adapter_load)
+int llama_adapter_load(Llama *m, const char *dir, double *alpha, char *err, size_t errlen);
 /* the parameter stored under the HF name hf (its element count in *count), or NULL */
 #define llama_hf_tensor LOFT_NAME(llama_hf_tensor)
 real *llama_hf_tensor(Llama *m, const char *hf, size_t *count);

@@ -20,6 +20,10 @@ typedef struct { const void *pairs, *plain; int npairs, nplain; } TaskTrainables
 /* a column a task can log: its name and which way is better (1: higher, as accuracies; 0: lower) */
 typedef struct { const char *name; int higher; } TaskColumn;
 
+/* a file or folder a run writes besides its results: the key naming it and its expanded path */
+#define TASK_MAX_OUTPUTS 4
+typedef struct { const char *key; char path[2 * CONFIG_STR]; } TaskOutput;
+
 typedef struct {
     const char *name;          /* the config's `task:` value */
     const char *precision;     /* "float32" | "float64": the element type of the trainables */
@@ -61,6 +65,11 @@ typedef struct {
        bit for bit. After a loading walk the task drops what it cached of the old parameters.
        NULL: the task's runs always start from step 0 */
     void (*walk)(void *self, StateWalk *w);
+    /* the files or folders a run of this config writes besides its results, each with the key
+       that names it, {KEY} placeholders expanded (config_expand): out[0 .. count) of max.
+       Returns the count, or -1 with a message (a bad placeholder). The plan refuses a sweep
+       in which two runs would write the same one. May be NULL (none named by a key) */
+    int (*outputs)(const RunConfig *c, TaskOutput *out, int max, char *err, size_t errlen);
 } TaskOps;
 
 /* the task registered under name (tasks/registry.c, generated from the files core/tasks/NAME_task.c), or NULL */

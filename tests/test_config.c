@@ -146,7 +146,29 @@ static void inactive_settings(void) {
     printf("  %s a setting its method ignores warns (once), keys at their defaults do not\n", g_failures ? "FAIL" : "ok  ");
 }
 
+/* config_expand: {KEY} replaced by the key's value; a misspelt key or a lone '{' named */
+static void expansions(void) {
+    RunConfig c;
+    char out[64], err[512] = "";
+    config_defaults(&c);
+    config_set(&c, "method", "lora", "test", err, sizeof err);
+    config_set(&c, "seed", "7", "test", err, sizeof err);
+    config_set(&c, "lr", "0.05", "test", err, sizeof err);
+    int rc = config_expand(&c, "save_merged", "out/{method}-{seed}/lr{lr}", out, sizeof out, err, sizeof err);
+    CHECK(rc == 0 && strcmp(out, "out/lora-7/lr0.05") == 0, "expand out/{method}-{seed}/lr{lr}: got '%s' (%s)", out, err);
+    rc = config_expand(&c, "save_merged", "out/{sede}", out, sizeof out, err, sizeof err);
+    CHECK(rc != 0 && strstr(err, "key 'save_merged' = 'out/{sede}': {sede} is not a config key of task mf; did you mean 'seed'") != NULL,
+          "a misspelt placeholder: got '%s'", err);
+    rc = config_expand(&c, "save_merged", "out/{seed", out, sizeof out, err, sizeof err);
+    CHECK(rc != 0 && strstr(err, "a '{' without its '}'") != NULL, "a '{' without '}': got '%s'", err);
+    rc = config_expand(&c, "save_merged", "a-path-that-is-longer-than-the-sixty-four-bytes-of-the-output-buffer/{seed}", out, sizeof out, err,
+                       sizeof err);
+    CHECK(rc != 0 && strstr(err, "longer than 63 bytes") != NULL, "too long: got '%s'", err);
+    printf("  %s config_expand: {KEY} placeholders, and their errors\n", g_failures ? "FAIL" : "ok  ");
+}
+
 int main(void) {
+    expansions();
     same_configs();
     suggestions();
     inactive_settings();
@@ -199,7 +221,7 @@ int main(void) {
     expect_set_error("lorapro_x", "sylvestr", "did you mean 'sylvester'?");
     expect_set_error("parity", "tnurbek", "--set: key 'parity' expects one of none|tnurbek-148998d, got 'tnurbek'");
     expect_invalid("rank", "600", NULL, NULL, "key 'rank' = 600 must be <= min(in, out) = 512");
-    expect_invalid("task", "mff", NULL, NULL, "key 'task' = 'mff' names no task (registered: gpt, mf, vit)");
+    expect_invalid("task", "mff", NULL, NULL, "key 'task' = 'mff' names no task (registered: gpt, llama, mf, vit)");
     expect_invalid("task", "vit", "vit_heads", "5", "keys 'vit_heads' = 5 and 'vit_patch' = 7 must divide vit_width = 64 and 28");
     expect_invalid("alpha", "16", NULL, NULL, "key 'alpha' = 16: LoFT uses s = 1");
     expect_invalid("method", "lora", "parity", "tnurbek-148998d", "key 'parity' = tnurbek-148998d applies to method loft only");

@@ -570,32 +570,78 @@ double config_scale(const RunConfig *c) {
     return strcmp(c->scaling, "rslora") == 0 ? alpha / sqrt((double)c->rank) : alpha / c->rank;
 }
 
+/* key f's value in c as text (n bytes): YAML's form, a string quoted when quoted */
+static void value_text(const RunConfig *c, const Field *f, int quoted, char *val, size_t n) {
+    const void *src = (const char *)c + f->offset;
+    switch (f->type) {
+    case T_INT: snprintf(val, n, "%d", *(const int *)src); break;
+    case T_LONG: snprintf(val, n, "%ld", *(const long *)src); break;
+    case T_FLOAT: {
+        double d = *(const double *)src;
+        if (isnan(d)) snprintf(val, n, "~");
+        else {   /* the shortest of %.15g / %.17g that reads back exactly */
+            snprintf(val, n, "%.15g", d);
+            if (strtod(val, NULL) != d) snprintf(val, n, "%.17g", d);
+        }
+        break;
+    }
+    case T_BOOL: snprintf(val, n, "%s", *(const int *)src ? "true" : "false"); break;
+    case T_STR: snprintf(val, n, quoted ? "\"%s\"" : "%s", (const char *)src); break;
+    case T_ENUM: snprintf(val, n, "%s", (const char *)src); break;
+    }
+}
+
 size_t config_to_yaml(const RunConfig *c, char *buf, size_t buflen) {
     size_t n = 0;
     for (size_t i = 0; i < nfields() && n < buflen; i++) {
         const Field *f = &fields()[i];
         if (f->task && strcmp(f->task, c->task) != 0) continue;   /* another task's own key */
-        const void *src = (const char *)c + f->offset;
         char val[CONFIG_STR + 2];
-        switch (f->type) {
-        case T_INT: snprintf(val, sizeof val, "%d", *(const int *)src); break;
-        case T_LONG: snprintf(val, sizeof val, "%ld", *(const long *)src); break;
-        case T_FLOAT: {
-            double d = *(const double *)src;
-            if (isnan(d)) snprintf(val, sizeof val, "~");
-            else {   /* the shortest of %.15g / %.17g that reads back exactly */
-                snprintf(val, sizeof val, "%.15g", d);
-                if (strtod(val, NULL) != d) snprintf(val, sizeof val, "%.17g", d);
-            }
-            break;
-        }
-        case T_BOOL: snprintf(val, sizeof val, "%s", *(const int *)src ? "true" : "false"); break;
-        case T_STR: snprintf(val, sizeof val, "\"%s\"", (const char *)src); break;
-        case T_ENUM: snprintf(val, sizeof val, "%s", (const char *)src); break;
-        }
+        value_text(c, f, 1, val, sizeof val);
         n += (size_t)snprintf(buf + n, buflen - n, "%s: %s\n", f->key, val);
     }
     return n < buflen ? n : buflen - 1;
+}
+
+int config_expand(const RunConfig *c, const char *key, const char *pattern, char *out, size_t n, char *err, size_t errlen) {
+    size_t o = 0;
+    for (const char *p = pattern; *p;) {
+        if (*p != '{') {
+            if (o + 1 >= n) goto too_long;
+            out[o++] = *p++;
+            continue;
+        }
+        const char *e = strchr(p, '}');
+        char name[128], val[CONFIG_STR + 2];
+        if (!e || (size_t)(e - p - 1) >= sizeof name) {
+            snprintf(err, errlen, "key '%s' = '%s': a '{' without its '}' (expected {KEY}, KEY a config key)", key, pattern);
+            return -1;
+        }
+        memcpy(name, p + 1, (size_t)(e - p - 1));
+        name[e - p - 1] = 0;
+        const Field *f = find_field(name);
+        if (!f || (f->task && strcmp(f->task, c->task) != 0)) {
+            Suggest s;
+            char hint[SUGGEST_MAX + 32];
+            suggest_begin(&s, name);
+            for (size_t i = 0; i < nfields(); i++) suggest_offer(&s, fields()[i].key, strlen(fields()[i].key));
+            suggest_hint(&s, hint, sizeof hint);
+            snprintf(err, errlen, "key '%s' = '%s': {%s} is not a config key of task %s%s (expected {KEY}: {seed}, {method}, ...)", key,
+                     pattern, name, c->task, hint);
+            return -1;
+        }
+        value_text(c, f, 0, val, sizeof val);
+        const size_t lv = strlen(val);
+        if (o + lv >= n) goto too_long;
+        memcpy(out + o, val, lv);
+        o += lv;
+        p = e + 1;
+    }
+    out[o] = 0;
+    return 0;
+too_long:
+    snprintf(err, errlen, "key '%s' = '%s': longer than %zu bytes once expanded", key, pattern, n - 1);
+    return -1;
 }
 
 size_t config_identity_yaml(const RunConfig *c, char *buf, size_t buflen) {

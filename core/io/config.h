@@ -144,6 +144,11 @@ int config_warn_inactive(const RunConfig *c, FILE *out);
 void config_warnings_reset(void);
 /* The resolved config as YAML text, every key in schema order; returns bytes written. */
 size_t config_to_yaml(const RunConfig *c, char *buf, size_t buflen);
+/* pattern with each {KEY} replaced by the value of config key KEY in c (strings unquoted), into
+   out (n bytes): a run's output path told apart from its sweep's others ("out/{method}-{seed}").
+   key names the key the pattern came from in errors. 0, or -1 with a message (an unknown KEY,
+   with "did you mean"; a '{' without '}'; too long) */
+int config_expand(const RunConfig *c, const char *key, const char *pattern, char *out, size_t n, char *err, size_t errlen);
 /* the same with the keys that are not part of a run's identity (checkpoint_every) at their
    defaults: two runs whose identity YAML is equal compute the same numbers */
 size_t config_identity_yaml(const RunConfig *c, char *buf, size_t buflen);

@@ -172,6 +172,38 @@ void plan_free(Plan *p) {
     p->yaml = NULL; p->cfgs = NULL; p->chosen = NULL; p->sel = NULL; p->pulled_in = NULL;
 }
 
+/* no two selected runs write the same file or folder besides their results (TaskOps.outputs): the
+   later run would overwrite the earlier one's adapter or weights without a word. Tuning runs are
+   left out: the run they tune waits for them, so what it writes is what stays. 0, or -1 */
+static int check_outputs(const Plan *p, const char *path, char *err, size_t errlen) {
+    TaskOutput *out = mallocCheck(sizeof(TaskOutput) * TASK_MAX_OUTPUTS * (size_t)(p->nsel ? p->nsel : 1));
+    int *count = mallocCheck(sizeof(int) * (size_t)(p->nsel ? p->nsel : 1)), rc = 0;
+    char e2[512];
+    for (int a = 0; a < p->nsel && rc == 0; a++) {
+        const RunConfig *c = &p->cfgs[p->sel[a]];
+        const TaskOps *ops = task_find(c->task);
+        count[a] = ops && ops->outputs ? ops->outputs(c, out + (size_t)a * TASK_MAX_OUTPUTS, TASK_MAX_OUTPUTS, e2, sizeof e2) : 0;
+        if (count[a] < 0) { snprintf(err, errlen, "%s: run %s: %s", path, p->e.runs[p->sel[a]].id, e2); rc = -1; break; }
+        if (plan_is_tuning(p, p->sel[a])) count[a] = 0;
+        for (int b = 0; b < a && rc == 0; b++)
+            for (int i = 0; i < count[a] && rc == 0; i++)
+                for (int j = 0; j < count[b]; j++) {
+                    const TaskOutput *x = &out[(size_t)a * TASK_MAX_OUTPUTS + i], *y = &out[(size_t)b * TASK_MAX_OUTPUTS + j];
+                    if (strcmp(x->path, y->path) != 0) continue;
+                    const RunConfig *d = &p->cfgs[p->sel[b]];
+                    const char *tell = c->seed != d->seed ? "{seed}" : strcmp(c->method, d->method) != 0 ? "{method}" : "{KEY}";
+                    snprintf(err, errlen, "%s: runs %s and %s would both write %s (%s%s%s): put %s in the path, a key whose "
+                             "value tells them apart, or run one with --only", path, p->e.runs[p->sel[b]].id, p->e.runs[p->sel[a]].id,
+                             x->path, y->key, strcmp(x->key, y->key) ? " and " : "", strcmp(x->key, y->key) ? x->key : "", tell);
+                    rc = -1;
+                    break;
+                }
+    }
+    free(out);
+    free(count);
+    return rc;
+}
+
 int plan_load(Plan *p, const char *path, const SweepOptions *o, char *err, size_t errlen) {
     memset(p, 0, sizeof *p);
     p->st.lock = -1;
@@ -244,7 +276,7 @@ int plan_load(Plan *p, const char *path, const SweepOptions *o, char *err, size_
         p->sel[p->nsel++] = i;
     }
     free(want);
-    if (check_columns(p, path, err, errlen) != 0) { plan_free(p); return -1; }
+    if (check_columns(p, path, err, errlen) != 0 || check_outputs(p, path, err, errlen) != 0) { plan_free(p); return -1; }
     if (p->tuned && plan_widen(p, o, NULL, err, errlen) < 0) { plan_free(p); return -1; }   /* the values the grids grew to */
     if (p->tuned) plan_choose(p, o, NULL);   /* the tuned values the stored tuning runs choose */
     return 0;

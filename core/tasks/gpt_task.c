@@ -76,22 +76,23 @@ static int load_tokenizer(Bpe *bpe, const RunConfig *c, int source, int hf, cons
 /* the merged weights as a Hugging Face GPT-2 folder: model.safetensors, config.json and the
    tokenizer's files */
 static int save_merged(Gpt *m, const RunConfig *c, int hf, char *err, size_t errlen) {
-    char p[CONFIG_STR + 32], src[CONFIG_STR + 32], dir[CONFIG_STR];
-    if (make_dirs(c->save_merged)) { snprintf(err, errlen, "save_merged: cannot create the folder %s", c->save_merged); return -1; }
+    char out[2 * CONFIG_STR], p[2 * CONFIG_STR + 32], src[CONFIG_STR + 32], dir[CONFIG_STR];
+    if (config_expand(c, "save_merged", c->save_merged, out, sizeof out, err, errlen)) return -1;
+    if (make_dirs(out)) { snprintf(err, errlen, "save_merged: cannot create the folder %s", out); return -1; }
     gpt_merge(m);
-    path_in(p, sizeof p, c->save_merged, "model.safetensors");
+    path_in(p, sizeof p, out, "model.safetensors");
     if (gpt2_save(m, p, err, errlen)) return -1;
-    path_in(p, sizeof p, c->save_merged, "config.json");
+    path_in(p, sizeof p, out, "config.json");
     if (gpt2_write_config(p, &m->s, err, errlen)) return -1;
     if (!hf) {
-        path_in(p, sizeof p, c->save_merged, "loft_tokenizer.txt");
+        path_in(p, sizeof p, out, "loft_tokenizer.txt");
         return file_copy(c->tokenizer, p, err, errlen);
     }
     dir_of(dir, sizeof dir, c->gpt_checkpoint);
     static const char *names[] = { "vocab.json", "merges.txt" };
     for (int k = 0; k < 2; k++) {
         path_in(src, sizeof src, dir, names[k]);
-        path_in(p, sizeof p, c->save_merged, names[k]);
+        path_in(p, sizeof p, out, names[k]);
         if (file_copy(src, p, err, errlen)) return -1;
     }
     return 0;
@@ -666,6 +667,12 @@ static int gpt_finish(void *self, H5Run *h, const char *status, char *err, size_
 
 /* pretraining saves the tokenizer and the checkpoint; save_merged the merged weights */
 static int gpt_writes_files(const RunConfig *c) { return strcmp(c->gpt_target, "source") == 0 || c->save_merged[0]; }
+/* save_merged, {KEY} expanded: two runs of a sweep must not write the same folder */
+static int gpt_outputs(const RunConfig *c, TaskOutput *out, int max, char *err, size_t errlen) {
+    if (!c->save_merged[0] || max < 1) return 0;
+    out[0].key = "save_merged";
+    return config_expand(c, "save_merged", c->save_merged, out[0].path, sizeof out[0].path, err, errlen) ? -1 : 1;
+}
 
 /* the training batches' stream and fingerprint, and every parameter and adapter of the model (its replicas take
    their values from it before each split step) */
@@ -691,5 +698,5 @@ static const TaskColumn GPT_COLUMNS[] = {
 
 const TaskOps gpt_task = {
     "gpt", "float32", 0, gpt_validate, gpt_task_create, gpt_eval_columns, gpt_task_trainables, gpt_describe, gpt_eval_due,
-    gpt_evaluate, gpt_loss_grad, gpt_after_step, gpt_finish, gpt_task_free, gpt_writes_files, GPT_COLUMNS, gpt_walk,
+    gpt_evaluate, gpt_loss_grad, gpt_after_step, gpt_finish, gpt_task_free, gpt_writes_files, GPT_COLUMNS, gpt_walk, gpt_outputs,
 };

@@ -188,6 +188,8 @@ static double val_loss(LlamaTask *t) {
     return total ? sum / total : NAN;
 }
 
+static int output_paths(const RunConfig *c, char (*out)[2 * CONFIG_STR], char *err, size_t errlen);
+
 static int read_shape(const LlamaKeys *k, LlamaShape *s, int *bos, int *eos, char *err, size_t errlen) {
     if (!k->llama_checkpoint[0]) { snprintf(err, errlen, "key 'llama_checkpoint' is empty: name a Hugging Face model folder (config.json, safetensors, tokenizer)"); return -1; }
     return llama_read_config(k->llama_checkpoint, s, bos, eos, err, errlen);
@@ -201,7 +203,10 @@ static int llama_validate(const RunConfig *c, char *err, size_t errlen) {
     }
     LlamaShape s;
     int bos, eos;
-    if (read_shape(k, &s, &bos, &eos, err, errlen)) return -1;
+    char out[2][2 * CONFIG_STR];
+    if (output_paths(c, out, err, errlen) || read_shape(k, &s, &bos, &eos, err, errlen) ||
+        (k->llama_load_adapter[0] && config_expand(c, "llama_load_adapter", k->llama_load_adapter, out[0], sizeof out[0], err, errlen)))
+        return -1;
     const int full = method_adapter(c->method) == ADAPTER_NONE;
     if (!full && c->rank > s.width) { snprintf(err, errlen, "key 'rank' = %d must be <= hidden_size = %d", c->rank, s.width); return -1; }
     if (c->ctx > s.max_pos) { snprintf(err, errlen, "key 'ctx' = %d must be <= max_position_embeddings = %d", c->ctx, s.max_pos); return -1; }
@@ -287,10 +292,12 @@ static void *llama_task_create(const RunConfig *c, char *err, size_t errlen) {
                                &t->rng, err, errlen)) goto fail;
         if (t->k->llama_load_adapter[0]) {
             double alpha;
-            if (llama_adapter_load(t->m, t->k->llama_load_adapter, &alpha, err, errlen)) goto fail;
+            char from[2 * CONFIG_STR];
+            if (config_expand(c, "llama_load_adapter", t->k->llama_load_adapter, from, sizeof from, err, errlen) ||
+                llama_adapter_load(t->m, from, &alpha, err, errlen)) goto fail;
             const double s_file = strcmp(c->scaling, "rslora") == 0 ? alpha / sqrt((double)c->rank) : alpha / c->rank;
             if (fabs(s_file - config_scale(c)) > 1e-12 * fabs(s_file)) {
-                snprintf(err, errlen, "%s: lora_alpha = %g gives the scale %g, the run's is %g: set alpha = %g", t->k->llama_load_adapter,
+                snprintf(err, errlen, "%s: lora_alpha = %g gives the scale %g, the run's is %g: set alpha = %g", from,
                          alpha, s_file, config_scale(c), alpha);
                 goto fail;
             }
@@ -356,22 +363,48 @@ static double llama_loss_grad(void *self, long k) {
     return run_rows(t, hi - lo, count, 1);
 }
 
+/* the adapter and merged-weights folders, {KEY} expanded (config_expand): out[0] the adapter's
+   ("" when not saved), out[1] the merged weights' */
+static int output_paths(const RunConfig *c, char (*out)[2 * CONFIG_STR], char *err, size_t errlen) {
+    const LlamaKeys *k = keys_of(c);
+    out[0][0] = out[1][0] = 0;
+    if (k->llama_save_adapter[0] && config_expand(c, "llama_save_adapter", k->llama_save_adapter, out[0], sizeof out[0], err, errlen)) return -1;
+    if (k->llama_save_merged[0] && config_expand(c, "llama_save_merged", k->llama_save_merged, out[1], sizeof out[1], err, errlen)) return -1;
+    return 0;
+}
+
+static int llama_outputs(const RunConfig *c, TaskOutput *out, int max, char *err, size_t errlen) {
+    char paths[2][2 * CONFIG_STR];
+    static const char *names[] = { "llama_save_adapter", "llama_save_merged" };
+    if (output_paths(c, paths, err, errlen)) return -1;
+    int n = 0;
+    for (int i = 0; i < 2 && n < max; i++)
+        if (paths[i][0]) {
+            out[n].key = names[i];
+            memcpy(out[n++].path, paths[i], sizeof paths[i]);
+        }
+    return n;
+}
+
 static int llama_finish(void *self, H5Run *h, const char *status, char *err, size_t errlen) {
     LlamaTask *t = self;
     const RunConfig *c = t->c;
-    char fp[24], p[2 * CONFIG_STR + 40];
+    char fp[24], p[2 * CONFIG_STR + 40], out[2][2 * CONFIG_STR];
     snprintf(fp, sizeof fp, "%016llx", (unsigned long long)t->batches);
     h5run_attr_str(h, "batch_fingerprint", fp);
     if (strcmp(status, "complete") != 0) return 0;
-    const char *ad = t->k->llama_save_adapter, *mg = t->k->llama_save_merged, *src = t->k->llama_checkpoint;
+    if (output_paths(c, out, err, errlen)) return -1;
+    const char *ad = out[0], *mg = out[1], *src = t->k->llama_checkpoint;
     if (ad[0]) {
         if (make_dirs(ad)) { snprintf(err, errlen, "llama_save_adapter: cannot create the folder %s", ad); return -1; }
+        h5run_attr_str(h, "adapter_saved_to", ad);
         const int rs = strcmp(c->scaling, "rslora") == 0;
         const double alpha = config_scale(c) * (rs ? sqrt((double)c->rank) : c->rank);
         if (llama_adapter_save(t->m, ad, src, alpha, rs, err, errlen)) return -1;
     }
     if (mg[0]) {
         if (make_dirs(mg)) { snprintf(err, errlen, "llama_save_merged: cannot create the folder %s", mg); return -1; }
+        h5run_attr_str(h, "merged_saved_to", mg);
         llama_merge(t->m);
         snprintf(p, sizeof p, "%s/model.safetensors", mg);
         if (llama_save(t->m, p, err, errlen)) return -1;
@@ -408,5 +441,5 @@ static const TaskColumn LLAMA_COLUMNS[] = { { "val_loss", 0 }, { "val_perplexity
 const TaskOps llama_task = {
     "llama", "float32", 0, llama_validate, llama_task_create, llama_eval_columns, llama_task_trainables, llama_describe,
     llama_eval_due, llama_evaluate, llama_loss_grad, NULL, llama_finish, llama_task_free, llama_writes_files, LLAMA_COLUMNS,
-    llama_walk,
+    llama_walk, llama_outputs,
 };

@@ -254,5 +254,5 @@ static const TaskColumn MF_COLUMNS[] = { { "dist_to_adamw", 0 }, { NULL, 0 } };
 
 const TaskOps mf_task = {
     "mf", "float64", 1, mf_validate, mf_task_create, mf_eval_columns, mf_trainables, mf_describe, mf_eval_due, mf_evaluate,
-    mf_task_loss_grad, mf_after_step, mf_finish, mf_task_free, NULL, MF_COLUMNS, mf_task_walk,
+    mf_task_loss_grad, mf_after_step, mf_finish, mf_task_free, NULL, MF_COLUMNS, mf_task_walk, NULL,
 };

@@ -485,5 +485,5 @@ static const TaskColumn VIT_COLUMNS[] = {
 
 const TaskOps vit_task = {
     "vit", "float32", 0, vit_validate, vit_task_create, vit_eval_columns, vit_task_trainables, vit_describe, vit_eval_due,
-    vit_evaluate, vit_loss_grad, vit_after_step, vit_finish, vit_task_free, vit_writes_files, VIT_COLUMNS, vit_walk,
+    vit_evaluate, vit_loss_grad, vit_after_step, vit_finish, vit_task_free, vit_writes_files, VIT_COLUMNS, vit_walk, NULL,
 };

@@ -55,7 +55,7 @@ static void common_attrs(H5Run *h, const RunConfig *c, const char *yaml, const R
     h5run_attr_str(h, "task", c->task);
     h5run_attr_int(h, "rank", mi->adapter == ADAPTER_NONE ? 0 : c->rank);
     h5run_attr_num(h, "scale", config_scale(c));
-    h5run_attr_str(h, "scaling", mi->unit_scale ? (mi->adapter == ADAPTER_NONE ? "none" : "loft (s = 1)") : c->scaling);
+    h5run_attr_str(h, "scaling", mi->unit_scale ? "none" : c->scaling);
     h5run_attr_str(h, "init", c->init);
     if (config_init_gamma(c) > 0) {   /* a gradient init: its batches and gamma as used */
         h5run_attr_int(h, "init_batches", c->init_batches);

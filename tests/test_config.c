@@ -46,6 +46,31 @@ static void expect_invalid(const char *key, const char *value, const char *key2,
     if (ok) printf("  ok   %s\n", err);
 }
 
+/* s of W0 + s B A per method, alpha, alpha_per_rank and scaling: LoFT takes alpha like LoRA (its
+   invariance to it is tested in test_loft_invariance.c, not built in); full AdamW has no s */
+static void scales(void) {
+    const struct { const char *method, *alpha, *per_rank, *scaling; int rank; double s; } cases[] = {
+        { "loft", "~", "~", "lora", 8, 1.0 },   { "loft", "32", "~", "lora", 8, 4.0 },
+        { "loft", "~", "0.25", "lora", 8, 0.25 }, { "loft", "~", "4", "rslora", 4, 8.0 },
+        { "lora", "~", "16", "lora", 1, 16.0 }, { "lora", "8", "~", "rslora", 4, 4.0 },
+        { "adamw", "32", "~", "lora", 8, 1.0 },
+    };
+    const int failures = g_failures;
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        RunConfig c;
+        char err[1024] = "", rank[16];
+        config_defaults(&c);
+        snprintf(rank, sizeof rank, "%d", cases[i].rank);
+        int rc = config_set(&c, "method", cases[i].method, "test", err, sizeof err) | config_set(&c, "alpha", cases[i].alpha, "test", err, sizeof err) |
+                 config_set(&c, "alpha_per_rank", cases[i].per_rank, "test", err, sizeof err) |
+                 config_set(&c, "scaling", cases[i].scaling, "test", err, sizeof err) | config_set(&c, "rank", rank, "test", err, sizeof err);
+        rc |= task_check_config(&c, err, sizeof err);
+        CHECK(rc == 0 && fabs(config_scale(&c) - cases[i].s) < 1e-15, "%s rank %d alpha %s alpha_per_rank %s scaling %s: s = %g, expected %g (%s)",
+              cases[i].method, cases[i].rank, cases[i].alpha, cases[i].per_rank, cases[i].scaling, config_scale(&c), cases[i].s, err);
+    }
+    if (g_failures == failures) printf("  ok   s = alpha / r or alpha / sqrt(r) for LoFT and LoRA (alpha or alpha_per_rank x r), 1 for adamw\n");
+}
+
 /* a stored run's config matches a planned run's when every key reads alike, keys it lacks (added
    to the schema since) at their defaults: the resume rule of `loft run` */
 static void same_configs(void) {
@@ -223,7 +248,9 @@ int main(void) {
     expect_invalid("rank", "600", NULL, NULL, "key 'rank' = 600 must be <= min(in, out) = 512");
     expect_invalid("task", "mff", NULL, NULL, "key 'task' = 'mff' names no task (registered: gpt, llama, mf, vit)");
     expect_invalid("task", "vit", "vit_heads", "5", "keys 'vit_heads' = 5 and 'vit_patch' = 7 must divide vit_width = 64 and 28");
-    expect_invalid("alpha", "16", NULL, NULL, "key 'alpha' = 16: LoFT uses s = 1");
+    expect_invalid("alpha", "16", "alpha_per_rank", "2", "keys 'alpha' = 16 and 'alpha_per_rank' = 2 both set the scale");
+    expect_invalid("alpha_per_rank", "0", NULL, NULL, "key 'alpha_per_rank' = 0: expected a number > 0");
+    scales();
     expect_invalid("method", "lora", "parity", "tnurbek-148998d", "key 'parity' = tnurbek-148998d applies to method loft only");
     expect_invalid("method", "dora", "init", "pissa", "key 'init' = pissa initialises LoRA factors B, A from W0 or its gradient; method dora is DoRA");
     expect_invalid("method", "adamw", "init", "lora-one", "key 'init' = lora-one initialises LoRA factors B, A from W0 or its gradient; method adamw trains no adapter");

@@ -51,7 +51,11 @@ static const Field FIELDS[] = {
     F(method, T_ENUM, 0, 0, 0, 0, METHOD_CHOICES + 1, "loft",
       "what is trained and how: a method of core/methods/methods.def (listed below), by name or alias"),
     F(rank, T_INT, 1, 1e6, 0, 0, NULL, "8", "adapter rank r (ignored by adamw)"),
-    F(alpha, T_FLOAT, 0, BIG, 0, 1, NULL, "~", "LoRA alpha; ~ = rank (s = 1); LoFT always uses s = 1"),
+    F(alpha, T_FLOAT, 0, BIG, 0, 1, NULL, "~",
+      "alpha of the adapter scale s in W0 + s B A (LoRA, rsLoRA, LoFT, ...); ~ = rank (s = 1 with scaling lora)"),
+    F(alpha_per_rank, T_FLOAT, 0, BIG, 0, 1, NULL, "~",
+      "alpha as a multiple of the rank (alpha = alpha_per_rank x rank), so one value holds over a rank grid; "
+      "~ = not used (alpha applies); set alpha or alpha_per_rank, not both"),
     F(scaling, T_ENUM, 0, 0, 0, 0, "lora|rslora", "lora", "s = alpha / r (lora) or alpha / sqrt(r) (rslora)"),
     F(init, T_ENUM, 0, 0, 0, 0, "linear|lora|gaussian|pissa|lora-ga|lora-one", "linear",
       "factor init: linear = both like torch.nn.Linear; lora = kaiming A, B = 0; gaussian A ~ N(0, 1/r), B = 0; "
@@ -526,9 +530,14 @@ int config_warn_inactive(const RunConfig *c, FILE *out) {
 static int is_loft(const char *method) { return strcmp(method_of(method)->name, "loft") == 0; }
 
 static int config_validate_method(const RunConfig *c, char *err, size_t errlen) {
-    if (is_loft(c->method) && !isnan(c->alpha) && c->alpha != c->rank) {
-        snprintf(err, errlen, "key 'alpha' = %g: LoFT uses s = 1 (gradient rescaling makes alpha redundant); "
-                 "leave alpha as ~ for method loft", c->alpha);
+    if (!isnan(c->alpha) && !isnan(c->alpha_per_rank)) {
+        snprintf(err, errlen, "keys 'alpha' = %g and 'alpha_per_rank' = %g both set the scale: expected one of them "
+                 "(the other ~)", c->alpha, c->alpha_per_rank);
+        return -1;
+    }
+    if (!isnan(c->alpha_per_rank) && !(c->alpha_per_rank > 0)) {
+        snprintf(err, errlen, "key 'alpha_per_rank' = %g: expected a number > 0 (alpha = alpha_per_rank x rank), or ~",
+                 c->alpha_per_rank);
         return -1;
     }
     const int spectral = strcmp(c->init, "pissa") == 0 || strcmp(c->init, "lora-ga") == 0 || strcmp(c->init, "lora-one") == 0;
@@ -566,7 +575,7 @@ double config_init_gamma(const RunConfig *c) {
 
 double config_scale(const RunConfig *c) {
     if (method_of(c->method)->unit_scale) return 1.0;
-    double alpha = isnan(c->alpha) ? c->rank : c->alpha;
+    double alpha = !isnan(c->alpha_per_rank) ? c->alpha_per_rank * c->rank : isnan(c->alpha) ? c->rank : c->alpha;
     return strcmp(c->scaling, "rslora") == 0 ? alpha / sqrt((double)c->rank) : alpha / c->rank;
 }
 

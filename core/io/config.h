@@ -57,7 +57,8 @@ typedef struct {
     char task[16];                  /* a registered task (tasks/registry.c): mf | vit | gpt */
     char method[24];                /* a method of methods/methods.def, by name or alias */
     int rank;
-    double alpha;                   /* NaN = alpha equals rank (s = 1) */
+    double alpha;                   /* NaN = alpha equals rank (s = 1 with scaling lora) */
+    double alpha_per_rank;          /* NaN = not used; else alpha = alpha_per_rank x rank */
     char scaling[8];                /* lora | rslora */
     char init[12];                  /* linear | lora | gaussian | pissa | lora-ga | lora-one */
     int init_batches;               /* lora-ga / lora-one: batches of the gradient estimate */
@@ -157,6 +158,7 @@ void config_print_keys(void);
 /* gamma of the lora-ga / lora-one init as used (init_gamma, or the reference's 16 / 128 when it
    is 0); 0 for every other init */
 double config_init_gamma(const RunConfig *c);
-/* s in W0 + s B A for this config (LoFT: 1; LoRA alpha/r; rsLoRA alpha/sqrt(r)) */
+/* s in W0 + s B A for this config: alpha / r (scaling lora) or alpha / sqrt(r) (rslora), alpha
+   from alpha or alpha_per_rank x r (default r); 1 for methods without an adapter */
 double config_scale(const RunConfig *c);
 #endif

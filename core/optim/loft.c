@@ -1,6 +1,24 @@
 /* LoFT-AdamW for one adapter pair: gradient rescaling, moment transport, second-moment cross
    terms, the projected full AdamW update streamed by row blocks (never an m x n buffer), the
-   factor-space fallback, alternation, and the parity mode of the authors' public code. */
+   factor-space fallback, alternation, and the parity mode of the authors' public code.
+
+   The scale s of W = W0 + s B A (alpha / r, rsLoRA's alpha / sqrt(r)). The spec writes LoFT for
+   W = W0 + U V^T; with a scale, the step runs on a factorisation of the same product,
+   U = sqrt(s) B (m,r) and V = sqrt(s) A^T (n,r), so U V^T = s B A. The loss's factor gradients
+   carry s (dL/dB = s G A^T, dL/dA = s B^T G with G = dL/dW), so the gradients w.r.t. U and V
+   are dL/dB / sqrt(s) = G V and (dL/dA)^T / sqrt(s) = G^T U: the spec's nabla U, nabla V.
+   After the step B = U / sqrt(s), A = V^T / sqrt(s). Consequences (docs/algorithm.md, "Invariance
+   to alpha and to rescaling the factors"; tests/test_loft_invariance.c):
+   - s = 1 skips every one of these multiplications: bit for bit the unscaled step;
+   - with block 5 (the projected full step) and damping 0, the step of W depends on U V^T only
+     through its row and column spaces (U -> U/c, V -> cV leaves G P_V, the moments in the full
+     space, the AdamW direction with its eps, and the step of W unchanged), so W's trajectory does
+     not depend on s for a given start s B A, nor on where s sits: alpha is redundant, exactly.
+     Without block 5 (a factor-space Adam step) it is not: there alpha acts as A -> sqrt(s) A
+     would, the same factors of sqrt(s) that make LoRA's trajectory depend on alpha;
+   - the parity mode keeps the authors' code, whose optimizer never sees s: it steps B, A on
+     the raw gradients, and alpha changes the trajectory (to first order it scales W's step like
+     the learning rate; eps and the damping D6 do not follow it). */
 #include <math.h>
 #include <string.h>
 #include "../compute/kernels.h"
@@ -22,7 +40,7 @@ static int use_full_update(const OptimConfig *cfg) {
 
 static int side_rows(const LoftPair *lp, int s) { return s == 0 ? lp->pair.m : lp->pair.n; }
 /* the factor of side s in rows x r layout: B for side 0, the copy V = A^T for side 1 */
-static real *factor(LoftPair *lp, int s) { return s == 0 ? lp->pair.B : lp->V; }
+static real *factor(LoftPair *lp, int s) { return s == 0 ? (lp->U ? lp->U : lp->pair.B) : lp->V; }
 static real *held(LoftPair *lp, int s) { return factor(lp, 1 - s); }
 static real *raw_grad(LoftPair *lp, int s) { return s == 0 ? lp->pair.gB : lp->gV; }
 
@@ -59,6 +77,10 @@ void loft_pair_init(LoftPair *lp, const AdapterPair *pair, const OptimConfig *cf
     }
     lp->V = tensor_alloc((size_t)n * r);
     lp->gV = tensor_alloc((size_t)n * r);
+    /* the step runs on U = sqrt(s) B, V = sqrt(s) A^T (header); not in parity mode (the authors'
+       optimizer never sees s), nor at s = 1 */
+    lp->root_s = parity(cfg) || pair->s == 1.0 || !(pair->s > 0) ? 1.0 : sqrt(pair->s);
+    if (lp->root_s != 1.0) lp->U = tensor_alloc((size_t)m * r);
     lp->C = tensor_alloc((size_t)r * r);
     lp->tmp = tensor_alloc((size_t)(big > 2 * r ? big : 2 * r) * r);
     lp->phase = cfg->alternate_first[0] == 'A' ? 1 : 0;
@@ -80,7 +102,7 @@ void loft_pair_free(LoftPair *lp) {
         tensor_free(sd->Sprev); tensor_free(sd->mom); tensor_free(sd->P); tensor_free(sd->v); tensor_free(sd->vhat); tensor_free(sd->Hprev);
         tensor_free(sd->g); tensor_free(sd->delta); tensor_free(lp->gram[s]); tensor_free(lp->S[s]); tensor_free(lp->S_of[s]);
     }
-    tensor_free(lp->V); tensor_free(lp->gV); tensor_free(lp->C); tensor_free(lp->tmp);
+    tensor_free(lp->V); tensor_free(lp->gV); tensor_free(lp->U); tensor_free(lp->C); tensor_free(lp->tmp);
     tensor_free(lp->K); tensor_free(lp->M); tensor_free(lp->Q); tensor_free(lp->T); tensor_free(lp->Pp);
 }
 
@@ -125,6 +147,17 @@ void loft_pair_begin(LoftPair *lp, const OptimConfig *cfg) {
     const AdapterPair *p = &lp->pair;
     transpose(lp->V, p->A, p->r, p->n);
     transpose(lp->gV, p->gA, p->r, p->n);
+    if (lp->U) {   /* U = sqrt(s) B, V = sqrt(s) A^T and their gradients dL/dB / sqrt(s), dL/dA^T / sqrt(s)
+                      (header); gA too, for the clipping norm of the raw gradients (block 6 off) */
+        const real up = (real)lp->root_s, down = (real)(1.0 / lp->root_s);
+        const size_t mr = (size_t)p->m * p->r, nr = (size_t)p->n * p->r;
+        vec_copy(lp->U, p->B, mr);
+        vec_scale(lp->U, up, mr);
+        vec_scale(lp->V, up, nr);
+        vec_scale(p->gB, down, mr);
+        vec_scale(lp->gV, down, nr);
+        vec_scale(p->gA, down, nr);
+    }
     held_gram(lp, 0, cfg);
     held_gram(lp, 1, cfg);
 }
@@ -255,7 +288,16 @@ static void side_apply(LoftPair *lp, int s, const OptimConfig *cfg, double lr, l
         }
         adamw_apply(X, sd->mom, vhat, nr, lr, cfg->beta1, cfg->beta2, cfg->eps, decay, step);
     }
-    if (s == 1) transpose(lp->pair.A, lp->V, lp->pair.n, r);
+    if (lp->U) {   /* back to B = U / sqrt(s), A = V^T / sqrt(s) (V stays scaled: begin rebuilds it) */
+        const real down = (real)(1.0 / lp->root_s);
+        if (s == 0) {
+            vec_copy(lp->pair.B, lp->U, nr);
+            vec_scale(lp->pair.B, down, nr);
+        } else {
+            transpose(lp->pair.A, lp->V, lp->pair.n, r);
+            vec_scale(lp->pair.A, down, nr);
+        }
+    } else if (s == 1) transpose(lp->pair.A, lp->V, lp->pair.n, r);
 }
 
 void loft_pair_step(LoftPair *lp, const OptimConfig *cfg, double lr, long step) {

@@ -22,7 +22,9 @@ typedef struct {
 typedef struct {
     AdapterPair pair;
     LoftSide side[2];
-    real *V, *gV;      /* (n,r) working copies of A^T and gA^T */
+    real *V, *gV;      /* (n,r) working copies of A^T and gA^T (times root_s, over root_s) */
+    double root_s;     /* sqrt(s) of W = W0 + s B A: the step runs on U = root_s B, V = root_s A^T (1: on B, A^T) */
+    real *U;           /* (m,r) working copy root_s B when root_s != 1, else NULL (U is B itself) */
     real *gram[2];     /* (r,r) Gram matrix of side s's held factor: [0] = V^T V, [1] = U^T U */
     real *S[2];        /* (r,r) (gram + delta I)^+ (block 2 on) or I: [0] = SV, [1] = SU */
     real *S_of[2];     /* (r,r) the Gram S[s] was last taken of (valid when S_known[s]) */

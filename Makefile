@@ -45,7 +45,7 @@ OBJS = $(REAL_SRC:%.c=$(BUILD)/f32/%.o) $(REAL_SRC:%.c=$(BUILD)/f64/%.o) $(COMMO
        $(TASK_SRC:%.c=$(BUILD)/task/%.o)
 HDRS = $(filter-out core/compute/cuda/%,$(wildcard core/*.h core/*/*.h core/*/*/*.h core/*/*.def))
 
-TESTS = test_store test_sweep test_stats test_blas test_adapters_grad test_loft_identities test_mf test_golden test_float32 test_config test_experiment test_nn_grad test_vit_golden test_vit_adapters test_bpe test_gpt_golden test_gpt2_hf test_json test_gpt_grad test_spectral_init test_update_match test_llama_grad test_llama_golden
+TESTS = test_store test_sweep test_stats test_blas test_adapters_grad test_loft_identities test_loft_invariance test_mf test_golden test_float32 test_config test_experiment test_nn_grad test_vit_golden test_vit_adapters test_bpe test_gpt_golden test_gpt2_hf test_json test_gpt_grad test_spectral_init test_update_match test_llama_grad test_llama_golden
 TEST_BINS = $(TESTS:%=$(BUILD)/tests/%)
 
 .PHONY: studies claims cuda cuda-absent test-cuda bench-gpu test-slurm test-mpi FORCE print-common-src check-docs all deps test test-asan test-fuzz golden clean loft ablation tables figures data pretrain-vit pretrain-gpt bench

@@ -242,7 +242,7 @@ endif
 
 # the baselines and inits (experiments/*_studies.lua), each at its own tuned learning rate, and
 # their tables and figures: the same budget as `make ablation`, apart from it
-STUDIES = mf_studies vit_studies gpt_studies
+STUDIES = mf_studies vit_studies gpt_studies alpha_study_vit alpha_study_gpt
 CLAIMS = vit_claims gpt_claims gpt_long
 studies: $(LOFT) results/vit_pretrained.h5 results/gpt_pretrained.h5
 	for e in $(STUDIES); do $(LOFT) run experiments/$$e.lua --jobs $(JOBS) $(ABLATION_SET) || exit 1; done

@@ -57,9 +57,10 @@ static int train(real *W, const Problem *p, const real *A0, const real *B0, doub
 
 typedef struct { const char *name; OptimConfig cfg; int invariant_scalar, invariant_rotation; } Case;
 
-/* the cases: LoFT with every block, with one block off, with the settings that matter (eps, damping,
-   clipping with and without block 6), LoFT-simple, LoFT in parity mode, and LoRA-AdamW; each with
-   what the derivation predicts under a scalar rescaling (alpha, c) and under a rotation-and-scale R */
+/* the cases: LoFT with every block, with one block off, with the settings that matter (eps, weight
+   decay, damping, clipping with and without block 6), LoFT-simple, LoFT in parity mode, and
+   LoRA-AdamW; each with what the derivation predicts under a scalar rescaling (alpha, c) and under
+   a rotation-and-scale R */
 static int make_cases(Case *c) {
     int n = 0;
     OptimConfig loft = optim_config_default(METHOD_LOFT);
@@ -69,6 +70,8 @@ static int make_cases(Case *c) {
     loft.max_grad_norm = 0;
     c[n++] = (Case){ "LoFT, all blocks", loft, 1, 1 };
     c[n] = (Case){ "LoFT, eps = 1e-2 (eps is not what breaks it)", loft, 1, 1 }; c[n++].cfg.eps = 1e-2;
+    c[n] = (Case){ "LoFT, weight decay 0.1, A moves first", loft, 1, 1 };
+    c[n].cfg.weight_decay = 0.1; snprintf(c[n].cfg.alternate_first, sizeof c[n].cfg.alternate_first, "A"); n++;
     c[n] = (Case){ "LoFT - block 1 (no alternation)", loft, 1, 1 }; c[n++].cfg.alternate_update = 0;
     c[n] = (Case){ "LoFT - block 2 (no gradient rescaling)", loft, 1, 1 }; c[n++].cfg.rescale_grads = 0;
     c[n] = (Case){ "LoFT - block 3 (no momentum calibration)", loft, 1, 1 }; c[n++].cfg.reproject_momentum = 0;

@@ -1,8 +1,7 @@
 /* LoFT's effective weight W0 + s B A after K steps does not depend on alpha (s = alpha / r) nor on
    a reparametrisation of the start (A -> cA, B -> B / c; A -> R^T A, B -> B R^-T) when block 5 is
    on and damping is 0; which blocks and settings break it; LoRA-AdamW's weight does depend on both.
-   In double on matrix-factorization problems (docs/algorithm.md, "Invariance to alpha and to
-   rescaling the factors"). */
+   In double on matrix-factorization problems (docs/algorithm.md §8). */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>

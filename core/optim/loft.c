@@ -2,13 +2,13 @@
    terms, the projected full AdamW update streamed by row blocks (never an m x n buffer), the
    factor-space fallback, alternation, and the parity mode of the authors' public code.
 
-   The scale s of W = W0 + s B A (alpha / r, rsLoRA's alpha / sqrt(r)). The spec writes LoFT for
-   W = W0 + U V^T; with a scale, the step runs on a factorisation of the same product,
+   The scale s of W = W0 + s B A (alpha / r, rsLoRA's alpha / sqrt(r)). docs/algorithm.md writes
+   LoFT for W = W0 + U V^T; with a scale, the step runs on a factorisation of the same product,
    U = sqrt(s) B (m,r) and V = sqrt(s) A^T (n,r), so U V^T = s B A. The loss's factor gradients
    carry s (dL/dB = s G A^T, dL/dA = s B^T G with G = dL/dW), so the gradients w.r.t. U and V
-   are dL/dB / sqrt(s) = G V and (dL/dA)^T / sqrt(s) = G^T U: the spec's nabla U, nabla V.
-   After the step B = U / sqrt(s), A = V^T / sqrt(s). Consequences (docs/algorithm.md, "Invariance
-   to alpha and to rescaling the factors"; tests/test_loft_invariance.c):
+   are dL/dB / sqrt(s) = G V and (dL/dA)^T / sqrt(s) = G^T U: its nabla U, nabla V (§1).
+   After the step B = U / sqrt(s), A = V^T / sqrt(s). Consequences (docs/algorithm.md §8,
+   invariance to alpha and to rescaling the factors; tests/test_loft_invariance.c):
    - s = 1 skips every one of these multiplications: bit for bit the unscaled step;
    - with block 5 (the projected full step) and damping 0, the step of W depends on U V^T only
      through its row and column spaces (U -> U/c, V -> cV leaves G P_V, the moments in the full

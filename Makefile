@@ -2,8 +2,10 @@
 # Debian 12 machine: it installs missing packages (scripts/deps.sh) before it compiles anything.
 CC      ?= gcc
 # gsl: the t distribution of the tables (core/stats.c); it comes after openblas, whose cblas_*
-# symbols then stand before those of libgslcblas (which libgsl needs); jansson: JSON (core/io/json.c)
-PKGS     = openblas hdf5-serial lua5.4 yaml-0.1 gsl jansson
+# symbols then stand before those of libgslcblas (which libgsl needs); jansson: JSON (core/io/json.c);
+# pcre2 and utf8proc: the tokenizers' Unicode pre-tokenizer regexes and NFC (core/text/);
+# sentencepiece: SentencePiece models, through a C++ shim (core/text/spm.cc, hence -lstdc++)
+PKGS     = openblas hdf5-serial lua5.4 yaml-0.1 gsl jansson libpcre2-8 libutf8proc sentencepiece
 # -fvect-cost-model=dynamic: gcc 12 at -O2 vectorises only loops that need no epilogue; element-wise
 # loops (AdamW, LoFT's directions) give the same bits vectorised, reductions stay in order
 OPT     ?= -O2 -fvect-cost-model=dynamic
@@ -13,7 +15,9 @@ BUILD   ?= build
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS))
 CFLAGS  = -std=c11 $(OPT) -g -fPIC -Wall -Wextra -Werror -Wno-format-truncation -fno-math-errno -fopenmp-simd -D_GNU_SOURCE $(SAN) $(PKG_CFLAGS) -Icore -I$(BUILD)/gen
-LDLIBS  = $(PKG_LIBS) -lm
+CXX    ?= g++
+CXXFLAGS = -std=c++17 $(OPT) -g -fPIC -Wall -Wextra -Werror $(SAN) $(PKG_CFLAGS) -Icore
+LDLIBS  = $(PKG_LIBS) -lstdc++ -lm
 
 # the compute backend: the CPU implementation of compute/kernels.h and compute/memory.h (a second
 # backend builds its own list and BACKEND_COMMON_SRC into its own binary, as CUDA_SRC below does;
@@ -37,15 +41,18 @@ REAL_SRC   = $(BACKEND_SRC) $(HOST_SRC) core/init.c $(OPTIM_SRC) core/adapters/l
 COMMON_SRC = core/rng.c core/io/h5data.c core/io/config.c core/io/h5log.c core/io/h5results.c \
              core/run.c core/dist.c core/slurm.c core/tasks/registry.c core/methods/methods.c core/optim/optim_config.c $(BACKEND_COMMON_SRC) core/report.c core/cell.c core/comparisons.c core/findings.c core/stats.c core/tune.c core/start_evals.c \
              core/lua/lua_experiment.c core/io/mnist.c core/text/bpe.c \
-             core/io/json.c core/io/safetensors.c core/io/files.c core/text/gpt2_vocab.c \
+             core/io/json.c core/io/safetensors.c core/io/files.c core/text/gpt2_vocab.c core/text/pretok.c \
+             core/text/tokenizer.c core/text/hf_tokenizer.c \
              $(wildcard core/store/*.c) $(wildcard core/sweep/*.c)
 # the tasks (core/tasks/<name>_task.c), each compiled once: a task file picks its own precision
 # (`#define LOFT_F32` at its top, or not) and is registered by its name (build/gen/task_list.h)
+# C++ (precision-free): the SentencePiece shim
+CXX_SRC    = core/text/spm.cc
 OBJS = $(REAL_SRC:%.c=$(BUILD)/f32/%.o) $(REAL_SRC:%.c=$(BUILD)/f64/%.o) $(COMMON_SRC:%.c=$(BUILD)/common/%.o) \
-       $(TASK_SRC:%.c=$(BUILD)/task/%.o)
+       $(CXX_SRC:%.cc=$(BUILD)/common/%.o) $(TASK_SRC:%.c=$(BUILD)/task/%.o)
 HDRS = $(filter-out core/compute/cuda/%,$(wildcard core/*.h core/*/*.h core/*/*/*.h core/*/*.def))
 
-TESTS = test_store test_sweep test_stats test_blas test_adapters_grad test_loft_identities test_loft_invariance test_mf test_golden test_float32 test_config test_experiment test_nn_grad test_vit_golden test_vit_adapters test_bpe test_gpt_golden test_gpt2_hf test_json test_gpt_grad test_spectral_init test_update_match test_llama_grad test_llama_golden
+TESTS = test_store test_sweep test_stats test_blas test_adapters_grad test_loft_identities test_loft_invariance test_mf test_golden test_float32 test_config test_experiment test_nn_grad test_vit_golden test_vit_adapters test_bpe test_gpt_golden test_gpt2_hf test_json test_tokenizer test_gpt_grad test_spectral_init test_update_match test_llama_grad test_llama_golden
 TEST_BINS = $(TESTS:%=$(BUILD)/tests/%)
 
 .PHONY: studies claims cuda cuda-absent test-cuda bench-gpu test-slurm test-mpi FORCE print-common-src check-docs all deps test test-asan test-fuzz golden clean loft ablation tables figures data pretrain-vit pretrain-gpt bench
@@ -69,6 +76,9 @@ $(BUILD)/common/%.o: %.c $(HDRS) | $(BUILD)/.deps
 $(BUILD)/task/%.o: %.c $(HDRS) | $(BUILD)/.deps
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c $< -o $@
+$(BUILD)/common/%.o: %.cc $(HDRS) | $(BUILD)/.deps
+	@mkdir -p $(dir $@)
+	$(CXX) $(CXXFLAGS) -c $< -o $@
 
 # TASK(name) for every core/tasks/<name>_task.c, rewritten only when the list changes
 $(BUILD)/gen/task_list.h: FORCE
@@ -295,7 +305,12 @@ figures: $(LOFT)
 # speed and memory against PyTorch on the same shapes, measured in the same run (not a test)
 $(BUILD)/step_bench: bench/step_bench.c $(BUILD)/libloft.a
 	$(CC) $(CFLAGS) $< -o $@ $(BUILD)/libloft.a $(LDLIBS)
-bench: $(BUILD)/step_bench
+# tokens/s of the exact tokenizers on real text (bench/tok_bench.c; the tokenizer files come from
+# scripts/fetch_tokenizers.sh, npm; skipped when they are absent)
+$(BUILD)/tok_bench: bench/tok_bench.c $(BUILD)/libloft.a
+	$(CC) $(CFLAGS) $< -o $@ $(BUILD)/libloft.a $(LDLIBS)
+bench: $(BUILD)/step_bench $(BUILD)/tok_bench
+	scripts/compare_tokenizers.sh --bench $(BUILD)/tok_bench
 	$(BUILD)/step_bench vit
 	$(BUILD)/step_bench gpt
 	$(BUILD)/step_bench gpt-scale

@@ -5,8 +5,10 @@ set -eu
 pkgs="build-essential pkg-config libopenblas-dev libhdf5-dev hdf5-tools libyaml-dev gnuplot-nox liblua5.4-dev lua5.4"
 # the t distribution of the tables (core/stats.c)
 pkgs="$pkgs libgsl-dev"
-# JSON (core/io/json.c)
-pkgs="$pkgs libjansson-dev"
+# JSON (core/io/json.c); the tokenizers' Unicode regexes and NFC (core/text/)
+pkgs="$pkgs libjansson-dev libpcre2-dev libutf8proc-dev"
+# SentencePiece models (core/text/spm.cc: g++ and the library); its CLI trains the test model
+pkgs="$pkgs g++ libsentencepiece-dev sentencepiece"
 # the tests only (never the harness): h5py crafts hostile results files (tests/test_security.sh)
 pkgs="$pkgs python3-h5py"
 # other packages by name (make test-slurm: slurm-wlm munge; make test-mpi: openmpi-bin libopenmpi-dev)

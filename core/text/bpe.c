@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "bpe.h"
+#include "tokenizer.h"
 
 /* a chunk: a run of whitespace followed by a run of non-whitespace (or the tail) */
 static size_t chunk_end(const unsigned char *t, size_t i, size_t n) {
@@ -132,29 +133,6 @@ void bpe_index(Bpe *b) {
 
 static int merged(const Bpe *b, int l, int r) { return b->pval[pair_slot(b, pair_key(l, r))]; }
 
-static int is_letter(unsigned char c) { return isalpha(c) || c >= 0x80; }
-static int char_class(unsigned char c) { return is_letter(c) ? 0 : isdigit(c) ? 1 : 2; }   /* letter, digit, other */
-
-size_t bpe_chunk_end(const Bpe *b, const unsigned char *t, size_t i, size_t n) {
-    if (!b->gpt2_split) return chunk_end(t, i, n);
-    if (t[i] == '\'') {
-        static const char *tails[] = { "s", "t", "re", "ve", "m", "ll", "d" };
-        for (int k = 0; k < 7; k++) {
-            size_t l = strlen(tails[k]);
-            if (i + 1 + l <= n && memcmp(t + i + 1, tails[k], l) == 0) return i + 1 + l;
-        }
-    }
-    size_t j = i;
-    if (t[j] == ' ' && j + 1 < n && !isspace(t[j + 1])) j++;   /* " ?" before a letter, digit or other run */
-    if (!isspace(t[j])) {
-        int c = char_class(t[j]);
-        while (j < n && !isspace(t[j]) && char_class(t[j]) == c) j++;
-        return j;
-    }
-    while (j < n && isspace(t[j])) j++;                            /* \s+(?!\S), else \s+ */
-    return j < n && j - i >= 2 ? j - 1 : j;
-}
-
 /* one chunk (len bytes ids in buf) merged in place, lowest rank first; returns its token count */
 static int encode_chunk(const Bpe *b, int *buf, int len) {
     for (;;) {   /* merge every occurrence of the pair with the lowest rank until none applies */
@@ -182,8 +160,9 @@ long bpe_encode(const Bpe *b, const unsigned char *text, size_t n, int *tokens, 
     size_t out = 0, cap_seen = 1024, nseen = 0;
     int *buf = malloc(sizeof(int) * (n + 1));
     Seen *seen = calloc(cap_seen, sizeof(Seen));   /* len 0 = empty slot */
+    if (b->exact) return tok_encode(b->exact, text, n, 0, tokens, cap);
     for (size_t i = 0; i < n;) {
-        size_t e = bpe_chunk_end(b, text, i, n), slot = hash_bytes(text + i, e - i) & (cap_seen - 1);
+        size_t e = chunk_end(text, i, n), slot = hash_bytes(text + i, e - i) & (cap_seen - 1);
         while (seen[slot].len && (seen[slot].len != e - i || memcmp(text + seen[slot].at, text + i, e - i)))
             slot = (slot + 1) & (cap_seen - 1);
         const int *src;
@@ -275,5 +254,6 @@ int bpe_load(Bpe *b, const char *path, char *err, size_t errlen) {
 void bpe_free(Bpe *b) {
     for (int i = 0; i < b->vocab; i++) free(b->bytes[i]);
     free(b->bytes); free(b->left); free(b->right); free(b->len); free(b->rank); free(b->pkey); free(b->pval);
+    if (b->exact) { tok_free(b->exact); free(b->exact); }
     memset(b, 0, sizeof(*b));
 }

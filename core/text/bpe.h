@@ -1,7 +1,9 @@
 /* Byte-level BPE tokenizer, trained by the harness on its own corpus: the 256 byte values are
    the first tokens, so any byte string round-trips exactly; merges are learned on chunks of a
    word with its leading whitespace (a chunk never crosses into the next word). Saved as a text
-   file of merges beside a checkpoint. Precision-independent. */
+   file of merges beside a checkpoint. Precision-independent. A real model's tokenizer (GPT-2's
+   vocab.json + merges.txt: gpt2_vocab.h) is carried as an exact Tokenizer (tokenizer.h) that
+   bpe_encode defers to. */
 #ifndef LOFT_BPE_H
 #define LOFT_BPE_H
 #include <stddef.h>
@@ -15,7 +17,7 @@ typedef struct {
     int *len;                /* (vocab,) its length */
     int *rank;               /* (vocab,) merge order (lower merges first); -1: not a merge */
     int byte_id[256];        /* the token of each single byte (the identity for our own BPE) */
-    int gpt2_split;          /* 1: GPT-2's pre-tokenizer (see bpe_chunk_end), 0: whitespace + word */
+    struct Tokenizer *exact; /* a real model's tokenizer: encoding is its (tok_encode); NULL for our own */
     size_t pcap;             /* the pair index: (left, right) -> merged token, open addressing */
     unsigned long long *pkey;
     int *pval;
@@ -31,10 +33,6 @@ long bpe_decode(const Bpe *b, const int *tokens, size_t ntok, unsigned char *out
 int bpe_save(const Bpe *b, const char *path, char *err, size_t errlen);
 int bpe_load(Bpe *b, const char *path, char *err, size_t errlen);
 void bpe_free(Bpe *b);
-/* end of the chunk that starts at i: merges never cross chunks. Ours: a whitespace run and the
-   word after it. GPT-2's pattern ('s|'t|'re|'ve|'m|'ll|'d| ?L+| ?N+| ?[^\sLN]+|\s+(?!\S)|\s+) with
-   ASCII classes; bytes >= 0x80 count as letters (exact for ASCII text). */
-size_t bpe_chunk_end(const Bpe *b, const unsigned char *t, size_t i, size_t n);
 /* builds the pair index from left/right/rank (after bpe_train / bpe_load / bpe_load_gpt2) */
 void bpe_index(Bpe *b);
 #endif

@@ -27,7 +27,7 @@ for (const f of files) {
   ids.forEach((i) => used.add(i));
   out.push(`${prune ? path.basename(f) : f}\t${ids.length}\t${ids.join(" ")}`);
 }
-if (!prune) { process.stdout.write(out.join("\n") + "\n"); process.exit(0); }
+if (!prune) { process.stdout.write(out.join("\n") + "\n"); return; }   // no process.exit: it would cut a piped stdout short
 
 const vocab = tj.model.vocab, byId = [];
 for (const [s, i] of Object.entries(vocab)) byId[i] = s;

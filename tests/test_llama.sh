@@ -61,5 +61,28 @@ merged=$(val0 "$T/m/llama_finetune.h5" lora.seed=1)
 expect "the merged weights load as a checkpoint and evaluate as the adapter did (val_loss $trained vs $merged, rel. bound 1e-5)" \
   "[ $rc = 0 ] && awk -v a='$trained' -v b='$merged' 'BEGIN { d = a - b; exit !(a != \"\" && b != \"\" && (d < 0 ? -d : d) <= 1e-5 * a) }'"
 
+# rows without a trained token (their loss would be 0 / 0 = NaN): records whose prompt fills the
+# first ctx + 1 tokens; a few short records among them, so that packed windows can still learn
+for i in $(seq 1 40); do
+  printf '{"prompt": "Please read this long preamble with care before you answer the question at its end. What is %d plus %d?", "completion": " %d."}\n' $i $i $((2 * i))
+done > "$T/long.jsonl"
+for i in $(seq 1 12); do printf '{"text": "%d plus %d is %d."}\n' $i $i $((2 * i)); done >> "$T/long.jsonl"
+"$LOFT" run experiments/llama_finetune.lua --only loft.seed=1 --set ctx=8 --set llama_data="$T/long.jsonl" --results "$T/n1" > "$T/nan_pad" 2>&1; rc=$?
+expect "padded, a record whose prompt fills ctx + 1 tokens is refused, naming the file and line" \
+  "[ $rc != 0 ] && grep -q \"$T/long.jsonl:1: none of the record's first ctx + 1 = 9 tokens is trained on\" '$T/nan_pad'"
+"$LOFT" run experiments/llama_finetune.lua --only loft.seed=1 --set ctx=8 --set steps=6 --set llama_packing=pack --set llama_val_data=tests/data/llama_tiny.jsonl \
+  --set llama_data="$T/long.jsonl" --results "$T/n2" > "$T/nan_pack" 2>&1; rc=$?
+H="$T/n2/llama_finetune.h5"
+redrawn=$(attr "$H" loft.seed=1 windows_redrawn 2>/dev/null); share=$(attr "$H" loft.seed=1 trained_window_share 2>/dev/null)
+final=$(attr "$H" loft.seed=1 final_loss 2>/dev/null)
+expect "packed, windows without a trained token are drawn again: 6 steps complete with a finite loss ($final; $redrawn windows redrawn, share with a label $share)" \
+  "[ $rc = 0 ] && grep -q 'complete' '$T/nan_pack' && awk -v l='$final' -v r='$redrawn' -v s='$share' 'BEGIN { exit !(l + 0 > 0 && l + 0 < 100 && r + 0 > 0 && s > 0 && s < 0.9) }'"
+# one record whose prompt (30 preambles, over 1,000 tokens) outlasts the 64 validation windows of 8
+printf '{"prompt": "%s What is 1 plus 1?", "completion": " 2."}\n' "$(for i in $(seq 1 30); do printf 'Please read this long preamble with care before you answer the question at its end. '; done)" > "$T/val_long.jsonl"
+"$LOFT" run experiments/llama_finetune.lua --only loft.seed=1 --set ctx=8 --set llama_packing=pack --set llama_val_data="$T/val_long.jsonl" \
+  --results "$T/n3" > "$T/nan_val" 2>&1; rc=$?
+expect "packed validation rows without a trained token are refused, naming the file" \
+  "[ $rc != 0 ] && grep -q \"$T/val_long.jsonl: the .* validation rows hold no token trained on\" '$T/nan_val'"
+
 echo "test_llama: $checks checks, $failures failed"
 [ "$failures" = 0 ]

@@ -44,8 +44,9 @@ static const LlamaKeys *keys_of(const RunConfig *c) { return config_task_values(
 #define IGNORE (-100)
 
 /* token sequences with their labels' mask: record r is tok[off[r] .. off[r+1]), train[i] = 1
-   when token i is predicted with loss (completion, text, EOS) */
-typedef struct { int *tok; unsigned char *train; long *off; long n, cap, nrec; } Records;
+   when token i is predicted with loss (completion, text, EOS); cum[i] = the trained tokens in
+   tok[0 .. i) (rec_count, once the records are final) */
+typedef struct { int *tok; unsigned char *train; long *off, *cum; long n, cap, nrec; } Records;
 
 static void rec_push(Records *R, int tok, int train) {
     if (R->n == R->cap) {
@@ -61,12 +62,25 @@ static void rec_end(Records *R) {
     if (R->nrec == 0) R->off[0] = 0;
     R->off[++R->nrec] = R->n;
 }
-static void rec_free(Records *R) { free(R->tok); free(R->train); free(R->off); memset(R, 0, sizeof *R); }
+static void rec_free(Records *R) { free(R->tok); free(R->train); free(R->off); free(R->cum); memset(R, 0, sizeof *R); }
+static void rec_count(Records *R) {
+    R->cum = reallocCheck(R->cum, sizeof(long) * (size_t)(R->n + 1));
+    R->cum[0] = 0;
+    for (long i = 0; i < R->n; i++) R->cum[i + 1] = R->cum[i] + R->train[i];
+}
+/* the labels a row of ctx tokens from tok[s] (of a sequence ending at hi) predicts with loss:
+   train[s + 1 .. min(s + ctx, hi - 1)], as fill_row reads them */
+static long row_labels(const Records *R, long s, long hi, int ctx) {
+    const long e = s + ctx + 1 < hi ? s + ctx + 1 : hi;
+    return e > s + 1 ? R->cum[e] - R->cum[s + 1] : 0;
+}
 
 typedef struct {
     const RunConfig *c;
     const LlamaKeys *k;
     int full, pack, bos, eos, add_bos;
+    long skipped;             /* packed: windows drawn without a trained token, drawn again */
+    double trained_windows;   /* packed: the share of the training windows with a trained token */
     Bpe bpe;
     Records train, val;
     Llama *m;
@@ -118,6 +132,15 @@ static int read_jsonl(LlamaTask *t, const char *path, Records *R, char *err, siz
                 else { encode_into(t, R, pr->str, 0); encode_into(t, R, co->str, 1); }
                 if (t->eos >= 0) rec_push(R, t->eos, 1);
                 rec_end(R);
+                long trained = 0;   /* padded, a row holds the record's first ctx + 1 tokens */
+                for (long i = R->off[R->nrec - 1] + 1; i < R->off[R->nrec] && i <= R->off[R->nrec - 1] + t->c->ctx; i++)
+                    trained += R->train[i];
+                if (!t->pack && trained == 0) {
+                    snprintf(err, errlen, "%s:%ld: none of the record's first ctx + 1 = %d tokens is trained on (the prompt fills "
+                             "them), so its row would have no loss: shorten the prompt, raise ctx, or set llama_packing: pack "
+                             "(windows without a trained token are then drawn again)", path, line, t->c->ctx + 1);
+                    rc = -1;
+                }
             }
             json_free(&j);
         }
@@ -171,11 +194,26 @@ static double run_rows(LlamaTask *t, int rows, int count, int backward) {
     return loss;
 }
 
-/* the mean loss over the validation labels of the first VAL_ROWS records / windows */
+/* the validation rows: the first VAL_ROWS records (pad) or windows at 0, ctx, 2 ctx, ... (pack) */
+static long val_rows(const LlamaTask *t) {
+    const long rows = t->pack ? (t->val.n - 1) / t->c->ctx : t->val.nrec;
+    return rows < VAL_ROWS ? rows : VAL_ROWS;
+}
+
+/* the labels the validation rows predict with loss */
+static long val_labels(const LlamaTask *t) {
+    const Records *V = &t->val;
+    const int T = t->c->ctx;
+    long total = 0;
+    for (long r = 0; r < val_rows(t); r++) total += t->pack ? row_labels(V, r * T, V->n, T) : row_labels(V, V->off[r], V->off[r + 1], T);
+    return total;
+}
+
+/* the mean loss over the validation labels of the validation rows */
 static double val_loss(LlamaTask *t) {
     const Records *V = &t->val;
     const int T = t->c->ctx, B = t->c->batch_size;
-    const long rows = t->pack ? (V->n - 1) / T : V->nrec, n = rows < VAL_ROWS ? rows : VAL_ROWS;
+    const long n = val_rows(t);
     double sum = 0;
     long total = 0;
     for (long r0 = 0; r0 < n; r0 += B) {
@@ -281,6 +319,27 @@ static void *llama_task_create(const RunConfig *c, char *err, size_t errlen) {
                  t->val.n, c->ctx + 2);
         goto fail;
     }
+    /* no row without a trained token (its loss would be 0 / 0): padded, read_jsonl refused such
+       records; packed, a window without one is drawn again, so some window must have one */
+    rec_count(&t->train);
+    rec_count(&t->val);
+    const char *train_src = t->k->llama_data[0] ? t->k->llama_data : c->corpus;
+    if (t->pack) {
+        long ok = 0, starts = t->train.n - c->ctx - 1;
+        for (long s0 = 0; s0 < starts; s0++) ok += row_labels(&t->train, s0, t->train.n, c->ctx) > 0;
+        t->trained_windows = (double)ok / (double)starts;
+        if (ok == 0) {
+            snprintf(err, errlen, "%s: no window of ctx + 1 = %d tokens holds a token trained on (the prompts fill them all): shorten "
+                     "the prompts or raise ctx", train_src, c->ctx + 1);
+            goto fail;
+        }
+    }
+    if (val_labels(t) == 0) {
+        snprintf(err, errlen, "%s%s: the %ld validation rows hold no token trained on (prompts fill them): the validation loss would "
+                 "be 0 / 0; shorten the prompts, raise ctx, or choose other validation records", t->k->llama_val_data[0] ? "" :
+                 "the held-out part of ", t->k->llama_val_data[0] ? t->k->llama_val_data : train_src, val_rows(t));
+        goto fail;
+    }
     if (!(t->m = llama_create(s, c->batch_size, c->ctx))) { snprintf(err, errlen, "llama: invalid shape"); goto fail; }
     rng_seed(&t->rng, (uint64_t)c->seed);
     rng_seed(&t->data, (uint64_t)c->seed ^ RNG_DATA_STREAM);
@@ -335,6 +394,7 @@ static void llama_describe(void *self, H5Run *h) {
     h5run_attr_int(h, "train_tokens", t->train.n);
     h5run_attr_int(h, "val_records", t->val.nrec);
     h5run_attr_int(h, "val_tokens", t->val.n);
+    if (t->pack) h5run_attr_num(h, "trained_window_share", t->trained_windows);
     h5run_attr_int(h, "layers", t->m->s.depth);
     h5run_attr_int(h, "width", t->m->s.width);
 }
@@ -355,8 +415,13 @@ static double llama_loss_grad(void *self, long k) {
     int lo = 0, hi = c->batch_size, count = 0;
     dist_shard(c->batch_size, &lo, &hi);
     for (int b = 0; b < c->batch_size; b++) {
-        const uint64_t u = rng_u64(&t->data);
-        const long pick = t->pack ? (long)(u % (uint64_t)(t->train.n - c->ctx - 1)) : (long)(u % (uint64_t)t->train.nrec);
+        long pick;
+        for (;;) {   /* a packed window without a trained token is drawn again (one exists: create checked) */
+            const uint64_t u = rng_u64(&t->data);
+            pick = t->pack ? (long)(u % (uint64_t)(t->train.n - c->ctx - 1)) : (long)(u % (uint64_t)t->train.nrec);
+            if (!t->pack || row_labels(&t->train, pick, t->train.n, c->ctx) > 0) break;
+            t->skipped++;
+        }
         t->batches = rng_fingerprint(t->batches, (uint64_t)pick);
         if (b >= lo && b < hi) count += fill_row(t, &t->train, b - lo, pick, pick);
     }
@@ -392,6 +457,7 @@ static int llama_finish(void *self, H5Run *h, const char *status, char *err, siz
     char fp[24], p[2 * CONFIG_STR + 40], out[2][2 * CONFIG_STR];
     snprintf(fp, sizeof fp, "%016llx", (unsigned long long)t->batches);
     h5run_attr_str(h, "batch_fingerprint", fp);
+    if (t->pack) h5run_attr_int(h, "windows_redrawn", t->skipped);
     if (strcmp(status, "complete") != 0) return 0;
     if (output_paths(c, out, err, errlen)) return -1;
     const char *ad = out[0], *mg = out[1], *src = t->k->llama_checkpoint;
@@ -432,6 +498,7 @@ static void llama_walk(void *self, StateWalk *w) {
     LlamaTask *t = self;
     state_walk(w, "task/data", &t->data, sizeof t->data);
     state_walk(w, "task/batches", &t->batches, sizeof t->batches);
+    state_walk(w, "task/windows_redrawn", &t->skipped, sizeof t->skipped);
     tensor_walk(w, "task/params", t->m->params, t->m->nparams);
     tensor_walk(w, "task/adapters", t->m->ad.adapter, t->m->ad.n);
 }

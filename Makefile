@@ -309,10 +309,13 @@ $(BUILD)/step_bench: bench/step_bench.c $(BUILD)/libloft.a
 # scripts/fetch_tokenizers.sh, npm; skipped when they are absent)
 $(BUILD)/tok_bench: bench/tok_bench.c $(BUILD)/libloft.a
 	$(CC) $(CFLAGS) $< -o $@ $(BUILD)/libloft.a $(LDLIBS)
-bench: $(BUILD)/step_bench $(BUILD)/tok_bench
+$(BUILD)/llama_bench: bench/llama_bench.c $(BUILD)/libloft.a
+	$(CC) $(CFLAGS) $< -o $@ $(BUILD)/libloft.a $(LDLIBS)
+bench: $(BUILD)/step_bench $(BUILD)/tok_bench $(BUILD)/llama_bench
 	scripts/compare_tokenizers.sh --bench $(BUILD)/tok_bench
 	$(BUILD)/step_bench vit
 	$(BUILD)/step_bench gpt
+	$(BUILD)/llama_bench
 	$(BUILD)/step_bench gpt-scale
 	bench/mpi_bench.sh $(BUILD)/loft
 	bench/sweep_bench.sh $(BUILD)/loft

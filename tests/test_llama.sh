@@ -84,5 +84,37 @@ printf '{"prompt": "%s What is 1 plus 1?", "completion": " 2."}\n' "$(for i in $
 expect "packed validation rows without a trained token are refused, naming the file" \
   "[ $rc != 0 ] && grep -q \"$T/val_long.jsonl: the .* validation rows hold no token trained on\" '$T/nan_val'"
 
+# the tokenizer read from tokenizer.json (text/hf_tokenizer.h): the tiny model's vocab.json +
+# merges.txt written as Hugging Face's tokenizer.json (ByteLevel pre-tokenizer, <|endoftext|> an
+# added token), in a folder without them: the same ids, so the same validation loss bit for bit
+mkdir -p "$T/tiny_tj" "$T/tiny_none"
+cp tests/golden/llama_tiny/config.json tests/golden/llama_tiny/model*.safetensors* "$T/tiny_tj/"
+cp tests/golden/llama_tiny/config.json tests/golden/llama_tiny/model*.safetensors* "$T/tiny_none/"
+/usr/bin/python3 - tests/golden/llama_tiny "$T/tiny_tj/tokenizer.json" <<'PY'
+import json, sys
+src, out = sys.argv[1], sys.argv[2]
+vocab = json.load(open(src + "/vocab.json", encoding="utf-8"))
+merges = [l.rstrip("\n") for l in open(src + "/merges.txt", encoding="utf-8") if l.strip() and not l.startswith("#version")]
+byte_level = {"type": "ByteLevel", "add_prefix_space": False, "trim_offsets": True, "use_regex": True}
+added = [{"id": vocab[t], "content": t, "single_word": False, "lstrip": False, "rstrip": False, "normalized": False, "special": True}
+         for t in vocab if t == "<|endoftext|>"]
+json.dump({"version": "1.0", "truncation": None, "padding": None, "added_tokens": added, "normalizer": None,
+           "pre_tokenizer": byte_level, "post_processor": byte_level, "decoder": byte_level,
+           "model": {"type": "BPE", "dropout": None, "unk_token": None, "continuing_subword_prefix": "", "end_of_word_suffix": "",
+                     "fuse_unk": False, "byte_fallback": False, "vocab": vocab, "merges": merges}}, open(out, "w"), ensure_ascii=False)
+PY
+for d in tiny_tj llama_tiny; do
+  dir="$T/$d"; [ $d = llama_tiny ] && dir=tests/golden/llama_tiny
+  "$LOFT" run experiments/llama_finetune.lua --only lora.seed=1 --set steps=1 --set lr=0 --set eval_every=1 --set llama_checkpoint="$dir" \
+    --results "$T/tok_$d" > "$T/tok_$d.log" 2>&1
+done
+from_tj=$(val0 "$T/tok_tiny_tj/llama_finetune.h5" lora.seed=1 2>/dev/null); from_vm=$(val0 "$T/tok_llama_tiny/llama_finetune.h5" lora.seed=1 2>/dev/null)
+tt_tj=$(attr "$T/tok_tiny_tj/llama_finetune.h5" lora.seed=1 train_tokens 2>/dev/null); tt_vm=$(attr "$T/tok_llama_tiny/llama_finetune.h5" lora.seed=1 train_tokens 2>/dev/null)
+expect "tokenizer.json alone reads as vocab.json + merges.txt did ($tt_tj vs $tt_vm training tokens; val_loss at step 0: $from_tj vs $from_vm, equal)" \
+  "[ -n '$from_tj' ] && [ '$from_tj' = '$from_vm' ] && [ -n '$tt_tj' ] && [ '$tt_tj' = '$tt_vm' ] && h5dump -a '/runs/lora.seed=1/tokenizer' '$T/tok_tiny_tj/llama_finetune.h5' | grep -q '\"tokenizer.json\"' && h5dump -a '/runs/lora.seed=1/tokenizer' '$T/tok_llama_tiny/llama_finetune.h5' | grep -q 'vocab.json + merges.txt'"
+"$LOFT" run experiments/llama_finetune.lua --only lora.seed=1 --set llama_checkpoint="$T/tiny_none" --results "$T/tok_none" > "$T/tok_none.log" 2>&1; rc=$?
+expect "a folder with no tokenizer file is refused, naming the files it looked for" \
+  "[ $rc != 0 ] && grep -q 'tiny_none: no tokenizer.json, nor vocab.json + merges.txt' '$T/tok_none.log'"
+
 echo "test_llama: $checks checks, $failures failed"
 [ "$failures" = 0 ]

@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 #include "../check.h"
 #include "../compute/backend.h"
 #include "../compute/memory.h"
@@ -19,8 +20,9 @@
 #include "../io/json.h"
 #include "../methods/methods.h"
 #include "../task.h"
-#include "../text/bpe.h"
 #include "../text/gpt2_vocab.h"
+#include "../text/hf_tokenizer.h"
+#include "../text/tokenizer.h"
 #include "llama.h"
 #include "llama_hf.h"
 
@@ -81,7 +83,8 @@ typedef struct {
     int full, pack, bos, eos, add_bos;
     long skipped;             /* packed: windows drawn without a trained token, drawn again */
     double trained_windows;   /* packed: the share of the training windows with a trained token */
-    Bpe bpe;
+    Tokenizer tok;          /* tokenizer.json, or vocab.json + merges.txt (text/tokenizer.h: exact) */
+    const char *tok_file;   /* which of them */
     Records train, val;
     Llama *m;
     Rng rng, data;
@@ -92,14 +95,15 @@ typedef struct {
     int *host_x, *host_y, *x, *y;   /* (B, ctx) host staging and index tensors */
 } LlamaTask;
 
-/* one record's tokens: [BOS] prompt (no loss) completion EOS (loss), or [BOS] text EOS (loss) */
-static int encode_into(LlamaTask *t, Records *R, const char *s, int train) {
-    size_t n = strlen(s);
-    int *buf = mallocCheck(sizeof(int) * (n + 1));
-    long k = bpe_encode(&t->bpe, (const unsigned char *)s, n, buf, n + 1);
+/* text s (n bytes) appended to R as tokens, each with the mask bit train; 0, or -1 when the
+   tokenizer cannot encode it (a token per byte at most, but NFC may lengthen the text) */
+static int encode_into(LlamaTask *t, Records *R, const unsigned char *s, size_t n, int train) {
+    const size_t cap = 4 * n + 16;
+    int *buf = mallocCheck(sizeof(int) * cap);
+    long k = tok_encode(&t->tok, s, n, 0, buf, cap);
     for (long i = 0; i < k; i++) rec_push(R, buf[i], train);
     free(buf);
-    return 0;
+    return k < 0 ? -1 : 0;
 }
 
 static int read_jsonl(LlamaTask *t, const char *path, Records *R, char *err, size_t errlen) {
@@ -128,8 +132,14 @@ static int read_jsonl(LlamaTask *t, const char *path, Records *R, char *err, siz
                 rc = -1;
             } else {
                 if (t->add_bos && t->bos >= 0) rec_push(R, t->bos, 0);
-                if (tx && tx->type == JSON_STR) encode_into(t, R, tx->str, 1);
-                else { encode_into(t, R, pr->str, 0); encode_into(t, R, co->str, 1); }
+                /* one record's tokens: [BOS] prompt (no loss) completion EOS (loss), or [BOS] text EOS (loss) */
+                const char *a = tx && tx->type == JSON_STR ? tx->str : pr->str, *b = tx && tx->type == JSON_STR ? NULL : co->str;
+                if (encode_into(t, R, (const unsigned char *)a, strlen(a), !b) || (b && encode_into(t, R, (const unsigned char *)b, strlen(b), 1))) {
+                    snprintf(err, errlen, "%s:%ld: the tokenizer (%s) could not encode the record", path, line, t->tok_file);
+                    json_free(&j);
+                    rc = -1;
+                    break;
+                }
                 if (t->eos >= 0) rec_push(R, t->eos, 1);
                 rec_end(R);
                 long trained = 0;   /* padded, a row holds the record's first ctx + 1 tokens */
@@ -256,7 +266,7 @@ static void llama_task_free(void *self) {
     LlamaTask *t = self;
     if (!t) return;
     llama_free(t->m);
-    if (t->bpe.bytes) bpe_free(&t->bpe);
+    tok_free(&t->tok);
     rec_free(&t->train); rec_free(&t->val);
     free(t->host_x); free(t->host_y); itensor_free(t->x); itensor_free(t->y);
     free(t);
@@ -264,17 +274,21 @@ static void llama_task_free(void *self) {
 
 static int load_tokenizer(LlamaTask *t, char *err, size_t errlen) {
     const char *dir = t->k->llama_checkpoint;
-    char v[CONFIG_STR + 32], mg[CONFIG_STR + 32], tc[CONFIG_STR + 32];
+    char v[CONFIG_STR + 32], mg[CONFIG_STR + 32], tj[CONFIG_STR + 32], tc[CONFIG_STR + 32];
+    snprintf(tj, sizeof tj, "%s/tokenizer.json", dir);
     snprintf(v, sizeof v, "%s/vocab.json", dir);
     snprintf(mg, sizeof mg, "%s/merges.txt", dir);
-    FILE *f = fopen(v, "r");
-    if (!f) {
-        snprintf(err, errlen, "%s: no vocab.json + merges.txt (the byte-level BPE the llama task reads; tokenizer.json alone "
-                 "needs core/text's tokenizer.json reader)", dir);
+    if (access(tj, R_OK) == 0) {   /* Hugging Face's own file first: it holds the pre-tokenizer, normalizer and added tokens */
+        t->tok_file = "tokenizer.json";
+        if (tok_load_hf(&t->tok, tj, err, errlen)) return -1;
+    } else if (access(v, R_OK) == 0) {
+        t->tok_file = "vocab.json + merges.txt";
+        if (tok_load_vocab_merges(&t->tok, v, mg, err, errlen)) return -1;
+    } else {
+        snprintf(err, errlen, "%s: no tokenizer.json, nor vocab.json + merges.txt (the byte-level BPE tokenizers the llama task "
+                 "reads; a SentencePiece tokenizer.model alone is not supported)", dir);
         return -1;
     }
-    fclose(f);
-    if (bpe_load_gpt2(&t->bpe, v, mg, err, errlen)) return -1;
     snprintf(tc, sizeof tc, "%s/tokenizer_config.json", dir);
     JsonValue j;
     char e2[256];
@@ -295,7 +309,11 @@ static void *llama_task_create(const RunConfig *c, char *err, size_t errlen) {
     t->pack = strcmp(t->k->llama_packing, "pack") == 0 || !t->k->llama_data[0];
     LlamaShape s;
     if (read_shape(t->k, &s, &t->bos, &t->eos, err, errlen) || load_tokenizer(t, err, errlen)) goto fail;
-    if (t->bpe.vocab > s.vocab) { snprintf(err, errlen, "the tokenizer has %d tokens but vocab_size is %d", t->bpe.vocab, s.vocab); goto fail; }
+    if (t->tok.vocab > s.vocab) {
+        snprintf(err, errlen, "%s/%s: the tokenizer has %d tokens but config.json's vocab_size is %d", t->k->llama_checkpoint, t->tok_file,
+                 t->tok.vocab, s.vocab);
+        goto fail;
+    }
     if (t->k->llama_data[0]) {
         if (read_jsonl(t, t->k->llama_data, &t->train, err, errlen)) goto fail;
         if (t->k->llama_val_data[0]) { if (read_jsonl(t, t->k->llama_val_data, &t->val, err, errlen)) goto fail; }
@@ -306,12 +324,10 @@ static void *llama_task_create(const RunConfig *c, char *err, size_t errlen) {
         size_t n;
         unsigned char *text = file_read_all(path, &n, err, errlen);
         if (!text) { strncat(err, " (run `make data`)", errlen - strlen(err) - 1); goto fail; }
-        int *buf = mallocCheck(sizeof(int) * (n + 1));
-        long k = bpe_encode(&t->bpe, text, n, buf, n + 1);
-        for (long i = 0; i < k; i++) rec_push(&t->train, buf[i], 1);
+        const int bad = encode_into(t, &t->train, text, n, 1);
         rec_end(&t->train);
-        free(buf);
         free(text);
+        if (bad) { snprintf(err, errlen, "%s: the tokenizer (%s) could not encode it", path, t->tok_file); goto fail; }
         split_off(&t->train, &t->val, t->k->llama_val_fraction);
     }
     if ((t->pack && (t->train.n < c->ctx + 2 || t->val.n < c->ctx + 2)) || t->train.nrec < 1 || t->val.nrec < 1) {
@@ -390,6 +406,7 @@ static void llama_describe(void *self, H5Run *h) {
     LlamaTask *t = self;
     h5run_attr_str(h, "group", t->k->llama_data[0] ? "jsonl" : "corpus");
     h5run_attr_str(h, "packing", t->pack ? "pack" : "pad");
+    h5run_attr_str(h, "tokenizer", t->tok_file);
     h5run_attr_int(h, "train_records", t->train.nrec);
     h5run_attr_int(h, "train_tokens", t->train.n);
     h5run_attr_int(h, "val_records", t->val.nrec);

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Resume from a checkpoint, bit for bit: every run of tests/data/resume*.lua (MF with each
 # optimizer family and the lockstep reference, the tiny ViT and GPT with a split batch among
-# them) is stopped mid-way by SIGINT, SIGTERM or (with checkpoint_every) SIGKILL, started again,
-# and must end with every logged number and final tensor equal bit for bit to the same run
-# never stopped (`loft compare`). Also: a damaged checkpoint or one of another config is not
+# them, the llama task packed) is stopped mid-way by SIGINT, SIGTERM or (with checkpoint_every)
+# SIGKILL, started again, and must end with every logged number and final tensor equal bit for
+# bit to the same run never stopped (`loft compare`). Also: a damaged checkpoint or one of another config is not
 # used (the run starts from step 0 and says why), and a finished run leaves no checkpoint.
 # Usage: tests/test_resume.sh build/loft
 set -u
@@ -115,6 +115,25 @@ done
 "$LOFT" compare "$T/g_full/resume_gpt.h5" "$T/g/resume_gpt.h5" > "$T/g.cmp" 2>&1; rc=$?
 expect "GPT: every resumed run equals the run never stopped, bit for bit (loss, perplexity, cloze accuracy)" \
   "[ $rc = 0 ] && grep -q '3 runs compared, 0 differ' '$T/g.cmp'"
+
+# the llama task, packed, on records whose prompts fill most windows (windows drawn again: the
+# data stream's redraws are part of what must resume)
+for i in $(seq 1 40); do
+  printf '{"prompt": "Please read this long preamble with care before you answer. What is %d plus %d?", "completion": " %d."}\n' $i $i $((2 * i))
+done > "$T/long.jsonl"
+for i in $(seq 1 12); do printf '{"text": "%d plus %d is %d."}\n' $i $i $((2 * i)); done >> "$T/long.jsonl"
+L="--set llama_data=$T/long.jsonl --set llama_val_data=tests/data/llama_tiny.jsonl --set ctx=8"
+"$LOFT" run tests/data/resume_llama.lua $L --results "$T/l_full" > "$T/l_full.log" 2>&1
+expect "Llama: the uninterrupted runs complete" "grep -q '2 runs finished, 0 failed' '$T/l_full.log'"
+for id in loft.seed=1 lora.seed=1; do
+  stop tests/data/resume_llama.lua "$id" TERM 1000 "$T/l" $L
+  expect "Llama $id: stopped mid-way, started again, it resumes from the checkpoint" \
+    "grep -q 'interrupted at step' '$T/l.$id.stop1' && grep -q \"$id: resuming at step [1-9][0-9]* from its checkpoint\" '$T/l.$id.stop2'"
+done
+"$LOFT" compare "$T/l_full/resume_llama.h5" "$T/l/resume_llama.h5" > "$T/l.cmp" 2>&1; rc=$?
+redrawn=$(h5dump -a '/runs/loft.seed=1/windows_redrawn' "$T/l/resume_llama.h5" 2>/dev/null | awk '/\(0\)/ { print $2 }')
+expect "Llama: every resumed run equals the run never stopped, bit for bit (loss, validation loss; $redrawn windows redrawn)" \
+  "[ $rc = 0 ] && grep -q '2 runs compared, 0 differ' '$T/l.cmp' && [ '${redrawn:-0}' -gt 0 ]"
 
 echo "test_resume: $checks checks, $failures failures"
 [ $failures = 0 ]

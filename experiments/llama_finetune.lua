@@ -3,8 +3,8 @@
 -- (configs/llama.yaml). Your model and data:
 --   build/loft run experiments/llama_finetune.lua --set llama_checkpoint=path/to/model \
 --     --set llama_data=train.jsonl [--set llama_val_data=val.jsonl] [--set llama_packing=pack]
--- The model folder holds config.json, model.safetensors (or its sharded index) and tokenizer.json
--- (or vocab.json + merges.txt); JSONL records are {"text": ...} or {"prompt": ..., "completion": ...}.
+-- The model folder holds config.json, model.safetensors (or its sharded index) and tokenizer.model,
+-- tokenizer.json or vocab.json + merges.txt; JSONL records are {"text": ...} or {"prompt": ..., "completion": ...}.
 -- Add --set llama_save_adapter=out/adapter to keep each run's adapter in PEFT's layout.
 experiment {
   name = "llama_finetune",

@@ -114,7 +114,63 @@ expect "tokenizer.json alone reads as vocab.json + merges.txt did ($tt_tj vs $tt
   "[ -n '$from_tj' ] && [ '$from_tj' = '$from_vm' ] && [ -n '$tt_tj' ] && [ '$tt_tj' = '$tt_vm' ] && h5dump -a '/runs/lora.seed=1/tokenizer' '$T/tok_tiny_tj/llama_finetune.h5' | grep -q '\"tokenizer.json\"' && h5dump -a '/runs/lora.seed=1/tokenizer' '$T/tok_llama_tiny/llama_finetune.h5' | grep -q 'vocab.json + merges.txt'"
 "$LOFT" run experiments/llama_finetune.lua --only lora.seed=1 --set llama_checkpoint="$T/tiny_none" --results "$T/tok_none" > "$T/tok_none.log" 2>&1; rc=$?
 expect "a folder with no tokenizer file is refused, naming the files it looked for" \
-  "[ $rc != 0 ] && grep -q 'tiny_none: no tokenizer.json, nor vocab.json + merges.txt' '$T/tok_none.log'"
+  "[ $rc != 0 ] && grep -q 'tiny_none: no tokenizer.model (SentencePiece), tokenizer.json or vocab.json + merges.txt' '$T/tok_none.log'"
+
+# SentencePiece (tokenizer.model, as Llama 2 and TinyLlama ship it): the tiny model widened to the
+# 2,000 pieces of tests/golden/tokenizers/spm/tokenizer.model (its embedding and head redrawn), on
+# the lines of a text whose ids spm_encode wrote into spm/expected.tsv: the run's token count is
+# theirs plus an EOS per line
+mkdir -p "$T/tiny_spm"
+/usr/bin/python3 - tests/golden/llama_tiny "$T/tiny_spm" 2000 <<'PY'
+import json, struct, sys
+import numpy as np
+src, out, vocab = sys.argv[1], sys.argv[2], int(sys.argv[3])
+def read_st(path):
+    b = open(path, "rb").read()
+    n = struct.unpack("<Q", b[:8])[0]
+    h = json.loads(b[8:8 + n])
+    d = {}
+    for k, v in h.items():
+        if k == "__metadata__": continue
+        lo, hi = v["data_offsets"]
+        raw = b[8 + n + lo:8 + n + hi]
+        if v["dtype"] == "F32": a = np.frombuffer(raw, dtype="<f4")
+        elif v["dtype"] == "F16": a = np.frombuffer(raw, dtype="<f2").astype("<f4")
+        elif v["dtype"] == "BF16": a = (np.frombuffer(raw, dtype="<u2").astype("<u4") << 16).view("<f4")
+        else: raise SystemExit(k + ": dtype " + v["dtype"])
+        d[k] = a.reshape(v["shape"])
+    return d
+idx = json.load(open(src + "/model.safetensors.index.json"))
+t = {}
+for f in sorted(set(idx["weight_map"].values())): t.update(read_st(src + "/" + f))
+cfg = json.load(open(src + "/config.json"))
+cfg.update(vocab_size=vocab, bos_token_id=1, eos_token_id=2)
+rng = np.random.default_rng(1)
+C = cfg["hidden_size"]
+t["model.embed_tokens.weight"] = (rng.standard_normal((vocab, C)) * 0.02).astype("<f4")
+t["lm_head.weight"] = (rng.standard_normal((vocab, C)) * 0.02).astype("<f4")
+h, off, blobs = {}, 0, []
+for k in sorted(t):
+    a = np.ascontiguousarray(t[k], dtype="<f4").tobytes()
+    h[k] = {"dtype": "F32", "shape": list(t[k].shape), "data_offsets": [off, off + len(a)]}
+    off += len(a); blobs.append(a)
+hb = json.dumps(h).encode()
+hb += b" " * ((8 - len(hb) % 8) % 8)
+with open(out + "/model.safetensors", "wb") as f:
+    f.write(struct.pack("<Q", len(hb))); f.write(hb); [f.write(x) for x in blobs]
+json.dump(cfg, open(out + "/config.json", "w"), indent=2)
+PY
+cp tests/golden/tokenizers/spm/tokenizer.model "$T/tiny_spm/"
+/usr/bin/python3 -c "
+import json, sys
+for l in open(sys.argv[1], encoding='utf-8'): print(json.dumps({'text': l.rstrip('\\n')}, ensure_ascii=False))" \
+  tests/golden/tokenizers/texts/dpkg-changelog.excerpt > "$T/spm.jsonl"
+want=$(( $(awk -F'\t' '$1 == "dpkg-changelog.excerpt" { print $2 }' tests/golden/tokenizers/spm/expected.tsv) + $(wc -l < "$T/spm.jsonl") ))
+"$LOFT" run experiments/llama_finetune.lua --only lora.seed=1 --set steps=3 --set llama_packing=pack --set llama_checkpoint="$T/tiny_spm" \
+  --set llama_data="$T/spm.jsonl" --set llama_val_data=tests/data/llama_tiny.jsonl --results "$T/spm" > "$T/spm.log" 2>&1; rc=$?
+got=$(attr "$T/spm/llama_finetune.h5" lora.seed=1 train_tokens 2>/dev/null)
+expect "tokenizer.model (SentencePiece) encodes the records as spm_encode did ($got training tokens, expected $want) and trains (exit $rc)" \
+  "[ $rc = 0 ] && awk -v a='$got' -v b='$want' 'BEGIN { exit !(b > 100 && a == b) }' && h5dump -a '/runs/lora.seed=1/tokenizer' '$T/spm/llama_finetune.h5' | grep -q 'tokenizer.model'"
 
 echo "test_llama: $checks checks, $failures failed"
 [ "$failures" = 0 ]

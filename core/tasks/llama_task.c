@@ -22,6 +22,7 @@
 #include "../task.h"
 #include "../text/gpt2_vocab.h"
 #include "../text/hf_tokenizer.h"
+#include "../text/spm.h"
 #include "../text/tokenizer.h"
 #include "llama.h"
 #include "llama_hf.h"
@@ -84,6 +85,7 @@ typedef struct {
     long skipped;             /* packed: windows drawn without a trained token, drawn again */
     double trained_windows;   /* packed: the share of the training windows with a trained token */
     Tokenizer tok;          /* tokenizer.json, or vocab.json + merges.txt (text/tokenizer.h: exact) */
+    SpmModel *spm;          /* or tokenizer.model (SentencePiece: Llama 2, TinyLlama), NULL */
     const char *tok_file;   /* which of them */
     Records train, val;
     Llama *m;
@@ -100,7 +102,7 @@ typedef struct {
 static int encode_into(LlamaTask *t, Records *R, const unsigned char *s, size_t n, int train) {
     const size_t cap = 4 * n + 16;
     int *buf = mallocCheck(sizeof(int) * cap);
-    long k = tok_encode(&t->tok, s, n, 0, buf, cap);
+    long k = t->spm ? spm_encode(t->spm, (const char *)s, n, 0, 0, buf, cap) : tok_encode(&t->tok, s, n, 0, buf, cap);
     for (long i = 0; i < k; i++) rec_push(R, buf[i], train);
     free(buf);
     return k < 0 ? -1 : 0;
@@ -267,6 +269,7 @@ static void llama_task_free(void *self) {
     if (!t) return;
     llama_free(t->m);
     tok_free(&t->tok);
+    if (t->spm) spm_free(t->spm);
     rec_free(&t->train); rec_free(&t->val);
     free(t->host_x); free(t->host_y); itensor_free(t->x); itensor_free(t->y);
     free(t);
@@ -274,19 +277,23 @@ static void llama_task_free(void *self) {
 
 static int load_tokenizer(LlamaTask *t, char *err, size_t errlen) {
     const char *dir = t->k->llama_checkpoint;
-    char v[CONFIG_STR + 32], mg[CONFIG_STR + 32], tj[CONFIG_STR + 32], tc[CONFIG_STR + 32];
+    char v[CONFIG_STR + 32], mg[CONFIG_STR + 32], tj[CONFIG_STR + 32], tc[CONFIG_STR + 32], sp[CONFIG_STR + 32];
+    snprintf(sp, sizeof sp, "%s/tokenizer.model", dir);
     snprintf(tj, sizeof tj, "%s/tokenizer.json", dir);
     snprintf(v, sizeof v, "%s/vocab.json", dir);
     snprintf(mg, sizeof mg, "%s/merges.txt", dir);
-    if (access(tj, R_OK) == 0) {   /* Hugging Face's own file first: it holds the pre-tokenizer, normalizer and added tokens */
+    if (access(sp, R_OK) == 0) {   /* SentencePiece's model, when there, is the original (Llama 2, TinyLlama) */
+        t->tok_file = "tokenizer.model";
+        if (!(t->spm = spm_load(sp, err, errlen))) return -1;
+    } else if (access(tj, R_OK) == 0) {   /* then Hugging Face's file: it holds the pre-tokenizer, normalizer and added tokens */
         t->tok_file = "tokenizer.json";
         if (tok_load_hf(&t->tok, tj, err, errlen)) return -1;
     } else if (access(v, R_OK) == 0) {
         t->tok_file = "vocab.json + merges.txt";
         if (tok_load_vocab_merges(&t->tok, v, mg, err, errlen)) return -1;
     } else {
-        snprintf(err, errlen, "%s: no tokenizer.json, nor vocab.json + merges.txt (the byte-level BPE tokenizers the llama task "
-                 "reads; a SentencePiece tokenizer.model alone is not supported)", dir);
+        snprintf(err, errlen, "%s: no tokenizer.model (SentencePiece), tokenizer.json or vocab.json + merges.txt: the tokenizers "
+                 "the llama task reads", dir);
         return -1;
     }
     snprintf(tc, sizeof tc, "%s/tokenizer_config.json", dir);
@@ -309,9 +316,10 @@ static void *llama_task_create(const RunConfig *c, char *err, size_t errlen) {
     t->pack = strcmp(t->k->llama_packing, "pack") == 0 || !t->k->llama_data[0];
     LlamaShape s;
     if (read_shape(t->k, &s, &t->bos, &t->eos, err, errlen) || load_tokenizer(t, err, errlen)) goto fail;
-    if (t->tok.vocab > s.vocab) {
+    const int tok_vocab = t->spm ? spm_vocab(t->spm) : t->tok.vocab;
+    if (tok_vocab > s.vocab) {
         snprintf(err, errlen, "%s/%s: the tokenizer has %d tokens but config.json's vocab_size is %d", t->k->llama_checkpoint, t->tok_file,
-                 t->tok.vocab, s.vocab);
+                 tok_vocab, s.vocab);
         goto fail;
     }
     if (t->k->llama_data[0]) {

@@ -91,30 +91,30 @@ synthetic_digits "$T/digits"
 V="--set data_file=$T/mnist.bin --set checkpoint=$T/ckpt.h5"
 "$LOFT" run tests/data/vit_tiny_pretrain.lua $V --results "$T/vp" > /dev/null 2>&1
 "$LOFT" run tests/data/resume_vit.lua $V --results "$T/v_full" > "$T/v_full.log" 2>&1
-expect "ViT: the uninterrupted runs complete" "grep -q '3 runs finished, 0 failed' '$T/v_full.log'"
-for id in loft.seed=1 dora.seed=1 adamw.seed=1; do
+expect "ViT: the uninterrupted runs complete" "grep -q '4 runs finished, 0 failed' '$T/v_full.log'"
+for id in loft.seed=1 dora.seed=1 adamw.seed=1 lora-shadow.seed=1; do
   stop tests/data/resume_vit.lua "$id" TERM 1500 "$T/v" $V
   expect "ViT $id: stopped mid-way, started again, it resumes from the checkpoint" \
     "grep -q 'interrupted at step' '$T/v.$id.stop1' && grep -q \"$id: resuming at step [1-9][0-9]* from its checkpoint\" '$T/v.$id.stop2'"
 done
 "$LOFT" compare "$T/v_full/resume_vit.h5" "$T/v/resume_vit.h5" > "$T/v.cmp" 2>&1; rc=$?
-expect "ViT: every resumed run equals the run never stopped, bit for bit (loss, accuracies, final adapters)" \
-  "[ $rc = 0 ] && grep -q '3 runs compared, 0 differ' '$T/v.cmp'"
+expect "ViT: every resumed run equals the run never stopped, bit for bit (loss, accuracies, closeness to the shadow, final adapters)" \
+  "[ $rc = 0 ] && grep -q '4 runs compared, 0 differ' '$T/v.cmp'"
 
 # the tiny GPT (the README and the Makefile stand in for the corpora)
 tiny_corpora "$T/text"
 G="--set text_dir=$T/text --set tokenizer=$T/tok.txt --set gpt_checkpoint=$T/gpt.h5"
 "$LOFT" run tests/data/gpt_tiny_pretrain.lua $G --results "$T/gp" > /dev/null 2>&1
 "$LOFT" run tests/data/resume_gpt.lua $G --results "$T/g_full" > "$T/g_full.log" 2>&1
-expect "GPT: the uninterrupted runs complete" "grep -q '3 runs finished, 0 failed' '$T/g_full.log'"
-for id in loft.seed=1 lora.seed=1 adamw.seed=1; do
+expect "GPT: the uninterrupted runs complete" "grep -q '4 runs finished, 0 failed' '$T/g_full.log'"
+for id in loft.seed=1 lora.seed=1 adamw.seed=1 loft-shadow.seed=1; do
   stop tests/data/resume_gpt.lua "$id" INT 1000 "$T/g" $G
   expect "GPT $id: stopped mid-way, started again, it resumes from the checkpoint" \
     "grep -q 'interrupted at step' '$T/g.$id.stop1' && grep -q \"$id: resuming at step [1-9][0-9]* from its checkpoint\" '$T/g.$id.stop2'"
 done
 "$LOFT" compare "$T/g_full/resume_gpt.h5" "$T/g/resume_gpt.h5" > "$T/g.cmp" 2>&1; rc=$?
 expect "GPT: every resumed run equals the run never stopped, bit for bit (loss, perplexity, cloze accuracy)" \
-  "[ $rc = 0 ] && grep -q '3 runs compared, 0 differ' '$T/g.cmp'"
+  "[ $rc = 0 ] && grep -q '4 runs compared, 0 differ' '$T/g.cmp'"
 
 # the llama task, packed, on records whose prompts fill most windows (windows drawn again: the
 # data stream's redraws are part of what must resume)

@@ -9,5 +9,6 @@ experiment {
     { label = "loft", method = "loft" },
     { label = "lora", method = "lora", batch_threads = 2 },
     { label = "adamw", method = "adamw", lr = 1e-3 },
+    { label = "loft-shadow", method = "loft", reference_distance = true, forgetting = true, intruders = true },
   },
 }

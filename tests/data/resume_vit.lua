@@ -9,5 +9,7 @@ experiment {
     { label = "loft", method = "loft" },
     { label = "dora", method = "dora", batch_threads = 2 },   -- the split batch's replicas too
     { label = "adamw", method = "adamw", lr = 1e-3 },
+    -- the lockstep shadow (its parameters, optimizer and interval snapshots), forgetting, intruders
+    { label = "lora-shadow", method = "lora", reference_distance = true, reference_lr = 1e-3, forgetting = true, intruders = true },
   },
 }

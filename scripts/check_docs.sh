@@ -88,8 +88,10 @@ for i in $(seq 1 "$nblocks"); do
           { bad "README block $i: '$cmd' failed:"; tail -5 "$scratch/out.txt"; }
       done < "$body" ;;
     python)
-      if python3 -c 'import h5py' 2>/dev/null; then
-        (cd "$scratch" && python3 "$body") > "$scratch/out.txt" 2>&1 ||
+      py=python3   # Debian's interpreter, where python3-h5py lives, before one earlier on PATH
+      [ -x /usr/bin/python3 ] && /usr/bin/python3 -c 'import h5py' 2>/dev/null && py=/usr/bin/python3
+      if $py -c 'import h5py' 2>/dev/null; then
+        (cd "$scratch" && $py "$body") > "$scratch/out.txt" 2>&1 ||
           { bad "README block $i (python) failed:"; tail -5 "$scratch/out.txt"; }
       else say "README block $i (python): h5py not installed, not run"; fi ;;
     *) bad "README block $i: <!-- run --> on a '$lang' block" ;;

@@ -1,7 +1,8 @@
 -- Longer training (`make claims`): does LoFT's standing against LoRA and full AdamW grow, persist
 -- or vanish over 1,000 steps (the ablation trains 150)? The GPT fine-tuned on the Jargon File with
 -- full AdamW, LoRA, DoRA and LoFT at rank 8, 3 seeds, each at its own learning rate chosen on
--- validation loss at the full length (one tuning seed), held-out loss every 50 steps, with the
+-- validation loss at the full length (one tuning seed, a half-decade grid around the
+-- 150-step choices, grown by one value where a choice is at its edge), held-out loss every 50 steps, with the
 -- fortunes' held-out perplexity (forgetting) and the intruder dimensions at the end.
 experiment {
   name = "gpt_long",
@@ -14,7 +15,7 @@ experiment {
     { label = "dora", method = "dora" },
     { label = "loft", method = "loft" },
   },
-  tune = { lr = { 1e-4, 3e-4, 1e-3, 3e-3, 1e-2 }, on = "val_loss", better = "lower", seeds = { 101 }, widen = 1,
+  tune = { lr = { 3e-4, 1e-3, 3e-3 }, on = "val_loss", better = "lower", seeds = { 101 }, widen = 1,
            eval_every = 1000, forgetting = false, intruders = false },
   report = {
     title = "GPT, fortunes to the Jargon File, 1,000 steps (r = 8)",

@@ -12,12 +12,14 @@
 #include "compute/backend.h"
 #include "dist.h"
 #include "io/h5log.h"
+#include "io/h5results.h"
 #include "optim/optim_config.h"
 #include "store/resume.h"
 #include "run.h"
 #include "task.h"
 
 #define BASE_COLS 4   /* step, loss, grad_norm, time_s */
+_Static_assert(BASE_COLS + TASK_MAX_EVALS <= RUN_MAX_COLS, "a run logs more trajectory columns than reports read back (io/h5results.h)");
 
 double run_now(void) {
     struct timespec t;

@@ -9,7 +9,7 @@
 #include "io/config.h"
 #include "state_walk.h"
 
-#define TASK_MAX_EVALS 16     /* evaluation columns a task may log */
+#define TASK_MAX_EVALS 16     /* evaluation columns a task may log (with the run loop's 4, at most RUN_MAX_COLS are read back) */
 
 struct H5Run;
 

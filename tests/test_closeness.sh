@@ -94,6 +94,10 @@ expect "GPT: 4 runs (one with a split batch) complete" "grep -q '4 runs finished
 check "$T/g/closeness_gpt.h5" "$T/gp/gpt_tiny_pretrain.h5" "source_loss heldout_loss" > "$T/g.check" 2>&1
 check_lines GPT < "$T/g.check"
 
+"$LOFT" table tests/data/closeness_gpt.lua $G --results "$T/g" --out "$T/gt" > /dev/null 2>&1
+expect "GPT: the last trajectory columns (source_perplexity, intruders: columns 17 and 18) reach the tables" \
+  "[ \$(grep -c '^| lora | [0-9]' '$T/gt.md') = 2 ]"
+
 # a missing pretraining corpus is refused with the key named
 "$LOFT" run tests/data/closeness_gpt.lua $G --set source_corpus=none.txt --only lora --results "$T/bad" > "$T/bad.log" 2>&1
 expect "GPT: a missing source_corpus fails the run naming the key" "grep -q \"source_corpus\" '$T/bad.log'"

@@ -7,7 +7,7 @@
 #define LOFT_H5RESULTS_H
 #include <stddef.h>
 
-#define RUN_MAX_COLS 16
+#define RUN_MAX_COLS 32   /* trajectory columns read: the run loop's 4 and a task's evaluations (task.h: TASK_MAX_EVALS) */
 #define RUN_MAX_NUMBERS ((size_t)1 << 28)   /* numbers of one trajectory read (2 GiB of doubles) */
 #define RUN_CONFIG_MAX (1 << 16)             /* bytes of a run's stored config (as config.c reads it) */
 

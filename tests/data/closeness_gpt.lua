@@ -12,4 +12,7 @@ experiment {
     { label = "lora-fast", method = "lora", lr = 1e-2, reference_lr = 1e-3 },
     { label = "loft", method = "loft", batch_threads = 2 },
   },
+  report = {   -- the last columns of a GPT run (18 in all) reach the tables
+    tables = { { metric = "intruders", digits = 1, caption = "intruders" }, { metric = "source_perplexity", digits = 2, caption = "forgetting" } },
+  },
 }

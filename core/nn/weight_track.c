@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "../check.h"
+#include "../compute/memory.h"
 #include "../io/h5log.h"
 #include "weight_track.h"
 
@@ -34,6 +35,11 @@ int weight_track_init(WeightTrack *t, Blocks *k, int rank, char *err, size_t err
     memcpy(t->prev_m, t->w0, sizeof(double) * n);   /* the first interval starts at the start */
     memcpy(t->prev_f, t->w0, sizeof(double) * n);
     return 0;
+}
+
+void weight_track_start_shadow(const WeightTrack *t, Blocks *shadow) {
+    for (int l = 0, i = 0; l < shadow->L; l++)
+        for (int j = 0; j < BLOCKS_NMOD; j++, i++) tensor_from_host(shadow->lin[l][j].W, t->w0 + t->at[i], t->at[i + 1] - t->at[i]);
 }
 
 void weight_track_free(WeightTrack *t) {

@@ -36,6 +36,11 @@ typedef struct {
    init, before the first step); rank: the r of the energy shares. 0, or -1 with a message */
 #define weight_track_init LOFT_NAME(weight_track_init)
 int weight_track_init(WeightTrack *t, Blocks *k, int rank, char *err, size_t errlen);
+/* the shadow's block linears (the same shapes as the tracked blocks') set to the start's
+   effective weights: a full fine-tuning from the tracked run's start (its other parameters the
+   caller copies) */
+#define weight_track_start_shadow LOFT_NAME(weight_track_start_shadow)
+void weight_track_start_shadow(const WeightTrack *t, Blocks *shadow);
 #define weight_track_free LOFT_NAME(weight_track_free)
 void weight_track_free(WeightTrack *t);
 /* out[TRACK_NCLOSE] [OUT]: the run's blocks k against the shadow's full fine-tuning (same

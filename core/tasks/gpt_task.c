@@ -448,8 +448,7 @@ static int make_extras(GptTask *t, char *err, size_t errlen) {
         if (dist()->size > 1) { snprintf(err, errlen, "key 'reference_distance': the lockstep shadow runs in one process only (not under mpirun)"); return -1; }
         if (!(t->shadow = gpt_create(t->m->s, c->batch_size, c->ctx))) { snprintf(err, errlen, "gpt: cannot make the lockstep shadow"); return -1; }
         vec_copy(t->shadow->params, t->m->params, t->m->nparams);   /* the same start: the run's weights, */
-        for (int l = 0, i = 0; l < t->m->s.depth; l++)               /* the block linears at their effective weight */
-            for (int j = 0; j < BLOCKS_NMOD; j++, i++) tensor_from_host(t->shadow->blk.lin[l][j].W, t->track.w0 + t->track.at[i], t->track.at[i + 1] - t->track.at[i]);
+        weight_track_start_shadow(&t->track, &t->shadow->blk);               /* the block linears at their effective weight */
         AdapterPair pairs[1];
         PlainTensor plain[MAX_PLAIN];
         int np, nl;
@@ -682,13 +681,12 @@ static void gpt_walk(void *self, StateWalk *w) {
     state_walk(w, "task/batches", &t->batches, sizeof t->batches);
     tensor_walk(w, "task/params", t->m->params, t->m->nparams);
     tensor_walk(w, "task/adapters", t->m->adapter, t->m->nadapter);
-    if (t->shadow) {
+    if (t->shadow) {   /* the lockstep full AdamW */
         StateWalkScope s;
         tensor_walk(w, "shadow/params", t->shadow->params, t->shadow->nparams);
         optim_walk(t->sopt, state_walk_scope(&s, w, "shadow", -1));
-        weight_track_walk(&t->track, w);
     }
-    if (t->tracking && t->c->reference_distance && !t->shadow) weight_track_walk(&t->track, w);
+    if (t->tracking && t->c->reference_distance) weight_track_walk(&t->track, w);   /* the interval's start */
 }
 
 static const TaskColumn GPT_COLUMNS[] = {

@@ -254,8 +254,7 @@ static int make_extras(VitTask *t, char *err, size_t errlen) {
         if (dist()->size > 1) { snprintf(err, errlen, "key 'reference_distance': the lockstep shadow runs in one process only (not under mpirun)"); return -1; }
         t->shadow = vit_create(t->v->s, c->batch_size);
         vec_copy(t->shadow->params, t->v->params, t->v->nparams);   /* the same start: the run's weights, */
-        for (int l = 0, i = 0; l < t->v->s.depth; l++)               /* the block linears at their effective weight */
-            for (int j = 0; j < VIT_NMOD; j++, i++) tensor_from_host(t->shadow->blk.lin[l][j].W, t->track.w0 + t->track.at[i], t->track.at[i + 1] - t->track.at[i]);
+        weight_track_start_shadow(&t->track, &t->shadow->blk);               /* the block linears at their effective weight */
         AdapterPair pairs[1];
         PlainTensor plain[MAX_PLAIN];
         int np, nl;
@@ -469,13 +468,12 @@ static void vit_walk(void *self, StateWalk *w) {
     state_walk(w, "task/batches", &t->batches, sizeof t->batches);
     tensor_walk(w, "task/params", t->v->params, t->v->nparams);
     tensor_walk(w, "task/adapters", t->v->adapter, t->v->nadapter);
-    if (t->shadow) {
+    if (t->shadow) {   /* the lockstep full AdamW */
         StateWalkScope s;
         tensor_walk(w, "shadow/params", t->shadow->params, t->shadow->nparams);
         optim_walk(t->sopt, state_walk_scope(&s, w, "shadow", -1));
-        weight_track_walk(&t->track, w);
     }
-    if (t->tracking && t->c->reference_distance && !t->shadow) weight_track_walk(&t->track, w);
+    if (t->tracking && t->c->reference_distance) weight_track_walk(&t->track, w);   /* the interval's start */
 }
 
 static const TaskColumn VIT_COLUMNS[] = {

@@ -460,7 +460,7 @@ static int make_extras(GptTask *t, char *err, size_t errlen) {
     if (c->forgetting) {
         char path[2 * CONFIG_STR + 2];
         size_t n;
-        snprintf(path, sizeof path, "%s/%s", c->text_dir, c->source_corpus);
+        path_in(path, sizeof path, c->text_dir, c->source_corpus);
         unsigned char *text = file_read_all(path, &n, err, errlen);
         if (!text) { strncat(err, " (key 'source_corpus'; run `make data`)", errlen - strlen(err) - 1); return -1; }
         int *tok = mallocCheck(sizeof(int) * (n + 1));
